@@ -1,0 +1,166 @@
+// The configuration schema: every key optional, defaults make the demo run with no file at all.
+import { z } from 'zod';
+import cron from 'node-cron';
+import { DURATION_PATTERN, parseDuration } from './duration.js';
+import { IDENTIFIER_PATTERN } from './identifiers.js';
+
+const identifier = z.string().regex(IDENTIFIER_PATTERN, 'must be an identifier: a letter or _ then letters, digits or _ (at most 63)');
+
+/** A duration such as `24h` or `7d`, parsed to milliseconds. */
+const duration = z
+  .string()
+  .regex(DURATION_PATTERN, 'must be a duration like 30m, 24h, 7d or 2w')
+  .transform((text) => parseDuration(text) as number);
+
+const isoTime = z.string().refine((text) => !Number.isNaN(Date.parse(text)), 'must be an ISO 8601 time like 2026-11-20T00:00:00Z');
+
+/** A window is either a length before `--at` or fixed dates. */
+const windowSpec = z.union([
+  duration,
+  z.strictObject({ from: isoTime, to: isoTime }).refine((w) => Date.parse(w.from) < Date.parse(w.to), 'from must be before to'),
+]);
+
+const cronExpression = z.string().refine((text) => cron.validate(text), 'must be a cron expression with 5 fields (or 6 with seconds first), e.g. "*/5 * * * *"');
+
+/** Warning and critical levels of one statistic, warning ≤ critical. */
+const levels = (warning: number, critical: number) =>
+  z
+    .strictObject({ warning: z.number().nonnegative().default(warning), critical: z.number().nonnegative().default(critical) })
+    .prefault({})
+    .refine((l) => l.warning <= l.critical, 'warning must not exceed critical');
+
+export const eventColumnsSchema = z
+  .strictObject({
+    event_time: identifier.default('event_time'),
+    transaction_id: identifier.default('transaction_id'),
+    model: identifier.default('model'),
+    model_version: identifier.default('model_version'),
+    variant: identifier.default('variant'),
+    issuer: identifier.default('issuer'),
+    region: identifier.default('region'),
+    card_network: identifier.default('card_network'),
+    merchant_id: identifier.default('merchant_id'),
+    amount: identifier.default('amount'),
+    currency: identifier.default('currency'),
+    score: identifier.default('score'),
+    decision: identifier.default('decision'),
+    latency_ms: identifier.default('latency_ms'),
+    features: identifier.default('features'),
+  })
+  .prefault({});
+
+export const outcomeColumnsSchema = z
+  .strictObject({
+    transaction_id: identifier.default('transaction_id'),
+    outcome_time: identifier.default('outcome_time'),
+    approved: identifier.default('approved'),
+    chargeback: identifier.default('chargeback'),
+  })
+  .prefault({});
+
+export const configSchema = z
+  .strictObject({
+    store: z
+      .strictObject({
+        path: z.string().min(1).default('./data'),
+        url: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional(),
+        user: z.string().default('default'),
+        database: identifier.default('default'),
+        requestTimeout: duration.default(30_000),
+        retries: z.number().int().min(0).max(10).default(2),
+        tls: z.strictObject({ caCert: z.string().optional(), rejectUnauthorized: z.boolean().default(true) }).optional(),
+      })
+      .prefault({}),
+    tables: z
+      .strictObject({
+        events: identifier.default('scoring_events'),
+        outcomes: identifier.default('outcomes'),
+        history: identifier.default('driftwatch_metrics'),
+      })
+      .prefault({}),
+    columns: z.strictObject({ events: eventColumnsSchema, outcomes: outcomeColumnsSchema }).prefault({}),
+    models: z.array(z.string().min(1)).default([]),
+    segments: z.array(identifier).min(1, 'list at least one column').default(['issuer', 'region']),
+    features: z.array(z.string().min(1)).default([]),
+    windows: z
+      .strictObject({
+        current: windowSpec.default(86_400_000),
+        reference: windowSpec.default(604_800_000),
+        maturity: duration.default(7_200_000),
+      })
+      .prefault({}),
+    minVolume: z.number().int().positive().default(200),
+    schedule: cronExpression.default('*/5 * * * *'),
+    monitors: z
+      .strictObject({
+        psi: z
+          .strictObject({
+            enabled: z.boolean().default(true),
+            bins: z.number().int().min(2).max(100).default(10),
+            edges: z.array(z.number()).min(1).optional(),
+            epsilon: z.number().positive().max(0.1).default(1e-4),
+            thresholds: levels(0.1, 0.25),
+          })
+          .prefault({}),
+        calibration: z
+          .strictObject({
+            enabled: z.boolean().default(true),
+            bins: z.number().int().min(2).max(100).default(10),
+            thresholds: levels(0.03, 0.06),
+          })
+          .prefault({}),
+        approval_rate: z
+          .strictObject({
+            enabled: z.boolean().default(true),
+            /** Absolute change in approval rate, in proportion (0.05 = 5 percentage points). */
+            thresholds: levels(0.03, 0.08),
+          })
+          .prefault({}),
+        quality: z
+          .strictObject({
+            enabled: z.boolean().default(true),
+            badScoreRate: levels(0.001, 0.01),
+            missingOutcomeRate: levels(0.02, 0.1),
+            duplicateRate: levels(0.001, 0.01),
+            /** Current volume below this fraction of the reference's hourly average is a volume drop. */
+            volumeDrop: levels(0.5, 0.8),
+          })
+          .prefault({}),
+      })
+      .prefault({}),
+    /** False-discovery rate across all tests of a cycle (Benjamini–Hochberg). */
+    fdr: z.number().gt(0).max(1).default(0.01),
+    sinks: z
+      .strictObject({
+        prometheus: z
+          .strictObject({
+            port: z.number().int().min(0).max(65535).default(9464),
+            host: z.string().default('127.0.0.1'),
+            maxSeries: z.number().int().positive().default(2000),
+          })
+          .prefault({}),
+        slack: z
+          .strictObject({
+            channel: z.string().min(1).default('#payments-oncall'),
+            apiUrl: z.url().default('https://slack.com/api/'),
+          })
+          .prefault({}),
+        email: z
+          .strictObject({
+            to: z.array(z.email()).default(['ml-team@example.com']),
+            from: z.email().default('driftwatch@example.com'),
+            schedule: cronExpression.default('0 8 * * 1'),
+          })
+          .prefault({}),
+      })
+      .prefault({}),
+  })
+  .prefault({});
+
+/** Configuration as written by the user (before defaults). */
+export type ConfigInput = z.input<typeof configSchema>;
+/** Validated configuration with every default filled in. */
+export type Config = z.output<typeof configSchema>;
+export type EventColumns = Config['columns']['events'];
+export type OutcomeColumns = Config['columns']['outcomes'];
+export type WindowSpec = Config['windows']['current'];

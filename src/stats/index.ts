@@ -1,0 +1,2 @@
+// Statistics: pure functions over numbers and aggregates (no I/O, no config).
+export {};

@@ -1,0 +1,80 @@
+// Idempotent DDL: the two source tables (DESIGN.md, with the configured column names) and driftwatch's own tables.
+import type { Config } from '../config/index.js';
+import { quoteIdentifier as q } from '../config/index.js';
+import type { Store } from './client.js';
+import { tableRef } from './sql.js';
+
+export function sourceTablesDdl(config: Config): string[] {
+  const e = config.columns.events;
+  const o = config.columns.outcomes;
+  const events = `CREATE TABLE IF NOT EXISTS ${tableRef(config, config.tables.events)} (
+  ${q(e.event_time)}     DateTime64(3, 'UTC'),
+  ${q(e.transaction_id)} String,
+  ${q(e.model)}          LowCardinality(String),
+  ${q(e.model_version)}  LowCardinality(String),
+  ${q(e.variant)}        LowCardinality(String),
+  ${q(e.issuer)}         LowCardinality(String),
+  ${q(e.region)}         LowCardinality(String),
+  ${q(e.card_network)}   LowCardinality(String),
+  ${q(e.merchant_id)}    String,
+  ${q(e.amount)}         Float64,
+  ${q(e.currency)}       LowCardinality(String),
+  ${q(e.score)}          Float64,
+  ${q(e.decision)}       LowCardinality(String),
+  ${q(e.latency_ms)}     Float64,
+  ${q(e.features)}       Map(String, Float64)
+) ENGINE = MergeTree
+PARTITION BY toYYYYMMDD(${q(e.event_time)})
+ORDER BY (${q(e.model)}, ${q(e.variant)}, ${q(e.issuer)}, ${q(e.region)}, ${q(e.event_time)})`;
+  const outcomes = `CREATE TABLE IF NOT EXISTS ${tableRef(config, config.tables.outcomes)} (
+  ${q(o.transaction_id)} String,
+  ${q(o.outcome_time)}   DateTime64(3, 'UTC'),
+  ${q(o.approved)}       UInt8,
+  ${q(o.chargeback)}     Nullable(UInt8)
+) ENGINE = ReplacingMergeTree(${q(o.outcome_time)})
+ORDER BY ${q(o.transaction_id)}`;
+  return [events, outcomes];
+}
+
+/** The history table: every value of every cycle, per segment, for Grafana and the weekly report. */
+export function historyTableDdl(config: Config, ttlDays = 90): string {
+  return `CREATE TABLE IF NOT EXISTS ${tableRef(config, config.tables.history)} (
+  at          DateTime64(3, 'UTC'),
+  cycle_id    String,
+  model       LowCardinality(String),
+  monitor     LowCardinality(String),
+  metric      LowCardinality(String),
+  feature     LowCardinality(String),
+  segment     Map(LowCardinality(String), String),
+  value       Float64,
+  threshold   Float64,
+  severity    LowCardinality(String),
+  n_current   UInt64,
+  n_reference UInt64,
+  p_value     Float64
+) ENGINE = MergeTree
+PARTITION BY toYYYYMM(at)
+ORDER BY (model, monitor, metric, at)
+TTL toDateTime(at) + INTERVAL ${Math.max(1, Math.round(ttlDays))} DAY`;
+}
+
+/** Creates every table driftwatch reads or writes, if missing. Safe to run on every start. */
+export async function ensureSchema(store: Store, config: Config): Promise<void> {
+  for (const ddl of [...sourceTablesDdl(config), historyTableDdl(config)]) await store.command(ddl, {}, 'schema');
+}
+
+export interface ColumnInfo {
+  name: string;
+  type: string;
+}
+
+/** The columns of a table as the store sees them; empty when the table does not exist. */
+export async function describeTable(store: Store, config: Config, table: string): Promise<ColumnInfo[]> {
+  const database = config.store.url ? config.store.database : undefined;
+  const rows = await store.select<ColumnInfo>(
+    `SELECT name, type FROM system.columns WHERE table = {table:String} AND database = ${database ? '{database:String}' : 'currentDatabase()'} ORDER BY position`,
+    database ? { table, database } : { table },
+    'describe table',
+  );
+  return rows;
+}
