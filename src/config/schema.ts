@@ -128,6 +128,31 @@ export const configSchema = z
           .prefault({}),
       })
       .prefault({}),
+    alerts: z
+      .strictObject({
+        /** Consecutive cycles a finding must be critical before its alert fires (Alertmanager's `for`). */
+        for: z.number().int().min(1).default(1),
+        /** Consecutive clean cycles (below warning) before a firing alert resolves. */
+        resolveAfter: z.number().int().min(1).default(2),
+        /** How often a still-firing alert group is re-announced. */
+        repeatInterval: duration.default(14_400_000),
+        /** Base URL of Grafana, for links to the segment drill-down (empty: no links). */
+        grafanaUrl: z.string().default(''),
+        /** Runbook linked from every alert. */
+        runbookUrl: z.string().default('https://github.com/driftwatch/driftwatch/blob/main/alerts/RUNBOOK.md'),
+        silences: z
+          .array(
+            z.strictObject({
+              /** Every key must match: monitor, model, feature, or a segment column; values are exact or /regex/. */
+              matchers: z.record(z.string(), z.string()),
+              expires: isoTime,
+              comment: z.string().default(''),
+            }),
+          )
+          .default([]),
+      })
+      .prefault({}),
+    history: z.strictObject({ ttl: duration.default(7_776_000_000) }).prefault({}),
     /** False-discovery rate across all tests of a cycle (Benjamini–Hochberg). */
     fdr: z.number().gt(0).max(1).default(0.01),
     sinks: z

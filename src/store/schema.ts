@@ -37,7 +37,8 @@ ORDER BY ${q(o.transaction_id)}`;
 }
 
 /** The history table: every value of every cycle, per segment, for Grafana and the weekly report. */
-export function historyTableDdl(config: Config, ttlDays = 90): string {
+export function historyTableDdl(config: Config): string {
+  const ttlDays = config.history.ttl / 86_400_000;
   return `CREATE TABLE IF NOT EXISTS ${tableRef(config, config.tables.history)} (
   at          DateTime64(3, 'UTC'),
   cycle_id    String,
