@@ -1,0 +1,34 @@
+-- Feature PSI inputs: per model × feature × segment, live event counts per stored bin in both windows.
+-- {edge_models}, {edge_features} and {edges} are parallel arrays: the learned inner edges of each
+-- model × feature; a value goes to bin = number of edges ≤ value. Missing and non-finite values are excluded.
+SELECT
+  model,
+  feature,
+  segment,
+  sum(n_ref_bin) AS n_ref,
+  sum(n_cur_bin) AS n_cur,
+  arrayMap(b -> arraySum(arrayMap((x, r) -> if(x = b, r, 0), groupArray(bin), groupArray(n_ref_bin))), range(any(n_bins))) AS ref_bins,
+  arrayMap(b -> arraySum(arrayMap((x, c) -> if(x = b, c, 0), groupArray(bin), groupArray(n_cur_bin))), range(any(n_bins))) AS cur_bins
+FROM (
+SELECT model, feature, segment, bin, length(edges) + 1 AS n_bins, countIf(in_ref) AS n_ref_bin, countIf(in_cur) AS n_cur_bin
+FROM (
+  SELECT
+    model,
+    segment,
+    {edge_features:Array(String)}[k] AS feature,
+    {edges:Array(Array(Float64))}[k] AS edges,
+    arrayCount(e -> e <= features[feature], edges) AS bin,
+    event_time >= {ref_from:DateTime64(3, 'UTC')} AND event_time < {ref_to:DateTime64(3, 'UTC')} AS in_ref,
+    event_time >= {cur_from:DateTime64(3, 'UTC')} AND event_time < {cur_to:DateTime64(3, 'UTC')} AS in_cur
+  FROM {{events}}
+  ARRAY JOIN arrayFilter(i -> {edge_models:Array(String)}[i] = model, arrayEnumerate({edge_models:Array(String)})) AS k
+  WHERE variant = 'live'
+    AND (in_ref OR in_cur)
+    AND mapContains(features, feature)
+    AND isFinite(features[feature])
+)
+GROUP BY model, feature, segment, bin, n_bins
+)
+GROUP BY model, feature, segment
+HAVING n_ref >= {min_volume:UInt64} AND n_cur >= {min_volume:UInt64}
+ORDER BY model, feature, segment

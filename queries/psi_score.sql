@@ -1,0 +1,51 @@
+-- Score PSI inputs: per model × segment, live event counts per PSI bin in the reference and current windows.
+--
+-- Bins are the reference's quantiles (deciles by default) resolved on a fixed grid of 256 cells uniform in
+-- logit(score) over [-8, 8] (1/16 logit wide: 0.004 around p = 0.95, finer towards 0 and 1, where payment
+-- scores crowd). A cell goes to bin floor(B · refCountBefore / refTotal): the bin boundaries are the grid
+-- boundaries where the reference CDF crosses k/B, so a rollup of per-cell counts yields the same bins.
+-- With {fixed_bins} non-empty, cell c goes to bin fixed_bins[c + 1] instead (configured edges, snapped to the grid).
+-- Scores that are NaN, infinite or outside [0, 1] are excluded here and counted by the quality monitor.
+WITH
+  cells AS (
+    SELECT
+      model,
+      segment,
+      toUInt16(least(255, greatest(0, floor((log(score / (1 - score)) + 8) * 16)))) AS cell,
+      countIf(event_time >= {ref_from:DateTime64(3, 'UTC')} AND event_time < {ref_to:DateTime64(3, 'UTC')}) AS n_ref,
+      countIf(event_time >= {cur_from:DateTime64(3, 'UTC')} AND event_time < {cur_to:DateTime64(3, 'UTC')}) AS n_cur
+    FROM {{events}}
+    WHERE variant = 'live'
+      AND (empty({models:Array(String)}) OR has({models:Array(String)}, model))
+      AND ((event_time >= {ref_from:DateTime64(3, 'UTC')} AND event_time < {ref_to:DateTime64(3, 'UTC')})
+        OR (event_time >= {cur_from:DateTime64(3, 'UTC')} AND event_time < {cur_to:DateTime64(3, 'UTC')}))
+      AND score >= 0 AND score <= 1
+    GROUP BY model, segment, cell
+  ),
+  segments AS (
+    SELECT
+      model,
+      segment,
+      arraySort(x -> x.1, groupArray((cell, n_ref, n_cur))) AS grid,
+      sum(n_ref) AS total_ref,
+      sum(n_cur) AS total_cur
+    FROM cells
+    GROUP BY model, segment
+    HAVING total_ref >= {min_volume:UInt64} AND total_cur >= {min_volume:UInt64}
+  )
+SELECT
+  model,
+  segment,
+  total_ref AS n_ref,
+  total_cur AS n_cur,
+  arrayMap(x -> x.2, grid) AS refs,
+  arrayMap(x -> x.3, grid) AS curs,
+  arrayMap(
+    (x, cum) -> if(empty({fixed_bins:Array(UInt16)}),
+                   toUInt16(least({bins:UInt16} - 1, intDiv((cum - x.2) * {bins:UInt16}, total_ref))),
+                   {fixed_bins:Array(UInt16)}[x.1 + 1]),
+    grid, arrayCumSum(arrayMap(x -> x.2, grid))) AS cell_bins,
+  arrayMap(b -> arraySum(arrayFilter((r, cb) -> cb = b, refs, cell_bins)), range({bins:UInt16})) AS ref_bins,
+  arrayMap(b -> arraySum(arrayFilter((c, cb) -> cb = b, curs, cell_bins)), range({bins:UInt16})) AS cur_bins
+FROM segments
+ORDER BY model, segment

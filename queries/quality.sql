@@ -1,0 +1,53 @@
+-- Data quality per model over the current window (and the reference for the expected volume):
+-- rows, bad scores (NaN, ±Inf, outside [0, 1]), duplicate transaction ids, events stamped in the future,
+-- and live events older than the maturity delay that still have no outcome at {at}.
+WITH
+  per_model AS (
+    SELECT
+      model,
+      countIf(cur) AS rows,
+      countIf(cur AND isNaN(score)) AS nan_scores,
+      countIf(cur AND isInfinite(score)) AS inf_scores,
+      countIf(cur AND isFinite(score) AND (score < 0 OR score > 1)) AS out_of_range,
+      countIf(event_time >= {future:DateTime64(3, 'UTC')}) AS future_events,
+      countIf(cur) - uniqExactIf((variant, transaction_id), cur) AS duplicates,
+      countIf(event_time >= {ref_from:DateTime64(3, 'UTC')} AND event_time < {ref_to:DateTime64(3, 'UTC')}) AS reference_rows
+    FROM (
+      SELECT model, variant, transaction_id, score, event_time,
+        event_time >= {cur_from:DateTime64(3, 'UTC')} AND event_time < {cur_to:DateTime64(3, 'UTC')} AS cur
+      FROM {{events}}
+      WHERE (empty({models:Array(String)}) OR has({models:Array(String)}, model))
+        AND ((event_time >= {ref_from:DateTime64(3, 'UTC')} AND event_time < {ref_to:DateTime64(3, 'UTC')})
+          OR event_time >= {cur_from:DateTime64(3, 'UTC')})
+    )
+    GROUP BY model
+  ),
+  mature AS (
+    SELECT model, transaction_id
+    FROM {{events}}
+    WHERE variant = 'live'
+      AND (empty({models:Array(String)}) OR has({models:Array(String)}, model))
+      AND event_time >= {mat_from:DateTime64(3, 'UTC')} AND event_time < {mat_to:DateTime64(3, 'UTC')}
+  ),
+  missing AS (
+    SELECT model, count() AS mature_events, countIf(transaction_id NOT IN (
+      SELECT transaction_id FROM {{outcomes}}
+      WHERE outcome_time >= {mat_from:DateTime64(3, 'UTC')} AND outcome_time < {at:DateTime64(3, 'UTC')}
+    )) AS missing_outcomes
+    FROM mature
+    GROUP BY model
+  )
+SELECT
+  p.model AS model,
+  p.rows AS rows,
+  p.nan_scores AS nan_scores,
+  p.inf_scores AS inf_scores,
+  p.out_of_range AS out_of_range,
+  p.duplicates AS duplicates,
+  p.future_events AS future_events,
+  p.reference_rows AS reference_rows,
+  m.mature_events AS mature_events,
+  m.missing_outcomes AS missing_outcomes
+FROM per_model AS p
+LEFT JOIN missing AS m ON p.model = m.model
+SETTINGS join_use_nulls = 0

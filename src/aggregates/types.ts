@@ -1,0 +1,77 @@
+// The seam between data and monitors: per-segment aggregates, whichever store layout serves them.
+import type { CycleWindows, TimeWindow } from '../monitors/types.js';
+
+/** Event counts per PSI bin of one model × feature × segment in both windows. */
+export interface BinnedSegment {
+  model: string;
+  /** `score`, or the feature's name in the features map. */
+  feature: string;
+  /** Segment values in the order of config.segments. */
+  segment: string[];
+  nReference: number;
+  nCurrent: number;
+  referenceBins: number[];
+  currentBins: number[];
+}
+
+/** Sums over labeled events with a valid score that fall in one calibration bin. */
+export interface CalibrationBinSums {
+  count: number;
+  sumScore: number;
+  sumLabel: number;
+  sumSquaredError: number;
+}
+
+export interface WindowLabels {
+  /** Live events in the matured window. */
+  events: number;
+  /** Of those, events with an outcome known at `at`. */
+  labeled: number;
+  /** Of those, events the issuer approved. */
+  approved: number;
+  calibration: CalibrationBinSums[];
+}
+
+export interface LabelSegment {
+  model: string;
+  segment: string[];
+  reference: WindowLabels;
+  current: WindowLabels;
+}
+
+export interface QualityCounts {
+  model: string;
+  rows: number;
+  nanScores: number;
+  infScores: number;
+  outOfRange: number;
+  duplicates: number;
+  futureEvents: number;
+  referenceRows: number;
+  matureEvents: number;
+  missingOutcomes: number;
+}
+
+/** Learned inner bin edges of one model's feature. */
+export interface FeatureEdges {
+  model: string;
+  feature: string;
+  edges: number[];
+}
+
+export interface ScoreBinOptions {
+  bins: number;
+  /** Bin of each of the 256 grid cells when edges are configured; empty for reference quantiles. */
+  cellBins: number[];
+  minVolume: number;
+}
+
+/** Where monitors get their numbers. The raw source reads the event tables; a rollup source reads driftwatch's rollup. */
+export interface AggregateSource {
+  models(windows: CycleWindows): Promise<string[]>;
+  scoreBins(windows: CycleWindows, models: string[], options: ScoreBinOptions): Promise<BinnedSegment[]>;
+  learnFeatureEdges(reference: TimeWindow, models: string[], features: string[]): Promise<FeatureEdges[]>;
+  featureBins(windows: CycleWindows, edges: FeatureEdges[], minVolume: number): Promise<BinnedSegment[]>;
+  labels(windows: CycleWindows, models: string[], calibrationBins: number, at: Date): Promise<LabelSegment[]>;
+  quality(windows: CycleWindows, models: string[], at: Date): Promise<QualityCounts[]>;
+}

@@ -1,0 +1,69 @@
+// Shared pieces of the CLI commands: option parsing, opening the store, and turning errors into exit codes.
+import { InvalidArgumentError } from 'commander';
+import { loadConfig, type Config } from '../config/index.js';
+import { ConfigError, DriftwatchError } from '../errors.js';
+import { createLogger, type Logger } from '../log.js';
+import { openStore, type Store } from '../store/index.js';
+import { ensureTables } from '../setup.js';
+
+export interface Session {
+  config: Config;
+  store: Store;
+  logger: Logger;
+}
+
+/** Loads config, opens the store and creates missing tables; the caller closes the store. */
+export async function openSession(configPath: string | undefined, logger: Logger = createLogger()): Promise<Session> {
+  const config = loadConfig(configPath);
+  const store = openStore(config, logger);
+  try {
+    await ensureTables(store, config);
+  } catch (error) {
+    await store.close().catch(() => undefined);
+    throw error;
+  }
+  return { config, store, logger };
+}
+
+export async function withSession<T>(configPath: string | undefined, run: (session: Session) => Promise<T>, logger?: Logger): Promise<T> {
+  const session = await openSession(configPath, logger);
+  try {
+    return await run(session);
+  } finally {
+    await session.store.close().catch(() => undefined);
+  }
+}
+
+export function parseTime(text: string): Date {
+  const ms = Date.parse(text);
+  if (Number.isNaN(ms)) throw new InvalidArgumentError(`not an ISO 8601 time: ${JSON.stringify(text)} (e.g. 2026-11-24T12:00:00Z)`);
+  return new Date(ms);
+}
+
+export function parsePositiveInt(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`expected a positive whole number, got ${JSON.stringify(text)}`);
+  return n;
+}
+
+export function parseInteger(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n)) throw new InvalidArgumentError(`expected a whole number, got ${JSON.stringify(text)}`);
+  return n;
+}
+
+/** The exit code for an error, after printing one clear line (never a stack trace for errors a user can cause). */
+export function reportError(error: unknown): number {
+  if (error instanceof DriftwatchError) {
+    process.stderr.write(`driftwatch: ${error.message}\n`);
+    return error.exitCode;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`driftwatch: unexpected error: ${message}\n`);
+  if (process.env.DRIFTWATCH_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+  return 70;
+}
+
+export function usageError(message: string): ConfigError {
+  return new ConfigError(message);
+}

@@ -1,0 +1,5 @@
+// `driftwatch daemon`: not built yet; its issue wires it.
+export async function daemonCommand(_options: Record<string, unknown>): Promise<number> {
+  process.stderr.write('driftwatch daemon: not built yet (see the open issues); use "driftwatch run --once" meanwhile\n');
+  return 2;
+}

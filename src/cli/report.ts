@@ -1,0 +1,5 @@
+// `driftwatch report`: not built yet; its issue wires it.
+export async function reportCommand(_options: Record<string, unknown>): Promise<number> {
+  process.stderr.write('driftwatch report: not built yet (see the open issues); use "driftwatch run --once" meanwhile\n');
+  return 2;
+}

@@ -1,0 +1,106 @@
+// Approval rate per segment (two-proportion z-test, Wilson intervals) and the mix-vs-rate decomposition per model.
+import type { LabelSegment } from '../aggregates/index.js';
+import type { Config } from '../config/index.js';
+import { twoProportionZTest, wilsonInterval } from '../stats/index.js';
+import { segmentRecord, type Monitor } from './monitor.js';
+import type { Evaluation } from './types.js';
+
+/** How a model's overall approval rate moved, split into traffic moving between segments and segments changing. */
+export interface ApprovalDecomposition {
+  model: string;
+  referenceRate: number;
+  currentRate: number;
+  change: number;
+  /** Σ_s (w_cur,s − w_ref,s)·p_ref,s over segments in both windows, plus the effect of segments in one window only. */
+  mix: number;
+  /** Σ_s w_cur,s·(p_cur,s − p_ref,s) over segments present in both windows. */
+  rate: number;
+  nReference: number;
+  nCurrent: number;
+  pValue: number;
+}
+
+function evaluateSegment(config: Config, row: LabelSegment): Evaluation | undefined {
+  const ref = row.reference;
+  const cur = row.current;
+  if (ref.labeled < config.minVolume || cur.labeled < config.minVolume) return undefined;
+  const referenceRate = ref.approved / ref.labeled;
+  const currentRate = cur.approved / cur.labeled;
+  const test = twoProportionZTest(cur.approved, cur.labeled, ref.approved, ref.labeled);
+  return {
+    monitor: 'approval_rate',
+    model: row.model,
+    segment: segmentRecord(config, row.segment),
+    feature: 'delta',
+    value: currentRate - referenceRate,
+    threshold: config.monitors.approval_rate.thresholds.warning,
+    severity: 'ok',
+    nCurrent: cur.labeled,
+    nReference: ref.labeled,
+    pValue: test.pValue,
+    details: {
+      currentRate,
+      referenceRate,
+      z: test.z,
+      currentInterval: wilsonInterval(cur.approved, cur.labeled),
+      referenceInterval: wilsonInterval(ref.approved, ref.labeled),
+    },
+  };
+}
+
+/** Exact split of the overall change: change = mix + rate. */
+export function decompose(model: string, rows: LabelSegment[]): ApprovalDecomposition | undefined {
+  const nRef = rows.reduce((s, r) => s + r.reference.labeled, 0);
+  const nCur = rows.reduce((s, r) => s + r.current.labeled, 0);
+  if (nRef === 0 || nCur === 0) return undefined;
+  const xRef = rows.reduce((s, r) => s + r.reference.approved, 0);
+  const xCur = rows.reduce((s, r) => s + r.current.approved, 0);
+  const referenceRate = xRef / nRef;
+  const currentRate = xCur / nCur;
+  let rate = 0;
+  for (const r of rows) {
+    if (r.reference.labeled === 0 || r.current.labeled === 0) continue;
+    const weight = r.current.labeled / nCur;
+    rate += weight * (r.current.approved / r.current.labeled - r.reference.approved / r.reference.labeled);
+  }
+  const change = currentRate - referenceRate;
+  const { pValue } = twoProportionZTest(xCur, nCur, xRef, nRef);
+  return { model, referenceRate, currentRate, change, mix: change - rate, rate, nReference: nRef, nCurrent: nCur, pValue };
+}
+
+function mixEvaluation(config: Config, d: ApprovalDecomposition): Evaluation {
+  return {
+    monitor: 'approval_rate',
+    model: d.model,
+    segment: {},
+    feature: 'mix',
+    value: d.mix,
+    threshold: config.monitors.approval_rate.thresholds.warning,
+    severity: 'ok',
+    nCurrent: d.nCurrent,
+    nReference: d.nReference,
+    pValue: d.pValue,
+    details: { currentRate: d.currentRate, referenceRate: d.referenceRate, change: d.change, rate: d.rate, mix: d.mix },
+  };
+}
+
+export const approvalMonitor: Monitor = {
+  name: 'approval_rate',
+  severityInput: (config, e) => ({ magnitude: Math.abs(e.value), levels: config.monitors.approval_rate.thresholds }),
+  enabled: (config) => config.monitors.approval_rate.enabled,
+  async evaluate({ config, source, windows, models, at }) {
+    const rows = await source.labels(windows, models, config.monitors.calibration.bins, at);
+    const evaluations = rows.flatMap((row) => evaluateSegment(config, row) ?? []);
+    const approval: ApprovalDecomposition[] = [];
+    for (const model of models) {
+      const decomposition = decompose(
+        model,
+        rows.filter((r) => r.model === model),
+      );
+      if (!decomposition) continue;
+      approval.push(decomposition);
+      evaluations.push(mixEvaluation(config, decomposition));
+    }
+    return { evaluations, approval: approval as unknown as Record<string, unknown>[] };
+  },
+};

@@ -1,0 +1,38 @@
+// Stored PSI bin edges of features: learned once from a reference window and kept, so bins never chase the data.
+import type { FeatureEdges } from '../aggregates/index.js';
+import type { Config } from '../config/index.js';
+import { chTime, tableRef, type Store } from '../store/index.js';
+import type { TimeWindow } from './types.js';
+
+export const FEATURE_EDGES_TABLE = 'driftwatch_feature_edges';
+
+export function featureEdgesDdl(config: Config): string {
+  return `CREATE TABLE IF NOT EXISTS ${tableRef(config, FEATURE_EDGES_TABLE)} (
+  model       String,
+  feature     String,
+  edges       Array(Float64),
+  learned_at  DateTime64(3, 'UTC'),
+  ref_from    DateTime64(3, 'UTC'),
+  ref_to      DateTime64(3, 'UTC')
+) ENGINE = ReplacingMergeTree(learned_at)
+ORDER BY (model, feature)`;
+}
+
+export async function loadFeatureEdges(store: Store, config: Config): Promise<FeatureEdges[]> {
+  // The first learned edges win: argMin over learn time, so a re-learn racing a restart cannot move the bins.
+  const rows = await store.select<{ model: string; feature: string; edges: number[] }>(
+    `SELECT model, feature, argMin(edges, learned_at) AS edges FROM ${tableRef(config, FEATURE_EDGES_TABLE)} GROUP BY model, feature`,
+    {},
+    'load feature edges',
+  );
+  return rows.map((r) => ({ model: r.model, feature: r.feature, edges: r.edges.map(Number) }));
+}
+
+export async function saveFeatureEdges(store: Store, config: Config, edges: FeatureEdges[], reference: TimeWindow): Promise<void> {
+  const learnedAt = chTime(Date.now());
+  await store.insert(
+    tableRef(config, FEATURE_EDGES_TABLE),
+    edges.map((e) => ({ model: e.model, feature: e.feature, edges: e.edges, learned_at: learnedAt, ref_from: chTime(reference.from), ref_to: chTime(reference.to) })),
+    'save feature edges',
+  );
+}

@@ -1,0 +1,34 @@
+// The severity rule shared by the statistical monitors: an effect size past its threshold AND significant under the cycle's FDR.
+import { benjaminiHochberg } from '../stats/index.js';
+import type { Evaluation, Severity } from './types.js';
+
+export interface Levels {
+  warning: number;
+  critical: number;
+}
+
+/**
+ * Severity of `magnitude` (an effect size, larger is worse) against warning/critical levels. An evaluation
+ * with a q-value above the FDR level is `ok` whatever its size: on a 40-transaction issuer a large PSI or
+ * approval change is usually noise, and the test says so. Evaluations without a test (data quality counts)
+ * are judged on size alone.
+ */
+export function judge(magnitude: number, levels: Levels, qValue: number | undefined, fdr: number): { severity: Severity; threshold: number } {
+  const significant = qValue === undefined || qValue <= fdr;
+  if (significant && magnitude >= levels.critical) return { severity: 'critical', threshold: levels.critical };
+  if (significant && magnitude >= levels.warning) return { severity: 'warning', threshold: levels.warning };
+  return { severity: 'ok', threshold: levels.warning };
+}
+
+/** Benjamini–Hochberg across every evaluation of the cycle that carries a p-value; sets `qValue` in place. */
+export function controlFdr(evaluations: Evaluation[], fdr: number): void {
+  const tested = evaluations.filter((e) => e.pValue !== undefined && Number.isFinite(e.pValue));
+  if (tested.length === 0) return;
+  const { adjusted } = benjaminiHochberg(
+    tested.map((e) => e.pValue as number),
+    fdr,
+  );
+  tested.forEach((e, i) => {
+    e.qValue = adjusted[i];
+  });
+}

@@ -1,0 +1,79 @@
+// Data quality per model: volume against expectation, bad scores, duplicates, outcomes missing past maturity.
+import type { QualityCounts } from '../aggregates/index.js';
+import type { Config } from '../config/index.js';
+import { windowHours } from '../windows.js';
+import type { Monitor } from './monitor.js';
+import type { CycleWindows, Evaluation, QualitySummary } from './types.js';
+
+function evaluation(_config: Config, q: QualityCounts, feature: string, value: number, levels: { warning: number }, details: Record<string, unknown>): Evaluation {
+  return {
+    monitor: 'quality',
+    model: q.model,
+    segment: {},
+    feature,
+    value,
+    threshold: levels.warning,
+    severity: 'ok',
+    nCurrent: q.rows,
+    nReference: q.referenceRows,
+    details,
+  };
+}
+
+function evaluateModel(config: Config, windows: CycleWindows, q: QualityCounts): Evaluation[] {
+  const levels = config.monitors.quality;
+  const badScores = q.nanScores + q.infScores + q.outOfRange;
+  const out: Evaluation[] = [];
+  if (q.rows > 0) {
+    out.push(evaluation(config, q, 'bad_score_rate', badScores / q.rows, levels.badScoreRate, { nan: q.nanScores, infinite: q.infScores, outOfRange: q.outOfRange }));
+    out.push(evaluation(config, q, 'duplicate_rate', q.duplicates / q.rows, levels.duplicateRate, { duplicates: q.duplicates }));
+  }
+  if (q.matureEvents >= config.minVolume) {
+    out.push(
+      evaluation(config, q, 'missing_outcome_rate', q.missingOutcomes / q.matureEvents, levels.missingOutcomeRate, {
+        missingOutcomes: q.missingOutcomes,
+        matureEvents: q.matureEvents,
+      }),
+    );
+  }
+  const expected = (q.referenceRows / windowHours(windows.reference)) * windowHours(windows.current);
+  if (q.referenceRows >= config.minVolume && expected > 0) {
+    out.push(evaluation(config, q, 'volume_drop', Math.max(0, 1 - q.rows / expected), levels.volumeDrop, { expectedRows: Math.round(expected), rows: q.rows }));
+  }
+  return out;
+}
+
+/** Which configured levels judge each quality statistic. */
+const QUALITY_LEVELS: Record<string, 'badScoreRate' | 'duplicateRate' | 'missingOutcomeRate' | 'volumeDrop'> = {
+  bad_score_rate: 'badScoreRate',
+  duplicate_rate: 'duplicateRate',
+  missing_outcome_rate: 'missingOutcomeRate',
+  volume_drop: 'volumeDrop',
+};
+
+export function summarize(counts: QualityCounts[]): QualitySummary {
+  const sum = (pick: (q: QualityCounts) => number) => counts.reduce((s, q) => s + pick(q), 0);
+  return {
+    rows: sum((q) => q.rows),
+    badScores: sum((q) => q.nanScores + q.infScores + q.outOfRange),
+    missingOutcomes: sum((q) => q.missingOutcomes),
+    duplicates: sum((q) => q.duplicates),
+    futureEvents: sum((q) => q.futureEvents),
+  };
+}
+
+export const qualityMonitor: Monitor = {
+  name: 'quality',
+  severityInput: (config, e) => ({ magnitude: e.value, levels: config.monitors.quality[QUALITY_LEVELS[e.feature] ?? 'badScoreRate'] }),
+  enabled: (config) => config.monitors.quality.enabled,
+  async evaluate({ config, source, windows, models, at }) {
+    const counts = await source.quality(windows, models, at);
+    // A model with no rows in either window still gets a zero line, so a total outage is visible.
+    for (const model of models) {
+      if (!counts.some((q) => q.model === model)) {
+        counts.push({ model, rows: 0, nanScores: 0, infScores: 0, outOfRange: 0, duplicates: 0, futureEvents: 0, referenceRows: 0, matureEvents: 0, missingOutcomes: 0 });
+      }
+    }
+    return { evaluations: counts.flatMap((q) => evaluateModel(config, windows, q)), quality: summarize(counts) };
+  },
+};

@@ -1,0 +1,8 @@
+// Every monitor a cycle runs, in order. Adding a monitor is one line here.
+import { approvalMonitor } from './approval.js';
+import { calibrationMonitor } from './calibration.js';
+import type { Monitor } from './monitor.js';
+import { psiMonitor } from './psi.js';
+import { qualityMonitor } from './quality.js';
+
+export const MONITORS: readonly Monitor[] = [psiMonitor, calibrationMonitor, approvalMonitor, qualityMonitor];

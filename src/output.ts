@@ -1,0 +1,49 @@
+// The `run --json` document of DESIGN.md, built from a cycle's result.
+import type { CycleResult, Finding } from './monitors/types.js';
+
+const SEVERITY_ORDER = { critical: 0, warning: 1 } as const;
+
+function round(value: number): number {
+  return Number.isFinite(value) ? Number(value.toPrecision(12)) : value;
+}
+
+function findingDocument(f: Finding) {
+  return {
+    monitor: f.monitor,
+    model: f.model,
+    segment: f.segment,
+    feature: f.feature,
+    value: round(f.value),
+    threshold: f.threshold,
+    severity: f.severity,
+    nCurrent: f.nCurrent,
+    nReference: f.nReference,
+    ...(f.pValue !== undefined ? { pValue: f.pValue } : {}),
+    ...(f.qValue !== undefined ? { qValue: f.qValue } : {}),
+  };
+}
+
+export function runDocument(result: CycleResult) {
+  const iso = (d: Date) => d.toISOString();
+  const findings = [...result.findings].sort(
+    (a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || a.monitor.localeCompare(b.monitor) || Math.abs(b.value) - Math.abs(a.value),
+  );
+  return {
+    at: iso(result.at),
+    windows: {
+      reference: { from: iso(result.windows.reference.from), to: iso(result.windows.reference.to) },
+      current: { from: iso(result.windows.current.from), to: iso(result.windows.current.to) },
+      matured: {
+        reference: { from: iso(result.windows.matured.reference.from), to: iso(result.windows.matured.reference.to) },
+        current: { from: iso(result.windows.matured.current.from), to: iso(result.windows.matured.current.to) },
+      },
+    },
+    models: result.models,
+    findings: findings.map(findingDocument),
+    shadow: result.shadow.map((s) => ({ model: s.model, shadowVersion: s.shadowVersion, verdict: s.verdict, reasons: s.reasons, ...(s.agreement !== undefined ? { agreement: s.agreement } : {}) })),
+    quality: result.quality,
+    approval: result.approval,
+    evaluated: result.evaluations.length,
+    durationMs: result.durationMs,
+  };
+}

@@ -1,0 +1,12 @@
+// Creates every table driftwatch uses, idempotently: the source tables, history, and driftwatch's own state.
+import type { Config } from './config/index.js';
+import { featureEdgesDdl } from './monitors/feature-edges.js';
+import { ensureSchema, type Store } from './store/index.js';
+
+/** DDL of driftwatch's own tables beyond the source and history tables; modules add theirs here. */
+const OWN_TABLES: ((config: Config) => string)[] = [featureEdgesDdl];
+
+export async function ensureTables(store: Store, config: Config): Promise<void> {
+  await ensureSchema(store, config);
+  for (const ddl of OWN_TABLES) await store.command(ddl(config), {}, 'schema');
+}

@@ -1,0 +1,163 @@
+// The SQL aggregates equal the pure statistics computed on the same rows pulled out of the store.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rawSource } from '../../src/aggregates/index.js';
+import { calibrationError, calibrationFromBins, psiFromCounts } from '../../src/stats/index.js';
+import { resolveWindows } from '../../src/windows.js';
+import { eventRow, outcomeRow, rng } from '../helpers/rows.js';
+import { tempStore, type TempStore } from '../helpers/store.js';
+
+const AT = new Date('2026-11-20T12:00:00Z');
+const HOUR = 3_600_000;
+let t: TempStore;
+
+/** Reference: 7 days before the current day; current: the last 24 h. Three segments plus edge cases. */
+async function seedRows(store: TempStore) {
+  const random = rng(42);
+  const events: Record<string, unknown>[] = [];
+  const outcomes: Record<string, unknown>[] = [];
+  let id = 0;
+  const add = (issuer: string, region: string, from: number, to: number, n: number, scoreOf: () => number, approveOf: (s: number) => number) => {
+    for (let i = 0; i < n; i++) {
+      const time = new Date(AT.getTime() - from + random() * (from - to));
+      const score = scoreOf();
+      const txn = `t${id++}`;
+      events.push(eventRow({ time, id: txn, issuer, region, score }));
+      // Outcomes arrive a minute later; a few never do.
+      if (random() > 0.02) outcomes.push(outcomeRow(txn, new Date(time.getTime() + 60_000), approveOf(score)));
+    }
+  };
+  const calibrated = (s: number) => (random() < s ? 1 : 0);
+  const beta = () => Math.min(1, Math.max(0, 0.6 + 0.35 * random() ** 0.5));
+  add('BANK A', 'EU', 8 * 24 * HOUR, 24 * HOUR, 3000, beta, calibrated);
+  add('BANK A', 'EU', 24 * HOUR, 0, 800, () => beta() * 0.9, calibrated);
+  add('BANK B', 'NA', 8 * 24 * HOUR, 24 * HOUR, 2000, () => random(), calibrated);
+  add('BANK B', 'NA', 24 * HOUR, 0, 600, () => random(), (s) => (random() < s * 0.5 ? 1 : 0));
+  // All approved, both windows.
+  add('BANK C', 'EU', 8 * 24 * HOUR, 24 * HOUR, 900, () => 0.99, () => 1);
+  add('BANK C', 'EU', 24 * HOUR, 0, 400, () => 0.99, () => 1);
+  // Only in the reference window.
+  add('GONE', 'APAC', 8 * 24 * HOUR, 24 * HOUR, 700, () => random(), calibrated);
+  // Bad scores in the current window of BANK A: counted by quality, excluded from statistics.
+  for (const score of [NaN, Infinity, -Infinity, -0.2, 1.7]) {
+    events.push(eventRow({ time: new Date(AT.getTime() - 5 * HOUR), id: `bad${id++}`, issuer: 'BANK A', region: 'EU', score }));
+  }
+  await store.store.insert('scoring_events', events);
+  await store.store.insert('outcomes', outcomes);
+}
+
+beforeAll(async () => {
+  t = await tempStore({ windows: { maturity: '1h' }, minVolume: 100 });
+  await seedRows(t);
+});
+afterAll(() => t.cleanup());
+
+interface RawRow {
+  score: number;
+  approved: number | null;
+  in_ref: number;
+}
+
+/** Pulls a segment's rows out of the store, as a notebook would. */
+async function pull(issuer: string, region: string, matured: boolean): Promise<RawRow[]> {
+  const w = resolveWindows(t.config, AT);
+  const win = matured ? w.matured : w;
+  return t.store.select<RawRow>(
+    `SELECT e.score AS score, o.approved AS approved, e.event_time < {ref_to:DateTime64(3, 'UTC')} AS in_ref
+     FROM scoring_events AS e LEFT JOIN (SELECT transaction_id, approved FROM outcomes WHERE outcome_time < {at:DateTime64(3, 'UTC')}) AS o USING transaction_id
+     WHERE issuer = {issuer:String} AND region = {region:String} AND variant = 'live'
+       AND ((e.event_time >= {ref_from:DateTime64(3, 'UTC')} AND e.event_time < {ref_to:DateTime64(3, 'UTC')})
+         OR (e.event_time >= {cur_from:DateTime64(3, 'UTC')} AND e.event_time < {cur_to:DateTime64(3, 'UTC')}))
+     SETTINGS join_use_nulls = 1`,
+    {
+      issuer,
+      region,
+      at: AT.toISOString().replace('T', ' ').replace('Z', ''),
+      ref_from: win.reference.from.toISOString().replace('T', ' ').replace('Z', ''),
+      ref_to: win.reference.to.toISOString().replace('T', ' ').replace('Z', ''),
+      cur_from: win.current.from.toISOString().replace('T', ' ').replace('Z', ''),
+      cur_to: win.current.to.toISOString().replace('T', ' ').replace('Z', ''),
+    },
+  );
+}
+
+/** The grid cell and decile bins of queries/psi_score.sql, recomputed from raw scores. */
+function decileCounts(refScores: number[], curScores: number[], bins: number) {
+  const cell = (s: number) => Math.min(255, Math.max(0, Math.floor((Math.log(s / (1 - s)) + 8) * 16)));
+  const refCells = new Array(256).fill(0);
+  for (const s of refScores) refCells[cell(s)]++;
+  let before = 0;
+  const binOfCell = refCells.map((n) => {
+    const b = Math.min(bins - 1, Math.floor((before * bins) / refScores.length));
+    before += n;
+    return b;
+  });
+  const count = (scores: number[]) => {
+    const out = new Array(bins).fill(0);
+    for (const s of scores) out[binOfCell[cell(s)]]++;
+    return out;
+  };
+  return { ref: count(refScores), cur: count(curScores) };
+}
+
+const valid = (s: number) => Number.isFinite(s) && s >= 0 && s <= 1;
+
+describe('score PSI aggregates', () => {
+  it('equal decile counts recomputed from the raw rows, and so the same PSI', async () => {
+    const source = rawSource(t.store, t.config);
+    const windows = resolveWindows(t.config, AT);
+    const rows = await source.scoreBins(windows, [], { bins: 10, cellBins: [], minVolume: 100 });
+    // GONE has no current traffic: not judged. BANK C sits in one grid cell: deciles collapse but it is still judged.
+    expect(rows.map((r) => r.segment.join('/')).sort()).toEqual(['BANK A/EU', 'BANK B/NA', 'BANK C/EU']);
+    for (const row of rows) {
+      const raw = await pull(row.segment[0] as string, row.segment[1] as string, false);
+      const ref = raw.filter((r) => r.in_ref && valid(r.score)).map((r) => r.score);
+      const cur = raw.filter((r) => !r.in_ref && valid(r.score)).map((r) => r.score);
+      const expected = decileCounts(ref, cur, 10);
+      expect(row.referenceBins).toEqual(expected.ref);
+      expect(row.currentBins).toEqual(expected.cur);
+      expect(psiFromCounts(row.referenceBins, row.currentBins)).toBeCloseTo(psiFromCounts(expected.ref, expected.cur), 12);
+    }
+  });
+});
+
+describe('label aggregates', () => {
+  it('give the ECE, MCE, Brier and approval counts of the raw rows (1e-9)', async () => {
+    const source = rawSource(t.store, t.config);
+    const windows = resolveWindows(t.config, AT);
+    const rows = await source.labels(windows, [], 10, AT);
+    const segments = rows.map((r) => r.segment.join('/')).sort();
+    expect(segments).toEqual(['BANK A/EU', 'BANK B/NA', 'BANK C/EU', 'GONE/APAC']);
+    for (const row of rows) {
+      const raw = await pull(row.segment[0] as string, row.segment[1] as string, true);
+      for (const [name, inRef] of [['reference', 1], ['current', 0]] as const) {
+        const labeled = raw.filter((r) => r.in_ref === inRef && r.approved !== null);
+        expect(row[name].events).toBe(raw.filter((r) => r.in_ref === inRef).length);
+        expect(row[name].labeled).toBe(labeled.length);
+        expect(row[name].approved).toBe(labeled.filter((r) => r.approved === 1).length);
+        const scored = labeled.filter((r) => valid(r.score));
+        if (scored.length === 0) continue;
+        const pure = calibrationError(scored.map((r) => r.score), scored.map((r) => r.approved as number));
+        const fromSql = calibrationFromBins(row[name].calibration);
+        expect(fromSql.ece).toBeCloseTo(pure.ece, 9);
+        expect(fromSql.mce).toBeCloseTo(pure.mce, 9);
+        expect(fromSql.brier).toBeCloseTo(pure.brier, 9);
+      }
+    }
+  });
+});
+
+describe('quality aggregates', () => {
+  it('count bad scores by kind and outcomes missing past maturity', async () => {
+    const source = rawSource(t.store, t.config);
+    const windows = resolveWindows(t.config, AT);
+    const [q] = await source.quality(windows, [], AT);
+    expect(q).toMatchObject({ model: 'card-auth', nanScores: 1, infScores: 2, outOfRange: 2, duplicates: 0, futureEvents: 0 });
+    const expectedMissing = await t.store.select<{ n: number }>(
+      `SELECT count() AS n FROM scoring_events WHERE variant = 'live' AND event_time >= {from:DateTime64(3, 'UTC')} AND event_time < {to:DateTime64(3, 'UTC')}
+         AND transaction_id NOT IN (SELECT transaction_id FROM outcomes)`,
+      { from: windows.matured.current.from.toISOString().replace('T', ' ').replace('Z', ''), to: windows.matured.current.to.toISOString().replace('T', ' ').replace('Z', '') },
+    );
+    expect(q?.missingOutcomes).toBe(expectedMissing[0]?.n);
+    expect(q?.missingOutcomes).toBeGreaterThan(0);
+  });
+});
