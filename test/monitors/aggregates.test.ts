@@ -3,51 +3,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rawSource } from '../../src/aggregates/index.js';
 import { calibrationError, calibrationFromBins, psiFromCounts } from '../../src/stats/index.js';
 import { resolveWindows } from '../../src/windows.js';
-import { eventRow, outcomeRow, rng } from '../helpers/rows.js';
+import { AT, seedSmallFixture } from '../helpers/fixture.js';
 import { tempStore, type TempStore } from '../helpers/store.js';
 
-const AT = new Date('2026-11-20T12:00:00Z');
-const HOUR = 3_600_000;
 let t: TempStore;
-
-/** Reference: 7 days before the current day; current: the last 24 h. Three segments plus edge cases. */
-async function seedRows(store: TempStore) {
-  const random = rng(42);
-  const events: Record<string, unknown>[] = [];
-  const outcomes: Record<string, unknown>[] = [];
-  let id = 0;
-  const add = (issuer: string, region: string, from: number, to: number, n: number, scoreOf: () => number, approveOf: (s: number) => number) => {
-    for (let i = 0; i < n; i++) {
-      const time = new Date(AT.getTime() - from + random() * (from - to));
-      const score = scoreOf();
-      const txn = `t${id++}`;
-      events.push(eventRow({ time, id: txn, issuer, region, score }));
-      // Outcomes arrive a minute later; a few never do.
-      if (random() > 0.02) outcomes.push(outcomeRow(txn, new Date(time.getTime() + 60_000), approveOf(score)));
-    }
-  };
-  const calibrated = (s: number) => (random() < s ? 1 : 0);
-  const beta = () => Math.min(1, Math.max(0, 0.6 + 0.35 * random() ** 0.5));
-  add('BANK A', 'EU', 8 * 24 * HOUR, 24 * HOUR, 3000, beta, calibrated);
-  add('BANK A', 'EU', 24 * HOUR, 0, 800, () => beta() * 0.9, calibrated);
-  add('BANK B', 'NA', 8 * 24 * HOUR, 24 * HOUR, 2000, () => random(), calibrated);
-  add('BANK B', 'NA', 24 * HOUR, 0, 600, () => random(), (s) => (random() < s * 0.5 ? 1 : 0));
-  // All approved, both windows.
-  add('BANK C', 'EU', 8 * 24 * HOUR, 24 * HOUR, 900, () => 0.99, () => 1);
-  add('BANK C', 'EU', 24 * HOUR, 0, 400, () => 0.99, () => 1);
-  // Only in the reference window.
-  add('GONE', 'APAC', 8 * 24 * HOUR, 24 * HOUR, 700, () => random(), calibrated);
-  // Bad scores in the current window of BANK A: counted by quality, excluded from statistics.
-  for (const score of [NaN, Infinity, -Infinity, -0.2, 1.7]) {
-    events.push(eventRow({ time: new Date(AT.getTime() - 5 * HOUR), id: `bad${id++}`, issuer: 'BANK A', region: 'EU', score }));
-  }
-  await store.store.insert('scoring_events', events);
-  await store.store.insert('outcomes', outcomes);
-}
 
 beforeAll(async () => {
   t = await tempStore({ windows: { maturity: '1h' }, minVolume: 100 });
-  await seedRows(t);
+  await seedSmallFixture(t);
 });
 afterAll(() => t.cleanup());
 
