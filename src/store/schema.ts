@@ -36,27 +36,35 @@ ORDER BY ${q(o.transaction_id)}`;
   return [events, outcomes];
 }
 
-/** The history table: every value of every cycle, per segment, for Grafana and the weekly report. */
+/**
+ * The history table: every value of every cycle, per segment, for Grafana and the weekly report
+ * (rows and metric names: src/sinks/history.ts). Deduplication by insert token makes a retried
+ * write of one cycle land once; the TTL is history.ttl, to the second.
+ */
 export function historyTableDdl(config: Config): string {
-  const ttlDays = config.history.ttl / 86_400_000;
+  const ttlSeconds = Math.max(1, Math.round(config.history.ttl / 1000));
   return `CREATE TABLE IF NOT EXISTS ${tableRef(config, config.tables.history)} (
-  at          DateTime64(3, 'UTC'),
-  cycle_id    String,
-  model       LowCardinality(String),
-  monitor     LowCardinality(String),
-  metric      LowCardinality(String),
-  feature     LowCardinality(String),
-  segment     Map(LowCardinality(String), String),
-  value       Float64,
-  threshold   Float64,
-  severity    LowCardinality(String),
-  n_current   UInt64,
-  n_reference UInt64,
-  p_value     Float64
+  at             DateTime64(3, 'UTC'),
+  cycle_id       String,
+  model          LowCardinality(String),
+  monitor        LowCardinality(String),
+  metric         LowCardinality(String),
+  feature        LowCardinality(String),
+  shadow_version LowCardinality(String),
+  segment        Map(LowCardinality(String), String),
+  value          Float64,
+  threshold      Float64,
+  severity       LowCardinality(String),
+  n_current      UInt64,
+  n_reference    UInt64,
+  p_value        Float64,
+  q_value        Float64,
+  note           String
 ) ENGINE = MergeTree
 PARTITION BY toYYYYMM(at)
-ORDER BY (model, monitor, metric, at)
-TTL toDateTime(at) + INTERVAL ${Math.max(1, Math.round(ttlDays))} DAY`;
+ORDER BY (model, monitor, metric, feature, at)
+TTL toDateTime(at) + INTERVAL ${ttlSeconds} SECOND
+SETTINGS non_replicated_deduplication_window = 1000`;
 }
 
 /** Creates every table driftwatch reads or writes, if missing. Safe to run on every start. */

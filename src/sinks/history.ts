@@ -1,0 +1,241 @@
+// The history sink: every value of a cycle, one row each, into the ClickHouse table Grafana and the report read.
+import { createHash } from 'node:crypto';
+import type { Config } from '../config/index.js';
+import { StoreUnreachableError } from '../errors.js';
+import type { CycleResult, Evaluation, ShadowVerdict, ShadowVerdictKind } from '../monitors/types.js';
+import { chTime, tableRef, type Store } from '../store/index.js';
+
+/**
+ * One row of the history table (DDL: historyTableDdl in src/store/schema.ts).
+ *
+ * `metric` names what `value` is; Grafana panels select on it:
+ * - monitor `psi`: `psi`, with the feature (`score` or a feature name) in `feature`;
+ * - monitor `calibration`: `ece` (judged), plus `mce` and `brier` from its details;
+ * - monitor `approval_rate`: `approval_delta` (judged: current − reference), plus
+ *   `approval_rate_current`, `approval_rate_reference`, and `wilson_lo` / `wilson_hi`
+ *   (95 % interval of the current rate) when the details have them; per model with an
+ *   empty segment, `overall_<key>` for each number of `CycleResult.approval`;
+ * - any other evaluation: its `feature` (the statistic's name), `feature` column empty;
+ * - monitor `shadow`, per shadow version in `shadow_version`, segment empty: `agreement`,
+ *   `auc_live`, `auc_shadow` (DeLong p-value in p_value when known) and `verdict`:
+ *   value +1 promote / 0 hold / −1 reject, the verdict's name in `feature`, reasons in `note`;
+ * - monitor `quality`, model and segment empty: `rows`, `bad_scores`, `missing_outcomes`,
+ *   `duplicates` (and `null_scores`, `future_events`, `orphan_outcomes` when counted).
+ * Judged rows carry threshold and severity (`ok`/`warning`/`critical`); rows derived from
+ * details are not judged: threshold NaN, severity ''. Missing p/q-values are NaN.
+ */
+export interface HistoryRow {
+  at: string;
+  cycle_id: string;
+  model: string;
+  monitor: string;
+  metric: string;
+  feature: string;
+  shadow_version: string;
+  segment: Record<string, string>;
+  value: Float;
+  threshold: Float;
+  severity: string;
+  n_current: number;
+  n_reference: number;
+  p_value: Float;
+  q_value: Float;
+  note: string;
+}
+
+/** A Float64 as JSONEachRow takes it: JSON has no NaN or infinities, ClickHouse reads them quoted. */
+type Float = number | 'nan' | 'inf' | '-inf';
+
+/** Rows per INSERT: keeps one request's body a few MB however many segments a cycle judges. */
+const CHUNK_ROWS = 50_000;
+
+const VERDICT_VALUE: Record<ShadowVerdictKind, number> = { promote: 1, hold: 0, reject: -1 };
+
+const QUALITY_METRICS = {
+  rows: 'rows',
+  badScores: 'bad_scores',
+  missingOutcomes: 'missing_outcomes',
+  duplicates: 'duplicates',
+  nullScores: 'null_scores',
+  futureEvents: 'future_events',
+  orphanOutcomes: 'orphan_outcomes',
+} as const;
+
+/**
+ * Writes every row of the cycle. Idempotent per cycleId: each INSERT carries an
+ * insert_deduplication_token derived from it (the table keeps the last 1000 tokens), so a
+ * retried write, here or by the caller, lands once. Lightweight DELETE + INSERT was the
+ * alternative, but it scans the whole table every cycle and is not atomic. Returns the row count.
+ */
+export async function writeHistory(store: Store, config: Config, result: CycleResult, cycleId: string): Promise<number> {
+  const rows = historyRows(result, cycleId);
+  const table = tableRef(config, config.tables.history);
+  const token = createHash('sha256').update(cycleId).digest('hex');
+  for (let start = 0, chunk = 0; start < rows.length; start += CHUNK_ROWS, chunk++) {
+    const body = rows
+      .slice(start, start + CHUNK_ROWS)
+      .map((row) => JSON.stringify(row))
+      .join('\n');
+    // The token is hex, so it is safe as a literal; settings in the statement (not the session) leave other inserts alone.
+    const sql = `INSERT INTO ${table} SETTINGS insert_deduplication_token = 'driftwatch-${token}-${chunk}' FORMAT JSONEachRow\n${body}`;
+    await withRetries(config.store.retries, () => store.command(sql, {}, 'history insert'));
+  }
+  return rows.length;
+}
+
+/** The rows writeHistory writes, in order: evaluations (each with its derived rows), overall approval, shadow, quality. */
+export function historyRows(result: CycleResult, cycleId: string): HistoryRow[] {
+  const base = { at: chTime(result.at), cycle_id: cycleId };
+  const rows: HistoryRow[] = [];
+  for (const evaluation of result.evaluations) rows.push(...evaluationRows(base, evaluation));
+  for (const record of result.approval ?? []) rows.push(...overallApprovalRows(base, record));
+  for (const verdict of result.shadow) rows.push(...shadowRows(base, verdict));
+  rows.push(...qualityRows(base, result));
+  return rows;
+}
+
+type Base = Pick<HistoryRow, 'at' | 'cycle_id'>;
+
+function evaluationRows(base: Base, e: Evaluation): HistoryRow[] {
+  const judged = row(base, {
+    model: e.model,
+    monitor: e.monitor,
+    metric: metricName(e),
+    feature: e.monitor === 'psi' ? e.feature : '',
+    shadow_version: typeof e.details?.shadowVersion === 'string' ? e.details.shadowVersion : '',
+    segment: Object.fromEntries(Object.entries(e.segment).map(([k, v]) => [k, String(v)])),
+    value: e.value,
+    threshold: e.threshold,
+    severity: e.severity,
+    n_current: e.nCurrent,
+    n_reference: e.nReference,
+    p_value: e.pValue,
+    q_value: e.qValue,
+  });
+  const derived = derivedValues(e).map(([metric, value]) => ({ ...judged, metric, value: float(value), threshold: float(NaN), severity: '', p_value: float(NaN), q_value: float(NaN) }));
+  return [judged, ...derived];
+}
+
+function metricName(e: Evaluation): string {
+  if (e.monitor === 'psi') return 'psi';
+  if (e.monitor === 'approval_rate' && e.feature === 'delta') return 'approval_delta';
+  return e.feature;
+}
+
+/** Numbers from an evaluation's details that dashboards plot next to the judged value. */
+function derivedValues(e: Evaluation): [string, unknown][] {
+  const d = e.details ?? {};
+  if (e.monitor === 'calibration' && e.feature === 'ece') return present([['mce', d.mce], ['brier', d.brier]]);
+  if (e.monitor === 'approval_rate' && e.feature === 'delta') {
+    const wilson = (d.currentWilson ?? d.wilson) as { lo?: unknown; hi?: unknown } | undefined;
+    return present([
+      ['approval_rate_current', d.currentRate],
+      ['approval_rate_reference', d.referenceRate],
+      ['wilson_lo', wilson?.lo ?? d.wilsonLo],
+      ['wilson_hi', wilson?.hi ?? d.wilsonHi],
+    ]);
+  }
+  return [];
+}
+
+function overallApprovalRows(base: Base, record: Record<string, unknown>): HistoryRow[] {
+  if (typeof record.model !== 'string') return [];
+  const values: [string, unknown][] = [];
+  for (const [key, value] of Object.entries(record)) {
+    if (typeof value === 'number') values.push([`overall_${snake(key)}`, value]);
+    // One level of nesting holds the mix/rate decomposition; deeper structures are the report's business.
+    else if (value && typeof value === 'object' && !Array.isArray(value)) {
+      for (const [inner, v] of Object.entries(value)) if (typeof v === 'number') values.push([`overall_${snake(key)}_${snake(inner)}`, v]);
+    }
+  }
+  return values.map(([metric, value]) => row(base, { model: record.model as string, monitor: 'approval_rate', metric, value }));
+}
+
+function shadowRows(base: Base, v: ShadowVerdict): HistoryRow[] {
+  const d = v.details ?? {};
+  const common = { model: v.model, monitor: 'shadow', shadow_version: v.shadowVersion };
+  const pValue = typeof d.pValue === 'number' ? d.pValue : undefined;
+  const values = present([['agreement', v.agreement], ['auc_live', d.aucLive], ['auc_shadow', d.aucShadow]]);
+  return [
+    ...values.map(([metric, value]) => row(base, { ...common, metric, value, p_value: metric === 'agreement' ? undefined : pValue })),
+    row(base, { ...common, metric: 'verdict', feature: v.verdict, value: VERDICT_VALUE[v.verdict] ?? NaN, note: v.reasons.join('; ') }),
+  ];
+}
+
+function qualityRows(base: Base, result: CycleResult): HistoryRow[] {
+  const quality = result.quality as unknown as Record<string, unknown>;
+  return present(Object.entries(QUALITY_METRICS).map(([key, metric]) => [metric, quality[key]])).map(([metric, value]) =>
+    row(base, { model: '', monitor: 'quality', metric, value }),
+  );
+}
+
+interface RowFields {
+  model: string;
+  monitor: string;
+  metric: string;
+  value: unknown;
+  feature?: string;
+  shadow_version?: string;
+  segment?: Record<string, string>;
+  threshold?: number;
+  severity?: string;
+  n_current?: number;
+  n_reference?: number;
+  p_value?: number;
+  q_value?: number;
+  note?: string;
+}
+
+function row(base: Base, f: RowFields): HistoryRow {
+  return {
+    ...base,
+    model: f.model,
+    monitor: f.monitor,
+    metric: f.metric,
+    feature: f.feature ?? '',
+    shadow_version: f.shadow_version ?? '',
+    segment: f.segment ?? {},
+    value: float(f.value),
+    threshold: float(f.threshold),
+    severity: f.severity ?? '',
+    n_current: count(f.n_current),
+    n_reference: count(f.n_reference),
+    p_value: float(f.p_value),
+    q_value: float(f.q_value),
+    note: f.note ?? '',
+  };
+}
+
+/** Keeps the pairs whose value is a number (NaN included: "computed, but undefined" is worth a row). */
+function present(pairs: [string, unknown][]): [string, unknown][] {
+  return pairs.filter(([, value]) => typeof value === 'number');
+}
+
+function float(value: unknown): Float {
+  if (typeof value !== 'number' || Number.isNaN(value)) return 'nan';
+  if (value === Infinity) return 'inf';
+  if (value === -Infinity) return '-inf';
+  return value;
+}
+
+function count(value: number | undefined): number {
+  return value !== undefined && Number.isFinite(value) && value > 0 ? Math.round(value) : 0;
+}
+
+function snake(key: string): string {
+  return key.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/[^A-Za-z0-9_]/g, '_').toLowerCase();
+}
+
+/** Retrying is safe because of the deduplication token, even when a timed-out write did land. */
+async function withRetries(retries: number, write: () => Promise<void>): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await write();
+    } catch (error) {
+      // A refused connection was already retried by the store (the write never reached the server).
+      const refused = (error as { cause?: { code?: string } }).cause?.code === 'ECONNREFUSED';
+      if (!(error instanceof StoreUnreachableError) || refused || attempt >= retries) throw error;
+      await new Promise((done) => setTimeout(done, 500 * 2 ** attempt));
+    }
+  }
+}

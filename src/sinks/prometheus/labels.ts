@@ -1,0 +1,43 @@
+// Prometheus label names for segment columns, and label values that cannot break the exposition format.
+import { createHash } from 'node:crypto';
+
+/** Labels the segment metrics already carry, plus the ones a Prometheus server attaches to every scraped series. */
+const TAKEN = new Set(['model', 'feature', 'window', 'job', 'instance']);
+
+/** Longest label value kept as is, in code points; longer ones are cut and suffixed with a hash. */
+export const MAX_LABEL_VALUE_LENGTH = 128;
+
+/**
+ * Label names for the configured segment columns, in order. A column whose name is
+ * taken by a fixed label (`model`, `feature`, `window`), by the scraper (`job`,
+ * `instance`), or reserved by Prometheus (`__…`) is exposed as `segment_<name>`,
+ * so `segments: [model, region]` gives `{model, segment_model, region}`.
+ */
+export function segmentLabelNames(segments: readonly string[]): string[] {
+  const used = new Set(TAKEN);
+  return segments.map((column) => {
+    let name = column;
+    while (used.has(name) || name.startsWith('__')) name = `segment_${name}`;
+    used.add(name);
+    return name;
+  });
+}
+
+// Control characters (C0, DEL, C1) and UTF-16 halves without their other half (not encodable as UTF-8);
+// in a /u regex \p{Cs} only matches unpaired halves, since a pair is read as one code point.
+const UNSAFE = /[\p{Cc}\p{Cs}]/gu;
+
+/**
+ * A label value safe to expose and still telling values apart. prom-client escapes
+ * `\`, `"` and newline itself; control characters are replaced by U+FFFD (they make
+ * dashboards and some parsers unhappy), and values longer than 128 code points are cut.
+ * Whenever a value is changed it ends with `~` and 8 hex digits of the original's
+ * SHA-256, so two different originals never end up as one series.
+ */
+export function labelValue(raw: string): string {
+  const clean = raw.replace(UNSAFE, '\uFFFD');
+  const points = Array.from(clean);
+  if (clean === raw && points.length <= MAX_LABEL_VALUE_LENGTH) return raw;
+  const hash = createHash('sha256').update(Buffer.from(raw, 'utf16le')).digest('hex').slice(0, 8);
+  return `${points.slice(0, MAX_LABEL_VALUE_LENGTH - 9).join('')}~${hash}`;
+}

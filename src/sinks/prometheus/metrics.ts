@@ -1,0 +1,158 @@
+// The driftwatch metric set on its own prom-client registry, fed with each cycle's result.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Config } from '../../config/index.js';
+import type { CycleResult } from '../../monitors/types.js';
+import { labelValue, segmentLabelNames } from './labels.js';
+import { selectSeries } from './select.js';
+import { CYCLE_METRICS, cycleCandidates, type CycleMetric, type SegmentLabeling } from './series.js';
+
+/** How many alerts are firing for one monitor at one severity (from the alert engine's state). */
+export interface FiringCount {
+  monitor: string;
+  severity: string;
+  count: number;
+}
+
+export interface MetricsOptions {
+  /** Clock for driftwatch_last_success_timestamp_seconds (tests pin it). */
+  now?: () => number;
+  /** prom-client's process metrics (CPU, memory, event loop, GC) on the same registry; default true. */
+  defaultMetrics?: boolean;
+}
+
+/** From a 0.1 s cycle on a small store to the 10-minute budget of a large backfill. */
+export const CYCLE_DURATION_BUCKETS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];
+
+/** alerts_firing is written for every monitor × severity, 0 included, so an alert rule never sees a gap. */
+const MONITORS = ['psi', 'calibration', 'approval_rate', 'shadow', 'quality'];
+const ALERT_SEVERITIES = ['warning', 'critical'];
+
+const HELP: Record<CycleMetric, string> = {
+  driftwatch_psi: 'Population Stability Index of the score or a feature, current vs reference window, per segment',
+  driftwatch_calibration_ece: 'Expected calibration error of the score against issuer approval, per segment',
+  driftwatch_approval_rate: 'Issuer approval rate per segment in the current or reference window',
+  driftwatch_approval_rate_delta: 'Approval rate change, current minus reference, per segment',
+  driftwatch_shadow_agreement: 'Share of transactions where the shadow model made the same decision as live',
+  driftwatch_shadow_auc: 'AUC on matured outcomes of the live and the shadow model, on the transactions both scored',
+  driftwatch_shadow_verdict: 'Verdict on a shadow model: 1 for the current verdict, 0 for the others',
+};
+
+export class Metrics {
+  /** Every driftwatch metric and, unless disabled, the process metrics; knows nothing about HTTP. */
+  readonly registry = new Registry();
+  /** The label name of each configured segment column, in config order (see labels.ts for renames). */
+  readonly segmentLabels: readonly string[];
+  private readonly labeling: SegmentLabeling;
+  private readonly maxSeries: number;
+  private readonly now: () => number;
+  private readonly gauges: Record<CycleMetric, Gauge>;
+  private readonly alertsFiring: Gauge;
+  private readonly seriesDropped: Gauge;
+  private readonly cycleDuration: Histogram;
+  private readonly lastSuccess: Gauge;
+  private readonly failures: Counter;
+  private lastSuccessMs: number | undefined;
+  private failuresInARow = 0;
+
+  constructor(config: Config, options: MetricsOptions = {}) {
+    this.segmentLabels = segmentLabelNames(config.segments);
+    this.labeling = { columns: config.segments, labels: this.segmentLabels };
+    this.maxSeries = config.sinks.prometheus.maxSeries;
+    this.now = options.now ?? Date.now;
+    const registers = [this.registry];
+    const segment = [...this.segmentLabels];
+    const labelNames: Record<CycleMetric, string[]> = {
+      driftwatch_psi: ['model', 'feature', ...segment],
+      driftwatch_calibration_ece: ['model', ...segment],
+      driftwatch_approval_rate: ['model', ...segment, 'window'],
+      driftwatch_approval_rate_delta: ['model', ...segment],
+      driftwatch_shadow_agreement: ['model', 'shadow_version'],
+      driftwatch_shadow_auc: ['model', 'shadow_version', 'variant'],
+      driftwatch_shadow_verdict: ['model', 'shadow_version', 'verdict'],
+    };
+    this.gauges = Object.fromEntries(
+      CYCLE_METRICS.map((name) => [name, new Gauge({ name, help: HELP[name], labelNames: labelNames[name], registers })]),
+    ) as Record<CycleMetric, Gauge>;
+    this.alertsFiring = new Gauge({
+      name: 'driftwatch_alerts_firing',
+      help: 'Alerts currently firing, per monitor and severity',
+      labelNames: ['monitor', 'severity'],
+      registers,
+    });
+    this.seriesDropped = new Gauge({
+      name: 'driftwatch_series_dropped',
+      help: `Series left off a metric by the cap of ${this.maxSeries} (sinks.prometheus.maxSeries); the history table has them all`,
+      labelNames: ['metric'],
+      registers,
+    });
+    this.cycleDuration = new Histogram({
+      name: 'driftwatch_cycle_duration_seconds',
+      help: 'Wall time of monitoring cycles, successful or failed',
+      buckets: CYCLE_DURATION_BUCKETS,
+      registers,
+    });
+    this.lastSuccess = new Gauge({
+      name: 'driftwatch_last_success_timestamp_seconds',
+      help: 'Unix time at which the last successful cycle finished (0 before the first)',
+      registers,
+    });
+    this.failures = new Counter({ name: 'driftwatch_cycle_failures_total', help: 'Cycles that failed', registers });
+    if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /**
+   * Replaces every per-cycle series with this cycle's values. The whole replacement is
+   * synchronous, so a scrape sees the previous cycle or this one, never a mix, and a
+   * segment that stopped alerting or disappeared leaves no stale series behind.
+   */
+  recordCycle(result: CycleResult, firing: readonly FiringCount[] = []): void {
+    const candidates = cycleCandidates(result, this.labeling);
+    for (const metric of CYCLE_METRICS) {
+      const { kept, dropped } = selectSeries(candidates[metric], this.maxSeries);
+      const gauge = this.gauges[metric];
+      gauge.reset();
+      for (const series of kept) gauge.set(series.labels, series.value);
+      this.seriesDropped.set({ metric }, dropped);
+    }
+    this.recordFiring(firing);
+    this.observeDuration(result.durationMs);
+    this.lastSuccessMs = this.now();
+    this.failuresInARow = 0;
+    this.lastSuccess.set(this.lastSuccessMs / 1000);
+  }
+
+  /** A cycle that failed: counted and timed; the last good values stay on show. */
+  recordFailure(durationMs: number): void {
+    this.failures.inc();
+    this.failuresInARow += 1;
+    this.observeDuration(durationMs);
+  }
+
+  /** When the last successful cycle was recorded, for readiness. */
+  get lastSuccessAt(): Date | undefined {
+    return this.lastSuccessMs === undefined ? undefined : new Date(this.lastSuccessMs);
+  }
+
+  /** Failed cycles since the last successful one. */
+  get consecutiveFailures(): number {
+    return this.failuresInARow;
+  }
+
+  private recordFiring(firing: readonly FiringCount[]): void {
+    const counts = new Map<string, { monitor: string; severity: string; count: number }>();
+    for (const monitor of MONITORS) for (const severity of ALERT_SEVERITIES) counts.set(`${monitor}\n${severity}`, { monitor, severity, count: 0 });
+    for (const { monitor, severity, count } of firing) {
+      const labels = { monitor: labelValue(monitor), severity: labelValue(severity) };
+      const key = `${labels.monitor}\n${labels.severity}`;
+      const entry = counts.get(key) ?? { ...labels, count: 0 };
+      entry.count += Number.isFinite(count) ? count : 0;
+      counts.set(key, entry);
+    }
+    this.alertsFiring.reset();
+    for (const { monitor, severity, count } of counts.values()) this.alertsFiring.set({ monitor, severity }, count);
+  }
+
+  private observeDuration(durationMs: number): void {
+    if (Number.isFinite(durationMs)) this.cycleDuration.observe(Math.max(0, durationMs) / 1000);
+  }
+}
