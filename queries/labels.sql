@@ -1,5 +1,7 @@
 -- Label-based inputs (calibration and approval rate): per model × segment and window, live events older
--- than the maturity delay joined with their outcomes as known at {at}.
+-- than the maturity delay joined with their outcomes. An event's label is its outcome if the outcome came
+-- within the maturity delay ({maturity_ms}) of the event and before {at}: so an hour's labels are final once
+-- it has matured, and a cycle's numbers do not depend on when it ran (a rollup can fold them once).
 --   events      live events in the (matured) window
 --   labeled     of those, events with an outcome
 --   approved    of those, events the issuer approved
@@ -13,6 +15,7 @@ WITH
       model,
       segment,
       score,
+      event_time,
       event_time >= {ref_from:DateTime64(3, 'UTC')} AND event_time < {ref_to:DateTime64(3, 'UTC')} AS in_ref
     FROM {{events}}
     WHERE variant = 'live'
@@ -22,7 +25,7 @@ WITH
   ),
   known AS (
     -- The latest outcome per transaction that had arrived by {at} (outcomes is a ReplacingMergeTree).
-    SELECT transaction_id, argMax(approved, outcome_time) AS approved
+    SELECT transaction_id, argMax(approved, outcome_time) AS approved, min(outcome_time) AS first_outcome
     FROM {{outcomes}}
     WHERE outcome_time >= {ref_from:DateTime64(3, 'UTC')} AND outcome_time < {at:DateTime64(3, 'UTC')}
     GROUP BY transaction_id
@@ -33,7 +36,7 @@ WITH
       m.segment AS segment,
       m.in_ref AS in_ref,
       m.score AS score,
-      k.transaction_id != '' AS has_label,
+      k.transaction_id != '' AND k.first_outcome < m.event_time + toIntervalMillisecond({maturity_ms:UInt64}) AS has_label,
       k.approved AS label,
       has_label AND m.score >= 0 AND m.score <= 1 AS calibratable,
       toUInt16(least({cal_bins:UInt16} - 1, floor(m.score * {cal_bins:UInt16}))) AS cal_bin

@@ -1,6 +1,6 @@
 -- Data quality per model over the current window (and the reference for the expected volume):
 -- rows, bad scores (NaN, ±Inf, outside [0, 1]), duplicate transaction ids, events stamped in the future,
--- and live events older than the maturity delay that still have no outcome at {at}.
+-- and live events older than the maturity delay that got no outcome within it (the labels.sql rule).
 WITH
   per_model AS (
     SELECT
@@ -23,19 +23,22 @@ WITH
     GROUP BY model
   ),
   mature AS (
-    SELECT model, transaction_id
+    SELECT model, transaction_id, event_time
     FROM {{events}}
     WHERE variant = 'live'
       AND (empty({models:Array(String)}) OR has({models:Array(String)}, model))
       AND event_time >= {mat_from:DateTime64(3, 'UTC')} AND event_time < {mat_to:DateTime64(3, 'UTC')}
   ),
   missing AS (
-    SELECT model, count() AS mature_events, countIf(transaction_id NOT IN (
-      SELECT transaction_id FROM {{outcomes}}
+    SELECT m.model AS model, count() AS mature_events,
+      countIf(o.transaction_id = '' OR o.first_outcome >= m.event_time + toIntervalMillisecond({maturity_ms:UInt64})) AS missing_outcomes
+    FROM mature AS m
+    LEFT JOIN (
+      SELECT transaction_id, min(outcome_time) AS first_outcome FROM {{outcomes}}
       WHERE outcome_time >= {mat_from:DateTime64(3, 'UTC')} AND outcome_time < {at:DateTime64(3, 'UTC')}
-    )) AS missing_outcomes
-    FROM mature
-    GROUP BY model
+      GROUP BY transaction_id
+    ) AS o ON m.transaction_id = o.transaction_id
+    GROUP BY m.model
   )
 SELECT
   p.model AS model,

@@ -111,6 +111,7 @@ export function rawSource(store: Store, config: Config): AggregateSource {
         models,
         cal_bins: calibrationBins,
         at: chTime(at),
+        maturity_ms: config.windows.maturity,
       });
       const bySegment = new Map<string, LabelSegment>();
       for (const row of rows) {
@@ -133,6 +134,7 @@ export function rawSource(store: Store, config: Config): AggregateSource {
         future: chTime(at.getTime() + FUTURE_TOLERANCE_MS),
         models,
         at: chTime(at),
+        maturity_ms: config.windows.maturity,
       });
       return rows.map(
         (r): QualityCounts => ({

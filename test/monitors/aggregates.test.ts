@@ -25,8 +25,8 @@ async function pull(issuer: string, region: string, matured: boolean): Promise<R
   const w = resolveWindows(t.config, AT);
   const win = matured ? w.matured : w;
   return t.store.select<RawRow>(
-    `SELECT e.score AS score, o.approved AS approved, e.event_time < {ref_to:DateTime64(3, 'UTC')} AS in_ref
-     FROM scoring_events AS e LEFT JOIN (SELECT transaction_id, approved FROM outcomes WHERE outcome_time < {at:DateTime64(3, 'UTC')}) AS o USING transaction_id
+    `SELECT e.score AS score, if(o.outcome_time < e.event_time + INTERVAL 1 HOUR, o.approved, NULL) AS approved, e.event_time < {ref_to:DateTime64(3, 'UTC')} AS in_ref
+     FROM scoring_events AS e LEFT JOIN (SELECT transaction_id, approved, outcome_time FROM outcomes WHERE outcome_time < {at:DateTime64(3, 'UTC')}) AS o ON e.transaction_id = o.transaction_id
      WHERE issuer = {issuer:String} AND region = {region:String} AND variant = 'live'
        AND ((e.event_time >= {ref_from:DateTime64(3, 'UTC')} AND e.event_time < {ref_to:DateTime64(3, 'UTC')})
          OR (e.event_time >= {cur_from:DateTime64(3, 'UTC')} AND e.event_time < {cur_to:DateTime64(3, 'UTC')}))
@@ -117,7 +117,7 @@ describe('quality aggregates', () => {
     expect(q).toMatchObject({ model: 'card-auth', nanScores: 1, infScores: 2, outOfRange: 2, duplicates: 0, futureEvents: 0 });
     const expectedMissing = await t.store.select<{ n: number }>(
       `SELECT count() AS n FROM scoring_events WHERE variant = 'live' AND event_time >= {from:DateTime64(3, 'UTC')} AND event_time < {to:DateTime64(3, 'UTC')}
-         AND transaction_id NOT IN (SELECT transaction_id FROM outcomes)`,
+         AND transaction_id NOT IN (SELECT transaction_id FROM outcomes)`, // every fixture outcome comes a minute after its event, within maturity
       { from: windows.matured.current.from.toISOString().replace('T', ' ').replace('Z', ''), to: windows.matured.current.to.toISOString().replace('T', ' ').replace('Z', '') },
     );
     expect(q?.missingOutcomes).toBe(expectedMissing[0]?.n);
