@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import * as stats from '../../src/stats/index.js';
+
+// Oracle: DESIGN.md "Library exports" — the six contract functions, plus the aggregate helpers.
+describe('stats exports', () => {
+  it('exposes the DESIGN.md functions and the aggregate helpers', () => {
+    const names = [
+      'psiFromCounts',
+      'calibrationError',
+      'twoProportionZTest',
+      'wilsonInterval',
+      'benjaminiHochberg',
+      'aucWithDeLong',
+      'psiNoiseFloor',
+      'chiSquareHomogeneity',
+      'calibrationFromBins',
+      'calibrationBin',
+      'calibrationTest',
+      'aucWithDeLongFromHistogram',
+      'spearmanCorrelation',
+      'normalCdf',
+      'normalQuantile',
+      'twoSidedPValue',
+      'chiSquareSurvival',
+    ];
+    for (const name of names) expect(typeof (stats as Record<string, unknown>)[name], name).toBe('function');
+    expect(Object.keys(stats).sort()).toEqual([...names].sort());
+  });
+});
