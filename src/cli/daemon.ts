@@ -1,5 +1,38 @@
-// `driftwatch daemon`: not built yet; its issue wires it.
-export async function daemonCommand(_options: Record<string, unknown>): Promise<number> {
-  process.stderr.write('driftwatch daemon: not built yet (see the open issues); use "driftwatch run --once" meanwhile\n');
-  return 2;
+// `driftwatch daemon`: scheduled cycles until SIGTERM/SIGINT, then a clean stop (exit 0 within 10 s).
+import { Daemon } from '../daemon.js';
+import { buildHooks } from './hooks.js';
+import { openSession } from './common.js';
+
+export async function daemonCommand(options: { config?: string }): Promise<number> {
+  const session = await openSession(options.config);
+  const { store, config, logger } = session;
+  const hooks = await buildHooks(session);
+  const daemon = new Daemon({ config, store, logger, hooks });
+  try {
+    await daemon.start();
+  } catch (error) {
+    await store.close().catch(() => undefined);
+    throw error;
+  }
+  return waitForSignal(async () => {
+    await daemon.stop();
+    await store.close().catch(() => undefined);
+  });
+}
+
+/** Resolves with exit code 0 after the first SIGTERM/SIGINT and a clean stop; a second signal exits at once. */
+export function waitForSignal(stop: () => Promise<void>): Promise<number> {
+  return new Promise((resolve) => {
+    let stopping = false;
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (stopping) process.exit(130);
+      stopping = true;
+      process.stderr.write(`driftwatch: ${signal} received, stopping\n`);
+      const hardStop = setTimeout(() => process.exit(0), 9_500);
+      hardStop.unref();
+      void stop().finally(() => resolve(0));
+    };
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+  });
 }

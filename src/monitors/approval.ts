@@ -42,8 +42,8 @@ function evaluateSegment(config: Config, row: LabelSegment): Evaluation | undefi
       currentRate,
       referenceRate,
       z: test.z,
-      currentInterval: wilsonInterval(cur.approved, cur.labeled),
-      referenceInterval: wilsonInterval(ref.approved, ref.labeled),
+      currentWilson: wilsonInterval(cur.approved, cur.labeled),
+      referenceWilson: wilsonInterval(ref.approved, ref.labeled),
     },
   };
 }

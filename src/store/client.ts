@@ -1,7 +1,7 @@
 // The one database client: embedded ClickHouse (chdb) by default, a remote server when store.url is set.
 import { mkdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { createClient, ClickHouseError, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
+import { createClient, ClickHouseError, type ClickHouseClient, type ClickHouseClientConfigOptions, type ClickHouseSettings } from '@clickhouse/client';
 import { createChdbConnection } from 'chdb/connection';
 import type { Config } from '../config/index.js';
 import { StoreQueryError, StoreUnreachableError } from '../errors.js';
@@ -91,7 +91,10 @@ export function openStore(config: Config, logger: Logger = silentLogger, env: No
   }
   const path = resolve(store.path);
   mkdirSync(path, { recursive: true });
-  const client = createClient({ connection: createChdbConnection({ path }), clickhouse_settings: SETTINGS, log });
+  // chdb types its connection against @clickhouse/client-common 1.23.0, the client bundles 1.23.1's copy of the
+  // same interface; the runtime contract is identical, so the one cast lives here.
+  const connection = createChdbConnection({ path }) as unknown as ClickHouseClientConfigOptions['connection'];
+  const client = createClient({ connection, clickhouse_settings: SETTINGS, log });
   return new ClientStore('embedded', path, client, 0);
 }
 
