@@ -1,6 +1,6 @@
 // Aggregates computed straight from the scoring events and outcomes tables (one query per question).
 import type { Config } from '../config/index.js';
-import type { CycleWindows, TimeWindow } from '../monitors/types.js';
+import type { TimeWindow } from '../monitors/types.js';
 import { chTime, runQuery, type Store } from '../store/index.js';
 import type { AggregateSource, BinnedSegment, FeatureEdges, LabelSegment, QualityCounts, ScoreBinOptions, WindowLabels } from './types.js';
 

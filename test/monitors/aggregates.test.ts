@@ -56,7 +56,7 @@ function decileCounts(refScores: number[], curScores: number[], bins: number) {
   });
   const count = (scores: number[]) => {
     const out = new Array(bins).fill(0);
-    for (const s of scores) out[binOfCell[cell(s)]]++;
+    for (const s of scores) out[binOfCell[cell(s)] as number]++;
     return out;
   };
   return { ref: count(refScores), cur: count(curScores) };
