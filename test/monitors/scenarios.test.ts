@@ -1,0 +1,60 @@
+// Acceptance: each injected incident is found at critical by the monitor that should see it; clean traffic pages nobody.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig, type Config } from '../../src/config/index.js';
+import { runCycle } from '../../src/cycle.js';
+import type { CycleResult, Finding } from '../../src/monitors/types.js';
+import { ensureTables } from '../../src/setup.js';
+import { seed, type ScenarioName, type SeedSummary } from '../../src/synth/index.js';
+import { tempStore, type TempStore } from '../helpers/store.js';
+
+const END = new Date('2026-11-20T12:00:00Z');
+const EVENTS_PER_DAY = 60_000;
+let t: TempStore;
+
+beforeAll(async () => {
+  t = await tempStore();
+});
+afterAll(() => t.cleanup());
+
+/** One store, one pair of tables per data set: the embedded engine is one per process. */
+async function dataset(name: string, scenarios: ScenarioName[], seedValue = 7): Promise<{ config: Config; summary: SeedSummary; result: CycleResult }> {
+  const table = name.replace(/[^a-z0-9]/gi, '_');
+  const config = parseConfig({ store: { path: t.config.store.path }, tables: { events: `ev_${table}`, outcomes: `out_${table}`, history: `hist_${table}` } });
+  await ensureTables(t.store, config);
+  const summary = await seed(t.store, config, { days: 9, end: END, seed: seedValue, scenarios, eventsPerDay: EVENTS_PER_DAY });
+  const result = await runCycle(t.store, config, { at: END });
+  return { config, summary, result };
+}
+
+const matches = (segment: Record<string, string>) => (f: Finding) => Object.entries(segment).every(([k, v]) => f.segment[k] === v);
+
+describe('each scenario is found at critical on its target', () => {
+  const cases: [ScenarioName, Finding['monitor'], (f: Finding) => boolean][] = [
+    ['issuer-outage', 'approval_rate', (f) => f.feature === 'delta' && f.value < 0],
+    ['score-drift', 'psi', (f) => f.feature === 'score'],
+    ['miscalibration', 'calibration', (f) => f.feature === 'ece'],
+    ['mix-shift', 'approval_rate', (f) => f.feature === 'mix'],
+    ['bad-rows', 'quality', (f) => f.feature === 'bad_score_rate' || f.feature === 'duplicate_rate'],
+  ];
+  for (const [scenario, monitor, isTheFinding] of cases) {
+    it(`${scenario} → ${monitor}`, async () => {
+      const { summary, result } = await dataset(scenario, [scenario]);
+      const target = summary.targets.find((x) => x.scenario === scenario);
+      expect(target, `seed reports a target for ${scenario}`).toBeDefined();
+      const found = result.findings.filter((f) => f.monitor === monitor && f.severity === 'critical' && isTheFinding(f));
+      const onTarget = target && Object.keys(target.segment).length > 0 ? found.filter(matches(target.segment)) : found;
+      expect(onTarget.length, `${scenario}: critical ${monitor} on ${JSON.stringify(target?.segment)}; got ${JSON.stringify(result.findings.map((f) => [f.monitor, f.segment, f.feature, f.severity]))}`).toBeGreaterThan(0);
+    });
+  }
+});
+
+describe('clean traffic', () => {
+  for (const seedValue of [1, 2, 3]) {
+    it(`seed ${seedValue}: no critical psi, calibration or approval_rate finding`, async () => {
+      const { result } = await dataset(`clean_${seedValue}`, [], seedValue);
+      expect(result.evaluations.length).toBeGreaterThan(50);
+      const critical = result.findings.filter((f) => f.severity === 'critical' && ['psi', 'calibration', 'approval_rate'].includes(f.monitor));
+      expect(critical.map((f) => [f.monitor, f.segment, f.feature, f.value, f.qValue])).toEqual([]);
+    });
+  }
+});
