@@ -1,8 +1,8 @@
 // The daemon on the embedded store: a cycle feeds /metrics and history; overlapping ticks are skipped; failures keep it alive.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { Daemon } from '../src/daemon.js';
 import { AT, seedSmallFixture } from './helpers/fixture.js';
+import { parseMetrics } from './helpers/prom.js';
 import { tempStore, type TempStore } from './helpers/store.js';
 
 let t: TempStore;
@@ -26,10 +26,10 @@ describe('daemon', () => {
       expect((await fetch(`${daemon.url}/readyz`)).status).toBe(503);
       const outcome = await daemon.tick();
       expect(outcome?.ok).toBe(true);
-      const families = parsePrometheusTextFormat(await metricsText(daemon));
+      const families = parseMetrics(await metricsText(daemon));
       const delta = families.find((f) => f.name === 'driftwatch_approval_rate_delta');
-      const bankB = delta?.metrics.find((m) => 'labels' in m && m.labels?.issuer === 'BANK B' && m.labels?.region === 'NA');
-      expect(Number((bankB as { value: string }).value)).toBeLessThan(-0.15);
+      const bankB = delta?.metrics.find((m) => m.labels?.issuer === 'BANK B' && m.labels?.region === 'NA');
+      expect(Number(bankB?.value)).toBeLessThan(-0.15);
       expect(families.some((f) => f.name === 'driftwatch_last_success_timestamp_seconds')).toBe(true);
       expect((await fetch(`${daemon.url}/readyz`)).status).toBe(200);
       const [history] = await t.store.select<{ n: number }>(`SELECT count() AS n FROM driftwatch_metrics WHERE cycle_id = {id:String}`, { id: outcome?.cycleId });

@@ -1,13 +1,12 @@
 // Label names for segment columns, and hostile label values that must not break /metrics (parser and promtool).
 import { spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { describe, expect, test } from 'vitest';
 import { parseConfig } from '../../src/config/index.js';
 import type { CycleResult, Evaluation } from '../../src/monitors/types.js';
 import { startServer } from '../../src/server.js';
 import { labelValue, MAX_LABEL_VALUE_LENGTH, Metrics, segmentLabelNames } from '../../src/sinks/prometheus/index.js';
 
-const parse = createRequire(import.meta.url)('parse-prometheus-text-format') as (text: string) => { name: string; metrics: { labels?: Record<string, string>; value?: string }[] }[];
+import { parseMetrics as parse } from '../helpers/prom.js';
 
 const HOSTILE = [
   'x'.repeat(10_000),

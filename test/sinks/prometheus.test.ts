@@ -1,24 +1,11 @@
 // Metrics → /metrics over HTTP: DESIGN's names and labels, the series cap, no stale series, failures keep values.
-import { createRequire } from 'node:module';
 import { afterEach, describe, expect, test } from 'vitest';
 import { parseConfig, type ConfigInput } from '../../src/config/index.js';
 import type { CycleResult, Evaluation, ShadowVerdict } from '../../src/monitors/types.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { Metrics } from '../../src/sinks/prometheus/index.js';
 
-interface Sample {
-  labels?: Record<string, string>;
-  value?: string;
-  count?: string;
-  sum?: string;
-  buckets?: Record<string, string>;
-}
-interface Family {
-  name: string;
-  type: string;
-  metrics: Sample[];
-}
-const parse = createRequire(import.meta.url)('parse-prometheus-text-format') as (text: string) => Family[];
+import { parseMetrics as parse, type MetricFamily as Family, type MetricSample as Sample } from '../helpers/prom.js';
 
 const AT = new Date('2026-11-24T12:00:00Z');
 const NOW = Date.parse('2026-11-24T12:00:07Z');
