@@ -1,0 +1,167 @@
+// The alert engine: feeds each successful cycle through the lifecycle, groups what changed, keeps state durable.
+import type { Config } from '../config/index.js';
+import { silentLogger, type Logger } from '../log.js';
+import type { CycleResult, Evaluation, MonitorName } from '../monitors/types.js';
+import type { Store } from '../store/index.js';
+import { groupNotification, toView } from './grouping.js';
+import { alertKey, groupKey as groupKeyOf } from './key.js';
+import { STALE_AFTER_MS, isActive, step, type LifecycleRules } from './lifecycle.js';
+import { compileSilences, isSilenced, type Silence } from './silences.js';
+import { alertHistory, ensureAlertTables, loadActiveAlerts, saveAlerts } from './table.js';
+import type { Alert, AlertRecord, AlertView, FiringCount, Notification, NotificationQueue } from './types.js';
+
+const MONITORS: MonitorName[] = ['psi', 'calibration', 'approval_rate', 'shadow', 'quality'];
+const RANK = { ok: 0, warning: 1, critical: 2 } as const;
+
+export interface AlertEngineOptions {
+  logger?: Logger;
+  /**
+   * Where notifications go before the engine commits the state that says they were sent (the outbox).
+   * With a queue, a crash between the two writes repeats a notification rather than losing it.
+   */
+  queue?: NotificationQueue;
+}
+
+/** One evaluation per key; findings are evaluations too, and the worse severity wins if a key comes twice. */
+function indexEvaluations(result: CycleResult): Map<string, Evaluation> {
+  const byKey = new Map<string, Evaluation>();
+  for (const e of [...result.evaluations, ...result.findings]) {
+    const key = alertKey(e);
+    const seen = byKey.get(key);
+    if (!seen || RANK[e.severity] > RANK[seen.severity]) byKey.set(key, e);
+  }
+  return byKey;
+}
+
+function groupBy<T>(items: Iterable<T>, keyOf: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const key = keyOf(item);
+    const list = groups.get(key);
+    if (list) list.push(item);
+    else groups.set(key, [item]);
+  }
+  return groups;
+}
+
+export class AlertEngine {
+  private chain: Promise<unknown> = Promise.resolve();
+  private lastAt = 0;
+
+  private constructor(
+    private readonly store: Store,
+    private readonly config: Config,
+    private readonly silences: Silence[],
+    private readonly active: Map<string, Alert>,
+    private version: number,
+    private readonly options: AlertEngineOptions,
+  ) {}
+
+  /** Validates silences, creates the table if missing and picks up the alerts a previous run left pending or firing. */
+  static async open(store: Store, config: Config, options: AlertEngineOptions = {}): Promise<AlertEngine> {
+    const silences = compileSilences(config);
+    await ensureAlertTables(store, config);
+    const { alerts, version } = await loadActiveAlerts(store, config);
+    const active = new Map(alerts.map((a) => [a.key, a]));
+    return new AlertEngine(store, config, silences, active, version, options);
+  }
+
+  private get logger(): Logger {
+    return this.options.logger ?? silentLogger;
+  }
+
+  private get rules(): LifecycleRules {
+    return { for: this.config.alerts.for, resolveAfter: this.config.alerts.resolveAfter, staleAfterMs: STALE_AFTER_MS };
+  }
+
+  /**
+   * Feeds one successful cycle. A failed cycle has no CycleResult and so cannot reach this: it must never
+   * resolve anything. Calls are serialised; a cycle not later than the last one observed is ignored.
+   */
+  observe(result: CycleResult): Promise<Notification[]> {
+    const run = this.chain.then(() => this.observeNow(result));
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  private async observeNow(result: CycleResult): Promise<Notification[]> {
+    const at = result.at;
+    if (at.getTime() <= this.lastAt) {
+      this.logger.warn({ at: at.toISOString() }, 'alert engine: ignoring a cycle not later than the last one observed');
+      return [];
+    }
+    const evaluations = indexEvaluations(result);
+    const stepped = this.stepAll(evaluations, at);
+    const changed = new Map<string, Alert>();
+    for (const alert of stepped) if (alert !== this.active.get(alert.key)) changed.set(alert.key, alert);
+
+    const live = new Set(stepped.filter(isActive).map((a) => a.key));
+    const warnings = groupBy(
+      [...evaluations].filter(([key, e]) => e.severity === 'warning' && !live.has(key)).map(([, e]) => e),
+      groupKeyOf,
+    );
+    const notifications: Notification[] = [];
+    for (const [groupKey, alerts] of groupBy(stepped, (a) => a.groupKey)) {
+      const outcome = groupNotification({ groupKey, alerts, warnings: warnings.get(groupKey) ?? [], at, repeatIntervalMs: this.config.alerts.repeatInterval });
+      if (outcome.notification) notifications.push(outcome.notification);
+      outcome.alerts.forEach((alert, i) => {
+        if (alert !== alerts[i]) changed.set(alert.key, alert);
+      });
+    }
+
+    // Enqueue first: if the state write below fails or the process dies, the worst case is a repeat, never a loss.
+    if (this.options.queue && notifications.length > 0) await this.options.queue.enqueue(notifications);
+    this.version = Math.max(this.version + 1, Date.now());
+    await saveAlerts(this.store, this.config, [...changed.values()], this.version, new Date());
+
+    for (const alert of changed.values()) {
+      if (isActive(alert)) this.active.set(alert.key, alert);
+      else this.active.delete(alert.key);
+    }
+    this.lastAt = at.getTime();
+    if (notifications.length > 0) this.logger.info({ notifications: notifications.map((n) => ({ group: n.groupKey, kind: n.kind, alerts: n.alerts.length, resolved: n.resolved.length })) }, 'alerts changed');
+    return notifications;
+  }
+
+  /** Every active key and every critical evaluation, one lifecycle step each, with the silences applied. */
+  private stepAll(evaluations: Map<string, Evaluation>, at: Date): Alert[] {
+    const keys = new Set(this.active.keys());
+    for (const [key, e] of evaluations) if (e.severity === 'critical') keys.add(key);
+    const stepped: Alert[] = [];
+    for (const key of keys) {
+      const before = this.active.get(key);
+      let after = step(before, evaluations.get(key), at, this.rules);
+      if (!after) continue;
+      const silenced = isSilenced(this.silences, after, at);
+      if (after.silenced !== silenced) after = { ...after, silenced };
+      stepped.push(after);
+    }
+    return stepped;
+  }
+
+  /** The pending and firing alerts, firing first. */
+  list(): AlertView[] {
+    return [...this.active.values()]
+      .sort((a, b) => Number(b.state === 'firing') - Number(a.state === 'firing') || a.since.getTime() - b.since.getTime())
+      .map((a) => toView(a));
+  }
+
+  /**
+   * Firing alerts per monitor and current severity: `warning` counts firing alerts whose latest evaluation is
+   * below critical (held by hysteresis). Silenced alerts count (they are firing); zeros are listed so a gauge drops to 0.
+   */
+  firingCounts(): FiringCount[] {
+    const counts = MONITORS.flatMap((monitor) => (['warning', 'critical'] as const).map((severity) => ({ monitor, severity, count: 0 })));
+    for (const alert of this.active.values()) {
+      if (alert.state !== 'firing') continue;
+      const entry = counts.find((c) => c.monitor === alert.monitor && c.severity === (alert.severity === 'critical' ? 'critical' : 'warning'));
+      if (entry) entry.count++;
+    }
+    return counts;
+  }
+
+  /** Alerts firing at some time in the range, resolved ones included, with their durations (for the weekly report). */
+  history(range: { from: Date; to: Date }): Promise<AlertRecord[]> {
+    return alertHistory(this.store, this.config, range);
+  }
+}

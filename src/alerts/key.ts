@@ -1,0 +1,20 @@
+// Alert identity: the key of one alert and the group it is announced with.
+import type { Evaluation, Segment } from '../monitors/types.js';
+
+/** The segment with its keys sorted, so `{region, issuer}` and `{issuer, region}` are one segment. */
+export function sortedSegment(segment: Segment): Segment {
+  return Object.fromEntries(Object.entries(segment).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+/**
+ * monitor + model + segment + feature, as JSON: unambiguous whatever characters the values hold
+ * (a model or issuer name may contain any separator we could pick).
+ */
+export function alertKey(e: Pick<Evaluation, 'monitor' | 'model' | 'segment' | 'feature'>): string {
+  return JSON.stringify([e.monitor, e.model, sortedSegment(e.segment), e.feature]);
+}
+
+/** model + monitor; the monitor name never contains `/`, so the last `/` splits it back. */
+export function groupKey(e: Pick<Evaluation, 'monitor' | 'model'>): string {
+  return `${e.model}/${e.monitor}`;
+}

@@ -1,0 +1,119 @@
+// Alert engine vocabulary: an alert's tracked state, the view receivers get, and the notifications the engine emits.
+import type { MonitorName, Segment, Severity } from '../monitors/types.js';
+
+/**
+ * `pending`: critical, but not yet for `alerts.for` consecutive cycles. `firing`: announced (unless silenced).
+ * `resolved`: a firing alert that came back below warning (or stopped being evaluated). `inactive`: a pending
+ * alert that never fired (kept only so the table tells the whole story).
+ */
+export type AlertState = 'pending' | 'firing' | 'resolved' | 'inactive';
+
+/** One occurrence of an alert: a key from its first critical cycle (`since`) until it resolves. */
+export interface Alert {
+  /** monitor + model + segment (sorted keys) + feature: see `alertKey`. */
+  key: string;
+  /** model + monitor: alerts of one group are announced together. */
+  groupKey: string;
+  monitor: MonitorName;
+  model: string;
+  segment: Segment;
+  feature: string;
+  state: AlertState;
+  /** Severity of the key's latest evaluation: a firing alert stays firing at warning (hysteresis). */
+  severity: Severity;
+  value: number;
+  threshold: number;
+  nCurrent: number;
+  nReference: number;
+  pValue?: number;
+  qValue?: number;
+  details?: Record<string, unknown>;
+  /** Consecutive critical cycles while pending. */
+  criticalCount: number;
+  /** Consecutive cycles below warning while firing. */
+  cleanCount: number;
+  /** First critical cycle of this occurrence; with `key` it identifies the occurrence. */
+  since: Date;
+  firingSince?: Date;
+  resolvedAt?: Date;
+  resolveReason?: string;
+  /** Last cycle that evaluated the key: an alert unevaluated for too long resolves. */
+  lastEvaluated: Date;
+  /** Whether the group's current announcement includes this alert (false while silenced and never announced). */
+  notified: boolean;
+  lastNotified?: Date;
+  /** When the group's current announcement began: receivers thread messages by group key + episode. */
+  groupEpisode?: Date;
+  silenced: boolean;
+}
+
+/** What a receiver needs to describe one alert. */
+export interface AlertView {
+  key: string;
+  monitor: MonitorName;
+  model: string;
+  segment: Segment;
+  feature: string;
+  state: AlertState;
+  severity: Severity;
+  value: number;
+  threshold: number;
+  nCurrent: number;
+  nReference: number;
+  pValue?: number;
+  qValue?: number;
+  details?: Record<string, unknown>;
+  since: Date;
+  firingSince?: Date;
+  resolvedAt?: Date;
+  resolveReason?: string;
+  /** Fired (or came out of a silence) in this notification's cycle. */
+  isNew: boolean;
+}
+
+export type NotificationKind = 'firing' | 'update' | 'resolved' | 'repeat';
+
+/**
+ * One message about one group (model × monitor) in one cycle. `firing` opens a group's announcement,
+ * `update` adds or resolves alerts in it, `repeat` re-announces it after `alerts.repeatInterval`,
+ * `resolved` closes it.
+ */
+export interface Notification {
+  groupKey: string;
+  model: string;
+  monitor: MonitorName;
+  kind: NotificationKind;
+  /** Every firing, unsilenced alert of the group, new ones first, then the largest breaches. */
+  alerts: AlertView[];
+  /** Alerts of the group that resolved in this cycle. */
+  resolved: AlertView[];
+  /**
+   * Segments of the group at warning in this cycle that have no alert: context only. A warning never pages,
+   * so it creates no alert; it is shown so on-call sees a breach spreading before it turns critical.
+   */
+  warnings: AlertView[];
+  /** Start of the group's current announcement (`at` of its `firing` notification): the thread to post into. */
+  episode: Date;
+  /** The cycle's time. */
+  at: Date;
+}
+
+/** An alert as the weekly report sees it: when it fired and for how long. */
+export type AlertRecord = AlertView & {
+  from: Date;
+  /** When it resolved; null while still firing. */
+  to: Date | null;
+  /** From firing to resolution, or to the end of the asked range while still firing. */
+  durationMs: number;
+};
+
+/** Where notifications go before the engine commits its state (the outbox): see `AlertEngine.observe`. */
+export interface NotificationQueue {
+  enqueue(notifications: readonly Notification[]): Promise<unknown>;
+}
+
+export interface FiringCount {
+  monitor: MonitorName;
+  severity: 'warning' | 'critical';
+  count: number;
+}

@@ -1,0 +1,159 @@
+// What an alert message says, independent of markup: Slack renders it as Block Kit, the console as text.
+import type { AlertView, Notification } from '../../alerts/types.js';
+import type { Config } from '../../config/index.js';
+import type { MonitorName } from '../../monitors/types.js';
+
+/** Our own words (`text`), a label (`bold`), user data (`value`: always escaped), or a time (shown in the reader's zone by Slack). */
+export type Span = string | { bold: string } | { value: string } | { time: Date };
+export type Line = Span[];
+
+export interface AlertEntry {
+  lines: Line[];
+  /** Grafana drill-down of the segment; absent without grafanaUrl or when it would be too long for Slack. */
+  url?: string;
+}
+
+export interface AlertMessage {
+  /** Header: severity and what happened, e.g. `🔴 Approval rate dropped — card-auth`; the model is user data. */
+  title: { emoji: string; what: string; model: string };
+  summary: Line;
+  alerts: AlertEntry[];
+  moreAlerts: number;
+  resolved: Line[];
+  moreResolved: number;
+  warnings?: Line;
+  runbookUrl: string;
+}
+
+/** Alerts listed in one message; the rest are counted ("and N more"), the Grafana dashboard has them all. */
+export const MAX_LISTED = 10;
+/** Slack rejects a button URL longer than this, and with it the whole message. */
+const MAX_URL = 3000;
+
+const KIND_EMOJI = { firing: '🔴', update: '🔴', repeat: '🔁', resolved: '✅' } as const;
+
+function headline(monitor: MonitorName, views: AlertView[]): string {
+  const up = views.filter((v) => v.value > 0).length;
+  const down = views.filter((v) => v.value < 0).length;
+  switch (monitor) {
+    case 'approval_rate':
+      return down > 0 && up === 0 ? 'Approval rate dropped' : up > 0 && down === 0 ? 'Approval rate rose' : 'Approval rate changed';
+    case 'psi':
+      return views.every((v) => v.feature === 'score') ? 'Score distribution shifted' : 'Input distribution shifted';
+    case 'calibration':
+      return 'Calibration degraded';
+    case 'shadow':
+      return 'Shadow model diverged';
+    case 'quality':
+      return 'Data quality problem';
+  }
+}
+
+export function formatNumber(n: number): string {
+  if (!Number.isFinite(n)) return String(n);
+  return Math.abs(n) >= 1000 ? Math.round(n).toLocaleString('en-US') : String(Number(n.toPrecision(3)));
+}
+
+function formatPValue(p: number): string {
+  if (!Number.isFinite(p)) return String(p);
+  return p < 0.001 ? p.toExponential(1) : p.toFixed(3);
+}
+
+const pp = (x: number) => `${x > 0 ? '+' : x < 0 ? '−' : ''}${Math.abs(x * 100).toFixed(1)} pp`;
+
+export function formatDuration(ms: number): string {
+  const minutes = Math.max(0, Math.round(ms / 60_000));
+  if (minutes < 60) return `${minutes}m`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return `${hours}h ${String(minutes % 60).padStart(2, '0')}m`;
+  return `${Math.floor(hours / 24)}d ${hours % 24}h`;
+}
+
+const valueText = (v: AlertView) => (v.monitor === 'approval_rate' ? pp(v.value) : formatNumber(v.value));
+const thresholdText = (v: AlertView) => (v.monitor === 'approval_rate' ? `±${Math.abs(v.threshold * 100).toFixed(1)} pp` : formatNumber(v.threshold));
+const percent = (x: unknown) => (typeof x === 'number' && Number.isFinite(x) ? `${(x * 100).toFixed(1)}%` : undefined);
+
+/** The judged number (and its threshold), in the monitor's own terms. */
+function measure(v: AlertView, withThreshold = true): Line {
+  const label: Line = v.monitor === 'approval_rate' ? [{ bold: 'Approval rate' }] : v.monitor === 'psi' ? [{ bold: 'PSI' }, ' of ', { value: v.feature }] : [{ value: v.feature }];
+  const line: Line = [...label, ` ${valueText(v)}`];
+  const [before, after] = [percent(v.details?.referenceRate), percent(v.details?.currentRate)];
+  if (v.monitor === 'approval_rate' && before && after) line.push(` (${before} → ${after})`);
+  if (withThreshold) line.push(`, threshold ${thresholdText(v)}`);
+  return line;
+}
+
+/** Segment values in the configured column order (then any others), e.g. `issuer` Chase · `region` EU. */
+function where(v: AlertView, config: Config): Line {
+  const names = [...config.segments.filter((c) => c in v.segment), ...Object.keys(v.segment).filter((c) => !config.segments.includes(c))];
+  if (names.length === 0) return ['all traffic'];
+  return names.flatMap((name, i): Span[] => [...(i > 0 ? [' · '] : []), { bold: name }, ' ', { value: v.segment[name] ?? '' }]);
+}
+
+/** `${grafanaUrl}/d/driftwatch-segment/segment-drill-down?var-model=…&var-<segment>=…`, every value URL-encoded. */
+export function drillDownUrl(v: Pick<AlertView, 'model' | 'segment'>, config: Config): string | undefined {
+  const base = config.alerts.grafanaUrl.replace(/\/+$/, '');
+  if (!base) return undefined;
+  const params = [['model', v.model], ...Object.entries(v.segment)].map(([k, value]) => `var-${encodeURIComponent(k as string)}=${encodeURIComponent(value as string)}`);
+  const url = `${base}/d/driftwatch-segment/segment-drill-down?${params.join('&')}`;
+  return url.length <= MAX_URL ? url : undefined;
+}
+
+function alertEntry(v: AlertView, n: Notification, config: Config): AlertEntry {
+  const mark = v.severity === 'critical' ? '🔴' : '🟠';
+  const first: Line = [`${mark} `, ...where(v, config), ...(v.isNew && n.kind !== 'firing' ? [' — ', { bold: 'new' }] : [])];
+  const second: Line = [...measure(v), ...(v.pValue !== undefined ? [` · p = ${formatPValue(v.pValue)}`] : [])];
+  const started = v.firingSince ?? v.since;
+  const third: Line = [
+    `Volume ${formatNumber(v.nCurrent)} now vs ${formatNumber(v.nReference)} reference · critical since `,
+    { time: v.since },
+    `, firing ${formatDuration(n.at.getTime() - started.getTime())}`,
+  ];
+  const url = drillDownUrl(v, config);
+  return url ? { lines: [first, second, third], url } : { lines: [first, second, third] };
+}
+
+function resolvedLine(v: AlertView, n: Notification, config: Config): Line {
+  const started = v.firingSince ?? v.since;
+  return [
+    '✅ ', ...where(v, config), ' — now ', ...measure(v, false),
+    ` · fired `, { time: started }, `, lasted ${formatDuration((v.resolvedAt ?? n.at).getTime() - started.getTime())}`,
+    ...(v.resolveReason ? [` (${v.resolveReason})`] : []),
+  ];
+}
+
+const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : 's'}`;
+
+function summary(n: Notification): Line {
+  const fresh = n.alerts.filter((a) => a.isNew).length;
+  const earliest = [...n.alerts, ...n.resolved].reduce((t, a) => Math.min(t, (a.firingSince ?? a.since).getTime()), n.at.getTime());
+  switch (n.kind) {
+    case 'firing':
+      return [{ bold: plural(n.alerts.length, 'alert') }, ' critical on ', { value: n.model }, ' · firing since ', { time: new Date(earliest) }];
+    case 'update':
+      return [`${fresh} new · ${n.resolved.length} resolved · `, { bold: `${n.alerts.length} firing` }];
+    case 'repeat':
+      return [{ bold: `${plural(n.alerts.length, 'alert')} still firing` }, ` · first since `, { time: new Date(earliest) }, ` (${formatDuration(n.at.getTime() - earliest)})`];
+    case 'resolved':
+      return [{ bold: `All resolved` }, ` · ${plural(n.resolved.length, 'alert')} cleared at `, { time: n.at }];
+  }
+}
+
+/** Everything a message about `n` says, with the lists capped so a 40-region outage stays readable. */
+export function describeNotification(n: Notification, config: Config): AlertMessage {
+  const views = n.alerts.length > 0 ? n.alerts : n.resolved;
+  const message: AlertMessage = {
+    title: { emoji: KIND_EMOJI[n.kind], what: `${n.kind === 'repeat' ? 'Still firing: ' : n.kind === 'resolved' ? 'Resolved: ' : ''}${headline(n.monitor, views)}`, model: n.model },
+    summary: summary(n),
+    alerts: n.alerts.slice(0, MAX_LISTED).map((v) => alertEntry(v, n, config)),
+    moreAlerts: Math.max(0, n.alerts.length - MAX_LISTED),
+    resolved: n.resolved.slice(0, MAX_LISTED).map((v) => resolvedLine(v, n, config)),
+    moreResolved: Math.max(0, n.resolved.length - MAX_LISTED),
+    runbookUrl: config.alerts.runbookUrl,
+  };
+  if (n.warnings.length > 0) {
+    const shown = n.warnings.slice(0, 3).flatMap((w, i): Span[] => [...(i > 0 ? ['; '] : []), ...where(w, config)]);
+    message.warnings = [`🟠 Also at warning (not paging): ${plural(n.warnings.length, 'segment')}: `, ...shown, ...(n.warnings.length > 3 ? [' …'] : [])];
+  }
+  return message;
+}

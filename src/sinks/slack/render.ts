@@ -1,0 +1,83 @@
+// Two renderings of one alert message: Slack Block Kit (mrkdwn, escaped) and plain text for the console.
+import type { Block, KnownBlock } from '@slack/web-api';
+import { cleanValue, escapeMrkdwn, mrkdwnValue, plainTextValue, shorten } from './escape.js';
+import type { AlertMessage, Line, Span } from './message.js';
+
+export interface SlackMessage {
+  /** Notification and fallback text; Slack treats it as mrkdwn, so it is escaped like the blocks. */
+  text: string;
+  blocks: (KnownBlock | Block)[];
+}
+
+/** Slack's limits: header 150 characters, section text 3000. */
+const MAX_HEADER = 150;
+const MAX_SECTION = 3000;
+
+function utc(time: Date): string {
+  return `${time.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+function mrkdwnSpan(span: Span): string {
+  if (typeof span === 'string') return escapeMrkdwn(span);
+  if ('bold' in span) return `*${escapeMrkdwn(span.bold)}*`;
+  if ('value' in span) return mrkdwnValue(span.value);
+  // Slack shows the time in the reader's own zone; the text after | is what clients without it show.
+  return `<!date^${Math.floor(span.time.getTime() / 1000)}^{date_short_pretty} {time}|${utc(span.time)}>`;
+}
+
+function plainSpan(span: Span): string {
+  if (typeof span === 'string') return span;
+  if ('bold' in span) return span.bold;
+  if ('value' in span) return cleanValue(span.value);
+  return utc(span.time);
+}
+
+export const mrkdwnLine = (line: Line) => line.map(mrkdwnSpan).join('');
+export const plainLine = (line: Line) => line.map(plainSpan).join('');
+
+/** Section text, kept under Slack's limit: an over-long block would make Slack reject the whole message. */
+function mrkdwn(text: string) {
+  return { type: 'mrkdwn' as const, text: shorten(text, MAX_SECTION), verbatim: true };
+}
+
+function button(text: string, url: string, actionId: string) {
+  return { type: 'button' as const, text: { type: 'plain_text' as const, text, emoji: true }, url, action_id: actionId };
+}
+
+export function toSlackMessage(message: AlertMessage): SlackMessage {
+  const { emoji, what, model } = message.title;
+  const header = plainTextValue(`${emoji} ${what} — ${cleanValue(model, 60)}`, MAX_HEADER);
+  const blocks: (KnownBlock | Block)[] = [
+    { type: 'header', text: { type: 'plain_text', text: header, emoji: true } },
+    { type: 'section', text: mrkdwn(mrkdwnLine(message.summary)) },
+  ];
+  message.alerts.forEach((entry, i) => {
+    const text = mrkdwn(entry.lines.map(mrkdwnLine).join('\n'));
+    blocks.push(entry.url ? { type: 'section', text, accessory: button('📈 Grafana', entry.url, `grafana-${i}`) } : { type: 'section', text });
+  });
+  if (message.moreAlerts > 0) blocks.push({ type: 'context', elements: [mrkdwn(`…and ${message.moreAlerts} more firing (all of them in Grafana)`)] });
+  if (message.resolved.length > 0) {
+    const more = message.moreResolved > 0 ? `\n…and ${message.moreResolved} more resolved` : '';
+    blocks.push({ type: 'section', text: mrkdwn(`${message.resolved.map(mrkdwnLine).join('\n')}${more}`) });
+  }
+  if (message.warnings) blocks.push({ type: 'context', elements: [mrkdwn(mrkdwnLine(message.warnings))] });
+  if (message.runbookUrl) blocks.push({ type: 'actions', elements: [button('📖 Runbook', message.runbookUrl, 'runbook')] });
+  const text = `${escapeMrkdwn(`${emoji} ${what} — `)}${mrkdwnValue(model, 60)}: ${mrkdwnLine(message.summary)}`;
+  return { text, blocks };
+}
+
+/** The same message as lines of text, for a terminal: what `driftwatch demo` prints when Slack is not configured. */
+export function toPlainText(message: AlertMessage): string {
+  const { emoji, what, model } = message.title;
+  const lines = [`${emoji} ${what} — ${cleanValue(model, 60)}`, plainLine(message.summary)];
+  for (const entry of message.alerts) {
+    lines.push('', ...entry.lines.map((line) => `  ${plainLine(line)}`));
+    if (entry.url) lines.push(`  Grafana: ${entry.url}`);
+  }
+  if (message.moreAlerts > 0) lines.push('', `  …and ${message.moreAlerts} more firing`);
+  if (message.resolved.length > 0) lines.push('', ...message.resolved.map((line) => `  ${plainLine(line)}`));
+  if (message.moreResolved > 0) lines.push(`  …and ${message.moreResolved} more resolved`);
+  if (message.warnings) lines.push('', `  ${plainLine(message.warnings)}`);
+  if (message.runbookUrl) lines.push('', `Runbook: ${message.runbookUrl}`);
+  return lines.join('\n');
+}

@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { alertKey, compileSilences, isSilenced, step, type LifecycleRules } from '../../src/alerts/index.js';
+import { parseConfig } from '../../src/config/index.js';
+import { HOUR, T0, at, evaluation, withSeverity } from './fixtures.js';
+
+describe('alert key', () => {
+  it('does not depend on the order of segment keys, and tells separators apart', () => {
+    expect(alertKey(evaluation({ segment: { region: 'EU', issuer: 'Chase' } }))).toBe(alertKey(evaluation({ segment: { issuer: 'Chase', region: 'EU' } })));
+    expect(alertKey(evaluation({ model: 'a|b', feature: 'c' }))).not.toBe(alertKey(evaluation({ model: 'a', feature: 'b|c' })));
+  });
+});
+
+describe('silences', () => {
+  const silences = compileSilences(
+    parseConfig({ alerts: { silences: [{ matchers: { issuer: '/Chase.*/', monitor: 'psi' }, expires: new Date(T0 + HOUR).toISOString() }] } }),
+  );
+  const alert = { monitor: 'psi' as const, model: 'card-auth', feature: 'score', segment: { issuer: 'Chase UK', region: 'EU' } };
+
+  it('matches every matcher, regular expressions anchored, until it expires', () => {
+    expect(isSilenced(silences, alert, new Date(T0))).toBe(true);
+    expect(isSilenced(silences, { ...alert, monitor: 'calibration' }, new Date(T0))).toBe(false);
+    expect(isSilenced(silences, { ...alert, segment: { issuer: 'Big Chase' } }, new Date(T0))).toBe(false);
+    expect(isSilenced(silences, alert, new Date(T0 + HOUR))).toBe(false);
+  });
+});
+
+describe('lifecycle step', () => {
+  const rules: LifecycleRules = { for: 3, resolveAfter: 2, staleAfterMs: 24 * HOUR };
+
+  it('never opens an alert for a warning', () => {
+    expect(step(undefined, withSeverity('warning'), at(0), rules)).toBeUndefined();
+  });
+
+  it('keeps counters when a cycle does not evaluate the key', () => {
+    const pending = step(step(undefined, evaluation(), at(0), rules), evaluation(), at(1), rules);
+    expect(step(pending, undefined, at(2), rules)).toBe(pending);
+    expect(step(step(pending, undefined, at(2), rules), evaluation(), at(3), rules)?.state).toBe('firing');
+  });
+});
