@@ -1,10 +1,13 @@
 // Creates every table driftwatch uses, idempotently: the source tables, history, and driftwatch's own state.
 import type { Config } from './config/index.js';
+import { alertTableDdl } from './alerts/index.js';
 import { featureEdgesDdl } from './monitors/feature-edges.js';
+import { shadowVerdictsDdl } from './monitors/shadow.js';
+import { outboxTableDdl } from './sinks/outbox.js';
 import { ensureSchema, type Store } from './store/index.js';
 
 /** DDL of driftwatch's own tables beyond the source and history tables; modules add theirs here. */
-const OWN_TABLES: ((config: Config) => string)[] = [featureEdgesDdl];
+const OWN_TABLES: ((config: Config) => string)[] = [featureEdgesDdl, alertTableDdl, outboxTableDdl];
 
 export async function ensureTables(store: Store, config: Config): Promise<void> {
   await ensureSchema(store, config);

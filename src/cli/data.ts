@@ -26,11 +26,11 @@ export function checkScenarios(names: string[]): ScenarioName[] {
 }
 
 /** A progress line whose total is learned from the first report. */
-function lazyProgress(label: string) {
+function lazyProgress(label: string, unit: 'rows' | 'bytes' = 'rows') {
   let progress: Progress | undefined;
   return {
     update(done: number, total?: number) {
-      progress ??= createProgress(label, total);
+      progress ??= createProgress(label, total, { unit });
       progress.update(done);
     },
     done() {
@@ -61,7 +61,7 @@ export async function seedCommand(options: SeedCliOptions): Promise<number> {
 
 export async function ingestCommand(options: { config?: string; table: string; file: string }): Promise<number> {
   return withSession(options.config, async ({ store, config, logger }) => {
-    const progress = lazyProgress('ingest');
+    const progress = lazyProgress('ingest', 'bytes');
     const summary = await ingestFile(store, config, { table: options.table, file: options.file, onProgress: (done: number, total?: number) => progress.update(done, total) }, logger);
     progress.done();
     for (const error of summary.errors) process.stdout.write(`line ${error.line}: ${error.reason}\n`);
