@@ -1,0 +1,118 @@
+// The CLI as users run it: help, exit codes, clear one-line errors, run --json, ingest line reports.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { AT, seedSmallFixture } from '../helpers/fixture.js';
+import { runCli } from '../helpers/cli.js';
+import { tempStore, type TempStore } from '../helpers/store.js';
+
+let t: TempStore;
+let configFile: string;
+beforeAll(async () => {
+  t = await tempStore({ windows: { maturity: '1h' }, minVolume: 100 });
+  await seedSmallFixture(t);
+  await t.store.close(); // the CLI opens the same data directory in its own process
+  configFile = join(t.dir, 'driftwatch.yaml');
+  writeFileSync(configFile, `store: { path: ${JSON.stringify(t.config.store.path)} }\nwindows: { maturity: 1h }\nminVolume: 100\n`);
+});
+afterAll(() => t.cleanup().catch(() => undefined));
+
+function file(name: string, text: string): string {
+  const path = join(t.dir, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+describe('help and usage', () => {
+  it('every command has --help', async () => {
+    for (const command of ['demo', 'daemon', 'run', 'report', 'seed', 'ingest', 'check-config']) {
+      const { code, stdout } = await runCli([command, '--help']);
+      expect(code, command).toBe(0);
+      expect(stdout).toContain(`Usage: driftwatch ${command}`);
+    }
+  });
+
+  it('bad usage exits 2', async () => {
+    expect((await runCli(['no-such-command'])).code).toBe(2);
+    expect((await runCli(['run', '--at', 'yesterday-ish'])).code).toBe(2);
+    expect((await runCli(['ingest', '--table', 'scoring_events'])).code).toBe(2);
+    expect((await runCli(['seed', '--days', '-3'])).code).toBe(2);
+  });
+});
+
+describe('config errors exit 2 and name the path', () => {
+  it('a typo', async () => {
+    const { code, stderr } = await runCli(['check-config', '--config', file('typo.yaml', 'segmnts: [issuer]\n')]);
+    expect(code).toBe(2);
+    expect(stderr).toContain('segmnts: unknown key (did you mean segments?)');
+    expect(stderr).not.toMatch(/\n\s+at /); // no stack trace
+  });
+
+  it('a wrong type', async () => {
+    const { code, stderr } = await runCli(['run', '--once', '--config', file('type.yaml', 'minVolume: lots\nwindows: { current: 1 }\n')]);
+    expect(code).toBe(2);
+    expect(stderr).toContain('minVolume');
+    expect(stderr).toContain('windows.current');
+  });
+
+  it('a scenario that does not exist', async () => {
+    const { code, stderr } = await runCli(['seed', '--config', configFile, '--scenario', 'meteor-strike']);
+    expect(code).toBe(2);
+    expect(stderr).toContain('unknown scenario "meteor-strike"');
+  });
+});
+
+describe('an unreachable store exits 3', () => {
+  it('names the URL and never the password', async () => {
+    const server = createServer();
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    const { port } = server.address() as { port: number };
+    await new Promise<void>((done) => server.close(() => done()));
+    const config = file('remote.yaml', `store: { url: "http://default@127.0.0.1:${port}", retries: 0 }\n`);
+    const { code, stderr } = await runCli(['run', '--once', '--config', config], { CLICKHOUSE_PASSWORD: 's3cret-pw' });
+    expect(code).toBe(3);
+    expect(stderr).toContain(`http://127.0.0.1:${port}/`);
+    expect(stderr).toContain('ECONNREFUSED');
+    expect(stderr).not.toContain('s3cret-pw');
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+  });
+});
+
+describe('run --once', () => {
+  it('--json prints only the result document and exits 1 on findings', async () => {
+    const { code, stdout } = await runCli(['run', '--once', '--config', configFile, '--at', AT.toISOString(), '--json']);
+    expect(code).toBe(1);
+    const doc = JSON.parse(stdout);
+    expect(doc.at).toBe(AT.toISOString());
+    expect(doc.findings.some((f: { monitor: string; segment: Record<string, string>; severity: string }) => f.monitor === 'approval_rate' && f.segment.issuer === 'BANK B' && f.severity === 'critical')).toBe(true);
+  });
+
+  it('on an empty window exits 0', async () => {
+    const { code, stdout } = await runCli(['run', '--once', '--config', configFile, '--at', '2020-01-01T00:00:00Z', '--json']);
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout).findings).toEqual([]);
+  });
+
+  it('check-config passes on the embedded store', async () => {
+    const { code, stdout } = await runCli(['check-config', '--config', configFile]);
+    expect(code).toBe(0);
+    expect(stdout).toContain('config ok');
+  });
+});
+
+describe('ingest', () => {
+  it('loads the good lines and names each bad one', async () => {
+    const good = (i: number) =>
+      JSON.stringify({ transaction_id: `ing-${i}`, outcome_time: '2026-11-20 10:00:00', approved: i % 2, chargeback: null });
+    const lines = Array.from({ length: 1000 }, (_, i) => good(i));
+    lines[9] = '{"transaction_id": "x", "outcome_time": "2026-11-20 10:00:00", "approved": 300, "chargeback": null}';
+    lines[499] = 'not json at all';
+    const path = file('outcomes.jsonl', `${lines.join('\n')}\n`);
+    const { code, stdout } = await runCli(['ingest', '--config', configFile, '--table', 'outcomes', '--file', path]);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/line 10: approved/);
+    expect(stdout).toMatch(/line 500: not valid JSON/);
+    expect(stdout).toContain('loaded 998 rows into outcomes, skipped 2 bad lines');
+  });
+});
