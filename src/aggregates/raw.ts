@@ -2,7 +2,17 @@
 import type { Config } from '../config/index.js';
 import type { TimeWindow } from '../monitors/types.js';
 import { chTime, runQuery, type Store } from '../store/index.js';
-import type { AggregateSource, BinnedSegment, FeatureEdges, LabelSegment, QualityCounts, ScoreBinOptions, WindowLabels } from './types.js';
+import type {
+  AggregateSource,
+  BinnedSegment,
+  CalibrationBinSums,
+  FeatureEdges,
+  LabelSegment,
+  QualityCounts,
+  ScoreBinOptions,
+  ShadowSegment,
+  WindowLabels,
+} from './types.js';
 
 /** Events stamped further than this past `at` count as clock skew. */
 const FUTURE_TOLERANCE_MS = 5 * 60_000;
@@ -61,6 +71,83 @@ function toLabels(row: LabelRow): WindowLabels {
       sumLabel: Number(row.cal_label[b]),
       sumSquaredError: Number(row.cal_sq_error[b]),
     })),
+  };
+}
+
+type CalibrationColumns = { [column in `cal_${'live' | 'shadow'}_${'bins' | 'count' | 'score' | 'label' | 'sq_error'}`]: number[] };
+
+interface ShadowRow extends CalibrationColumns {
+  model: string;
+  shadow_version: string;
+  segment: string[];
+  live_versions: string[];
+  n_matched: number;
+  n_scored: number;
+  sum_score_delta: number;
+  flip_keys: number[];
+  flip_counts: number[];
+  n_labeled: number;
+  n_positive: number;
+  hist_cells: number[];
+  hist_current: number[];
+  hist_positive: number[];
+  hist_negative: number[];
+  latency_live: (number | null)[];
+  latency_shadow: (number | null)[];
+}
+
+/** Decision codes of queries/shadow_compare.sql: indexOf(['approve', 'decline', 'review'], decision). */
+const DECISIONS = ['other', 'approve', 'decline', 'review'] as const;
+
+function toFlips(row: ShadowRow): Record<string, Record<string, number>> {
+  const counts = row.flip_keys.map((key, i) => ({ live: DECISIONS[Math.floor(Number(key) / 4)] as string, shadow: DECISIONS[Number(key) % 4] as string, n: Number(row.flip_counts[i]) }));
+  // 'other' (a decision outside approve/decline/review) gets a row and column only when some transaction has one.
+  const used = DECISIONS.filter((d) => d !== 'other' || counts.some((c) => c.n > 0 && (c.live === d || c.shadow === d)));
+  const flips = Object.fromEntries(used.map((live) => [live, Object.fromEntries(used.map((shadow) => [shadow, 0]))]));
+  for (const c of counts) if (flips[c.live] && c.shadow in (flips[c.live] as object)) (flips[c.live] as Record<string, number>)[c.shadow] = c.n;
+  return flips;
+}
+
+/** Dense calibration bins from the query's sparse bin sums. */
+function toCalibration(row: ShadowRow, side: 'live' | 'shadow', bins: number): CalibrationBinSums[] {
+  const dense = Array.from({ length: bins }, () => ({ count: 0, sumScore: 0, sumLabel: 0, sumSquaredError: 0 }));
+  row[`cal_${side}_bins`].forEach((bin, i) => {
+    dense[Number(bin)] = {
+      count: Number(row[`cal_${side}_count`][i]),
+      sumScore: Number(row[`cal_${side}_score`][i]),
+      sumLabel: Number(row[`cal_${side}_label`][i]),
+      sumSquaredError: Number(row[`cal_${side}_sq_error`][i]),
+    };
+  });
+  return dense;
+}
+
+function toShadow(row: ShadowRow, calibrationBins: number): ShadowSegment {
+  // ClickHouse writes the NaN quantiles of an empty set as null.
+  const value = (v: number | null | undefined) => (v == null ? NaN : Number(v));
+  const latency = (q: (number | null)[]): [number, number] => [value(q[0]), value(q[1])];
+  return {
+    model: row.model,
+    shadowVersion: row.shadow_version,
+    segment: row.segment,
+    liveVersions: [...row.live_versions].sort(),
+    matched: Number(row.n_matched),
+    scored: Number(row.n_scored),
+    sumScoreDelta: Number(row.sum_score_delta),
+    flips: toFlips(row),
+    labeled: Number(row.n_labeled),
+    positives: Number(row.n_positive),
+    histogram: row.hist_cells.map((key, i) => ({
+      live: Math.floor(Number(key) / 256),
+      shadow: Number(key) % 256,
+      current: Number(row.hist_current[i]),
+      positive: Number(row.hist_positive[i]),
+      negative: Number(row.hist_negative[i]),
+    })),
+    calibrationLive: toCalibration(row, 'live', calibrationBins),
+    calibrationShadow: toCalibration(row, 'shadow', calibrationBins),
+    latencyLive: latency(row.latency_live),
+    latencyShadow: latency(row.latency_shadow),
   };
 }
 
@@ -150,6 +237,22 @@ export function rawSource(store: Store, config: Config): AggregateSource {
           missingOutcomes: Number(r.missing_outcomes),
         }),
       );
+    },
+
+    async shadow(windows, models, options, at) {
+      const rows = await runQuery<ShadowRow>(store, config, 'shadow_compare', {
+        cur_from: chTime(windows.current.from),
+        cur_to: chTime(windows.current.to),
+        mat_from: chTime(windows.matured.current.from),
+        mat_to: chTime(windows.matured.current.to),
+        at: chTime(at),
+        models,
+        cal_bins: options.calibrationBins,
+        min_volume: options.minVolume,
+        seg_min_labeled: options.segmentMinLabeled,
+        seg_min_minority: options.segmentMinMinority,
+      });
+      return rows.map((row) => toShadow(row, options.calibrationBins));
     },
   };
 }

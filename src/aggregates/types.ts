@@ -66,6 +66,52 @@ export interface ScoreBinOptions {
   minVolume: number;
 }
 
+/** Transactions of one joint-histogram cell: live score in grid cell `live`, shadow score in cell `shadow`. */
+export interface ShadowHistogramCell {
+  live: number;
+  shadow: number;
+  /** Matched transactions in the current window (both scores valid). */
+  current: number;
+  /** Labeled transactions in the matured window, by outcome. */
+  positive: number;
+  negative: number;
+}
+
+/** Shadow vs live on the transactions both scored: one model × shadow version, whole model or one segment. */
+export interface ShadowSegment {
+  model: string;
+  shadowVersion: string;
+  /** Segment values in the order of config.segments; empty for the whole model. */
+  segment: string[];
+  liveVersions: string[];
+  /** Current window: matched transactions, and those with both scores valid. */
+  matched: number;
+  scored: number;
+  /** Σ (shadow score − live score) over the scored transactions. */
+  sumScoreDelta: number;
+  /** Current window: count per live decision × shadow decision (`approve`, `decline`, `review`, `other`). */
+  flips: Record<string, Record<string, number>>;
+  /** Matured window: matched transactions with an outcome and both scores valid, and the approved among them. */
+  labeled: number;
+  positives: number;
+  /** Sparse joint histogram on the score grid; empty for segments too small to judge AUC. */
+  histogram: ShadowHistogramCell[];
+  calibrationLive: CalibrationBinSums[];
+  calibrationShadow: CalibrationBinSums[];
+  /** Current window latency [p50, p99] in ms (NaN without rows). */
+  latencyLive: [number, number];
+  latencyShadow: [number, number];
+}
+
+export interface ShadowOptions {
+  calibrationBins: number;
+  /** Segments with fewer matched transactions are left out. */
+  minVolume: number;
+  /** Segments get a joint histogram (per-segment AUC) with this many labeled rows and of each class. */
+  segmentMinLabeled: number;
+  segmentMinMinority: number;
+}
+
 /** Where monitors get their numbers. The raw source reads the event tables; a rollup source reads driftwatch's rollup. */
 export interface AggregateSource {
   models(windows: CycleWindows): Promise<string[]>;
@@ -74,4 +120,6 @@ export interface AggregateSource {
   featureBins(windows: CycleWindows, edges: FeatureEdges[], minVolume: number): Promise<BinnedSegment[]>;
   labels(windows: CycleWindows, models: string[], calibrationBins: number, at: Date): Promise<LabelSegment[]>;
   quality(windows: CycleWindows, models: string[], at: Date): Promise<QualityCounts[]>;
+  /** Every shadow version vs live on shared transactions; segment rows follow their model's whole-model row. */
+  shadow(windows: CycleWindows, models: string[], options: ShadowOptions, at: Date): Promise<ShadowSegment[]>;
 }

@@ -116,6 +116,36 @@ export const configSchema = z
             thresholds: levels(0.03, 0.08),
           })
           .prefault({}),
+        shadow: z
+          .strictObject({
+            enabled: z.boolean().default(true),
+            /** Significance level of the tests behind a verdict (DeLong's for AUC, McNemar's for a segment's approvals). */
+            alpha: z.number().gt(0).lt(1).default(0.01),
+            /** Matured, labeled transactions scored by both, and of the rarer outcome, before a verdict other than hold. */
+            minLabeled: z.number().int().min(2).default(1000),
+            minMinority: z.number().int().min(2).default(50),
+            /** A significant AUC difference counts from this size: shadow − live ≤ −this rejects, ≥ +this promotes. */
+            minAucDelta: z.number().nonnegative().default(0.005),
+            /** Non-inferiority margin of AUC: the one-sided (1 − alpha) lower bound of shadow − live must exceed −this. */
+            nonInferiorityMargin: z.number().nonnegative().default(0.005),
+            /** Shadow ECE above live's by more than this (and more than twice the ECEs' sampling noise) rejects. */
+            maxEceIncrease: z.number().nonnegative().default(0.02),
+            /** Shadow p99 latency above this multiple of live's rejects (the latency budget). */
+            maxLatencyRatio: z.number().min(1).default(1.25),
+            /** A non-inferior shadow with p99 latency at or below this multiple of live's is promoted for speed. */
+            fasterLatencyRatio: z.number().gt(0).max(1).default(0.9),
+            /** A segment is worse under the shadow when, with enough volume, its AUC or approval rate drops this much. */
+            segments: z
+              .strictObject({
+                minLabeled: z.number().int().min(2).default(1000),
+                minMinority: z.number().int().min(2).default(50),
+                aucDrop: z.number().nonnegative().default(0.02),
+                /** Drop in the share of approve decisions, in proportion (0.02 = 2 percentage points). */
+                approvalDrop: z.number().nonnegative().default(0.02),
+              })
+              .prefault({}),
+          })
+          .prefault({}),
         quality: z
           .strictObject({
             enabled: z.boolean().default(true),

@@ -4,5 +4,6 @@ import { calibrationMonitor } from './calibration.js';
 import type { Monitor } from './monitor.js';
 import { psiMonitor } from './psi.js';
 import { qualityMonitor } from './quality.js';
+import { shadowMonitor } from './shadow.js';
 
-export const MONITORS: readonly Monitor[] = [psiMonitor, calibrationMonitor, approvalMonitor, qualityMonitor];
+export const MONITORS: readonly Monitor[] = [psiMonitor, calibrationMonitor, approvalMonitor, shadowMonitor, qualityMonitor];

@@ -1,0 +1,113 @@
+// The verdict on a shadow model (promote / hold / reject) from its comparison with live, and the reasons in plain words.
+/*
+ * Rules, in order (thresholds: config monitors.shadow):
+ * 1. hold   — too few matured outcomes: fewer than minLabeled labeled transactions scored by both, or fewer
+ *             than minMinority of the rarer outcome. Nothing about quality can be said yet.
+ * 2. reject — any of: AUC significantly worse (DeLong p < alpha and shadow − live ≤ −minAucDelta); ECE worse
+ *             by more than maxEceIncrease and more than twice the two ECEs' sampling noise (a small sample's ECE
+ *             is mostly noise); p99 latency over maxLatencyRatio × live's.
+ * 3. promote — AUC significantly better (p < alpha, shadow − live ≥ +minAucDelta), or non-inferior (the one-sided
+ *             1 − alpha lower bound of shadow − live above −nonInferiorityMargin) and faster (p99 ≤
+ *             fasterLatencyRatio × live's); and no segment with a significantly worse AUC.
+ * 4. hold   — otherwise. A shadow identical to live lands here: DeLong's se is 0, p = 1, nothing is worse, and
+ *             nothing is gained either, so "no measurable gain" (promoting a copy changes nothing; holding it
+ *             costs nothing and keeps the verdict meaning "this would help").
+ */
+import type { Config } from '../../config/index.js';
+import { normalQuantile } from '../../stats/index.js';
+import type { ShadowVerdictKind } from '../types.js';
+import type { ShadowComparison } from './compare.js';
+
+export type ShadowThresholds = Config['monitors']['shadow'];
+
+/** A segment where the shadow does significantly worse than live, by enough to matter. */
+export interface WorseSegment {
+  segment: string[];
+  /** Shadow − live AUC when the AUC is what is worse. */
+  deltaAuc?: number;
+  /** Approve decisions lost, in percentage points, when approvals are what is worse. */
+  approvalChangePp?: number;
+}
+
+export interface Judgement {
+  verdict: ShadowVerdictKind;
+  reasons: string[];
+}
+
+export function decide(c: ShadowComparison, worse: WorseSegment[], t: ShadowThresholds): Judgement {
+  const context = contextReasons(c, worse, t);
+  const negatives = c.nLabeled - c.nPositive;
+  if (!c.auc || c.nLabeled < t.minLabeled || Math.min(c.nPositive, negatives) < t.minMinority) {
+    const why = `too few matured outcomes: ${count(c.nLabeled)} labeled transactions scored by both (need ${count(t.minLabeled)}), ` +
+      `${count(c.nPositive)} approved and ${count(negatives)} declined by the issuer (need ${count(t.minMinority)} of each)`;
+    return { verdict: 'hold', reasons: [why, ...context] };
+  }
+  const { deltaAuc, pValue, se } = c.auc;
+  const significant = pValue < t.alpha;
+  const eceLimit = Math.max(t.maxEceIncrease, 2 * Math.hypot(c.eceNoiseLive, c.eceNoiseShadow));
+  const latencyRatio = c.latencyP99Shadow / c.latencyP99Live;
+
+  const failures = [
+    significant && deltaAuc <= -t.minAucDelta ? `AUC significantly worse: ${signed(deltaAuc)} (p=${formatP(c.auc.pValue)}; limit −${fixed(t.minAucDelta, 3)})` : '',
+    c.eceShadow - c.eceLive > eceLimit ? `calibration much worse: ECE ${fixed(c.eceShadow, 3)} vs ${fixed(c.eceLive, 3)} live (limit +${fixed(eceLimit, 3)})` : '',
+    latencyRatio > t.maxLatencyRatio ? `latency p99 over budget: ${ratio(latencyRatio)} live's (budget ${ratio(t.maxLatencyRatio)})` : '',
+  ].filter(Boolean);
+  if (failures.length > 0) return { verdict: 'reject', reasons: [...failures, ...context] };
+
+  const lowerBound = deltaAuc - normalQuantile(1 - t.alpha) * se;
+  const better = significant && deltaAuc >= t.minAucDelta;
+  const fasterAndNotWorse = lowerBound > -t.nonInferiorityMargin && latencyRatio <= t.fasterLatencyRatio;
+  const aucWorseSegments = worse.filter((w) => w.deltaAuc !== undefined);
+  if ((better || fasterAndNotWorse) && aucWorseSegments.length === 0) {
+    const why = better
+      ? `AUC significantly better: ${signed(deltaAuc)} (p=${formatP(c.auc.pValue)}), calibration and latency within limits`
+      : `as accurate (AUC ${signed(deltaAuc)}, within the ${fixed(t.nonInferiorityMargin, 3)} margin) and faster: p99 ${ratio(latencyRatio)} live's`;
+    return { verdict: 'promote', reasons: [why, ...context] };
+  }
+  return { verdict: 'hold', reasons: [holdReason(c, better, aucWorseSegments.length, t), ...context] };
+}
+
+function holdReason(c: ShadowComparison, better: boolean, worseSegments: number, t: ShadowThresholds): string {
+  const auc = c.auc as NonNullable<ShadowComparison['auc']>;
+  if (better) return `AUC better overall but significantly worse in ${worseSegments} segment${worseSegments === 1 ? '' : 's'}`;
+  if (auc.se === 0 && auc.deltaAuc === 0) return 'scores rank every transaction like live: no measurable gain';
+  if (auc.pValue < t.alpha) return `AUC difference ${signed(auc.deltaAuc)} is significant but below the ${fixed(t.minAucDelta, 3)} that counts: no measurable gain`;
+  return `no significant AUC difference (${signed(auc.deltaAuc)}, p=${formatP(auc.pValue)}) and not faster: no measurable gain`;
+}
+
+/** The numbers behind every verdict, shadow first, as one line each. */
+function contextReasons(c: ShadowComparison, worse: WorseSegment[], t: ShadowThresholds): string[] {
+  const lines: string[] = [];
+  if (c.auc) {
+    lines.push(`AUC ${signed(c.auc.deltaAuc)} (${fixed(c.auc.aucShadow, 3)} vs ${fixed(c.auc.aucLive, 3)}, p=${formatP(c.auc.pValue)}, ${count(c.nLabeled)} matured outcomes)`);
+  }
+  lines.push(`latency p99 ${fixed(c.latencyP99Shadow, 0)} ms vs ${fixed(c.latencyP99Live, 0)} ms (p50 ${fixed(c.latencyP50Shadow, 0)} vs ${fixed(c.latencyP50Live, 0)})`);
+  if (Number.isFinite(c.eceShadow)) lines.push(`calibration ECE ${fixed(c.eceShadow, 3)} vs ${fixed(c.eceLive, 3)}`);
+  lines.push(
+    `approvals ${signed(c.expectedApprovalChangePp, 1)} pp expected (${fixed(100 * c.approvalRateShadow, 1)} % vs ${fixed(100 * c.approvalRateLive, 1)} % approve decisions; ` +
+      `agreement ${fixed(100 * c.agreement, 1)} % on ${count(c.nMatched)} transactions)`,
+  );
+  if (worse.length > 0) lines.push(worseLine(worse, t));
+  return lines;
+}
+
+const SHOWN_SEGMENTS = 5;
+
+function worseLine(worse: WorseSegment[], t: ShadowThresholds): string {
+  const shown = worse.slice(0, SHOWN_SEGMENTS).map((w) => {
+    const what = [
+      w.deltaAuc !== undefined ? `AUC ${signed(w.deltaAuc)}` : '',
+      w.approvalChangePp !== undefined ? `approvals ${signed(w.approvalChangePp, 1)} pp` : '',
+    ].filter(Boolean);
+    return `${w.segment.join('/')} (${what.join(', ')})`;
+  });
+  const more = worse.length > SHOWN_SEGMENTS ? ` and ${worse.length - SHOWN_SEGMENTS} more` : '';
+  const rule = `AUC −${fixed(t.segments.aucDrop, 3)} or approvals −${fixed(100 * t.segments.approvalDrop, 1)} pp`;
+  return `${worse.length} segment${worse.length === 1 ? '' : 's'} worse (${rule} or more): ${shown.join(', ')}${more}`;
+}
+
+const fixed = (x: number, digits: number) => (Number.isFinite(x) ? x.toFixed(digits) : 'n/a');
+const signed = (x: number, digits = 3) => (Number.isFinite(x) ? `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(digits)}` : 'n/a');
+const ratio = (x: number) => `${fixed(x, 2)}×`;
+const count = (n: number) => n.toLocaleString('en-US');
+const formatP = (p: number) => (p >= 1e-4 ? p.toPrecision(2) : p.toExponential(0));

@@ -1,0 +1,79 @@
+// The last verdict per model × shadow version, kept in driftwatch's own table, so a daemon announces only changes.
+import type { Config } from '../../config/index.js';
+import { chTime, tableRef, type Store } from '../../store/index.js';
+import type { ShadowVerdict, ShadowVerdictKind } from '../types.js';
+
+export const SHADOW_VERDICTS_TABLE = 'driftwatch_shadow_verdicts';
+
+/** A verdict that differs from the one recorded before it; `previous` is absent for a shadow seen the first time. */
+export interface VerdictChange {
+  model: string;
+  shadowVersion: string;
+  previous?: ShadowVerdictKind;
+  /** When the previous verdict was recorded. */
+  previousAt?: Date;
+  verdict: ShadowVerdict;
+  at: Date;
+}
+
+/**
+ * Every recorded verdict (one row per shadow per cycle, a few hundred a day), kept as long as the history:
+ * a plain MergeTree, not a replacing one, so the verdict before any cycle time stays readable and recording
+ * one cycle again gives the same answer.
+ */
+export function shadowVerdictsDdl(config: Config): string {
+  const ttlSeconds = Math.max(1, Math.round(config.history.ttl / 1000));
+  return `CREATE TABLE IF NOT EXISTS ${tableRef(config, SHADOW_VERDICTS_TABLE)} (
+  model          String,
+  shadow_version String,
+  verdict        LowCardinality(String),
+  reasons        Array(String),
+  at             DateTime64(3, 'UTC')
+) ENGINE = MergeTree
+ORDER BY (model, shadow_version, at)
+TTL toDateTime(at) + INTERVAL ${ttlSeconds} SECOND`;
+}
+
+interface LastRow {
+  model: string;
+  shadow_version: string;
+  verdict: ShadowVerdictKind;
+  at: string;
+}
+
+/**
+ * Records this cycle's verdicts and returns those that changed since the previous recorded cycle (a new
+ * shadow counts as changed). Only rows before `at` count as previous, so recording the same cycle twice (a
+ * retried daemon cycle) reports its changes again rather than losing them. `run --once` must not call it: a one-off run leaves state alone.
+ */
+export async function recordVerdicts(store: Store, config: Config, verdicts: readonly ShadowVerdict[], at: Date): Promise<VerdictChange[]> {
+  if (verdicts.length === 0) return [];
+  const table = tableRef(config, SHADOW_VERDICTS_TABLE);
+  const last = await store.select<LastRow>(
+    `SELECT model, shadow_version, argMax(verdict, at) AS verdict, toString(max(at)) AS at
+     FROM ${table}
+     WHERE at < {at:DateTime64(3, 'UTC')}
+     GROUP BY model, shadow_version`,
+    { at: chTime(at) },
+    'load shadow verdicts',
+  );
+  const previous = new Map(last.map((row) => [JSON.stringify([row.model, row.shadow_version]), row]));
+  await store.insert(
+    table,
+    verdicts.map((v) => ({ model: v.model, shadow_version: v.shadowVersion, verdict: v.verdict, reasons: v.reasons, at: chTime(at) })),
+    'save shadow verdicts',
+  );
+  return verdicts.flatMap((verdict): VerdictChange[] => {
+    const before = previous.get(JSON.stringify([verdict.model, verdict.shadowVersion]));
+    if (before?.verdict === verdict.verdict) return [];
+    return [
+      {
+        model: verdict.model,
+        shadowVersion: verdict.shadowVersion,
+        ...(before ? { previous: before.verdict, previousAt: new Date(`${before.at.replace(' ', 'T')}Z`) } : {}),
+        verdict,
+        at,
+      },
+    ];
+  });
+}
