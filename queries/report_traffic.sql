@@ -1,0 +1,65 @@
+-- The weekly report's traffic numbers: one pass over two weeks of live events joined with their outcomes,
+-- grouped three ways at once (GROUPING SETS read the join once), each row tagged with its `kind`:
+--   hour    per model × week × region × hour: events, labeled, approved, bad scores, missing outcomes
+--   issuer  per model × week × issuer × region: events, labeled, approved
+--   bin     per model × week × calibration bin [k/B, (k+1)/B) (a score of 1 in the last): the bin sums of
+--           labeled events with a valid score (count, Σ score, Σ label, Σ (score − label)²); bin = B holds
+--           the events that cannot be calibrated and is dropped by the caller
+-- week = 'current' for [from, to), 'previous' for [prev_from, from).
+-- Labels follow labels.sql: an event's label is its outcome if the outcome came within the maturity delay
+-- ({maturity_ms}) of the event and before {to}. Events after {matured_to} (= to − maturity) count for volume
+-- only: their labels are not final yet. A bad score is NaN, ±Inf or outside [0, 1]; a missing outcome is a
+-- matured event without a label.
+WITH
+  live AS (
+    SELECT transaction_id, model, issuer, region, score, event_time,
+      if(event_time >= {from:DateTime64(3, 'UTC')}, 'current', 'previous') AS week
+    FROM {{events}}
+    WHERE variant = 'live'
+      AND (empty({models:Array(String)}) OR has({models:Array(String)}, model))
+      AND event_time >= {prev_from:DateTime64(3, 'UTC')} AND event_time < {to:DateTime64(3, 'UTC')}
+  ),
+  known AS (
+    -- The latest outcome per transaction that had arrived by {to} (outcomes is a ReplacingMergeTree).
+    SELECT transaction_id, argMax(approved, outcome_time) AS approved, min(outcome_time) AS first_outcome
+    FROM {{outcomes}}
+    WHERE outcome_time >= {prev_from:DateTime64(3, 'UTC')} AND outcome_time < {to:DateTime64(3, 'UTC')}
+    GROUP BY transaction_id
+  ),
+  joined AS (
+    SELECT
+      l.model AS model,
+      l.week AS week,
+      l.issuer AS issuer,
+      l.region AS region,
+      toStartOfHour(l.event_time) AS hour,
+      l.score AS score,
+      l.event_time < {matured_to:DateTime64(3, 'UTC')} AS matured,
+      matured AND k.transaction_id != '' AND k.first_outcome < l.event_time + toIntervalMillisecond({maturity_ms:UInt64}) AS has_label,
+      k.approved AS label,
+      isFinite(l.score) AND l.score >= 0 AND l.score <= 1 AS valid_score,
+      if(has_label AND valid_score, toUInt16(least({cal_bins:UInt16} - 1, floor(l.score * {cal_bins:UInt16}))), {cal_bins:UInt16}) AS bin
+    FROM live AS l
+    LEFT JOIN known AS k ON l.transaction_id = k.transaction_id
+  )
+SELECT
+  multiIf(grouping(hour) = 0, 'hour', grouping(issuer) = 0, 'issuer', 'bin') AS kind,
+  model,
+  week,
+  region,
+  issuer,
+  hour,
+  bin,
+  count() AS events,
+  countIf(has_label) AS labeled,
+  countIf(has_label AND label = 1) AS approved,
+  countIf(NOT valid_score) AS bad_scores,
+  countIf(matured AND NOT has_label) AS missing_outcomes,
+  sumIf(score, has_label AND valid_score) AS sum_score,
+  sumIf(toFloat64(label), has_label AND valid_score) AS sum_label,
+  sumIf(pow(score - label, 2), has_label AND valid_score) AS sum_sq_error
+FROM joined
+GROUP BY GROUPING SETS ((model, week, region, hour), (model, week, issuer, region), (model, week, bin))
+ORDER BY kind, model, week, region, issuer, hour, bin
+-- Standard GROUPING(): 0 when the column is part of the row's grouping set, whatever the server's default.
+SETTINGS force_grouping_standard_compatibility = 1

@@ -1,0 +1,117 @@
+// Number, time and change formatting shared by the HTML and text reports, so both say the same thing.
+import type { Segment } from '../monitors/types.js';
+
+export const DASH = '—';
+
+export function count(n: number): string {
+  return Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : DASH;
+}
+
+export function percent(rate: number, digits = 1): string {
+  return Number.isFinite(rate) ? `${(rate * 100).toFixed(digits)} %` : DASH;
+}
+
+export function decimal(value: number, digits = 3): string {
+  return Number.isFinite(value) ? value.toFixed(digits) : DASH;
+}
+
+/** p- and q-values: small ones in scientific notation, so 1e-12 does not read as 0.000. */
+export function probability(p: number): string {
+  if (!Number.isFinite(p)) return DASH;
+  if (p < 0.001) return p === 0 ? '< 1e-300' : p.toExponential(1);
+  return p.toFixed(3);
+}
+
+export function segmentText(segment: Segment): string {
+  const values = Object.values(segment);
+  return values.length > 0 ? values.join(' · ') : 'all traffic';
+}
+
+const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** `Mon 16 Nov`: spelled out by hand so the text does not depend on the machine's ICU data. */
+function dayMonth(date: Date): string {
+  return `${WEEKDAYS[date.getUTCDay()]} ${date.getUTCDate()} ${MONTHS[date.getUTCMonth()]}`;
+}
+
+/** `Mon 16 Nov 08:00` in UTC: the report is read across time zones, so it says UTC once and keeps to it. */
+export function time(date: Date): string {
+  return `${dayMonth(date)} ${date.toISOString().slice(11, 16)}`;
+}
+
+/** `Mon 16 Nov 2026` */
+export function day(date: Date): string {
+  return `${dayMonth(date)} ${date.getUTCFullYear()}`;
+}
+
+/** `16–22 Nov 2026`, `30 Nov – 6 Dec 2026`: the short form for a subject line. */
+export function shortRange(from: Date, to: Date): string {
+  const last = new Date(to.getTime() - 1);
+  const year = last.getUTCFullYear();
+  if (from.getUTCMonth() === last.getUTCMonth()) return `${from.getUTCDate()}–${last.getUTCDate()} ${MONTHS[last.getUTCMonth()]} ${year}`;
+  return `${from.getUTCDate()} ${MONTHS[from.getUTCMonth()]} – ${last.getUTCDate()} ${MONTHS[last.getUTCMonth()]} ${year}`;
+}
+
+/** The last day of a [from, to) range: a week ending at Monday 00:00 ends on Sunday. */
+export function range(from: Date, to: Date): string {
+  return `${day(from)} – ${day(new Date(to.getTime() - 1))}`;
+}
+
+export function duration(ms: number): string {
+  const minutes = Math.round(ms / 60_000);
+  if (minutes < 60) return `${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return `${hours} h ${minutes % 60 ? `${minutes % 60} min` : ''}`.trim();
+  return `${Math.floor(hours / 24)} d ${hours % 24} h`;
+}
+
+export type Tone = 'good' | 'bad' | 'neutral';
+
+export interface Trend {
+  arrow: '▲' | '▼' | '→' | '';
+  /** The change, e.g. `+1.2 pp` or `−3.4 %`; empty when either side is missing. */
+  change: string;
+  tone: Tone;
+}
+
+export interface TrendOptions {
+  /** How the change is written: `relative` (volume), `points` (a rate, in percentage points), `absolute`. */
+  kind: 'relative' | 'points' | 'absolute';
+  /** Which way is better; `neither` for volume. */
+  better: 'higher' | 'lower' | 'neither';
+  /** Changes smaller than this (in the change's own unit) are flat. */
+  flat: number;
+}
+
+const signed = (n: number, digits: number) => `${n > 0 ? '+' : n < 0 ? '−' : '±'}${Math.abs(n).toFixed(digits)}`;
+
+export function trend(current: number, previous: number, options: TrendOptions): Trend {
+  if (!Number.isFinite(current) || !Number.isFinite(previous)) return { arrow: '', change: '', tone: 'neutral' };
+  const diff = current - previous;
+  let size: number;
+  let change: string;
+  if (options.kind === 'relative') {
+    if (previous === 0) return { arrow: current > 0 ? '▲' : '→', change: current > 0 ? 'new' : '', tone: 'neutral' };
+    size = (diff / previous) * 100;
+    change = `${signed(size, 1)} %`;
+  } else if (options.kind === 'points') {
+    size = diff * 100;
+    change = `${signed(size, 1)} pp`;
+  } else {
+    size = diff;
+    change = signed(size, 3);
+  }
+  if (Math.abs(size) < options.flat) return { arrow: '→', change, tone: 'neutral' };
+  const up = diff > 0;
+  const tone: Tone = options.better === 'neither' ? 'neutral' : up === (options.better === 'higher') ? 'good' : 'bad';
+  return { arrow: up ? '▲' : '▼', change, tone };
+}
+
+/** The changes the headline shows, each judged the way a reader of that number would. */
+export const TRENDS = {
+  volume: { kind: 'relative', better: 'neither', flat: 0.5 },
+  approvalRate: { kind: 'points', better: 'higher', flat: 0.05 },
+  ece: { kind: 'absolute', better: 'lower', flat: 0.0005 },
+  psi: { kind: 'absolute', better: 'lower', flat: 0.0005 },
+} as const satisfies Record<string, TrendOptions>;

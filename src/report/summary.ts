@@ -1,0 +1,112 @@
+// Words shared by the HTML and text reports: subject, headline cells, alert and shadow lines, the method note.
+import type { AlertRecord } from '../alerts/types.js';
+import { count, decimal, duration, percent, probability, segmentText, shortRange, time, trend, TRENDS, type Trend } from './format.js';
+import type { Headline, RateChange, ReportData, ShadowSummary } from './types.js';
+
+export interface HeadlineCell {
+  label: string;
+  value: string;
+  trend: Trend;
+  /** What the week before was, e.g. `week before 84.5 %`. */
+  before: string;
+  /** Where the value comes from when it needs saying (worst PSI: its segment). */
+  detail?: string;
+}
+
+export function headlineCells(h: Headline): HeadlineCell[] {
+  const psi = h.worstPsi;
+  return [
+    { label: 'Volume', value: count(h.volume.current), trend: trend(h.volume.current, h.volume.previous, TRENDS.volume), before: `week before ${count(h.volume.previous)}` },
+    {
+      label: 'Approval rate',
+      value: percent(h.approvalRate.current),
+      trend: trend(h.approvalRate.current, h.approvalRate.previous, TRENDS.approvalRate),
+      before: `week before ${percent(h.approvalRate.previous)}`,
+    },
+    { label: 'ECE', value: decimal(h.ece.current), trend: trend(h.ece.current, h.ece.previous, TRENDS.ece), before: `week before ${decimal(h.ece.previous)}` },
+    {
+      label: 'Worst PSI',
+      value: decimal(psi.current?.value ?? NaN),
+      trend: trend(psi.current?.value ?? NaN, psi.previous?.value ?? NaN, TRENDS.psi),
+      before: `week before ${decimal(psi.previous?.value ?? NaN)}`,
+      ...(psi.current ? { detail: `${segmentText(psi.current.segment)} · ${psi.current.feature}` } : {}),
+    },
+  ];
+}
+
+/** The model with the most traffic: the subject line speaks for it. */
+function mainModel(data: ReportData): Headline | undefined {
+  return [...data.headline].sort((a, b) => b.volume.current - a.volume.current)[0];
+}
+
+export function subject(data: ReportData): string {
+  const span = shortRange(data.period.week.from, data.period.week.to);
+  const parts = [`${data.alerts.length} alert${data.alerts.length === 1 ? '' : 's'}`];
+  const main = mainModel(data);
+  if (main && Number.isFinite(main.approvalRate.current)) {
+    const t = trend(main.approvalRate.current, main.approvalRate.previous, TRENDS.approvalRate);
+    parts.push(`${main.model} approval ${percent(main.approvalRate.current)}${t.change ? ` (${t.change})` : ''}`);
+  }
+  return `driftwatch weekly report, ${span}: ${parts.join(', ')}`;
+}
+
+export interface AlertLine {
+  /** `firing` or `resolved`: a resolved alert's latest severity is `ok`, which says nothing about what it was. */
+  status: 'firing' | 'resolved';
+  what: string;
+  where: string;
+  fired: string;
+  resolved: string;
+  duration: string;
+}
+
+/** What an alert measured, in the unit a reader thinks in: rate changes in points, rates in percent. */
+function alertMeasure(a: AlertRecord): { name: string; value: string; threshold: string } {
+  const pp = (x: number) => `${x < 0 ? '−' : x > 0 ? '+' : ''}${(Math.abs(x) * 100).toFixed(1)} pp`;
+  if (a.monitor === 'approval_rate') return { name: a.feature === 'mix' ? 'approval-rate change from traffic mix' : 'approval-rate change', value: pp(a.value), threshold: `±${(a.threshold * 100).toFixed(1)} pp` };
+  if (a.monitor === 'quality') return { name: a.feature.replace(/_/g, ' '), value: percent(a.value, 2), threshold: percent(a.threshold, 2) };
+  if (a.monitor === 'psi') return { name: `PSI of ${a.feature}`, value: decimal(a.value), threshold: String(a.threshold) };
+  return { name: a.monitor === 'calibration' ? a.feature.toUpperCase() : `${a.monitor} ${a.feature}`, value: decimal(a.value), threshold: String(a.threshold) };
+}
+
+export function alertLine(a: AlertRecord): AlertLine {
+  const m = alertMeasure(a);
+  return {
+    status: a.to ? 'resolved' : 'firing',
+    what: `${m.name} ${m.value} (threshold ${m.threshold})`,
+    where: `${a.model || 'all models'} · ${segmentText(a.segment)}`,
+    fired: time(a.from),
+    resolved: a.to ? time(a.to) : 'still firing',
+    duration: `${duration(a.durationMs)}${a.to ? '' : ' so far'}`,
+  };
+}
+
+export function shadowFigures(s: ShadowSummary): string {
+  const parts: string[] = [];
+  if (s.agreement !== undefined) parts.push(`agreement ${percent(s.agreement)}`);
+  if (s.aucLive !== undefined && s.aucShadow !== undefined) parts.push(`AUC live ${decimal(s.aucLive)} → shadow ${decimal(s.aucShadow)}${s.aucPValue !== undefined ? ` (p ${probability(s.aucPValue)})` : ''}`);
+  const total = s.cycles.promote + s.cycles.hold + s.cycles.reject;
+  const said = (['promote', 'hold', 'reject'] as const).filter((v) => s.cycles[v] > 0).map((v) => `${v} in ${s.cycles[v]}`);
+  parts.push(`verdicts this week: ${said.join(', ')} of ${total} cycles`);
+  return parts.join('; ');
+}
+
+/** `84.5 % → 83.1 %` */
+export function rateMove(c: RateChange): string {
+  return `${percent(c.previous.rate)} → ${percent(c.current.rate)}`;
+}
+
+export function significance(c: RateChange): string {
+  if (!Number.isFinite(c.pValue)) return 'not tested (low volume)';
+  return `q ${probability(c.qValue)}${c.significant ? ' · significant' : ''}`;
+}
+
+export function method(data: ReportData): string {
+  const s = data.settings;
+  return [
+    `Weeks are UTC, ${data.period.week.from.toISOString().slice(0, 10)} to ${data.period.week.to.toISOString().slice(0, 10)} (exclusive) against the 7 days before.`,
+    `Approval rates and calibration count live events whose outcome arrived within ${s.maturityMs / 3_600_000} h (the maturity delay); younger events count for volume only.`,
+    `Changes are two-proportion z-tests, Benjamini–Hochberg at FDR ${s.fdr} across each table's segments, each with at least ${s.minVolume} labeled events in both weeks.`,
+    `PSI, shadow verdicts and quality judgements come from the history table (${data.coverage.current.cycles} cycles this week, ${data.coverage.previous.cycles} the week before).`,
+  ].join(' ');
+}

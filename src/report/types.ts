@@ -1,0 +1,132 @@
+// What a weekly report holds: every number the HTML, text and charts show, gathered once.
+import type { AlertRecord } from '../alerts/types.js';
+import type { Segment } from '../monitors/types.js';
+import type { ReliabilityBin } from '../stats/index.js';
+import type { ReportPeriod } from './period.js';
+
+export type Week = 'current' | 'previous';
+
+/** One value for the reported week and the week before; NaN (or undefined) where a week has no data. */
+export interface WeekPair<T> {
+  current: T;
+  previous: T;
+}
+
+export interface PsiPeak {
+  value: number;
+  feature: string;
+  segment: Segment;
+  at: Date;
+}
+
+/** The four numbers at the top of the report, per model. */
+export interface Headline {
+  model: string;
+  /** Live scoring events. */
+  volume: WeekPair<number>;
+  /** Approved / labeled, over matured events. */
+  approvalRate: WeekPair<number>;
+  /** Expected calibration error of the whole model over the week. */
+  ece: WeekPair<number>;
+  /** Highest PSI of any segment and feature in any cycle of the week (history). */
+  worstPsi: WeekPair<PsiPeak | undefined>;
+}
+
+export interface RateCounts {
+  events: number;
+  labeled: number;
+  approved: number;
+  /** approved / labeled; NaN without labels. */
+  rate: number;
+}
+
+/** A segment's approval rate this week against the week before, with its test. */
+export interface RateChange {
+  model: string;
+  segment: Segment;
+  current: RateCounts;
+  previous: RateCounts;
+  /** current.rate − previous.rate. */
+  delta: number;
+  /** Two-proportion z-test; NaN when either week is below the minimum volume (not tested). */
+  pValue: number;
+  /** Benjamini–Hochberg across the tested segments of the table. */
+  qValue: number;
+  significant: boolean;
+}
+
+/** Live traffic of one model in one hour. */
+export interface HourPoint {
+  model: string;
+  week: Week;
+  hour: Date;
+  events: number;
+  labeled: number;
+  approved: number;
+}
+
+export interface Reliability {
+  model: string;
+  week: Week;
+  ece: number;
+  /** Calibrated events (labeled, valid score). */
+  n: number;
+  bins: ReliabilityBin[];
+}
+
+export interface PsiSeries {
+  model: string;
+  feature: string;
+  segment: Segment;
+  peak: number;
+  points: { hour: Date; value: number }[];
+}
+
+export interface ShadowSummary {
+  model: string;
+  shadowVersion: string;
+  /** Latest verdict of the week. */
+  verdict: string;
+  reasons: string[];
+  at: Date;
+  cycles: { promote: number; hold: number; reject: number };
+  agreement?: number;
+  aucLive?: number;
+  aucShadow?: number;
+  aucPValue?: number;
+}
+
+export interface Note {
+  level: 'info' | 'warning' | 'critical';
+  text: string;
+}
+
+export interface Coverage {
+  cycles: number;
+  firstAt?: Date;
+  lastAt?: Date;
+  psiRows: number;
+  shadowRows: number;
+  qualityRows: number;
+}
+
+export interface ReportData {
+  period: ReportPeriod;
+  models: string[];
+  headline: Headline[];
+  hourly: HourPoint[];
+  regions: RateChange[];
+  /** The issuers that moved most: significant ones first. */
+  issuers: RateChange[];
+  /** Issuers with enough volume in both weeks to be tested. */
+  issuersTested: number;
+  reliability: Reliability[];
+  psi: PsiSeries[];
+  alerts: AlertRecord[];
+  shadow: ShadowSummary[];
+  quality: Note[];
+  coverage: WeekPair<Coverage>;
+  /** What the report could not show and why, in words (fresh install, no shadow, …). */
+  missing: string[];
+  settings: { psiWarning: number; psiCritical: number; fdr: number; minVolume: number; maturityMs: number };
+}
