@@ -1,0 +1,37 @@
+// The synthetic traffic generator's public types: scenario names, options and the summary of what was written.
+
+export const SCENARIOS = ['issuer-outage', 'score-drift', 'miscalibration', 'mix-shift', 'shadow-better', 'shadow-worse', 'bad-rows'] as const;
+export type ScenarioName = (typeof SCENARIOS)[number];
+
+export interface SeedOptions {
+  days: number;
+  end: Date;
+  seed: number;
+  scenarios: ScenarioName[];
+  /** events per day of live traffic, default ~360k */
+  eventsPerDay?: number;
+  /** when scenarios start; default end − 12h */
+  incidentStart?: Date;
+  onProgress?: (rowsDone: number, rowsTotal: number) => void;
+}
+
+export interface ScenarioTarget {
+  scenario: ScenarioName;
+  model: string;
+  /** e.g. {issuer, region}: the configured segment columns, at least issuer and region where relevant; {} = the whole model */
+  segment: Record<string, string>;
+  shadowVersion?: string;
+  from: Date;
+  to: Date;
+  description: string;
+}
+
+export interface SeedSummary {
+  events: number;
+  outcomes: number;
+  from: Date;
+  to: Date;
+  models: { model: string; liveVersion: string; shadowVersions: string[] }[];
+  targets: ScenarioTarget[];
+  seconds: number;
+}
