@@ -2,12 +2,13 @@
 import type { Config } from './config/index.js';
 import { alertTableDdl } from './alerts/index.js';
 import { featureEdgesDdl } from './monitors/feature-edges.js';
+import { ROLLUP_DDL } from './rollup/schema.js';
 import { shadowVerdictsDdl } from './monitors/shadow.js';
 import { outboxTableDdl } from './sinks/outbox.js';
 import { ensureSchema, type Store } from './store/index.js';
 
 /** DDL of driftwatch's own tables beyond the source and history tables; modules add theirs here. */
-const OWN_TABLES: ((config: Config) => string)[] = [featureEdgesDdl, alertTableDdl, outboxTableDdl, shadowVerdictsDdl];
+const OWN_TABLES: ((config: Config) => string)[] = [featureEdgesDdl, alertTableDdl, outboxTableDdl, shadowVerdictsDdl, ...ROLLUP_DDL];
 
 export async function ensureTables(store: Store, config: Config): Promise<void> {
   await ensureSchema(store, config);

@@ -1,0 +1,36 @@
+-- Folds the event hours in [{from}, {to}) into driftwatch_rollup_events under {version}: per model × version ×
+-- variant × segment × hour, every row counted (all variants, so the ledger's per-hour counts match the table's),
+-- bad scores by kind (quality.sql's rules), duplicate transaction ids within the hour, and the valid scores'
+-- counts per cell of psi_score.sql's 256-cell logit grid as a sparse map (cells present, their counts).
+INSERT INTO {{table:driftwatch_rollup_events}}
+  (model, model_version, variant, segment, hour, version, events, nan_scores, inf_scores, out_of_range, duplicates, cells, counts)
+SELECT
+  model,
+  model_version,
+  variant,
+  segment,
+  hour,
+  {version:UInt64},
+  count(),
+  countIf(isNaN(score)),
+  countIf(isInfinite(score)),
+  countIf(isFinite(score) AND (score < 0 OR score > 1)),
+  count() - uniqExact(transaction_id),
+  (sumMapIf([cell], [toUInt64(1)], valid) AS cell_map).1,
+  cell_map.2
+FROM (
+  SELECT
+    model,
+    model_version,
+    variant,
+    segment,
+    toStartOfHour(event_time) AS hour,
+    transaction_id,
+    score,
+    score >= 0 AND score <= 1 AS valid,
+    -- the cell of psi_score.sql; sumMapIf of a one-cell map per row is cheaper than a second GROUP BY over cells
+    toUInt8(least(255, greatest(0, floor((log(score / (1 - score)) + 8) * 16)))) AS cell
+  FROM {{events}}
+  WHERE event_time >= {from:DateTime64(3, 'UTC')} AND event_time < {to:DateTime64(3, 'UTC')}
+)
+GROUP BY model, model_version, variant, segment, hour

@@ -1,0 +1,54 @@
+-- Feature PSI inputs served by the rollup: psi_feature.sql's answer. Folded full hours ({folded}) from
+-- driftwatch_rollup_features, the rest of each window ({{pieces:ref}}, {{pieces:cur}}) from the raw events.
+WITH
+  counts AS (
+    SELECT
+      model,
+      CAST(feature, 'String') AS feature,
+      CAST(segment, 'Array(String)') AS segment,
+      sumForEach(arrayMap(n -> if(in_ref, n, 0), bins)) AS ref_bins,
+      sumForEach(arrayMap(n -> if(in_cur, n, 0), bins)) AS cur_bins
+    FROM (
+      SELECT model, feature, segment, bins,
+        hour >= {ref_hour_from:DateTime64(3, 'UTC')} AND hour < {ref_hour_to:DateTime64(3, 'UTC')} AS in_ref,
+        hour >= {cur_hour_from:DateTime64(3, 'UTC')} AND hour < {cur_hour_to:DateTime64(3, 'UTC')} AS in_cur
+      FROM {{table:driftwatch_rollup_features}}
+      WHERE (model, feature) IN (SELECT arrayJoin(arrayZip({edge_models:Array(String)}, {edge_features:Array(String)})))
+        AND (in_ref OR in_cur)
+        AND (toUnixTimestamp(hour), version) IN (SELECT arrayJoin(arrayZip({folded_hours:Array(UInt32)}, {folded_versions:Array(UInt64)})))
+    )
+    GROUP BY model, feature, segment
+    UNION ALL
+    SELECT
+      model,
+      feature,
+      segment,
+      arrayMap(b -> arraySum(arrayMap((x, r) -> if(x = b, r, 0), groupArray(bin), groupArray(n_ref_bin))), range(any(n_bins))),
+      arrayMap(b -> arraySum(arrayMap((x, c) -> if(x = b, c, 0), groupArray(bin), groupArray(n_cur_bin))), range(any(n_bins)))
+    FROM (
+      SELECT model, feature, segment, bin, n_bins, countIf(in_ref) AS n_ref_bin, countIf(in_cur) AS n_cur_bin
+      FROM (
+        SELECT
+          model,
+          segment,
+          {edge_features:Array(String)}[k] AS feature,
+          {edges:Array(Array(Float64))}[k] AS edges,
+          arrayCount(e -> e <= features[feature], edges) AS bin,
+          length(edges) + 1 AS n_bins,
+          {{pieces:ref}} AS in_ref,
+          {{pieces:cur}} AS in_cur
+        FROM {{events}}
+        ARRAY JOIN arrayFilter(i -> {edge_models:Array(String)}[i] = model, arrayEnumerate({edge_models:Array(String)})) AS k
+        WHERE variant = 'live'
+          AND (in_ref OR in_cur)
+          AND mapContains(features, feature)
+          AND isFinite(features[feature])
+      )
+      GROUP BY model, feature, segment, bin, n_bins
+    )
+    GROUP BY model, feature, segment
+  )
+SELECT model, feature, segment, arraySum(ref) AS n_ref, arraySum(cur) AS n_cur, ref AS ref_bins, cur AS cur_bins
+FROM (SELECT model, feature, segment, sumForEach(ref_bins) AS ref, sumForEach(cur_bins) AS cur FROM counts GROUP BY model, feature, segment)
+WHERE n_ref >= {min_volume:UInt64} AND n_cur >= {min_volume:UInt64}
+ORDER BY model, feature, segment

@@ -1,0 +1,97 @@
+-- Data quality served by the rollup: quality.sql's answer per model. Event-side counts (current rows, bad
+-- scores, duplicates, future events, reference rows) from folded hours of driftwatch_rollup_events ({folded})
+-- plus raw pieces; mature events and missing outcomes from folded matured hours of driftwatch_rollup_labels
+-- ({folded_labels}: missing = events − labeled) plus labels.sql's rule on the raw pieces of the matured window.
+-- Duplicates are counted within model × version × variant × segment × hour (see src/rollup/README.md).
+WITH
+  rolled AS (
+    SELECT
+      model,
+      sumIf(events, in_cur) AS rows,
+      sumIf(nan_scores, in_cur) AS nan_scores,
+      sumIf(inf_scores, in_cur) AS inf_scores,
+      sumIf(out_of_range, in_cur) AS out_of_range,
+      sumIf(duplicates, in_cur) AS duplicates,
+      sumIf(events, in_future) AS future_events,
+      sumIf(events, in_ref) AS reference_rows
+    FROM (
+      SELECT *,
+        hour >= {cur_hour_from:DateTime64(3, 'UTC')} AND hour < {cur_hour_to:DateTime64(3, 'UTC')} AS in_cur,
+        hour >= {ref_hour_from:DateTime64(3, 'UTC')} AND hour < {ref_hour_to:DateTime64(3, 'UTC')} AS in_ref,
+        hour >= {future_hour_from:DateTime64(3, 'UTC')} AND hour < {future_hour_to:DateTime64(3, 'UTC')} AS in_future
+      FROM {{table:driftwatch_rollup_events}}
+      WHERE (empty({models:Array(String)}) OR has({models:Array(String)}, model))
+        AND (in_cur OR in_ref OR in_future)
+        AND (toUnixTimestamp(hour), version) IN (SELECT arrayJoin(arrayZip({folded_hours:Array(UInt32)}, {folded_versions:Array(UInt64)})))
+    )
+    GROUP BY model
+  ),
+  raw AS (
+    SELECT model, sum(rows) AS r, sum(nan_scores) AS n, sum(inf_scores) AS i, sum(out_of_range) AS o, sum(duplicates) AS d, sum(future_events) AS f, sum(reference_rows) AS rr
+    FROM (
+      SELECT
+        model,
+        countIf(cur) AS rows,
+        countIf(cur AND isNaN(score)) AS nan_scores,
+        countIf(cur AND isInfinite(score)) AS inf_scores,
+        countIf(cur AND isFinite(score) AND (score < 0 OR score > 1)) AS out_of_range,
+        countIf(cur) - uniqExactIf(transaction_id, cur) AS duplicates,
+        countIf(fut) AS future_events,
+        countIf(ref) AS reference_rows
+      FROM (
+        SELECT model, model_version, variant, segment, transaction_id, score, toStartOfHour(event_time) AS hour,
+          {{pieces:cur}} AS cur, {{pieces:ref}} AS ref, {{pieces:future}} AS fut
+        FROM {{events}}
+        WHERE (empty({models:Array(String)}) OR has({models:Array(String)}, model))
+          AND (cur OR ref OR fut)
+      )
+      GROUP BY model, model_version, variant, segment, hour
+    )
+    GROUP BY model
+  ),
+  mature AS (
+    SELECT model, sum(events) AS mature_events, sum(events) - sum(labeled) AS missing_outcomes
+    FROM {{table:driftwatch_rollup_labels}}
+    WHERE variant = 'live'
+      AND (empty({models:Array(String)}) OR has({models:Array(String)}, model))
+      AND hour >= {mat_hour_from:DateTime64(3, 'UTC')} AND hour < {mat_hour_to:DateTime64(3, 'UTC')}
+      AND (toUnixTimestamp(hour), version) IN (SELECT arrayJoin(arrayZip({folded_labels_hours:Array(UInt32)}, {folded_labels_versions:Array(UInt64)})))
+    GROUP BY model
+    UNION ALL
+    SELECT m.model AS model, count() AS mature_events, countIf(o.transaction_id = '' OR o.first_outcome >= m.event_time + toIntervalMillisecond({maturity_ms:UInt64})) AS missing_outcomes
+    FROM (
+      SELECT model, transaction_id, event_time FROM {{events}}
+      WHERE variant = 'live' AND (empty({models:Array(String)}) OR has({models:Array(String)}, model)) AND {{pieces:mat}}
+    ) AS m
+    LEFT JOIN (
+      SELECT transaction_id, min(outcome_time) AS first_outcome FROM {{outcomes}}
+      WHERE {{pieces:outcomes}} AND outcome_time < {at:DateTime64(3, 'UTC')}
+      GROUP BY transaction_id
+    ) AS o ON m.transaction_id = o.transaction_id
+    GROUP BY m.model
+  )
+SELECT
+  model,
+  sum(rows) AS rows,
+  sum(nan_scores) AS nan_scores,
+  sum(inf_scores) AS inf_scores,
+  sum(out_of_range) AS out_of_range,
+  sum(duplicates) AS duplicates,
+  sum(future_events) AS future_events,
+  sum(reference_rows) AS reference_rows,
+  sum(mature_events) AS mature_events,
+  sum(missing_outcomes) AS missing_outcomes
+FROM (
+  -- Int64 throughout: branches of different integer types would meet as a Variant.
+  SELECT model, toInt64(rows) AS rows, toInt64(nan_scores) AS nan_scores, toInt64(inf_scores) AS inf_scores, toInt64(out_of_range) AS out_of_range,
+    toInt64(duplicates) AS duplicates, toInt64(future_events) AS future_events, toInt64(reference_rows) AS reference_rows,
+    toInt64(0) AS mature_events, toInt64(0) AS missing_outcomes
+  FROM rolled
+  UNION ALL
+  SELECT model, toInt64(r), toInt64(n), toInt64(i), toInt64(o), toInt64(d), toInt64(f), toInt64(rr), toInt64(0), toInt64(0) FROM raw
+  UNION ALL
+  SELECT model, toInt64(0), toInt64(0), toInt64(0), toInt64(0), toInt64(0), toInt64(0), toInt64(0), toInt64(mature_events), toInt64(missing_outcomes) FROM mature
+)
+GROUP BY model
+ORDER BY model
+SETTINGS join_use_nulls = 0

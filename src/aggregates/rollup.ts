@@ -1,0 +1,186 @@
+// Aggregates served by driftwatch's rollup: folded full hours from the rollup tables, the rest of each window from the raw tables.
+import type { Config } from '../config/index.js';
+import type { CycleWindows, TimeWindow } from '../monitors/types.js';
+import { eventsFingerprint, featuresFingerprint, labelsFingerprint, type RollupKind } from '../rollup/fingerprint.js';
+import { loadLedger, type Ledger } from '../rollup/ledger.js';
+import { OPEN_END_MS, planRange, planWindow, type Piece, type WindowPlan } from '../rollup/plan.js';
+import { ensureRollupTables } from '../rollup/schema.js';
+import { foldedParams, piecesPredicate, selectRollup } from '../rollup/sql.js';
+import { chTime, type QueryParams, type Store } from '../store/index.js';
+import { rawSource } from './raw.js';
+import type { AggregateSource, BinnedSegment, FeatureEdges, LabelSegment, QualityCounts, WindowLabels } from './types.js';
+
+/** Events stamped further than this past `at` count as clock skew (as in the raw source). */
+const FUTURE_TOLERANCE_MS = 5 * 60_000;
+
+interface Planned {
+  params: QueryParams;
+  pieces: Record<string, string>;
+}
+
+/** Hour ranges, folded (hour, version) pairs and raw-piece predicates of named windows, as query parameters. */
+function planWindows(ledger: Ledger, windows: Record<string, TimeWindow | WindowPlan>, column = 'event_time', folded = 'folded'): Planned & { plans: Record<string, WindowPlan> } {
+  const hours = new Set(ledger.keys());
+  const params: QueryParams = {};
+  const pieces: Record<string, string> = {};
+  const plans: Record<string, WindowPlan> = {};
+  const used: number[] = [];
+  for (const [name, w] of Object.entries(windows)) {
+    const plan = 'raw' in w ? w : planWindow(w, hours);
+    plans[name] = plan;
+    params[`${name}_hour_from`] = chTime(plan.hourFrom);
+    params[`${name}_hour_to`] = chTime(plan.hourTo);
+    pieces[name] = piecesPredicate(column, plan.raw, `${name}_p`, params);
+    used.push(...plan.hours);
+  }
+  foldedParams(folded, ledger, [...new Set(used)], params);
+  return { params, pieces, plans };
+}
+
+/** Outcome times that can label events of the raw pieces: each piece extended by the maturity delay. */
+function outcomePieces(config: Config, pieces: Piece[], params: QueryParams): string {
+  return piecesPredicate('outcome_time', pieces.map((p) => ({ from: p.from, to: Math.min(OPEN_END_MS, p.to + config.windows.maturity) })), 'o_p', params);
+}
+
+function emptyLabels(bins: number): WindowLabels {
+  return { events: 0, labeled: 0, approved: 0, calibration: Array.from({ length: bins }, () => ({ count: 0, sumScore: 0, sumLabel: 0, sumSquaredError: 0 })) };
+}
+
+interface BinRow {
+  model: string;
+  feature?: string;
+  segment: string[];
+  n_ref: number;
+  n_cur: number;
+  ref_bins: number[];
+  cur_bins: number[];
+}
+
+const toBinned = (row: BinRow, feature: string): BinnedSegment => ({
+  model: row.model,
+  feature,
+  segment: row.segment,
+  nReference: Number(row.n_ref),
+  nCurrent: Number(row.n_cur),
+  referenceBins: row.ref_bins.map(Number),
+  currentBins: row.cur_bins.map(Number),
+});
+
+interface LabelRow {
+  model: string;
+  segment: string[];
+  window: 'reference' | 'current';
+  events: number;
+  labeled: number;
+  approved: number;
+  cal_count: number[];
+  cal_score: number[];
+  cal_label: number[];
+  cal_sq_error: number[];
+}
+
+const toLabels = (row: LabelRow): WindowLabels => ({
+  events: Number(row.events),
+  labeled: Number(row.labeled),
+  approved: Number(row.approved),
+  calibration: row.cal_count.map((count, b) => ({ count: Number(count), sumScore: Number(row.cal_score[b]), sumLabel: Number(row.cal_label[b]), sumSquaredError: Number(row.cal_sq_error[b]) })),
+});
+
+/**
+ * The rollup-backed source. It reads whatever the ledger says is folded and takes everything else from the raw
+ * tables, so it is correct with a stale or empty rollup too (only slower): call refreshRollup before a cycle.
+ */
+export function rollupSource(store: Store, config: Config): AggregateSource {
+  const raw = rawSource(store, config);
+  const ledger = async (kind: RollupKind, fingerprint: string): Promise<Ledger> => {
+    await ensureRollupTables(store, config);
+    return loadLedger(store, config, kind, fingerprint);
+  };
+  return {
+    async models(windows: CycleWindows) {
+      const { params, pieces } = planWindows(await ledger('events', eventsFingerprint(config)), { ref: windows.reference, cur: windows.current });
+      const rows = await selectRollup<{ model: string }>(store, config, 'rollup_models', params, pieces);
+      return rows.map((r) => r.model);
+    },
+
+    async scoreBins(windows, models, options) {
+      const { params, pieces } = planWindows(await ledger('events', eventsFingerprint(config)), { ref: windows.reference, cur: windows.current });
+      const rows = await selectRollup<BinRow>(store, config, 'rollup_psi_score', { ...params, models, bins: options.bins, fixed_bins: options.cellBins, min_volume: options.minVolume }, pieces);
+      return rows.map((row) => toBinned(row, 'score'));
+    },
+
+    learnFeatureEdges: (reference, models, features) => raw.learnFeatureEdges(reference, models, features),
+
+    // Not folded yet: shadow aggregates (agreement, flips, joint live × shadow cells per label) come from the raw tables.
+    shadow: (windows, models, options, at) => raw.shadow(windows, models, options, at),
+
+    async featureBins(windows, edges: FeatureEdges[], minVolume) {
+      if (edges.length === 0) return [];
+      // Edges other than the ones folded give another fingerprint, hence an empty ledger: all raw, still right.
+      const { params, pieces } = planWindows(await ledger('features', featuresFingerprint(config, edges)), { ref: windows.reference, cur: windows.current });
+      const rows = await selectRollup<BinRow & { feature: string }>(
+        store,
+        config,
+        'rollup_psi_feature',
+        { ...params, edge_models: edges.map((e) => e.model), edge_features: edges.map((e) => e.feature), edges: edges.map((e) => e.edges), min_volume: minVolume },
+        pieces,
+      );
+      return rows.map((row) => toBinned(row, row.feature));
+    },
+
+    async labels(windows, models, calibrationBins, at) {
+      if (calibrationBins !== config.monitors.calibration.bins) return raw.labels(windows, models, calibrationBins, at);
+      const { params, pieces, plans } = planWindows(await ledger('labels', labelsFingerprint(config)), { ref: windows.matured.reference, cur: windows.matured.current });
+      pieces.outcomes = outcomePieces(config, [...(plans.ref?.raw ?? []), ...(plans.cur?.raw ?? [])], params);
+      const rows = await selectRollup<LabelRow>(
+        store,
+        config,
+        'rollup_labels',
+        { ...params, models, cal_bins: calibrationBins, at: chTime(at), maturity_ms: config.windows.maturity },
+        pieces,
+      );
+      const bySegment = new Map<string, LabelSegment>();
+      for (const row of rows) {
+        const key = JSON.stringify([row.model, row.segment]);
+        let entry = bySegment.get(key);
+        if (!entry) {
+          entry = { model: row.model, segment: row.segment, reference: emptyLabels(calibrationBins), current: emptyLabels(calibrationBins) };
+          bySegment.set(key, entry);
+        }
+        entry[row.window] = toLabels(row);
+      }
+      return [...bySegment.values()];
+    },
+
+    async quality(windows, models, at) {
+      const events = await ledger('events', eventsFingerprint(config));
+      const labels = await ledger('labels', labelsFingerprint(config));
+      const future = planRange(at.getTime() + FUTURE_TOLERANCE_MS, OPEN_END_MS, new Set(events.keys()));
+      const side = planWindows(events, { cur: windows.current, ref: windows.reference, future });
+      const matured = planWindows(labels, { mat: windows.matured.current }, 'event_time', 'folded_labels');
+      const params = { ...side.params, ...matured.params };
+      const pieces = { ...side.pieces, ...matured.pieces, outcomes: outcomePieces(config, matured.plans.mat?.raw ?? [], params) };
+      const rows = await selectRollup<Record<string, number | string>>(
+        store,
+        config,
+        'rollup_quality',
+        { ...params, models, at: chTime(at), maturity_ms: config.windows.maturity },
+        pieces,
+      );
+      return rows.map(
+        (r): QualityCounts => ({
+          model: String(r.model),
+          rows: Number(r.rows),
+          nanScores: Number(r.nan_scores),
+          infScores: Number(r.inf_scores),
+          outOfRange: Number(r.out_of_range),
+          duplicates: Number(r.duplicates),
+          futureEvents: Number(r.future_events),
+          referenceRows: Number(r.reference_rows),
+          matureEvents: Number(r.mature_events),
+          missingOutcomes: Number(r.missing_outcomes),
+        }),
+      );
+    },
+  };
+}

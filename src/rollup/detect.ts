@@ -1,0 +1,101 @@
+// Change detection: which folded hours saw new source rows since they were folded, found from insert blocks, not by rescanning.
+import type { Config } from '../config/index.js';
+import { quoteIdentifier as q } from '../config/index.js';
+import type { QueryParams, Store } from '../store/index.js';
+import { tableRef } from '../store/index.js';
+import type { Ledger } from './ledger.js';
+import { HOUR_MS, floorHour, hourRuns } from './plan.js';
+import { piecesPredicate, selectRollup } from './sql.js';
+
+/** An active data part of a source table, as system.parts tells it (no data read). */
+export interface SourcePart {
+  name: string;
+  minBlock: number;
+  maxBlock: number;
+  rows: number;
+  /** Event-time range of the part (min-max of the partition key), in ms; 0 when the table has none. */
+  minTime: number;
+  maxTime: number;
+}
+
+export async function sourceParts(store: Store, config: Config, table: string): Promise<SourcePart[]> {
+  const database = config.store.url ? config.store.database : undefined;
+  const rows = await store.select<{ name: string; min_block: number; max_block: number; rows: number; min_time: number; max_time: number }>(
+    `SELECT name, min_block_number AS min_block, max_block_number AS max_block, rows,
+       toUnixTimestamp(min_time) AS min_time, toUnixTimestamp(max_time) AS max_time
+     FROM system.parts
+     WHERE active AND table = {table:String} AND database = ${database ? '{database:String}' : 'currentDatabase()'}`,
+    database ? { table, database } : { table },
+    'rollup source parts',
+  );
+  return rows.map((r) => ({
+    name: r.name,
+    minBlock: Number(r.min_block),
+    maxBlock: Number(r.max_block),
+    rows: Number(r.rows),
+    minTime: Number(r.min_time) * 1000,
+    maxTime: Number(r.max_time) * 1000,
+  }));
+}
+
+export function highestBlock(parts: readonly SourcePart[], fallback: number): number {
+  return parts.reduce((m, p) => Math.max(m, p.maxBlock), fallback);
+}
+
+/** Average source rows per hour over the parts' time span: sizes fold chunks. */
+export function rowsPerHour(parts: readonly SourcePart[]): number {
+  const timed = parts.filter((p) => p.maxTime > 0);
+  if (timed.length === 0) return parts.reduce((s, p) => s + p.rows, 0) / 24;
+  const from = Math.min(...timed.map((p) => p.minTime));
+  const to = Math.max(...timed.map((p) => p.maxTime));
+  return timed.reduce((s, p) => s + p.rows, 0) / Math.max(1, (to - from) / HOUR_MS);
+}
+
+/**
+ * Folded event hours whose row count changed. Parts with a block above the mark hold rows inserted since
+ * the last refresh (or merged with such rows); only the folded hours inside their time ranges are counted,
+ * and those whose count differs from the ledger's are returned. A part whose rows all lie in hours not
+ * folded yet costs nothing: those hours are folded fresh when they complete.
+ */
+export async function changedEventHours(store: Store, config: Config, parts: readonly SourcePart[], mark: number, ledger: Ledger): Promise<number[]> {
+  const touched = new Set<number>();
+  for (const part of parts.filter((p) => p.maxBlock > mark)) {
+    const from = part.maxTime > 0 ? floorHour(part.minTime) : -Infinity;
+    const to = part.maxTime > 0 ? part.maxTime : Infinity;
+    for (const hour of ledger.keys()) if (hour >= from && hour <= to) touched.add(hour);
+  }
+  if (touched.size === 0) return [];
+  const params: QueryParams = {};
+  const predicate = piecesPredicate('event_time', hourRuns([...touched]), 'h', params);
+  const counts = await selectRollup<{ h: number; n: number }>(store, config, 'rollup_hour_counts', params, { hours: predicate });
+  const now = new Map(counts.map((c) => [Number(c.h) * 1000, Number(c.n)]));
+  return [...touched].filter((hour) => (now.get(hour) ?? 0) !== ledger.get(hour)?.rows).sort((a, b) => a - b);
+}
+
+/**
+ * Hours of outcome time in parts inserted since the mark, and the mark to keep. The outcomes table has no
+ * time partitioning, so the new parts' outcome times are read (new parts are small). A part merged away
+ * meanwhile keeps the mark below its blocks, so the merged part is looked at next time.
+ */
+export async function newOutcomeHours(store: Store, config: Config, parts: readonly SourcePart[], mark: number): Promise<{ hours: number[]; mark: number }> {
+  const fresh = parts.filter((p) => p.maxBlock > mark);
+  if (fresh.length === 0) return { hours: [], mark };
+  const table = tableRef(config, config.tables.outcomes);
+  const rows = await store.select<{ hour: number }>(
+    `SELECT DISTINCT toUnixTimestamp(toStartOfHour(${q(config.columns.outcomes.outcome_time)})) AS hour FROM ${table} WHERE has({parts:Array(String)}, _part)`,
+    { parts: fresh.map((p) => p.name) },
+    'rollup new outcome hours',
+  );
+  const still = new Set((await sourceParts(store, config, config.tables.outcomes)).map((p) => p.name));
+  const vanished = fresh.filter((p) => !still.has(p.name));
+  const kept = vanished.length === 0 ? highestBlock(parts, mark) : Math.max(mark, Math.min(...vanished.map((p) => p.minBlock)) - 1);
+  return { hours: rows.map((r) => Number(r.hour) * 1000), mark: kept };
+}
+
+/** Event hours whose labels an outcome in hour `outcomeHour` can change: the event came at most the maturity delay before it. */
+export function labelHoursOf(outcomeHours: readonly number[], maturityMs: number): number[] {
+  const back = Math.ceil(maturityMs / HOUR_MS) * HOUR_MS;
+  const out = new Set<number>();
+  for (const t of outcomeHours) for (let h = t - back; h <= t; h += HOUR_MS) out.add(h);
+  return [...out];
+}

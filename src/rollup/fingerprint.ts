@@ -1,0 +1,31 @@
+// Fingerprints of the config a rollup kind depends on: a change (segments, grid, maturity, bins, edges) means a rebuild.
+import { createHash } from 'node:crypto';
+import type { FeatureEdges } from '../aggregates/types.js';
+import type { Config } from '../config/index.js';
+
+export type RollupKind = 'events' | 'labels' | 'features';
+
+/** Bumped when a fold query changes what it stores; psi_score.sql's grid is part of it. */
+const LAYOUT = 'rollup-v1 grid=logit256[-8,8]';
+
+function digest(value: unknown): string {
+  return createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 16);
+}
+
+function sourceOf(config: Config) {
+  return { layout: LAYOUT, segments: config.segments, tables: config.tables, events: config.columns.events };
+}
+
+export function eventsFingerprint(config: Config): string {
+  return digest(sourceOf(config));
+}
+
+export function labelsFingerprint(config: Config): string {
+  return digest({ ...sourceOf(config), outcomes: config.columns.outcomes, maturity: config.windows.maturity, bins: config.monitors.calibration.bins });
+}
+
+/** Feature bins depend on the stored edges: learning a new feature's edges starts that kind afresh. */
+export function featuresFingerprint(config: Config, edges: readonly FeatureEdges[]): string {
+  const sorted = [...edges].sort((a, b) => (a.model + '\u0000' + a.feature < b.model + '\u0000' + b.feature ? -1 : 1));
+  return digest({ ...sourceOf(config), edges: sorted.map((e) => [e.model, e.feature, e.edges]) });
+}

@@ -1,0 +1,81 @@
+// Folds hours into a rollup kind in bounded chunks, under a fresh version, then records them in the ledger.
+import type { FeatureEdges } from '../aggregates/types.js';
+import type { Config } from '../config/index.js';
+import type { Logger } from '../log.js';
+import { chTime, tableRef, type QueryParams, type Store } from '../store/index.js';
+import type { RollupKind } from './fingerprint.js';
+import { nextVersion, recordFolds } from './ledger.js';
+import { HOUR_MS, hourRuns } from './plan.js';
+import { ROLLUP_TABLES } from './schema.js';
+import { commandRollup } from './sql.js';
+
+/** Source rows one fold query may read: with the outcomes join that keeps a chunk's hash table near 100 MB. */
+export const CHUNK_ROWS = 1_000_000;
+
+export interface FoldRequest {
+  kind: RollupKind;
+  fingerprint: string;
+  hours: number[];
+  /** Hours that were folded before: their superseded rows are deleted after the new ones land. */
+  refold: boolean;
+  /** Source rows per hour, to size chunks (an estimate). */
+  rowsPerHour: number;
+  edges?: FeatureEdges[];
+}
+
+const FOLD_QUERY: Record<RollupKind, string> = {
+  events: 'rollup_fold_events',
+  labels: 'rollup_fold_labels',
+  features: 'rollup_fold_features',
+};
+
+function kindParams(config: Config, request: FoldRequest): QueryParams {
+  if (request.kind === 'labels') return { maturity_ms: config.windows.maturity, cal_bins: config.monitors.calibration.bins };
+  if (request.kind === 'features') {
+    const edges = request.edges ?? [];
+    return { edge_models: edges.map((e) => e.model), edge_features: edges.map((e) => e.feature), edges: edges.map((e) => e.edges) };
+  }
+  return {};
+}
+
+/** Source rows per hour as the rollup saw them: the events kind counts every row, the others take the same count. */
+async function foldedRows(store: Store, config: Config, from: number, to: number, version: number): Promise<Map<number, number>> {
+  const rows = await store.select<{ h: number; n: number }>(
+    `SELECT toUnixTimestamp(hour) AS h, sum(events) AS n FROM ${tableRef(config, ROLLUP_TABLES.events)}
+     WHERE hour >= {from:DateTime64(3, 'UTC')} AND hour < {to:DateTime64(3, 'UTC')} AND version = {version:UInt64}
+     GROUP BY h`,
+    { from: chTime(from), to: chTime(to), version },
+    'rollup folded rows',
+  );
+  return new Map(rows.map((r) => [Number(r.h) * 1000, Number(r.n)]));
+}
+
+/**
+ * Folds the requested hours, one INSERT … SELECT per chunk of contiguous hours holding about CHUNK_ROWS source
+ * rows (an hour at least, a day at most), so memory stays flat whatever the window holds. Each chunk is
+ * recorded in the ledger as soon as it lands: an interrupted backfill resumes where it stopped.
+ */
+export async function foldHours(store: Store, config: Config, request: FoldRequest, logger?: Logger): Promise<number> {
+  if (request.hours.length === 0 || (request.kind === 'features' && (request.edges ?? []).length === 0)) return 0;
+  const maxHours = Math.max(1, Math.min(24, Math.floor(CHUNK_ROWS / Math.max(1, request.rowsPerHour))));
+  const chunks = hourRuns(request.hours, maxHours);
+  for (const chunk of chunks) {
+    const version = nextVersion();
+    const t0 = performance.now();
+    await commandRollup(store, config, FOLD_QUERY[request.kind], { from: chTime(chunk.from), to: chTime(chunk.to), version, ...kindParams(config, request) });
+    const counts = request.kind === 'events' ? await foldedRows(store, config, chunk.from, chunk.to, version) : undefined;
+    const folds = [];
+    for (let hour = chunk.from; hour < chunk.to; hour += HOUR_MS) folds.push({ hour, version, rows: counts?.get(hour) ?? 0 });
+    await recordFolds(store, config, request.kind, request.fingerprint, folds);
+    if (request.refold) {
+      // Readers follow the ledger, so superseded rows are invisible already; deleting them keeps reads small.
+      await store.command(
+        `DELETE FROM ${tableRef(config, ROLLUP_TABLES[request.kind])} WHERE hour >= {from:DateTime64(3, 'UTC')} AND hour < {to:DateTime64(3, 'UTC')} AND version < {version:UInt64}`,
+        { from: chTime(chunk.from), to: chTime(chunk.to), version },
+        'rollup drop superseded',
+      );
+    }
+    logger?.debug({ kind: request.kind, from: new Date(chunk.from), hours: (chunk.to - chunk.from) / HOUR_MS, ms: Math.round(performance.now() - t0) }, 'rollup chunk folded');
+  }
+  return request.hours.length;
+}

@@ -1,0 +1,117 @@
+// Keeps the rollup current before a cycle: folds new and newly matured hours, re-folds changed ones, rebuilds on config change.
+import type { FeatureEdges } from '../aggregates/types.js';
+import type { Config } from '../config/index.js';
+import { silentLogger, type Logger } from '../log.js';
+import { loadFeatureEdges } from '../monitors/feature-edges.js';
+import { type Store } from '../store/index.js';
+import { resolveWindows } from '../windows.js';
+import { changedEventHours, labelHoursOf, newOutcomeHours, rowsPerHour, sourceParts, highestBlock } from './detect.js';
+import { eventsFingerprint, featuresFingerprint, labelsFingerprint, type RollupKind } from './fingerprint.js';
+import { foldHours } from './fold.js';
+import { dropKind, loadLedger, loadMark, saveMark, staleKinds, type Ledger } from './ledger.js';
+import { HOUR_MS, floorHour } from './plan.js';
+import { ensureRollupTables, materializeAccelerators } from './schema.js';
+
+export interface RefreshSummary {
+  /** Hours folded for the first time, per kind. */
+  folded: Record<RollupKind, number>;
+  /** Folded hours folded again because their source rows changed. */
+  refolded: Record<RollupKind, number>;
+  /** Kinds dropped and rebuilt because their config fingerprint changed. */
+  rebuilt: RollupKind[];
+  seconds: number;
+}
+
+export interface RefreshOptions {
+  logger?: Logger;
+  /** Fold hours from here on even if the windows start later (backfill for reports over older periods). */
+  since?: Date;
+}
+
+/** The earliest hour any window of a cycle at `at` reads (fixed windows included), floored to the hour. */
+function firstHour(config: Config, at: Date, since?: Date): number {
+  const w = resolveWindows(config, at);
+  const starts = [w.reference.from, w.current.from, w.matured.reference.from, w.matured.current.from].map((d) => d.getTime());
+  return floorHour(Math.min(...starts, since?.getTime() ?? Infinity));
+}
+
+/** Hours in [from, to) not in the ledger. */
+function missing(ledger: Ledger, from: number, to: number): number[] {
+  const out: number[] = [];
+  for (let h = from; h < to; h += HOUR_MS) if (!ledger.has(h)) out.push(h);
+  return out;
+}
+
+function storedEdges(edges: FeatureEdges[], config: Config): FeatureEdges[] {
+  return edges.filter((e) => config.features.includes(e.feature) && e.edges.length > 0);
+}
+
+/**
+ * Brings the rollup up to date as of `at`; call it before each cycle (daemon and `run --once`). Complete
+ * hours are folded into the event rollup, matured hours (hour end + maturity ≤ at) into the label rollup;
+ * hours whose raw rows changed since their fold (late events, a backfilled day, late outcomes within the
+ * maturity delay) are folded again. Cost: the new hours plus the touched ones, never the whole window,
+ * except on a cold start, which backfills in chunks of about a million rows.
+ */
+export async function refreshRollup(store: Store, config: Config, at: Date, options: RefreshOptions = {}): Promise<RefreshSummary> {
+  const t0 = performance.now();
+  const logger = options.logger ?? silentLogger;
+  await ensureRollupTables(store, config, logger);
+  const edges = config.features.length > 0 ? storedEdges(await loadFeatureEdges(store, config), config) : [];
+  const fingerprints: Record<RollupKind, string> = { events: eventsFingerprint(config), labels: labelsFingerprint(config), features: featuresFingerprint(config, edges) };
+  const summary: RefreshSummary = { folded: { events: 0, labels: 0, features: 0 }, refolded: { events: 0, labels: 0, features: 0 }, rebuilt: [], seconds: 0 };
+  for (const kind of await staleKinds(store, config, fingerprints)) {
+    logger.info({ kind }, 'rollup config changed: rebuilding');
+    await dropKind(store, config, kind);
+    summary.rebuilt.push(kind);
+  }
+
+  // Snapshot first: rows inserted while folding carry higher blocks and are looked at next time.
+  const [eventParts, outcomeParts] = await Promise.all([sourceParts(store, config, config.tables.events), sourceParts(store, config, config.tables.outcomes)]);
+  const [eventMark, outcomeMark] = await Promise.all([loadMark(store, config, 'events'), loadMark(store, config, 'outcomes')]);
+  const ledgers: Record<RollupKind, Ledger> = {
+    events: await loadLedger(store, config, 'events', fingerprints.events),
+    labels: await loadLedger(store, config, 'labels', fingerprints.labels),
+    features: await loadLedger(store, config, 'features', fingerprints.features),
+  };
+
+  const changed = ledgers.events.size > 0 ? await changedEventHours(store, config, eventParts, eventMark, ledgers.events) : [];
+  const outcomes = ledgers.labels.size > 0 ? await newOutcomeHours(store, config, outcomeParts, outcomeMark) : { hours: [], mark: highestBlock(outcomeParts, outcomeMark) };
+  const lateLabels = labelHoursOf(outcomes.hours, config.windows.maturity).filter((h) => ledgers.labels.has(h));
+
+  const from = firstHour(config, at, options.since);
+  const completeTo = floorHour(at.getTime());
+  const maturedTo = floorHour(at.getTime() - config.windows.maturity);
+  const perHour = rowsPerHour(eventParts);
+  const refold = (kind: RollupKind, extra: number[] = []) => [...new Set([...changed, ...extra])].filter((h) => ledgers[kind].has(h));
+  const plan: { kind: RollupKind; fresh: number[]; again: number[] }[] = [
+    { kind: 'events', fresh: missing(ledgers.events, from, completeTo), again: refold('events') },
+    { kind: 'labels', fresh: missing(ledgers.labels, from, maturedTo), again: refold('labels', lateLabels) },
+    { kind: 'features', fresh: edges.length > 0 ? missing(ledgers.features, from, completeTo) : [], again: edges.length > 0 ? refold('features') : [] },
+  ];
+  for (const { kind, fresh, again } of plan) {
+    const base = { kind, fingerprint: fingerprints[kind], rowsPerHour: perHour, edges };
+    summary.refolded[kind] = await foldHours(store, config, { ...base, hours: again, refold: true }, logger);
+    summary.folded[kind] = await foldHours(store, config, { ...base, hours: fresh, refold: false }, logger);
+  }
+  await saveMark(store, config, 'events', highestBlock(eventParts, eventMark));
+  await saveMark(store, config, 'outcomes', outcomes.mark);
+  summary.seconds = (performance.now() - t0) / 1000;
+  logger.debug({ ...summary }, 'rollup refreshed');
+  return summary;
+}
+
+/** `driftwatch rollup --rebuild`: drops every rollup kind, materializes the source accelerators, and folds afresh as of `at`. */
+export async function rebuildRollup(store: Store, config: Config, at: Date, options: RefreshOptions = {}): Promise<RefreshSummary> {
+  const logger = options.logger ?? silentLogger;
+  await ensureRollupTables(store, config, logger);
+  for (const statement of materializeAccelerators(config)) {
+    try {
+      await store.command(statement, {}, 'rollup materialize');
+    } catch (error) {
+      logger.warn({ err: (error as Error).message }, 'could not materialize a rollup accelerator; folds read more');
+    }
+  }
+  for (const kind of ['events', 'labels', 'features'] as const) await dropKind(store, config, kind);
+  return refreshRollup(store, config, at, options);
+}

@@ -1,0 +1,129 @@
+// The rollup's tables (hourly sums per model × version × variant × segment, and the ledger of folded hours) and the source-table accelerators.
+import type { Config } from '../config/index.js';
+import { quoteIdentifier as q } from '../config/index.js';
+import type { Logger } from '../log.js';
+import { tableRef, type Store } from '../store/index.js';
+
+export const ROLLUP_TABLES = {
+  events: 'driftwatch_rollup_events',
+  labels: 'driftwatch_rollup_labels',
+  features: 'driftwatch_rollup_features',
+  ledger: 'driftwatch_rollup_ledger',
+} as const;
+
+/** The key every rollup row shares. Rows of a re-folded hour are written under a new `version`; readers take the ledger's. */
+const KEY = `model         LowCardinality(String),
+  model_version LowCardinality(String),
+  variant       LowCardinality(String),
+  segment       Array(LowCardinality(String)),
+  hour          DateTime('UTC'),
+  version       UInt64`;
+
+/**
+ * Event-side sums, folded once an hour is complete: rows, bad scores, within-hour duplicate ids, and the
+ * valid scores' counts per cell of psi_score.sql's 256-cell logit grid, sparse (cells present, their counts):
+ * a small segment's hour holds a handful of cells, and sumMap merges sparse maps fast.
+ */
+export function rollupEventsDdl(config: Config): string {
+  return `CREATE TABLE IF NOT EXISTS ${tableRef(config, ROLLUP_TABLES.events)} (
+  ${KEY},
+  events        UInt64,
+  nan_scores    UInt64,
+  inf_scores    UInt64,
+  out_of_range  UInt64,
+  duplicates    UInt64,
+  cells         Array(UInt8),
+  counts        Array(UInt64)
+) ENGINE = MergeTree
+PARTITION BY toYYYYMM(hour)
+ORDER BY (model, variant, hour, segment, model_version)`;
+}
+
+/** Label-side sums, folded once an hour has matured (labels.sql's rule makes them final then): per calibration bin, dense. */
+export function rollupLabelsDdl(config: Config): string {
+  return `CREATE TABLE IF NOT EXISTS ${tableRef(config, ROLLUP_TABLES.labels)} (
+  ${KEY},
+  events        UInt64,
+  labeled       UInt64,
+  approved      UInt64,
+  cal_count     Array(UInt64),
+  cal_score     Array(Float64),
+  cal_label     Array(Float64),
+  cal_sq_error  Array(Float64)
+) ENGINE = MergeTree
+PARTITION BY toYYYYMM(hour)
+ORDER BY (model, variant, hour, segment, model_version)`;
+}
+
+/** Live events per stored feature bin (psi_feature.sql's bins), dense: a feature has at most ten bins. */
+export function rollupFeaturesDdl(config: Config): string {
+  return `CREATE TABLE IF NOT EXISTS ${tableRef(config, ROLLUP_TABLES.features)} (
+  model         LowCardinality(String),
+  feature       LowCardinality(String),
+  segment       Array(LowCardinality(String)),
+  hour          DateTime('UTC'),
+  version       UInt64,
+  bins          Array(UInt64)
+) ENGINE = MergeTree
+PARTITION BY toYYYYMM(hour)
+ORDER BY (model, feature, hour, segment)`;
+}
+
+/**
+ * Which hours each kind of rollup holds, under which config fingerprint and version, and how many source
+ * rows the fold saw (change detection compares it). Also keeps the insertion marks (kind `mark:<table>`).
+ */
+export function rollupLedgerDdl(config: Config): string {
+  return `CREATE TABLE IF NOT EXISTS ${tableRef(config, ROLLUP_TABLES.ledger)} (
+  kind        LowCardinality(String),
+  fingerprint String,
+  hour        DateTime('UTC'),
+  version     UInt64,
+  rows        UInt64,
+  folded_at   DateTime64(3, 'UTC')
+) ENGINE = ReplacingMergeTree(version)
+ORDER BY (kind, fingerprint, hour)`;
+}
+
+export const ROLLUP_DDL: readonly ((config: Config) => string)[] = [rollupEventsDdl, rollupLabelsDdl, rollupFeaturesDdl, rollupLedgerDdl];
+
+/**
+ * Optional accelerators on the source tables (DESIGN's columns untouched): a min-max skip index on event time,
+ * so a partial hour skips the granules of large issuers outside it, and a projection of outcomes by outcome
+ * time, so a fold reads one day's outcomes instead of the whole table (a ReplacingMergeTree needs the
+ * projection-rebuild setting first). Parts written before the projection existed are read the slow way
+ * until `rollup --rebuild` materializes it.
+ */
+export function accelerators(config: Config): string[] {
+  const events = tableRef(config, config.tables.events);
+  const outcomes = tableRef(config, config.tables.outcomes);
+  return [
+    `ALTER TABLE ${events} ADD INDEX IF NOT EXISTS driftwatch_event_time ${q(config.columns.events.event_time)} TYPE minmax GRANULARITY 1`,
+    `ALTER TABLE ${outcomes} MODIFY SETTING deduplicate_merge_projection_mode = 'rebuild'`,
+    `ALTER TABLE ${outcomes} ADD PROJECTION IF NOT EXISTS driftwatch_by_time (SELECT * ORDER BY ${q(config.columns.outcomes.outcome_time)})`,
+  ];
+}
+
+/** Builds the projection for parts written before it existed (a mutation: run by `rollup --rebuild`, not per cycle). */
+export function materializeAccelerators(config: Config): string[] {
+  return [
+    `ALTER TABLE ${tableRef(config, config.tables.events)} MATERIALIZE INDEX driftwatch_event_time`,
+    `ALTER TABLE ${tableRef(config, config.tables.outcomes)} MATERIALIZE PROJECTION driftwatch_by_time`,
+  ];
+}
+
+const ensured = new WeakSet<Store>();
+
+/** Creates the rollup tables and tries the accelerators, once per store: a server that refuses one still gets correct (slower) cycles. */
+export async function ensureRollupTables(store: Store, config: Config, logger?: Logger): Promise<void> {
+  if (ensured.has(store)) return;
+  for (const ddl of ROLLUP_DDL) await store.command(ddl(config), {}, 'rollup schema');
+  for (const statement of accelerators(config)) {
+    try {
+      await store.command(statement, {}, 'rollup accelerator');
+    } catch (error) {
+      logger?.warn({ err: (error as Error).message, statement: statement.slice(0, 80) }, 'rollup accelerator not created; cycles stay correct but read more');
+    }
+  }
+  ensured.add(store);
+}

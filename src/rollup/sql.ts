@@ -1,0 +1,43 @@
+// Rollup SQL: queries/rollup_*.sql with time-piece predicates filled in; values still travel as parameters.
+import type { Config } from '../config/index.js';
+import { chTime, queryText, renderSql, type QueryParams, type Store } from '../store/index.js';
+import type { Piece } from './plan.js';
+
+/**
+ * `(col >= {p0_from} AND col < {p0_to}) OR …` over the pieces, `0` when there are none. Written out rather
+ * than passed as arrays so the engine can prune partitions and granules by time.
+ */
+export function piecesPredicate(column: string, pieces: readonly Piece[], prefix: string, params: QueryParams): string {
+  if (pieces.length === 0) return '0';
+  return pieces
+    .map((piece, i) => {
+      params[`${prefix}${i}_from`] = chTime(piece.from);
+      params[`${prefix}${i}_to`] = chTime(piece.to);
+      return `(${column} >= {${prefix}${i}_from:DateTime64(3, 'UTC')} AND ${column} < {${prefix}${i}_to:DateTime64(3, 'UTC')})`;
+    })
+    .join(' OR ');
+}
+
+/** queries/NAME.sql with each `{{pieces:KEY}}` replaced by `pieces[KEY]`, then the usual placeholders. */
+export function rollupSql(name: string, config: Config, pieces: Record<string, string> = {}): string {
+  const text = queryText(name).replace(/\{\{pieces:([a-z_]+)\}\}/g, (_m, key: string) => {
+    const predicate = pieces[key];
+    if (predicate === undefined) throw new Error(`no pieces given for {{pieces:${key}}} in ${name}.sql`);
+    return `(${predicate})`;
+  });
+  return renderSql(text, config);
+}
+
+export function selectRollup<T>(store: Store, config: Config, name: string, params: QueryParams, pieces: Record<string, string> = {}): Promise<T[]> {
+  return store.select<T>(rollupSql(name, config, pieces), params, name);
+}
+
+export function commandRollup(store: Store, config: Config, name: string, params: QueryParams, pieces: Record<string, string> = {}): Promise<void> {
+  return store.command(rollupSql(name, config, pieces), params, name);
+}
+
+/** Folded hours and their versions as parallel arrays `{NAME}_hours` (Unix seconds) and `{NAME}_versions`: the pairs read queries filter on. */
+export function foldedParams(name: string, folded: ReadonlyMap<number, { version: number }>, hours: readonly number[], params: QueryParams): void {
+  params[`${name}_hours`] = hours.map((h) => h / 1000);
+  params[`${name}_versions`] = hours.map((h) => folded.get(h)?.version ?? 0);
+}
