@@ -1,6 +1,7 @@
 // Every ClickHouse query of every dashboard, macros and variables expanded as Grafana does, runs on seeded history and returns rows.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCycle } from '../../src/cycle.js';
+import { refreshRollup } from '../../src/rollup/index.js';
 import type { CycleResult } from '../../src/monitors/types.js';
 import { ensureTables } from '../../src/setup.js';
 import { writeHistory } from '../../src/sinks/history.js';
@@ -23,6 +24,8 @@ beforeAll(async () => {
   await ensureTables(t.store, t.config);
   await seed(t.store, t.config, { days: 9, end: END, seed: 11, scenarios: ['issuer-outage', 'shadow-worse'], eventsPerDay: 60_000 });
   for (const at of CYCLES) {
+    // As the daemon does before every cycle: fold new and newly matured hours into the hourly rollup.
+    await refreshRollup(t.store, t.config, at);
     const result = await runCycle(t.store, t.config, { at });
     await writeHistory(t.store, t.config, result, `grafana-test-${at.toISOString()}`);
     results.push(result);
@@ -61,11 +64,14 @@ async function selections(dashboard: Dashboard): Promise<{ one: Record<string, S
 }
 
 describe('seeded history', () => {
-  it('has the rows the dashboards read: segments judged, findings, shadow verdicts, quality', () => {
+  it('has the rows the dashboards read: segments judged, findings, shadow verdicts, quality, folded rollup hours', async () => {
     const last = results.at(-1);
     expect(last?.evaluations.length).toBeGreaterThan(20);
     expect(last?.findings.some((f) => f.severity === 'critical')).toBe(true);
     expect(last?.shadow.length, 'the shadow monitor judged the seeded shadow version').toBeGreaterThan(0);
+    const [folded] = await rows("SELECT countIf(kind = 'labels') AS labels, countIf(kind = 'events') AS events FROM driftwatch_rollup_ledger");
+    expect(Number(folded?.labels)).toBeGreaterThan(24);
+    expect(Number(folded?.events)).toBeGreaterThan(24);
   });
 });
 
