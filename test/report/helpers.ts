@@ -47,7 +47,8 @@ export async function testSmtp(port?: number): Promise<TestSmtp> {
           else done(new Error('invalid login'));
         },
         onData(stream, session, done) {
-          simpleParser(stream)
+          // skipImageLinks: keep the HTML's cid: links as sent (the parser would otherwise inline them as data: URIs).
+          simpleParser(stream, { skipImageLinks: true })
             .then((mail) => {
               smtp.messages.push(mail);
               smtp.envelopes.push({
