@@ -60,7 +60,9 @@ export function smtpUrlFrom(env: NodeJS.ProcessEnv): string {
 
 const REASONS: Record<string, string> = {
   ECONNECTION: 'cannot connect',
-  ECONNREFUSED: 'connection refused',
+  ECONNREFUSED: 'connection refused (is the server running, and SMTP_URL’s host:port right?)',
+  EHOSTUNREACH: 'host unreachable',
+  ECONNRESET: 'connection reset',
   ETIMEDOUT: 'timed out',
   ESOCKET: 'connection failed',
   EDNS: 'host not found',
@@ -99,10 +101,11 @@ export function smtpMailer(url: string, timeouts = { connectMs: 10_000, socketMs
         return { messageId: info.messageId ?? '' };
       } catch (error) {
         const e = error as { code?: string; cause?: { code?: string }; responseCode?: number; message?: string };
-        const code = e.cause?.code === 'ECONNREFUSED' ? 'ECONNREFUSED' : (e.code ?? 'unknown');
+        // nodemailer reports socket failures as ESOCKET; the system's code inside says what happened.
+        const code = /\b(ECONNREFUSED|EHOSTUNREACH|ECONNRESET)\b/.exec(e.message ?? '')?.[1] ?? e.cause?.code ?? e.code ?? 'unknown';
         const reason = REASONS[code] ?? 'delivery failed';
         const detail = scrub((e.message ?? String(error)).split('\n')[0] ?? '', url);
-        throw new SinkUnreachableError(`SMTP server ${target}: ${reason} (${code}${e.responseCode ? ` ${e.responseCode}` : ''}: ${detail})`, { cause: error });
+        throw new SinkUnreachableError(`SMTP server ${target}: ${reason} — ${code}${e.responseCode ? ` ${e.responseCode}` : ''}: ${detail}`, { cause: error });
       }
     },
     close: () => transport.close(),
