@@ -5,6 +5,8 @@ import { runCycle } from '../../src/cycle.js';
 import { refreshRollup } from '../../src/rollup/index.js';
 import { ensureTables } from '../../src/setup.js';
 import { seed, SCENARIOS } from '../../src/synth/index.js';
+import { chTime } from '../../src/store/index.js';
+import { eventRow, outcomeRow } from '../helpers/rows.js';
 import { tempStore, type TempStore } from '../helpers/store.js';
 import { expectSameCycle } from './compare.js';
 
@@ -44,5 +46,53 @@ describe('a cycle read from the rollup', () => {
     const at = new Date(END.getTime() - 3 * 3_600_000 - 17 * 60_000);
     const { raw, rollup } = await both(at);
     expectSameCycle(rollup, raw);
+  });
+});
+
+describe('maintenance', () => {
+  const psiOf = (r: Awaited<ReturnType<typeof runCycle>>, issuer: string) =>
+    r.evaluations.find((e) => e.monitor === 'psi' && e.feature === 'score' && e.model === 'card-auth' && e.segment.issuer === issuer && e.segment.region === 'NA');
+
+  it('an old hour ingested after a cycle is re-folded and shows in the next cycle', async () => {
+    const before = await runCycle(t.store, t.config, { at: END, source: rollupSource(t.store, t.config) });
+    const hour = END.getTime() - 3 * 86_400_000 - 2 * 3_600_000;
+    const late = Array.from({ length: 400 }, (_, i) =>
+      eventRow({ time: new Date(hour + i * 7_000), id: `late-${i}`, issuer: 'Northbank', region: 'NA', score: 0.02, version: 'v41' }),
+    );
+    await t.store.insert('scoring_events', late);
+    const summary = await refreshRollup(t.store, t.config, END);
+    expect(summary.refolded.events).toBe(1);
+    expect(summary.folded.events).toBe(0);
+    const { raw, rollup } = await both(END);
+    expectSameCycle(rollup, raw);
+    expect(psiOf(rollup, 'Northbank')?.nReference).toBe((psiOf(before, 'Northbank')?.nReference ?? 0) + 400);
+  });
+
+  it('late outcomes (inserted late, arrived within maturity) are re-folded and show in the next cycle', async () => {
+    const windows = { from: chTime(END.getTime() - 26 * 3_600_000), to: chTime(END.getTime() - 2 * 3_600_000) };
+    const unlabeled = await t.store.select<{ transaction_id: string; ms: number }>(
+      `SELECT transaction_id, toUnixTimestamp64Milli(event_time) AS ms FROM scoring_events
+       WHERE variant = 'live' AND event_time >= {from:DateTime64(3, 'UTC')} AND event_time < {to:DateTime64(3, 'UTC')}
+         AND transaction_id NOT IN (SELECT transaction_id FROM outcomes)
+       ORDER BY transaction_id LIMIT 300`,
+      windows,
+    );
+    expect(unlabeled.length).toBeGreaterThan(50);
+    const before = await runCycle(t.store, t.config, { at: END, source: rollupSource(t.store, t.config) });
+    await t.store.insert(
+      'outcomes',
+      unlabeled.map((e) => outcomeRow(e.transaction_id, new Date(Number(e.ms) + 60_000), 1)),
+    );
+    const summary = await refreshRollup(t.store, t.config, END);
+    expect(summary.refolded.labels).toBeGreaterThan(0);
+    const { raw, rollup } = await both(END);
+    expectSameCycle(rollup, raw);
+    expect(rollup.quality.missingOutcomes).toBe(before.quality.missingOutcomes - unlabeled.length);
+  });
+
+  it('a steady refresh with nothing new folds and re-folds nothing', async () => {
+    const summary = await refreshRollup(t.store, t.config, END);
+    expect(summary.folded).toEqual({ events: 0, labels: 0, features: 0 });
+    expect(summary.refolded).toEqual({ events: 0, labels: 0, features: 0 });
   });
 });
