@@ -6,6 +6,14 @@ import { freePort, pngSize, SMTP_PASSWORD, SMTP_USER, testSmtp, type TestSmtp } 
 
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
 const message = { subject: 'weekly', html: '<p>hi <img src="cid:one@driftwatch"></p>', text: 'hi', attachments: [{ filename: 'one.png', cid: 'one@driftwatch', contentType: 'image/png', content: PNG }] };
+/** The error a send failed with (the test fails if it did not). */
+async function failure(send: Promise<unknown>): Promise<Error> {
+  return send.then(
+    () => expect.fail('the send should have failed'),
+    (e: unknown) => e as Error,
+  );
+}
+
 const envelope = { from: 'driftwatch@example.com', to: ['a@example.com', 'b@example.com'] };
 
 let server: TestSmtp | undefined;
@@ -29,7 +37,7 @@ describe('smtp mailer', () => {
 
   it('a rejected login or refused connection is a SinkUnreachableError (exit 4) naming host:port, never the password', async () => {
     const wrong = smtpMailer(`smtp://${SMTP_USER}:not-${encodeURIComponent(SMTP_PASSWORD)}@127.0.0.1:${server?.port}`);
-    const login = await wrong.send(message, envelope).catch((e: unknown) => e as Error);
+    const login = await failure(wrong.send(message, envelope));
     wrong.close();
     expect(login).toBeInstanceOf(SinkUnreachableError);
     expect((login as SinkUnreachableError).exitCode).toBe(4);
@@ -38,7 +46,7 @@ describe('smtp mailer', () => {
 
     const port = await freePort();
     const down = smtpMailer(`smtp://${SMTP_USER}:${encodeURIComponent(SMTP_PASSWORD)}@127.0.0.1:${port}`);
-    const refused = await down.send(message, envelope).catch((e: unknown) => e as Error);
+    const refused = await failure(down.send(message, envelope));
     down.close();
     expect(refused.message).toMatch(new RegExp(`^SMTP server 127\\.0\\.0\\.1:${port}: connection refused`));
     expect(refused.message).not.toContain(SMTP_PASSWORD);
