@@ -11,7 +11,10 @@
 --                          labeled positives / negatives (AUC, DeLong). Sparse: only occupied cells. Segment rows
 --                          carry it only when they have {seg_min_labeled} labeled rows, {seg_min_minority} of each class.
 --   cal_*                  labeled rows per calibration bin [k/B, (k+1)/B): count, Σ score, Σ label, Σ (score − label)²
---   latency_*              exact p50 and p99 (interpolated, as numpy's default) of the current window
+--   latency_*              current window: exact quantiles at 0.5, 0.98, 0.99, 0.995 (interpolated, as numpy's
+--                          default) and the count; 0.98 and 0.995 give p99's standard error. Exact, not t-digest: at
+--                          most a day of one shadow's rows is held, and the budget rule compares p99s that differ by
+--                          a few per cent, more than t-digest's tail error would blur.
 -- A duplicated row (same transaction_id twice on one side) counts once: LIMIT 1 BY keeps one pair per transaction.
 WITH
   shadow AS (
@@ -89,8 +92,10 @@ WITH
       sumMapIf([cell], [toUInt64(in_cur)], [toUInt64(judged AND label = 1)], [toUInt64(judged AND label = 0)], scored AND (in_cur OR judged)) AS hist,
       sumMapIf([live_bin], [toUInt64(1)], [live_score], [toFloat64(label)], [pow(live_score - label, 2)], judged) AS cal_live,
       sumMapIf([shadow_bin], [toUInt64(1)], [shadow_score], [toFloat64(label)], [pow(shadow_score - label, 2)], judged) AS cal_shadow,
-      quantilesExactInclusiveIf(0.5, 0.99)(live_latency, in_cur AND isFinite(live_latency)) AS latency_live,
-      quantilesExactInclusiveIf(0.5, 0.99)(shadow_latency, in_cur AND isFinite(shadow_latency)) AS latency_shadow
+      quantilesExactInclusiveIf(0.5, 0.98, 0.99, 0.995)(live_latency, in_cur AND isFinite(live_latency)) AS latency_live,
+      quantilesExactInclusiveIf(0.5, 0.98, 0.99, 0.995)(shadow_latency, in_cur AND isFinite(shadow_latency)) AS latency_shadow,
+      countIf(in_cur AND isFinite(live_latency)) AS latency_live_n,
+      countIf(in_cur AND isFinite(shadow_latency)) AS latency_shadow_n
     FROM labeled
     GROUP BY GROUPING SETS ((model, shadow_version), (model, shadow_version, segment))
   )
@@ -124,7 +129,9 @@ SELECT
   cal_shadow.4 AS cal_shadow_label,
   cal_shadow.5 AS cal_shadow_sq_error,
   latency_live,
-  latency_shadow
+  latency_shadow,
+  latency_live_n,
+  latency_shadow_n
 FROM grouped
 WHERE overall = 1 OR n_matched >= {min_volume:UInt64}
 ORDER BY model, shadow_version, overall DESC, segment

@@ -8,6 +8,7 @@ import type {
   CalibrationBinSums,
   FeatureEdges,
   LabelSegment,
+  LatencyQuantiles,
   QualityCounts,
   ScoreBinOptions,
   ShadowSegment,
@@ -94,6 +95,8 @@ interface ShadowRow extends CalibrationColumns {
   hist_negative: number[];
   latency_live: (number | null)[];
   latency_shadow: (number | null)[];
+  latency_live_n: number;
+  latency_shadow_n: number;
 }
 
 /** Decision codes of queries/shadow_compare.sql: indexOf(['approve', 'decline', 'review'], decision). */
@@ -125,7 +128,7 @@ function toCalibration(row: ShadowRow, side: 'live' | 'shadow', bins: number): C
 function toShadow(row: ShadowRow, calibrationBins: number): ShadowSegment {
   // ClickHouse writes the NaN quantiles of an empty set as null.
   const value = (v: number | null | undefined) => (v == null ? NaN : Number(v));
-  const latency = (q: (number | null)[]): [number, number] => [value(q[0]), value(q[1])];
+  const latency = (q: (number | null)[], n: number): LatencyQuantiles => ({ n: Number(n), p50: value(q[0]), p98: value(q[1]), p99: value(q[2]), p995: value(q[3]) });
   return {
     model: row.model,
     shadowVersion: row.shadow_version,
@@ -146,8 +149,8 @@ function toShadow(row: ShadowRow, calibrationBins: number): ShadowSegment {
     })),
     calibrationLive: toCalibration(row, 'live', calibrationBins),
     calibrationShadow: toCalibration(row, 'shadow', calibrationBins),
-    latencyLive: latency(row.latency_live),
-    latencyShadow: latency(row.latency_shadow),
+    latencyLive: latency(row.latency_live, row.latency_live_n),
+    latencyShadow: latency(row.latency_shadow, row.latency_shadow_n),
   };
 }
 

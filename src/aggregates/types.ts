@@ -77,6 +77,16 @@ export interface ShadowHistogramCell {
   negative: number;
 }
 
+/** Latency of one side over the current window, in ms: exact quantiles (NaN without rows) and the rows behind them. */
+export interface LatencyQuantiles {
+  n: number;
+  p50: number;
+  /** p98 and p99.5 bracket p99: their spread estimates the density there, hence p99's standard error. */
+  p98: number;
+  p99: number;
+  p995: number;
+}
+
 /** Shadow vs live on the transactions both scored: one model × shadow version, whole model or one segment. */
 export interface ShadowSegment {
   model: string;
@@ -98,9 +108,8 @@ export interface ShadowSegment {
   histogram: ShadowHistogramCell[];
   calibrationLive: CalibrationBinSums[];
   calibrationShadow: CalibrationBinSums[];
-  /** Current window latency [p50, p99] in ms (NaN without rows). */
-  latencyLive: [number, number];
-  latencyShadow: [number, number];
+  latencyLive: LatencyQuantiles;
+  latencyShadow: LatencyQuantiles;
 }
 
 export interface ShadowOptions {

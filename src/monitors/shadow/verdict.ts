@@ -1,17 +1,19 @@
 // The verdict on a shadow model (promote / hold / reject) from its comparison with live, and the reasons in plain words.
 /*
- * Rules, in order (thresholds: config monitors.shadow):
- * 1. hold   — too few matured outcomes: fewer than minLabeled labeled transactions scored by both, or fewer
- *             than minMinority of the rarer outcome. Nothing about quality can be said yet.
- * 2. reject — any of: AUC significantly worse (DeLong p < alpha and shadow − live ≤ −minAucDelta); ECE worse
- *             by more than maxEceIncrease and more than twice the two ECEs' sampling noise (a small sample's ECE
- *             is mostly noise); p99 latency over maxLatencyRatio × live's.
- * 3. promote — AUC significantly better (p < alpha, shadow − live ≥ +minAucDelta), or non-inferior (the one-sided
- *             1 − alpha lower bound of shadow − live above −nonInferiorityMargin) and faster (p99 ≤
- *             fasterLatencyRatio × live's); and no segment with a significantly worse AUC.
- * 4. hold   — otherwise. A shadow identical to live lands here: DeLong's se is 0, p = 1, nothing is worse, and
- *             nothing is gained either, so "no measurable gain" (promoting a copy changes nothing; holding it
- *             costs nothing and keeps the verdict meaning "this would help").
+ * Rules, in order (thresholds: config monitors.shadow; z = the one-sided normal quantile at 1 − alpha):
+ * 1. hold    — too few matured outcomes: fewer than minLabeled labeled transactions scored by both, or fewer
+ *              than minMinority of the rarer outcome. Nothing about quality can be said yet.
+ * 2. reject  — any of: AUC significantly worse (DeLong p < alpha and shadow − live ≤ −minAucDelta); ECE worse
+ *              by more than maxEceIncrease and more than twice the two ECEs' sampling noise (a small sample's
+ *              ECE is mostly noise); p99 latency significantly over maxLatencyRatio × live's (log ratio − z·se
+ *              above the log budget: a thousand rows' p99 moves by several per cent on its own).
+ * 3. promote — calibration not much worse, p99 within the budget, no segment with a significantly worse AUC, and
+ *              either AUC significantly better (p < alpha, shadow − live ≥ +minAucDelta) or non-inferior (the
+ *              one-sided lower bound of shadow − live above −nonInferiorityMargin) and significantly faster
+ *              (p99 ratio below fasterLatencyRatio by z·se).
+ * 4. hold    — otherwise. A shadow identical to live lands here: DeLong's se is 0, p = 1, nothing is worse, and
+ *              nothing is gained either, so "no measurable gain" (promoting a copy changes nothing; holding it
+ *              costs nothing and keeps the verdict meaning "this would help").
  */
 import type { Config } from '../../config/index.js';
 import { normalQuantile } from '../../stats/index.js';
@@ -46,25 +48,30 @@ export function decide(c: ShadowComparison, worse: WorseSegment[], t: ShadowThre
   const significant = pValue < t.alpha;
   const eceLimit = Math.max(t.maxEceIncrease, 2 * Math.hypot(c.eceNoiseLive, c.eceNoiseShadow));
   const latencyRatio = c.latencyP99Shadow / c.latencyP99Live;
+  const z = normalQuantile(1 - t.alpha);
+  // An unknown se (too few latencies) is no evidence either way: nothing significant.
+  const latencySe = Number.isFinite(c.latencyLogRatioSe) ? c.latencyLogRatioSe : Infinity;
+  const logRatio = Math.log(latencyRatio);
 
   const failures = [
     significant && deltaAuc <= -t.minAucDelta ? `AUC significantly worse: ${signed(deltaAuc)} (p=${formatP(c.auc.pValue)}; limit −${fixed(t.minAucDelta, 3)})` : '',
     c.eceShadow - c.eceLive > eceLimit ? `calibration much worse: ECE ${fixed(c.eceShadow, 3)} vs ${fixed(c.eceLive, 3)} live (limit +${fixed(eceLimit, 3)})` : '',
-    latencyRatio > t.maxLatencyRatio ? `latency p99 over budget: ${ratio(latencyRatio)} live's (budget ${ratio(t.maxLatencyRatio)})` : '',
+    logRatio - z * latencySe > Math.log(t.maxLatencyRatio) ? `latency p99 over budget: ${ratio(latencyRatio)} live's (budget ${ratio(t.maxLatencyRatio)})` : '',
   ].filter(Boolean);
   if (failures.length > 0) return { verdict: 'reject', reasons: [...failures, ...context] };
 
-  const lowerBound = deltaAuc - normalQuantile(1 - t.alpha) * se;
   const better = significant && deltaAuc >= t.minAucDelta;
-  const fasterAndNotWorse = lowerBound > -t.nonInferiorityMargin && latencyRatio <= t.fasterLatencyRatio;
+  const fasterAndNotWorse = deltaAuc - z * se > -t.nonInferiorityMargin && logRatio + z * latencySe < Math.log(t.fasterLatencyRatio);
   const aucWorseSegments = worse.filter((w) => w.deltaAuc !== undefined);
-  if ((better || fasterAndNotWorse) && aucWorseSegments.length === 0) {
+  const withinBudget = !(latencyRatio > t.maxLatencyRatio);
+  if ((better || fasterAndNotWorse) && withinBudget && aucWorseSegments.length === 0) {
     const why = better
       ? `AUC significantly better: ${signed(deltaAuc)} (p=${formatP(c.auc.pValue)}), calibration and latency within limits`
       : `as accurate (AUC ${signed(deltaAuc)}, within the ${fixed(t.nonInferiorityMargin, 3)} margin) and faster: p99 ${ratio(latencyRatio)} live's`;
     return { verdict: 'promote', reasons: [why, ...context] };
   }
-  return { verdict: 'hold', reasons: [holdReason(c, better, aucWorseSegments.length, t), ...context] };
+  const overBudget = withinBudget ? '' : `latency p99 ${ratio(latencyRatio)} live's, over the ${ratio(t.maxLatencyRatio)} budget but not significantly yet`;
+  return { verdict: 'hold', reasons: [overBudget || holdReason(c, better, aucWorseSegments.length, t), ...context] };
 }
 
 function holdReason(c: ShadowComparison, better: boolean, worseSegments: number, t: ShadowThresholds): string {

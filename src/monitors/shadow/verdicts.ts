@@ -38,7 +38,7 @@ interface LastRow {
   model: string;
   shadow_version: string;
   verdict: ShadowVerdictKind;
-  at: string;
+  recorded_at: string;
 }
 
 /**
@@ -50,7 +50,7 @@ export async function recordVerdicts(store: Store, config: Config, verdicts: rea
   if (verdicts.length === 0) return [];
   const table = tableRef(config, SHADOW_VERDICTS_TABLE);
   const last = await store.select<LastRow>(
-    `SELECT model, shadow_version, argMax(verdict, at) AS verdict, toString(max(at)) AS at
+    `SELECT model, shadow_version, argMax(verdict, at) AS verdict, toString(max(at)) AS recorded_at
      FROM ${table}
      WHERE at < {at:DateTime64(3, 'UTC')}
      GROUP BY model, shadow_version`,
@@ -70,7 +70,7 @@ export async function recordVerdicts(store: Store, config: Config, verdicts: rea
       {
         model: verdict.model,
         shadowVersion: verdict.shadowVersion,
-        ...(before ? { previous: before.verdict, previousAt: new Date(`${before.at.replace(' ', 'T')}Z`) } : {}),
+        ...(before ? { previous: before.verdict, previousAt: new Date(`${before.recorded_at.replace(' ', 'T')}Z`) } : {}),
         verdict,
         at,
       },
