@@ -10,10 +10,10 @@ WITH
       countIf(cur AND isInfinite(score)) AS inf_scores,
       countIf(cur AND isFinite(score) AND (score < 0 OR score > 1)) AS out_of_range,
       countIf(event_time >= {future:DateTime64(3, 'UTC')}) AS future_events,
-      countIf(cur) - uniqExactIf((variant, transaction_id), cur) AS duplicates,
+      countIf(cur) - uniqExactIf((variant, model_version, transaction_id), cur) AS duplicates,
       countIf(event_time >= {ref_from:DateTime64(3, 'UTC')} AND event_time < {ref_to:DateTime64(3, 'UTC')}) AS reference_rows
     FROM (
-      SELECT model, variant, transaction_id, score, event_time,
+      SELECT model, variant, model_version, transaction_id, score, event_time,
         event_time >= {cur_from:DateTime64(3, 'UTC')} AND event_time < {cur_to:DateTime64(3, 'UTC')} AS cur
       FROM {{events}}
       WHERE (empty({models:Array(String)}) OR has({models:Array(String)}, model))

@@ -112,8 +112,10 @@ export const configSchema = z
         approval_rate: z
           .strictObject({
             enabled: z.boolean().default(true),
-            /** Absolute change in approval rate, in proportion (0.05 = 5 percentage points). */
+            /** Absolute change in a segment's approval rate, in proportion (0.05 = 5 percentage points). */
             thresholds: levels(0.03, 0.08),
+            /** The part of a whole model's approval-rate change caused by traffic moving between segments. */
+            mix: levels(0.02, 0.05),
           })
           .prefault({}),
         shadow: z
@@ -150,7 +152,7 @@ export const configSchema = z
           .strictObject({
             enabled: z.boolean().default(true),
             badScoreRate: levels(0.001, 0.01),
-            missingOutcomeRate: levels(0.02, 0.1),
+            missingOutcomeRate: levels(0.05, 0.2),
             duplicateRate: levels(0.001, 0.01),
             /** Current volume below this fraction of the reference's hourly average is a volume drop. */
             volumeDrop: levels(0.5, 0.8),

@@ -75,7 +75,7 @@ function mixEvaluation(config: Config, d: ApprovalDecomposition): Evaluation {
     segment: {},
     feature: 'mix',
     value: d.mix,
-    threshold: config.monitors.approval_rate.thresholds.warning,
+    threshold: config.monitors.approval_rate.mix.warning,
     severity: 'ok',
     nCurrent: d.nCurrent,
     nReference: d.nReference,
@@ -86,7 +86,10 @@ function mixEvaluation(config: Config, d: ApprovalDecomposition): Evaluation {
 
 export const approvalMonitor: Monitor = {
   name: 'approval_rate',
-  severityInput: (config, e) => ({ magnitude: Math.abs(e.value), levels: config.monitors.approval_rate.thresholds }),
+  severityInput: (config, e) => ({
+    magnitude: Math.abs(e.value),
+    levels: e.feature === 'mix' ? config.monitors.approval_rate.mix : config.monitors.approval_rate.thresholds,
+  }),
   enabled: (config) => config.monitors.approval_rate.enabled,
   async evaluate({ config, source, windows, models, at }) {
     const rows = await source.labels(windows, models, config.monitors.calibration.bins, at);

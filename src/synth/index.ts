@@ -21,7 +21,7 @@ export { SCENARIOS, type ScenarioName, type ScenarioTarget, type SeedOptions, ty
 /** Live transactions per day when the caller does not say: 14 days give ≥ 5M scoring events. */
 const DEFAULT_EVENTS_PER_DAY = 360_000;
 /** Scenarios start this long before `end` unless `incidentStart` is given. */
-const DEFAULT_INCIDENT_HOURS = 12;
+const DEFAULT_INCIDENT_HOURS = 26;
 
 interface Checked {
   hours: number;

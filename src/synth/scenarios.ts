@@ -1,6 +1,6 @@
 // Injected incidents: which segment each scenario hits, the knobs the generator SQL reads, and how to describe them.
 //
-// Every scenario is active on [incidentStart, end) (default incidentStart = end − 12h) and touches
+// Every scenario is active on [incidentStart, end) (default incidentStart = end − 26h: the whole label-matured current window of a cycle at `end`, at any hour of day) and touches
 // card-auth only, so retry-router stays a clean control. Targets are large segments (a top-10 issuer
 // in its home region) chosen by fixed rules from the seed-independent issuer table, so they are the
 // same for every seed and never overlap.

@@ -10,7 +10,7 @@ export interface SeedOptions {
   scenarios: ScenarioName[];
   /** events per day of live traffic, default ~360k */
   eventsPerDay?: number;
-  /** when scenarios start; default end − 12h */
+  /** when scenarios start; default end − 26h (covers the current window, and its 2 h maturity shift) */
   incidentStart?: Date;
   onProgress?: (rowsDone: number, rowsTotal: number) => void;
 }

@@ -7,7 +7,7 @@ import { approvalRate, auc, ece, meanScore, psi, type Slice } from './measure.js
 
 const H = 3_600_000;
 const END = new Date('2026-11-24T18:00:00Z');
-const INCIDENT = new Date(END.getTime() - 12 * H);
+const INCIDENT = new Date(END.getTime() - 26 * H); // the default incident start
 
 let t: TempStore;
 let summary: SeedSummary;
