@@ -173,26 +173,28 @@ function psiChart(data: ReportData): Chart {
     spec: {
       $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
       config: CONFIG,
-      width: WIDTH,
+      // Narrower than the other charts: the level labels sit to the right of the plot.
+      width: WIDTH - 70,
       height: 200,
       layer: [
         {
           data: { values: rules },
           mark: { type: 'rule', strokeDash: [4, 3] },
-          encoding: { y: { field: 'psi', type: 'quantitative' }, color: { field: 'color', type: 'nominal', scale: null } },
+          encoding: { y: { field: 'psi', type: 'quantitative', scale: { type: 'sqrt' } }, color: { field: 'color', type: 'nominal', scale: null } },
         },
         {
+          // Just right of the plot, where no line can run over them.
           data: { values: rules },
-          // At the left edge: drift shows late in a week more often than early, so the right edge is where lines are.
-          mark: { type: 'text', align: 'left', dx: 4, dy: -6, fontSize: 10 },
-          encoding: { x: { value: 0 }, y: { field: 'psi', type: 'quantitative' }, text: { field: 'level' }, color: { field: 'color', type: 'nominal', scale: null } },
+          mark: { type: 'text', align: 'left', baseline: 'middle', dx: 4, fontSize: 10 },
+          encoding: { x: { value: WIDTH - 70 }, y: { field: 'psi', type: 'quantitative' }, text: { field: 'level' }, color: { field: 'color', type: 'nominal', scale: null } },
         },
         {
           data: { values },
           mark: { type: 'line', point: { size: 18 }, strokeWidth: 1.6 },
           encoding: {
             x: timeAxis(data),
-            y: { field: 'psi', type: 'quantitative', axis: { title: 'PSI (hourly max)', tickCount: 5 } },
+            // A square-root axis: a PSI of 2 and the 0.1 / 0.25 levels are both readable on it.
+            y: { field: 'psi', type: 'quantitative', scale: { type: 'sqrt' }, axis: { title: 'PSI (hourly max, √ scale)', tickCount: 6 } },
             // Worst first, as in the table below the chart (a legend sorts by name otherwise).
             color: { field: 'series', type: 'nominal', scale: { domain: series.map(label), scheme: 'tableau10' }, legend: { orient: 'bottom', columns: 1, title: null, labelLimit: 540, symbolType: 'stroke' } },
           },

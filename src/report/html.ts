@@ -1,7 +1,7 @@
 // The report as email HTML: one centred table, inline styles only, no CSS classes, scripts or external files.
 import type { Chart } from './charts.js';
-import { count, DASH, percent, range, segmentText, type Tone } from './format.js';
-import { alertLine, headlineCells, method, rateMove, shadowFigures, significance, subject } from './summary.js';
+import { count, DASH, percent, probability, range, segmentText, type Tone } from './format.js';
+import { alertLine, headlineCells, method, rateMove, shadowFigures, subject } from './summary.js';
 import type { Note, RateChange, ReportData } from './types.js';
 
 /** Where an image is fetched from: `cid:…` in an email, a data: URI in a stand-alone file. */
@@ -45,10 +45,15 @@ const p = (html: string, style = '') => `<p style="${FONT}font-size:13px;line-he
 const small = (html: string) => p(html, 'font-size:12px;color:#6b7280;');
 const colored = (text: string, color: string, bold = false) => `<span style="color:${color};${bold ? 'font-weight:600;' : ''}">${e(text)}</span>`;
 
-function image(chart: Chart | undefined, source: ImageSource): string {
+/** The body's width inside the 680 px card's padding: images are sized to it in HTML attributes, which Outlook obeys. */
+const CONTENT_WIDTH = 624;
+
+function image(chart: Chart | undefined, source: ImageSource, maxWidth = CONTENT_WIDTH): string {
   const img = chart && source(chart);
   if (!chart || !img) return '';
-  return `<img src="${e(img.src)}" width="${img.width}" height="${img.height}" alt="${e(chart.alt)}" style="display:block;width:100%;max-width:${img.width}px;height:auto;border:0;margin:8px 0;">`;
+  const width = Math.min(img.width, maxWidth);
+  const height = Math.round((img.height * width) / img.width);
+  return `<img src="${e(img.src)}" width="${width}" height="${height}" alt="${e(chart.alt)}" style="display:block;width:100%;max-width:${width}px;height:auto;border:0;margin:8px 0;">`;
 }
 
 function headline(data: ReportData): string {
@@ -67,7 +72,14 @@ function headline(data: ReportData): string {
 function rateRow(c: RateChange, label: string): string[] {
   const delta = Number.isFinite(c.delta) ? `${c.delta > 0 ? '▲' : c.delta < 0 ? '▼' : '→'} ${(Math.abs(c.delta) * 100).toFixed(1)} pp` : DASH;
   const tone: Tone = !c.significant ? 'neutral' : c.delta < 0 ? 'bad' : 'good';
-  return [label, count(c.current.events), e(rateMove(c)), colored(delta, TONE[tone], c.significant), e(significance(c))];
+  return [label, count(c.current.events), e(rateMove(c)), colored(delta, TONE[tone], c.significant), significanceCell(c)];
+}
+
+/** "significant" (or not) on top, the q-value under it: the verdict is what a reader scans for. */
+function significanceCell(c: RateChange): string {
+  if (!Number.isFinite(c.pValue)) return colored('not tested (low volume)', LEVEL.info);
+  const verdict = c.significant ? '<strong>significant</strong>' : colored('not significant', LEVEL.info);
+  return `${verdict}<br><span style="font-size:11px;color:#6b7280;">q = ${e(probability(c.qValue))}</span>`;
 }
 
 /** Rows under a heading row per model, in the order given. */
@@ -81,7 +93,7 @@ function byModel(changes: readonly RateChange[], label: (c: RateChange) => strin
   return rows;
 }
 
-const RATE_COLUMNS: Columns = { numeric: [1, 3], nowrap: [2] };
+const RATE_COLUMNS: Columns = { numeric: [1, 3], nowrap: [2, 4] };
 
 function approval(data: ReportData, charts: Chart[], source: ImageSource): string {
   const out = [h2('Approval rate'), image(charts.find((c) => c.id === 'approval'), source)];
@@ -107,9 +119,9 @@ function volume(charts: Chart[], source: ImageSource): string {
 }
 
 function calibration(data: ReportData, charts: Chart[], source: ImageSource): string {
-  const images = charts.filter((c) => c.id.startsWith('reliability-')).map((c) => image(c, source));
+  const images = charts.filter((c) => c.id.startsWith('reliability-')).map((c) => image(c, source, CONTENT_WIDTH / 2 - 8));
   if (images.length === 0) return `${h2('Calibration')}${p('No matured outcomes this week: no reliability diagram.')}`;
-  // Two diagrams per row: each is ~320 px wide, so a 680 px email holds a pair.
+  // Two diagrams per row, each at most half the body's width.
   const rows: string[] = [];
   for (let i = 0; i < images.length; i += 2) rows.push(`<tr>${[images[i], images[i + 1] ?? ''].map((img) => `<td width="50%" style="vertical-align:top;">${img}</td>`).join('')}</tr>`);
   return `${h2('Calibration')}${p('Observed approval rate against the mean score, per score bin: on the dashed diagonal the scores are calibrated.')}
