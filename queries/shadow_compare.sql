@@ -6,8 +6,9 @@
 -- Scores that are NaN, infinite or outside [0, 1] (either side) leave the score statistics, not the decisions.
 --   flip_keys/flip_counts  current window: live decision × shadow decision, key 4·live + shadow with
 --                          1 approve, 2 decline, 3 review, 0 anything else
---   hist_*                 joint histogram on the psi grid (256 cells uniform in logit(score) over [−8, 8]),
---                          key 256·live cell + shadow cell: current-window counts (rank correlation) and
+--   hist_*                 joint histogram on a grid of 1024 cells uniform in logit(score) over [−8, 8] (the psi grid's
+--                          cells split in four, so a rollup of psi cells can nest it; why this fine: src/monitors/shadow/
+--                          compare.ts), key 1024·live cell + shadow cell: current-window counts (rank correlation) and
 --                          labeled positives / negatives (AUC, DeLong). Sparse: only occupied cells. Segment rows
 --                          carry it only when they have {seg_min_labeled} labeled rows, {seg_min_minority} of each class.
 --   cal_*                  labeled rows per calibration bin [k/B, (k+1)/B): count, Σ score, Σ label, Σ (score − label)²
@@ -69,8 +70,8 @@ WITH
       -- Cells and bins of unscored rows are never used; 0.5 stands in so NaN never reaches an integer cast.
       if(scored, live_score, 0.5) AS live_safe,
       if(scored, shadow_score, 0.5) AS shadow_safe,
-      toUInt32(least(255, greatest(0, floor((log(live_safe / (1 - live_safe)) + 8) * 16)))) * 256
-        + toUInt32(least(255, greatest(0, floor((log(shadow_safe / (1 - shadow_safe)) + 8) * 16)))) AS cell,
+      toUInt32(least(1023, greatest(0, floor((log(live_safe / (1 - live_safe)) + 8) * 64)))) * 1024
+        + toUInt32(least(1023, greatest(0, floor((log(shadow_safe / (1 - shadow_safe)) + 8) * 64)))) AS cell,
       toUInt16(least({cal_bins:UInt16} - 1, floor(live_safe * {cal_bins:UInt16}))) AS live_bin,
       toUInt16(least({cal_bins:UInt16} - 1, floor(shadow_safe * {cal_bins:UInt16}))) AS shadow_bin
     FROM pairs AS p

@@ -99,6 +99,9 @@ interface ShadowRow extends CalibrationColumns {
   latency_shadow_n: number;
 }
 
+/** Cells per score of the joint histogram of queries/shadow_compare.sql (keys are live cell · this + shadow cell). */
+const SHADOW_GRID_CELLS = 1024;
+
 /** Decision codes of queries/shadow_compare.sql: indexOf(['approve', 'decline', 'review'], decision). */
 const DECISIONS = ['other', 'approve', 'decline', 'review'] as const;
 
@@ -141,8 +144,8 @@ function toShadow(row: ShadowRow, calibrationBins: number): ShadowSegment {
     labeled: Number(row.n_labeled),
     positives: Number(row.n_positive),
     histogram: row.hist_cells.map((key, i) => ({
-      live: Math.floor(Number(key) / 256),
-      shadow: Number(key) % 256,
+      live: Math.floor(Number(key) / SHADOW_GRID_CELLS),
+      shadow: Number(key) % SHADOW_GRID_CELLS,
       current: Number(row.hist_current[i]),
       positive: Number(row.hist_positive[i]),
       negative: Number(row.hist_negative[i]),

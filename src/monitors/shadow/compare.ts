@@ -1,4 +1,18 @@
 // The numbers of one shadow-vs-live comparison, from the aggregates of queries/shadow_compare.sql (no rows).
+/*
+ * AUC and DeLong's paired test come from per-label joint histograms: SQL counts the labeled transactions per
+ * (live cell, shadow cell) on a grid of 1024 cells uniform in logit(score) over [−8, 8] (1/64 logit wide; the
+ * psi grid's 256 cells split in four), and aucWithDeLongFromHistogram computes the test exactly for the binned
+ * scores. Binning only loses the order of a positive and a negative in the same cell, so the error against the
+ * raw scores is second order in the cell width. Measured against numpy/scipy DeLong on the raw scores of 34
+ * synthetic card-auth data sets (9k–82k labeled transactions; clean, better and worse shadows):
+ *              |AUC err|  max 7.5e-5 (median 2.9e-5)   |Δ AUC err| ≤ 1.2e-4   |z err| ≤ 0.028 (≤ 1.8 % of se)
+ *   256 cells: |AUC err|  max 3.5e-4 (median 1.0e-4)   |Δ AUC err| ≤ 4.4e-4   |z err| ≤ 0.11  (≤ 8.5 % of se)
+ * so the finer grid: its error is small beside minAucDelta (0.005) and beside DeLong's own se (2–6e-3 at these
+ * volumes). It costs histogram entries: ~0.9 × the rows at 9k labeled, ~0.7 × at 82k (256 cells: 0.43, 0.17),
+ * bounded by 2 · 1024² whatever the volume. test/monitors/shadow-exact.test.ts checks the SQL path against
+ * aucWithDeLong on the binned rows (1e-9) and numpy on the raw rows (the error above).
+ */
 import type { CalibrationBinSums, LatencyQuantiles, ShadowSegment } from '../../aggregates/index.js';
 import { aucWithDeLongFromHistogram, calibrationFromBins, twoSidedPValue } from '../../stats/index.js';
 import { spearmanFromHistogram } from './spearman.js';
