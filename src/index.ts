@@ -1,5 +1,8 @@
-// Public API of the driftwatch package.
+// Public API of the driftwatch package: the statistics of DESIGN.md, plus the pieces to run a cycle from code.
 export * from './stats/index.js';
 export type * from './monitors/types.js';
 export { loadConfig, parseConfig, type Config, type ConfigInput } from './config/index.js';
-export { openStore, ensureSchema, type Store } from './store/index.js';
+export { openStore, type Store } from './store/index.js';
+export { ensureTables } from './setup.js';
+export { runCycle, type CycleOptions } from './cycle.js';
+export { runDocument } from './output.js';
