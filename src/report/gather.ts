@@ -34,7 +34,7 @@ export async function gatherReport(store: Store, config: Config, options: Gather
       coverage = await readCoverage(store, config, period);
     }
   }
-  const traffic = await readTraffic(store, config, period);
+  const traffic = await readTraffic(store, config, period, logger);
   const peaks = await readPsiPeaks(store, config, period);
   const psi = await readPsiSeries(store, config, period, options.psiSeries ?? 5);
   const shadow = await readShadow(store, config, period);
@@ -47,6 +47,7 @@ export async function gatherReport(store: Store, config: Config, options: Gather
   missing.push(...whatIsMissing(period, coverage, traffic, shadow.length));
   return {
     period,
+    trafficSource: traffic.source,
     models,
     headline: models.map((model) => headline(model, traffic, peaks.get(model))),
     hourly: traffic.hourly,

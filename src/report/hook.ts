@@ -1,10 +1,19 @@
 // The daemon's side of the weekly report: send it on sinks.email.schedule, retry kept ones after each cycle.
-import type { Session } from '../cli/common.js';
+import type { Config } from '../config/index.js';
 import type { CycleHook } from '../daemon.js';
+import type { Logger } from '../log.js';
+import type { Store } from '../store/index.js';
 import { buildReport } from './build.js';
 import { retryDueReports, sendWeeklyReport } from './deliver.js';
 import { smtpMailer, smtpUrlFrom, type Mailer } from './email.js';
 import { ReportRecords, type Delivery, type RecordOptions } from './record.js';
+
+/** What the hook needs of the daemon's session (the CLI's Session fits). */
+export interface ReportSession {
+  config: Config;
+  store: Store;
+  logger: Logger;
+}
 
 export interface ReportHookOptions extends RecordOptions {
   env?: NodeJS.ProcessEnv;
@@ -19,7 +28,7 @@ export interface ReportHookOptions extends RecordOptions {
  * fails the report stays kept, and `afterCycle` retries it with backoff on the daemon's own cycles, so the
  * retry needs no schedule of its own. Without SMTP_URL the report's text goes to stdout (the demo's console).
  */
-export function reportHook(session: Session, options: ReportHookOptions = {}): CycleHook {
+export function reportHook(session: ReportSession, options: ReportHookOptions = {}): CycleHook {
   const { config, store } = session;
   const logger = session.logger.child({ module: 'report' });
   const env = options.env ?? process.env;

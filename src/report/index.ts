@@ -4,7 +4,7 @@ export { reportCharts, type Chart } from './charts.js';
 export { envelope, retryDueReports, sendWeeklyReport, type SendOptions } from './deliver.js';
 export { SINK_UNREACHABLE_EXIT, SinkUnreachableError, smtpMailer, smtpTarget, smtpUrlFrom, type EmailMessage, type Envelope, type Mailer } from './email.js';
 export { gatherReport, type GatherOptions } from './gather.js';
-export { reportHook, type ReportHookOptions } from './hook.js';
+export { reportHook, type ReportHookOptions, type ReportSession } from './hook.js';
 export { escapeHtml, renderHtml } from './html.js';
 export { isoWeek, reportPeriod, type ReportPeriod } from './period.js';
 export { REPORTS_TABLE, ReportRecords, reportsTableDdl, type Delivery, type ReportRecord, type ReportState } from './record.js';

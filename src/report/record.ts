@@ -91,7 +91,7 @@ export interface RecordOptions {
   leaseMs?: number;
   baseDelayMs?: number;
   maxDelayMs?: number;
-  /** Failed attempts before the week's report is given up (state `dead`). */
+  /** Failed attempts before the week's report is given up (state `dead`); the default, 175, is about a week at the longest delay. */
   maxAttempts?: number;
   now?: () => number;
 }
@@ -190,7 +190,7 @@ export class ReportRecords {
   }
 
   private async recordFailure(claimed: Row, error: Error): Promise<ReportRecord> {
-    const dead = claimed.attempts >= (this.options.maxAttempts ?? 50);
+    const dead = claimed.attempts >= (this.options.maxAttempts ?? 175);
     const delay = Math.min(this.options.maxDelayMs ?? 3_600_000, (this.options.baseDelayMs ?? 60_000) * 2 ** (claimed.attempts - 1));
     const next = await this.write(claimed, { state: dead ? 'dead' : 'pending', next_attempt: chTime(this.now() + delay), last_error: error.message.slice(0, 1000) });
     if (dead) this.logger.error({ week: claimed.week, attempts: claimed.attempts, err: error.message }, 'giving up on the weekly report');

@@ -1,5 +1,9 @@
 // The report's traffic aggregates (queries/report_traffic.sql), folded into hours, segments, calibration bins and quality counts.
 import type { Config } from '../config/index.js';
+import { silentLogger, type Logger } from '../log.js';
+import { refreshRollup } from '../rollup/index.js';
+import { eventsFingerprint, labelsFingerprint } from '../rollup/fingerprint.js';
+import { loadLedger, type Ledger } from '../rollup/ledger.js';
 import { calibrationFromBins, type CalibrationBinSums } from '../stats/index.js';
 import { chTime, runQuery, type Store } from '../store/index.js';
 import type { ReportPeriod } from './period.js';
@@ -44,6 +48,8 @@ export interface WeekQuality {
 }
 
 export interface Traffic {
+  /** Where the numbers came from: the hourly rollup, or one join of the raw tables when the rollup cannot serve. */
+  source: 'rollup' | 'raw';
   hourly: HourPoint[];
   regions: SegmentCounts[];
   issuers: SegmentCounts[];
@@ -51,27 +57,68 @@ export interface Traffic {
   quality: WeekQuality[];
 }
 
-/** Runs the one join of the report (both weeks) and folds its grouping sets apart. */
-export async function readTraffic(store: Store, config: Config, period: ReportPeriod): Promise<Traffic> {
-  const bins = config.monitors.calibration.bins;
-  const rows = await runQuery<TrafficRow>(store, config, 'report_traffic', {
-    prev_from: chTime(period.previous.from),
-    from: chTime(period.week.from),
-    to: chTime(period.week.to),
-    matured_to: chTime(period.week.to.getTime() - config.windows.maturity),
-    maturity_ms: config.windows.maturity,
-    cal_bins: bins,
-    models: config.models,
-  });
+const HOUR_MS = 3_600_000;
+
+/** The two weeks' traffic: from the rollup when it can serve them, else from one join of the raw tables. */
+export async function readTraffic(store: Store, config: Config, period: ReportPeriod, logger: Logger = silentLogger, options: { raw?: boolean } = {}): Promise<Traffic> {
+  const common = { prev_from: chTime(period.previous.from), from: chTime(period.week.from), to: chTime(period.week.to), models: config.models };
+  const rolled = options.raw ? undefined : await rollupParams(store, config, period, logger);
+  const rows = rolled
+    ? await runQuery<TrafficRow>(store, config, 'report_rollup', { ...common, ...rolled })
+    : await runQuery<TrafficRow>(store, config, 'report_traffic', {
+        ...common,
+        matured_to: chTime(period.week.to.getTime() - config.windows.maturity),
+        maturity_ms: config.windows.maturity,
+        cal_bins: config.monitors.calibration.bins,
+      });
   const of = (kind: TrafficRow['kind']) => rows.filter((r) => r.kind === kind);
   const hours = of('hour');
   return {
+    source: rolled ? 'rollup' : 'raw',
     hourly: foldHours(hours),
     regions: foldSegments(hours, (r) => ({ region: r.region })),
     issuers: of('issuer').map((r) => counts(r, { issuer: r.issuer, region: r.region })),
-    reliability: foldBins(of('bin'), bins),
+    reliability: foldBins(of('bin'), config.monitors.calibration.bins),
     quality: foldQuality(hours),
   };
+}
+
+/**
+ * Folds the two weeks into the rollup (the daemon folds only its windows: the week before starts earlier) and
+ * returns the ledger's versions of their hours; undefined when the rollup cannot answer — issuer or region
+ * not among the segments it is keyed by, or an hour it should hold missing — and the raw join must.
+ */
+async function rollupParams(store: Store, config: Config, period: ReportPeriod, logger: Logger) {
+  const issuer = config.segments.indexOf('issuer');
+  const region = config.segments.indexOf('region');
+  if (issuer < 0 || region < 0) return undefined;
+  // Never past now: an hour folded before it is complete would be folded again, with the rows still to come.
+  const at = new Date(Math.min(period.week.to.getTime(), Date.now()));
+  await refreshRollup(store, config, at, { since: period.previous.from, logger });
+  const from = period.previous.from.getTime();
+  const events = await loadLedger(store, config, 'events', eventsFingerprint(config));
+  const labels = await loadLedger(store, config, 'labels', labelsFingerprint(config));
+  // The rollup folds an hour's labels once it has matured: hour end + maturity <= end of the week.
+  const eventHours = hoursOf(events, from, period.week.to.getTime());
+  const labelHours = hoursOf(labels, from, period.week.to.getTime() - config.windows.maturity - HOUR_MS + 1);
+  if (!eventHours || !labelHours) {
+    logger.info('report: the rollup does not hold every hour of the two weeks; reading the raw tables instead');
+    return undefined;
+  }
+  return { ...eventHours.params('event'), ...labelHours.params('label'), issuer_index: issuer + 1, region_index: region + 1 };
+}
+
+/** Every hour start in [from, to) with its folded version, or undefined if the ledger lacks one. */
+function hoursOf(ledger: Ledger, from: number, to: number) {
+  const hours: number[] = [];
+  const versions: number[] = [];
+  for (let h = from; h < to; h += HOUR_MS) {
+    const fold = ledger.get(h);
+    if (!fold) return undefined;
+    hours.push(h / 1000);
+    versions.push(fold.version);
+  }
+  return { params: (prefix: string) => ({ [`${prefix}_hours`]: hours, [`${prefix}_versions`]: versions }) };
 }
 
 const parseHour = (text: string) => new Date(`${text.replace(' ', 'T')}Z`);

@@ -112,6 +112,8 @@ export interface Coverage {
 
 export interface ReportData {
   period: ReportPeriod;
+  /** Volume, approval and calibration: from the hourly rollup, or one join of the raw tables. */
+  trafficSource: 'rollup' | 'raw';
   models: string[];
   headline: Headline[];
   hourly: HourPoint[];

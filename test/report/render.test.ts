@@ -88,6 +88,7 @@ function hostileReport(): ReportData {
   const hour = (h: number, week: 'current' | 'previous') => ({ model: HOSTILE, week, hour: new Date((week === 'current' ? period.week.from : period.previous.from).getTime() + h * 3_600_000), events: 500, labeled: 450, approved: 380 });
   return {
     period,
+    trafficSource: 'rollup',
     models: [HOSTILE],
     headline: [{ model: HOSTILE, volume: { current: 1000, previous: 900 }, approvalRate: { current: 0.5, previous: 0.875 }, ece: { current: 0.02, previous: 0.01 }, worstPsi: { current: { value: 0.4, feature: HOSTILE, segment: { issuer: HOSTILE }, at: period.week.from }, previous: undefined } }],
     hourly: Array.from({ length: 48 }, (_, h) => [hour(h * 3, 'current'), hour(h * 3, 'previous')]).flat(),

@@ -8,7 +8,8 @@ import { reportError } from '../../src/cli/common.js';
 import { reportCommand } from '../../src/cli/report.js';
 import { silentLogger } from '../../src/log.js';
 import type { CycleResult } from '../../src/monitors/types.js';
-import { gatherReport, renderHtml, renderText, reportHook, ReportRecords } from '../../src/report/index.js';
+import { gatherReport, renderHtml, renderText, reportHook, reportPeriod, ReportRecords } from '../../src/report/index.js';
+import { readTraffic } from '../../src/report/traffic.js';
 import { FROM, REPORT_AT, reportFixture, TO, type ReportFixture } from './fixture.js';
 import { capture, freePort, pngSize, SMTP_PASSWORD, testSmtp, type TestSmtp } from './helpers.js';
 
@@ -136,6 +137,22 @@ describe('driftwatch report', () => {
     await hook.flush?.();
     expect(server.messages).toHaveLength(1);
     expect(await records.get('2026-W46')).toMatchObject({ state: 'sent', attempts: 3 });
+  });
+
+  it('reads the same traffic numbers from the rollup as from the raw join', async () => {
+    const period = reportPeriod(REPORT_AT);
+    const rolled = await readTraffic(f.store, f.config, period);
+    const raw = await readTraffic(f.store, f.config, period, silentLogger, { raw: true });
+    expect(rolled.source).toBe('rollup');
+    expect(raw.source).toBe('raw');
+    const key = (c: { model: string; week: string; segment: Record<string, string> }) => `${c.model}|${c.week}|${Object.values(c.segment).join('|')}`;
+    const sorted = <T extends { model: string; week: string; segment: Record<string, string> }>(rows: T[]) => [...rows].sort((a, b) => key(a).localeCompare(key(b)));
+    expect(sorted(rolled.issuers)).toEqual(sorted(raw.issuers));
+    expect(sorted(rolled.regions)).toEqual(sorted(raw.regions));
+    expect(rolled.hourly).toEqual(raw.hourly);
+    expect(rolled.quality.sort((a, b) => `${a.model}${a.week}`.localeCompare(`${b.model}${b.week}`))).toEqual(raw.quality.sort((a, b) => `${a.model}${a.week}`.localeCompare(`${b.model}${b.week}`)));
+    expect(rolled.reliability.map((r) => [r.model, r.week, r.n])).toEqual(raw.reliability.map((r) => [r.model, r.week, r.n]));
+    rolled.reliability.forEach((r, i) => expect(r.ece).toBeCloseTo(raw.reliability[i]?.ece ?? NaN, 12));
   });
 
   it('renders a week without data or history, saying what is missing; backfill fills an empty week with daily cycles', async () => {
