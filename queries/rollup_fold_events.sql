@@ -3,12 +3,13 @@
 -- bad scores by kind (quality.sql's rules), duplicate transaction ids within the hour, and the valid scores'
 -- counts per cell of psi_score.sql's 256-cell logit grid as a sparse map (cells present, their counts).
 INSERT INTO {{table:driftwatch_rollup_events}}
-  (model, model_version, variant, segment, hour, version, events, nan_scores, inf_scores, out_of_range, duplicates, cells, counts)
+  (model, model_version, variant, segment, segment_key, hour, version, events, nan_scores, inf_scores, out_of_range, duplicates, cells, counts)
 SELECT
   model,
   model_version,
   variant,
   segment,
+  cityHash64(segment),
   hour,
   {version:UInt64},
   count(),

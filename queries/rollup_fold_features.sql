@@ -1,11 +1,12 @@
 -- Folds the event hours in [{from}, {to}) into driftwatch_rollup_features under {version}: psi_feature.sql's live
 -- counts per stored bin, per model × feature × segment × hour. {edge_models}, {edge_features} and {edges} are
 -- parallel arrays of the stored edges; a value goes to bin = number of edges ≤ value; missing and non-finite excluded.
-INSERT INTO {{table:driftwatch_rollup_features}} (model, feature, segment, hour, version, bins)
+INSERT INTO {{table:driftwatch_rollup_features}} (model, feature, segment, segment_key, hour, version, bins)
 SELECT
   model,
   feature,
   segment,
+  cityHash64(segment),
   hour,
   {version:UInt64},
   arrayMap(b -> arraySum(arrayMap((x, c) -> if(x = b, c, 0), groupArray(bin), groupArray(n))), range(any(n_bins)))

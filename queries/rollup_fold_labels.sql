@@ -3,7 +3,7 @@
 -- maturity delay, so the outcomes needed are those in [{from}, {to} + maturity): with the outcomes projection by
 -- outcome time that is one chunk's worth, and the hash table of the join stays the size of one chunk.
 INSERT INTO {{table:driftwatch_rollup_labels}}
-  (model, model_version, variant, segment, hour, version, events, labeled, approved, cal_count, cal_score, cal_label, cal_sq_error)
+  (model, model_version, variant, segment, segment_key, hour, version, events, labeled, approved, cal_count, cal_score, cal_label, cal_sq_error)
 WITH
   chunk AS (
     SELECT transaction_id, model, model_version, variant, segment, score, event_time
@@ -47,7 +47,7 @@ WITH
     GROUP BY model, model_version, variant, segment, hour, bin
   )
 SELECT
-  model, model_version, variant, segment, hour,
+  model, model_version, variant, segment, cityHash64(segment), hour,
   {version:UInt64},
   events,
   labeled,

@@ -1,11 +1,11 @@
 -- Label-based inputs served by the rollup: labels.sql's answer. Folded matured hours ({folded}) come from
--- driftwatch_rollup_labels; the rest of the matured windows ({{pieces:ref}}, {{pieces:cur}}) is labels.sql run on
--- the raw pieces, with the outcomes that can label them ({{pieces:outcomes}}: each piece plus the maturity delay).
+-- driftwatch_rollup_labels; the rest of the matured windows (the ref and cur pieces) is labels.sql run on the raw
+-- pieces, with the outcomes that can label them (the outcome pieces: each raw piece plus the maturity delay).
 WITH
   rolled AS (
     SELECT
       model,
-      CAST(segment, 'Array(String)') AS segment,
+      CAST(any(segment), 'Array(String)') AS segment,
       in_ref,
       sum(events) AS events,
       sum(labeled) AS labeled,
@@ -15,14 +15,15 @@ WITH
       sumForEach(cal_label) AS cal_label,
       sumForEach(cal_sq_error) AS cal_sq_error
     FROM (
-      SELECT *, hour >= {ref_hour_from:DateTime64(3, 'UTC')} AND hour < {ref_hour_to:DateTime64(3, 'UTC')} AS in_ref
+      SELECT *, hour >= {ref_hour_from:DateTime('UTC')} AND hour < {ref_hour_to:DateTime('UTC')} AS in_ref
       FROM {{table:driftwatch_rollup_labels}}
       WHERE variant = 'live'
         AND (empty({models:Array(String)}) OR has({models:Array(String)}, model))
-        AND (in_ref OR (hour >= {cur_hour_from:DateTime64(3, 'UTC')} AND hour < {cur_hour_to:DateTime64(3, 'UTC')}))
-        AND (toUnixTimestamp(hour), version) IN (SELECT arrayJoin(arrayZip({folded_hours:Array(UInt32)}, {folded_versions:Array(UInt64)})))
+        AND (in_ref OR (hour >= {cur_hour_from:DateTime('UTC')} AND hour < {cur_hour_to:DateTime('UTC')}))
+        AND toUnixTimestamp(hour) >= {folded_base:UInt32}
+        AND version = {folded_versions:Array(UInt64)}[intDiv(toUnixTimestamp(hour) - {folded_base:UInt32}, 3600) + 1]
     )
-    GROUP BY model, segment, in_ref
+    GROUP BY model, segment_key, in_ref
   ),
   matured AS (
     SELECT transaction_id, model, segment, score, event_time, {{pieces:ref}} AS in_ref

@@ -1,23 +1,24 @@
 -- Feature PSI inputs served by the rollup: psi_feature.sql's answer. Folded full hours ({folded}) from
--- driftwatch_rollup_features, the rest of each window ({{pieces:ref}}, {{pieces:cur}}) from the raw events.
+-- driftwatch_rollup_features, the rest of each window (the ref and cur pieces) from the raw events.
 WITH
   counts AS (
     SELECT
       model,
       CAST(feature, 'String') AS feature,
-      CAST(segment, 'Array(String)') AS segment,
+      CAST(any(segment), 'Array(String)') AS segment,
       sumForEach(arrayMap(n -> if(in_ref, n, 0), bins)) AS ref_bins,
       sumForEach(arrayMap(n -> if(in_cur, n, 0), bins)) AS cur_bins
     FROM (
-      SELECT model, feature, segment, bins,
-        hour >= {ref_hour_from:DateTime64(3, 'UTC')} AND hour < {ref_hour_to:DateTime64(3, 'UTC')} AS in_ref,
-        hour >= {cur_hour_from:DateTime64(3, 'UTC')} AND hour < {cur_hour_to:DateTime64(3, 'UTC')} AS in_cur
+      SELECT model, feature, segment, segment_key, bins,
+        hour >= {ref_hour_from:DateTime('UTC')} AND hour < {ref_hour_to:DateTime('UTC')} AS in_ref,
+        hour >= {cur_hour_from:DateTime('UTC')} AND hour < {cur_hour_to:DateTime('UTC')} AS in_cur
       FROM {{table:driftwatch_rollup_features}}
       WHERE (model, feature) IN (SELECT arrayJoin(arrayZip({edge_models:Array(String)}, {edge_features:Array(String)})))
         AND (in_ref OR in_cur)
-        AND (toUnixTimestamp(hour), version) IN (SELECT arrayJoin(arrayZip({folded_hours:Array(UInt32)}, {folded_versions:Array(UInt64)})))
+        AND toUnixTimestamp(hour) >= {folded_base:UInt32}
+        AND version = {folded_versions:Array(UInt64)}[intDiv(toUnixTimestamp(hour) - {folded_base:UInt32}, 3600) + 1]
     )
-    GROUP BY model, feature, segment
+    GROUP BY model, feature, segment_key
     UNION ALL
     SELECT
       model,

@@ -16,13 +16,14 @@ WITH
       sumIf(events, in_ref) AS reference_rows
     FROM (
       SELECT *,
-        hour >= {cur_hour_from:DateTime64(3, 'UTC')} AND hour < {cur_hour_to:DateTime64(3, 'UTC')} AS in_cur,
-        hour >= {ref_hour_from:DateTime64(3, 'UTC')} AND hour < {ref_hour_to:DateTime64(3, 'UTC')} AS in_ref,
-        hour >= {future_hour_from:DateTime64(3, 'UTC')} AND hour < {future_hour_to:DateTime64(3, 'UTC')} AS in_future
+        hour >= {cur_hour_from:DateTime('UTC')} AND hour < {cur_hour_to:DateTime('UTC')} AS in_cur,
+        hour >= {ref_hour_from:DateTime('UTC')} AND hour < {ref_hour_to:DateTime('UTC')} AS in_ref,
+        hour >= {future_hour_from:DateTime('UTC')} AND hour < {future_hour_to:DateTime('UTC')} AS in_future
       FROM {{table:driftwatch_rollup_events}}
       WHERE (empty({models:Array(String)}) OR has({models:Array(String)}, model))
         AND (in_cur OR in_ref OR in_future)
-        AND (toUnixTimestamp(hour), version) IN (SELECT arrayJoin(arrayZip({folded_hours:Array(UInt32)}, {folded_versions:Array(UInt64)})))
+        AND toUnixTimestamp(hour) >= {folded_base:UInt32}
+        AND version = {folded_versions:Array(UInt64)}[intDiv(toUnixTimestamp(hour) - {folded_base:UInt32}, 3600) + 1]
     )
     GROUP BY model
   ),
@@ -54,8 +55,9 @@ WITH
     FROM {{table:driftwatch_rollup_labels}}
     WHERE variant = 'live'
       AND (empty({models:Array(String)}) OR has({models:Array(String)}, model))
-      AND hour >= {mat_hour_from:DateTime64(3, 'UTC')} AND hour < {mat_hour_to:DateTime64(3, 'UTC')}
-      AND (toUnixTimestamp(hour), version) IN (SELECT arrayJoin(arrayZip({folded_labels_hours:Array(UInt32)}, {folded_labels_versions:Array(UInt64)})))
+      AND hour >= {mat_hour_from:DateTime('UTC')} AND hour < {mat_hour_to:DateTime('UTC')}
+      AND toUnixTimestamp(hour) >= {folded_labels_base:UInt32}
+        AND version = {folded_labels_versions:Array(UInt64)}[intDiv(toUnixTimestamp(hour) - {folded_labels_base:UInt32}, 3600) + 1]
     GROUP BY model
     UNION ALL
     SELECT m.model AS model, count() AS mature_events, countIf(o.transaction_id = '' OR o.first_outcome >= m.event_time + toIntervalMillisecond({maturity_ms:UInt64})) AS missing_outcomes

@@ -5,13 +5,15 @@ import { eventsFingerprint, featuresFingerprint, labelsFingerprint, type RollupK
 import { loadLedger, type Ledger } from '../rollup/ledger.js';
 import { OPEN_END_MS, planRange, planWindow, type Piece, type WindowPlan } from '../rollup/plan.js';
 import { ensureRollupTables } from '../rollup/schema.js';
-import { foldedParams, piecesPredicate, selectRollup } from '../rollup/sql.js';
+import { chSecond, foldedParams, piecesPredicate, selectRollup } from '../rollup/sql.js';
 import { chTime, type QueryParams, type Store } from '../store/index.js';
 import { rawSource } from './raw.js';
 import type { AggregateSource, BinnedSegment, FeatureEdges, LabelSegment, QualityCounts, WindowLabels } from './types.js';
 
 /** Events stamped further than this past `at` count as clock skew (as in the raw source). */
 const FUTURE_TOLERANCE_MS = 5 * 60_000;
+/** Hour columns are DateTime (to 2106): an open end is capped here. */
+const LAST_HOUR_MS = Date.UTC(2100, 0, 1);
 
 interface Planned {
   params: QueryParams;
@@ -28,8 +30,8 @@ function planWindows(ledger: Ledger, windows: Record<string, TimeWindow | Window
   for (const [name, w] of Object.entries(windows)) {
     const plan = 'raw' in w ? w : planWindow(w, hours);
     plans[name] = plan;
-    params[`${name}_hour_from`] = chTime(plan.hourFrom);
-    params[`${name}_hour_to`] = chTime(plan.hourTo);
+    params[`${name}_hour_from`] = chSecond(plan.hourFrom);
+    params[`${name}_hour_to`] = chSecond(Math.min(plan.hourTo, LAST_HOUR_MS));
     pieces[name] = piecesPredicate(column, plan.raw, `${name}_p`, params);
     used.push(...plan.hours);
   }

@@ -112,6 +112,12 @@ export async function rebuildRollup(store: Store, config: Config, at: Date, opti
       logger.warn({ err: (error as Error).message }, 'could not materialize a rollup accelerator; folds read more');
     }
   }
-  for (const kind of ['events', 'labels', 'features'] as const) await dropKind(store, config, kind);
+  await dropRollup(store, config);
   return refreshRollup(store, config, at, options);
+}
+
+/** Empties every rollup kind: the next refresh is a cold start. */
+export async function dropRollup(store: Store, config: Config): Promise<void> {
+  await ensureRollupTables(store, config);
+  for (const kind of ['events', 'labels', 'features'] as const) await dropKind(store, config, kind);
 }

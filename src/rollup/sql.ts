@@ -1,7 +1,7 @@
 // Rollup SQL: queries/rollup_*.sql with time-piece predicates filled in; values still travel as parameters.
 import type { Config } from '../config/index.js';
 import { chTime, queryText, renderSql, type QueryParams, type Store } from '../store/index.js';
-import type { Piece } from './plan.js';
+import { HOUR_MS, type Piece } from './plan.js';
 
 /**
  * `(col >= {p0_from} AND col < {p0_to}) OR …` over the pieces, `0` when there are none. Written out rather
@@ -36,8 +36,21 @@ export function commandRollup(store: Store, config: Config, name: string, params
   return store.command(rollupSql(name, config, pieces), params, name);
 }
 
-/** Folded hours and their versions as parallel arrays `{NAME}_hours` (Unix seconds) and `{NAME}_versions`: the pairs read queries filter on. */
+/**
+ * The folded hours a read may use, as `{NAME}_base` (Unix seconds of the first) and `{NAME}_versions` (the ledger's
+ * version per hour from there, 0 where the hour is not to be read): a row is used when its version is the one at
+ * its hour's index. An array lookup per row, cheaper than a set of (hour, version) pairs.
+ */
 export function foldedParams(name: string, folded: ReadonlyMap<number, { version: number }>, hours: readonly number[], params: QueryParams): void {
-  params[`${name}_hours`] = hours.map((h) => h / 1000);
-  params[`${name}_versions`] = hours.map((h) => folded.get(h)?.version ?? 0);
+  const first = hours.length > 0 ? Math.min(...hours) : 0;
+  const last = hours.length > 0 ? Math.max(...hours) : -HOUR_MS;
+  const versions: number[] = new Array((last - first) / HOUR_MS + 1).fill(0);
+  for (const h of hours) versions[(h - first) / HOUR_MS] = folded.get(h)?.version ?? 0;
+  params[`${name}_base`] = first / 1000;
+  params[`${name}_versions`] = versions;
+}
+
+/** A whole-second UTC time for `DateTime('UTC')` parameters (hour boundaries). */
+export function chSecond(ms: number): string {
+  return chTime(ms).slice(0, 19);
 }

@@ -1,0 +1,63 @@
+// The two baselines a cycle is judged against: a bare scan of the window grouped by segment, and the events ⋈ outcomes join.
+import type { Config } from '../src/config/index.js';
+import { chTime, type Store } from '../src/store/index.js';
+import { resolveWindows } from '../src/windows.js';
+
+/** One SELECT over the whole window reading the columns a cycle needs, grouped by segment, no join. */
+export async function bareScan(store: Store, config: Config, at: Date): Promise<number> {
+  const w = resolveWindows(config, at);
+  const rows = await store.select(
+    `SELECT model, issuer, region, count() AS n, countIf(score >= 0 AND score <= 1) AS valid, sum(score) AS s
+     FROM scoring_events
+     WHERE variant = 'live' AND event_time >= {from:DateTime64(3, 'UTC')} AND event_time < {to:DateTime64(3, 'UTC')}
+     GROUP BY model, issuer, region`,
+    { from: chTime(w.matured.reference.from), to: chTime(w.current.to) },
+    'bench bare scan',
+  );
+  return rows.length;
+}
+
+/** The events ⋈ outcomes join over the (matured) window, aggregated by segment: the floor of any exact full recompute. */
+export async function join(store: Store, config: Config, at: Date): Promise<number> {
+  const w = resolveWindows(config, at);
+  const rows = await store.select(
+    `SELECT e.model AS model, e.issuer AS issuer, e.region AS region, count() AS n,
+       countIf(o.transaction_id != '' AND o.first_outcome < e.event_time + toIntervalMillisecond({maturity_ms:UInt64})) AS labeled,
+       sumIf(o.approved, o.transaction_id != '') AS approved, sumIf(e.score, o.transaction_id != '') AS score
+     FROM (
+       SELECT transaction_id, model, issuer, region, score, event_time FROM scoring_events
+       WHERE variant = 'live' AND event_time >= {from:DateTime64(3, 'UTC')} AND event_time < {to:DateTime64(3, 'UTC')}
+     ) AS e
+     LEFT JOIN (
+       SELECT transaction_id, argMax(approved, outcome_time) AS approved, min(outcome_time) AS first_outcome FROM outcomes
+       WHERE outcome_time >= {from:DateTime64(3, 'UTC')} AND outcome_time < {at:DateTime64(3, 'UTC')}
+       GROUP BY transaction_id
+     ) AS o ON e.transaction_id = o.transaction_id
+     GROUP BY model, issuer, region
+     SETTINGS join_use_nulls = 0`,
+    { from: chTime(w.matured.reference.from), to: chTime(w.matured.current.to), at: chTime(at), maturity_ms: config.windows.maturity },
+    'bench join',
+  );
+  return rows.length;
+}
+
+/**
+ * Appends five minutes of new traffic ending at `to`: the events of the same five minutes a week earlier and
+ * the outcomes that arrived then, shifted by a week under new transaction ids (inside ClickHouse).
+ */
+export async function appendFiveMinutes(store: Store, to: Date): Promise<void> {
+  const params = { from: chTime(to.getTime() - 7 * 86_400_000 - 300_000), to: chTime(to.getTime() - 7 * 86_400_000) };
+  await store.command(
+    `INSERT INTO scoring_events SELECT event_time + INTERVAL 7 DAY, concat(transaction_id, '-w'), model, model_version, variant, issuer, region,
+       card_network, merchant_id, amount, currency, score, decision, latency_ms, features
+     FROM scoring_events WHERE event_time >= {from:DateTime64(3, 'UTC')} AND event_time < {to:DateTime64(3, 'UTC')}`,
+    params,
+    'bench append events',
+  );
+  await store.command(
+    `INSERT INTO outcomes SELECT concat(transaction_id, '-w'), outcome_time + INTERVAL 7 DAY, approved, chargeback
+     FROM outcomes WHERE outcome_time >= {from:DateTime64(3, 'UTC')} AND outcome_time < {to:DateTime64(3, 'UTC')}`,
+    params,
+    'bench append outcomes',
+  );
+}

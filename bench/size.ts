@@ -1,0 +1,121 @@
+// One benchmark size in a fresh process: generate N rows in an embedded store in a temp dir, then time the five steps.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join as joinPath } from 'node:path';
+import { rollupSource } from '../src/aggregates/index.js';
+import { parseConfig, type Config } from '../src/config/index.js';
+import { runCycle } from '../src/cycle.js';
+import { createLogger } from '../src/log.js';
+import { dropRollup, ensureRollupTables, refreshRollup } from '../src/rollup/index.js';
+import { ensureTables } from '../src/setup.js';
+import { openStore, type Store } from '../src/store/index.js';
+import { seed } from '../src/synth/index.js';
+import { appendFiveMinutes, bareScan, join } from './baselines.js';
+import { measure, median, type Step } from './measure.js';
+import { naivePull } from './naive.js';
+
+/** Rows per live transaction the generator writes (shadow rows on a quarter of card-auth): N rows need N / 1.225 transactions. */
+const ROWS_PER_TRANSACTION = 1.225;
+const DAYS = 14;
+/** Fixed, so every run generates the same rows. */
+const END = new Date('2026-11-20T00:00:00Z');
+
+export interface SizeResult {
+  rows: number;
+  bareScanS: number;
+  joinS: number;
+  coldCycleS: number;
+  cycleS: number;
+  naiveS: number;
+  cycleOverBare: number;
+  coldOverJoin: number;
+  naiveOverCycle: number;
+  peakRssMb: number;
+  /** Peak RSS per step: the driftwatch figure above is the larger of cold and steady. */
+  peakRssByStepMb: Record<string, number>;
+  seconds: Record<string, number[]>;
+  seedSeconds: number;
+  naiveMatches: boolean;
+}
+
+export interface SizeOptions {
+  rows: number;
+  runs: number;
+  naiveRuns: number;
+  dir?: string;
+}
+
+/** Cycles as a daemon runs them: refresh the rollup, then the monitors read from it. Shadow is left out: not served by the rollup yet. */
+function benchConfig(path: string): Config {
+  return parseConfig({ store: { path }, monitors: { shadow: { enabled: false } } });
+}
+
+async function cycle(store: Store, config: Config, at: Date) {
+  await refreshRollup(store, config, at);
+  return runCycle(store, config, { at, source: rollupSource(store, config) });
+}
+
+export async function runSize(options: SizeOptions): Promise<SizeResult> {
+  const log = createLogger({ pretty: false });
+  const dir = options.dir ?? mkdtempSync(joinPath(tmpdir(), 'driftwatch-bench-'));
+  const config = benchConfig(joinPath(dir, 'data'));
+  const store = openStore(config, log);
+  try {
+    await ensureTables(store, config);
+    // As deployed: the accelerators (outcomes by time, event-time skip index) exist before traffic lands.
+    await ensureRollupTables(store, config, log);
+    const t0 = performance.now();
+    const seeded = await seed(store, config, { days: DAYS, end: END, seed: 1, scenarios: [], eventsPerDay: Math.round(options.rows / DAYS / ROWS_PER_TRANSACTION) }, log);
+    const seedSeconds = (performance.now() - t0) / 1000;
+    log.info({ rows: seeded.events, outcomes: seeded.outcomes, seconds: Math.round(seedSeconds) }, 'bench data generated');
+
+    const steps: Record<string, Step> = {};
+    steps.bare = await measure(options.runs, () => bareScan(store, config, END));
+    steps.join = await measure(options.runs, () => join(store, config, END));
+    steps.cold = await measure(options.runs, () => cycle(store, config, END), () => dropRollup(store, config));
+    // Each steady run is the next daemon cycle: five more minutes of traffic, then refresh + cycle at the new end.
+    const steadyAt = (run: number) => new Date(END.getTime() + (run + 1) * 300_000);
+    let last = await cycle(store, config, END);
+    steps.steady = await measure(options.runs, async (run) => (last = await cycle(store, config, steadyAt(run))), (run) => appendFiveMinutes(store, steadyAt(run)));
+    const at = steadyAt(options.runs - 1);
+    let naive = await naivePull(store, config, at);
+    steps.naive = await measure(options.naiveRuns, async () => (naive = await naivePull(store, config, at)));
+
+    // The naive numbers must be the cycle's, or the comparison is unfair to one side.
+    const psi = last.evaluations.filter((e) => e.monitor === 'psi' && e.feature === 'score');
+    const naiveMatches = psi.length === naive.psi.size && psi.every((e) => Math.abs((naive.psi.get(`${e.model}\t${Object.values(e.segment).join('\t')}`) ?? NaN) - e.value) < 1e-9);
+    const m = (name: string) => median(steps[name]?.seconds ?? [NaN]);
+    const result: SizeResult = {
+      rows: seeded.events,
+      bareScanS: m('bare'),
+      joinS: m('join'),
+      coldCycleS: m('cold'),
+      cycleS: m('steady'),
+      naiveS: m('naive'),
+      cycleOverBare: m('steady') / m('bare'),
+      coldOverJoin: m('cold') / m('join'),
+      naiveOverCycle: m('naive') / m('steady'),
+      peakRssMb: Math.max(steps.cold?.peakRssMb ?? 0, steps.steady?.peakRssMb ?? 0),
+      peakRssByStepMb: Object.fromEntries(Object.entries(steps).map(([k, s]) => [k, s.peakRssMb])),
+      seconds: Object.fromEntries(Object.entries(steps).map(([k, s]) => [k, s.seconds.map((x) => Number(x.toFixed(3)))])),
+      seedSeconds: Number(seedSeconds.toFixed(1)),
+      naiveMatches,
+    };
+    log.info(result, 'bench size done');
+    return result;
+  } finally {
+    await store.close();
+    if (!options.dir) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Child-process entry: `node dist/bench/size.js ROWS RUNS NAIVE_RUNS [DIR]`, the result as the last stdout line. */
+if (process.argv[1]?.endsWith('size.js')) {
+  const [rows, runs, naiveRuns, dir] = process.argv.slice(2);
+  runSize({ rows: Number(rows), runs: Number(runs), naiveRuns: Number(naiveRuns), dir })
+    .then((r) => process.stdout.write(`${JSON.stringify(r)}\n`))
+    .catch((error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    });
+}
