@@ -122,7 +122,7 @@ export const configSchema = z
           .strictObject({
             enabled: z.boolean().default(true),
             /** Significance level of the tests behind a verdict (DeLong's for AUC, McNemar's for a segment's approvals). */
-            alpha: z.number().gt(0).lt(1).default(0.01),
+            alpha: z.number().gt(0).max(0.5).default(0.01),
             /** Matured, labeled transactions scored by both, and of the rarer outcome, before a verdict other than hold. */
             minLabeled: z.number().int().min(2).default(1000),
             minMinority: z.number().int().min(2).default(50),
