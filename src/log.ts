@@ -10,7 +10,7 @@ export interface LogOptions {
 }
 
 /** Values whose names look secret are replaced before a line is written. */
-const REDACT = ['password', '*.password', 'token', '*.token', 'smtpUrl', '*.smtpUrl', 'authorization', '*.authorization'];
+export const REDACT = ['password', '*.password', 'token', '*.token', 'smtpUrl', '*.smtpUrl', 'authorization', '*.authorization'];
 
 export function createLogger(opts: LogOptions = {}): Logger {
   const level = opts.level ?? process.env.DRIFTWATCH_LOG_LEVEL ?? 'info';

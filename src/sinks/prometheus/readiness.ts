@@ -1,4 +1,4 @@
-// Readiness for /readyz: a recent successful cycle and a store that answers.
+// Readiness for /readyz: the latest cycle succeeded, recently, and the store answers.
 import cron from 'node-cron';
 import type { Store } from '../../store/index.js';
 import type { Metrics } from './metrics.js';
@@ -19,7 +19,7 @@ export interface ReadinessOptions {
   now?: () => number;
 }
 
-/** The check the daemon hands to startServer: ready once a cycle succeeded recently and the store answers. */
+/** The check the daemon hands to startServer: ready while the latest cycle succeeded, recently, and the store answers. */
 export function cycleReadiness(options: ReadinessOptions): () => Promise<Readiness> {
   const { metrics, store, maxAgeMs, pingTimeoutMs = 2_000, now = Date.now } = options;
   return async () => {
@@ -29,6 +29,10 @@ export function cycleReadiness(options: ReadinessOptions): () => Promise<Readine
     const age = now() - last.getTime();
     if (age > maxAgeMs) {
       return { ready: false, reason: `last successful cycle was ${seconds(age)} ago, limit ${seconds(maxAgeMs)}${failures}` };
+    }
+    // The values on show are the last good cycle's, but the latest cycle could not read the data: say so.
+    if (metrics.consecutiveFailures > 0) {
+      return { ready: false, reason: `the last ${metrics.consecutiveFailures} cycle(s) failed; last successful cycle ${seconds(age)} ago` };
     }
     if (!(await pingWithin(store, pingTimeoutMs))) return { ready: false, reason: `store at ${store.location} does not answer within ${seconds(pingTimeoutMs)}` };
     return { ready: true, reason: `last successful cycle ${seconds(age)} ago; store answers` };
