@@ -2,13 +2,25 @@
 import type { Segment } from '../monitors/types.js';
 
 export const DASH = '—';
+/** Between a number and its unit, so `6.23 %` never breaks over two lines. */
+export const NBSP = '\u00a0';
+
+const signed = (n: number, digits: number) => `${n > 0 ? '+' : n < 0 ? '−' : '±'}${Math.abs(n).toFixed(digits)}`;
 
 export function count(n: number): string {
   return Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : DASH;
 }
 
 export function percent(rate: number, digits = 1): string {
-  return Number.isFinite(rate) ? `${(rate * 100).toFixed(digits)} %` : DASH;
+  return Number.isFinite(rate) ? `${(rate * 100).toFixed(digits)}${NBSP}%` : DASH;
+}
+
+/** A change of a rate in percentage points: `−2.2 pp`, or `2.2 pp` unsigned (next to an arrow that says which way). */
+export function points(delta: number, options: { sign?: boolean; digits?: number } = {}): string {
+  if (!Number.isFinite(delta)) return DASH;
+  const digits = options.digits ?? 1;
+  const number = options.sign === false ? Math.abs(delta * 100).toFixed(digits) : signed(delta * 100, digits);
+  return `${number}${NBSP}pp`;
 }
 
 export function decimal(value: number, digits = 3): string {
@@ -84,8 +96,6 @@ export interface TrendOptions {
   flat: number;
 }
 
-const signed = (n: number, digits: number) => `${n > 0 ? '+' : n < 0 ? '−' : '±'}${Math.abs(n).toFixed(digits)}`;
-
 export function trend(current: number, previous: number, options: TrendOptions): Trend {
   if (!Number.isFinite(current) || !Number.isFinite(previous)) return { arrow: '', change: '', tone: 'neutral' };
   const diff = current - previous;
@@ -94,10 +104,10 @@ export function trend(current: number, previous: number, options: TrendOptions):
   if (options.kind === 'relative') {
     if (previous === 0) return { arrow: current > 0 ? '▲' : '→', change: current > 0 ? 'new' : '', tone: 'neutral' };
     size = (diff / previous) * 100;
-    change = `${signed(size, 1)} %`;
+    change = `${signed(size, 1)}${NBSP}%`;
   } else if (options.kind === 'points') {
     size = diff * 100;
-    change = `${signed(size, 1)} pp`;
+    change = points(diff);
   } else {
     size = diff;
     change = signed(size, 3);

@@ -1,6 +1,6 @@
 // The report as email HTML: one centred table, inline styles only, no CSS classes, scripts or external files.
 import type { Chart } from './charts.js';
-import { count, DASH, percent, probability, range, segmentText, type Tone } from './format.js';
+import { count, DASH, percent, points, probability, range, segmentText, type Tone } from './format.js';
 import { alertLine, headlineCells, method, rateMove, shadowFigures, subject } from './summary.js';
 import type { Note, RateChange, ReportData } from './types.js';
 
@@ -70,7 +70,7 @@ function headline(data: ReportData): string {
 }
 
 function rateRow(c: RateChange, label: string): string[] {
-  const delta = Number.isFinite(c.delta) ? `${c.delta > 0 ? '▲' : c.delta < 0 ? '▼' : '→'} ${(Math.abs(c.delta) * 100).toFixed(1)} pp` : DASH;
+  const delta = Number.isFinite(c.delta) ? `${c.delta > 0 ? '▲' : c.delta < 0 ? '▼' : '→'} ${points(c.delta, { sign: false })}` : DASH;
   const tone: Tone = !c.significant ? 'neutral' : c.delta < 0 ? 'bad' : 'good';
   return [label, count(c.current.events), e(rateMove(c)), colored(delta, TONE[tone], c.significant), significanceCell(c)];
 }

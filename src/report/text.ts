@@ -1,5 +1,5 @@
 // The report as plain text: the email's text part and what `driftwatch report` prints; same content as the HTML.
-import { count, decimal, DASH, percent, range, segmentText } from './format.js';
+import { count, decimal, percent, points, range, segmentText } from './format.js';
 import { alertLine, headlineCells, method, rateMove, shadowFigures, significance, subject } from './summary.js';
 import type { RateChange, ReportData } from './types.js';
 
@@ -36,7 +36,7 @@ function wrap(text: string, indent = '  ', first = indent): string {
 }
 
 function rates(changes: readonly RateChange[], label: string, labelOf: (c: RateChange) => string): string {
-  const rows = changes.map((c) => [c.model, labelOf(c), count(c.current.events), rateMove(c), Number.isFinite(c.delta) ? `${c.delta >= 0 ? '+' : '−'}${(Math.abs(c.delta) * 100).toFixed(1)} pp` : DASH, significance(c)]);
+  const rows = changes.map((c) => [c.model, labelOf(c), count(c.current.events), rateMove(c), points(c.delta), significance(c)]);
   return columns(['model', label, 'volume', 'week before → this week', 'change', 'significance'], rows, [2, 4]);
 }
 

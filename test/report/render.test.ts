@@ -65,9 +65,9 @@ describe('week-over-week approval changes', () => {
 
 describe('wording', () => {
   it('arrows say which way and whether that is good', () => {
-    expect(trend(0.80, 0.82, TRENDS.approvalRate)).toEqual({ arrow: '▼', change: '−2.0 pp', tone: 'bad' });
+    expect(trend(0.8, 0.82, TRENDS.approvalRate)).toEqual({ arrow: '▼', change: '−2.0\u00a0pp', tone: 'bad' });
     expect(trend(0.05, 0.02, TRENDS.ece)).toMatchObject({ arrow: '▲', tone: 'bad' });
-    expect(trend(1010, 1000, TRENDS.volume)).toEqual({ arrow: '▲', change: '+1.0 %', tone: 'neutral' });
+    expect(trend(1010, 1000, TRENDS.volume)).toEqual({ arrow: '▲', change: '+1.0\u00a0%', tone: 'neutral' });
     expect(trend(1001, 1000, TRENDS.volume).arrow).toBe('→');
     expect(trend(NaN, 1000, TRENDS.volume).arrow).toBe('');
   });

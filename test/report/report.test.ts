@@ -40,8 +40,8 @@ describe('driftwatch report', () => {
     expect(stdout).toMatch(/^driftwatch weekly report, 16–22 Nov 2026: 2 alerts/);
     for (const section of ['Headline', 'Approval rate by region', 'Issuers that moved most', 'Calibration', 'Drift (PSI)', 'Alerts (2)', 'Shadow models', 'Data quality']) expect(stdout).toContain(section);
     // The outage scenario: Eurobanca's approval rate fell, significantly, and the alert table says so.
-    expect(stdout).toMatch(/Eurobanca · EU .*−\d+\.\d pp .*significant/);
-    expect(stdout).toMatch(/FIRING\s+approval-rate change −42\.0 pp/);
+    expect(stdout).toMatch(/Eurobanca · EU .*−\d+\.\d\spp .*significant/);
+    expect(stdout).toMatch(/FIRING\s+approval-rate change −42\.0\spp/);
   });
 
   it('emails the report once per week: subject, recipients, HTML and text parts, every cid: image a real PNG', async () => {
@@ -52,7 +52,7 @@ describe('driftwatch report', () => {
     expect(result, stderr).toBe(0);
     expect(server.messages).toHaveLength(1);
     const [mail] = server.messages;
-    expect(mail?.subject).toMatch(/^driftwatch weekly report, 16–22 Nov 2026: 2 alerts, card-auth approval \d+\.\d %/);
+    expect(mail?.subject).toMatch(/^driftwatch weekly report, 16–22 Nov 2026: 2 alerts, card-auth approval \d+\.\d\s%/);
     expect(server.envelopes[0]).toEqual({ from: FROM, to: TO });
     const to = Array.isArray(mail?.to) ? mail.to : [mail?.to];
     expect(to.flatMap((a) => a?.value.map((v) => v.address))).toEqual(TO);
