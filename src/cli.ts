@@ -41,7 +41,8 @@ function program(setExit: (code: number) => void): Command {
     .addOption(configOption())
     .option('--at <iso>', 'report on the week before this time (default: now)', parseTime)
     .option('--out <file>', 'write the HTML report to this file')
-    .option('--send', 'email the report to sinks.email.to')
+    .option('--send', 'email the report to sinks.email.to (SMTP_URL from the environment); once per week')
+    .option('--no-backfill', 'do not run cycles to fill a week that has no history')
     .action(async (opts) => setExit(await (await import('./cli/report.js')).reportCommand(opts)));
 
   cli

@@ -6,6 +6,8 @@ export const ExitCode = {
   finding: 1,
   usage: 2,
   storeUnreachable: 3,
+  /** A delivery target (SMTP for `report --send`) is unreachable or refused the message; it stays queued. */
+  sinkUnreachable: 4,
 } as const;
 
 /** Base class: a message meant for a person, and the exit code it maps to. */
@@ -29,6 +31,13 @@ export class ConfigError extends DriftwatchError {
 export class StoreUnreachableError extends DriftwatchError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, ExitCode.storeUnreachable, options);
+  }
+}
+
+/** A sink (SMTP, Slack) cannot be reached or refused the message; what was to be sent is kept and retried (exit 4). */
+export class SinkUnreachableError extends DriftwatchError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, ExitCode.sinkUnreachable, options);
   }
 }
 

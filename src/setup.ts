@@ -4,6 +4,7 @@ import { alertTableDdl } from './alerts/index.js';
 import { featureEdgesDdl } from './monitors/feature-edges.js';
 import { ROLLUP_DDL } from './rollup/schema.js';
 import { shadowVerdictsDdl } from './monitors/shadow.js';
+import { reportsTableDdl } from './report/index.js';
 import { outboxTableDdl } from './sinks/outbox.js';
 import { ensureSchema, type Store } from './store/index.js';
 

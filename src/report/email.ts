@@ -1,16 +1,9 @@
 // Sending the report over SMTP (nodemailer, SMTP_URL from the environment), with failures a person can act on.
 import nodemailer, { type TransportOptions } from 'nodemailer';
-import { ConfigError, DriftwatchError } from '../errors.js';
+import { ConfigError, ExitCode, SinkUnreachableError } from '../errors.js';
 
-/** Exit code of a sink that cannot be reached or refuses the message (to be listed next to DESIGN.md's 0–3). */
-export const SINK_UNREACHABLE_EXIT = 4;
-
-/** The report could not be delivered: SMTP unreachable, refusing the login, the sender or the recipients (exit 4). */
-export class SinkUnreachableError extends DriftwatchError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, SINK_UNREACHABLE_EXIT, options);
-  }
-}
+export { SinkUnreachableError };
+export const SINK_UNREACHABLE_EXIT = ExitCode.sinkUnreachable;
 
 export interface EmailAttachment {
   filename: string;
