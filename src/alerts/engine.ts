@@ -47,6 +47,8 @@ function groupBy<T>(items: Iterable<T>, keyOf: (item: T) => string): Map<string,
 export class AlertEngine {
   private chain: Promise<unknown> = Promise.resolve();
   private lastAt = 0;
+  /** Changes applied in memory whose write to the table failed: written with the next cycle's. */
+  private readonly unsaved = new Map<string, Alert>();
 
   private constructor(
     private readonly store: Store,
@@ -109,18 +111,28 @@ export class AlertEngine {
       });
     }
 
-    // Enqueue first: if the state write below fails or the process dies, the worst case is a repeat, never a loss.
+    // Enqueue first: if the process dies before the state write below, the worst case is a repeat, never a loss.
     if (this.options.queue && notifications.length > 0) await this.options.queue.enqueue(notifications);
-    this.version = Math.max(this.version + 1, Date.now());
-    await saveAlerts(this.store, this.config, [...changed.values()], this.version, new Date());
-
+    // Once queued, the notifications will go out: the new state holds in memory even if writing it fails, or
+    // the next cycle would announce the same alerts again. An unwritten change is retried with the next cycle.
     for (const alert of changed.values()) {
       if (isActive(alert)) this.active.set(alert.key, alert);
       else this.active.delete(alert.key);
+      this.unsaved.set(alert.key, alert);
     }
     this.lastAt = at.getTime();
     if (notifications.length > 0) this.logger.info({ notifications: notifications.map((n) => ({ group: n.groupKey, kind: n.kind, alerts: n.alerts.length, resolved: n.resolved.length })) }, 'alerts changed');
+    await this.save();
     return notifications;
+  }
+
+  /** Writes every change not yet in the table; on failure they stay pending for the next cycle. */
+  private async save(): Promise<void> {
+    if (this.unsaved.size === 0) return;
+    const alerts = [...this.unsaved.values()];
+    this.version = Math.max(this.version + 1, Date.now());
+    await saveAlerts(this.store, this.config, alerts, this.version, new Date());
+    for (const alert of alerts) if (this.unsaved.get(alert.key) === alert) this.unsaved.delete(alert.key);
   }
 
   /** Every active key and every critical evaluation, one lifecycle step each, with the silences applied. */

@@ -6,9 +6,11 @@ import type { QueryParams, Store } from '../../src/store/index.js';
  * store, and every select, command, insert and ping first makes a real round trip to the remote: its
  * faults (refused, timed out, reset, restarted, a query error) reach the daemon exactly as the client
  * reports them. `failing` names a query that the remote answers with an error; `before` runs before a
- * named query is sent (to stop the server mid-cycle).
+ * named query is sent (to stop the server mid-cycle). With `reaches` false the remote is left out (a gate
+ * in front of a dead address is then a store that fails on demand).
  */
 export interface RemoteGate extends Store {
+  reaches: (name: string) => boolean;
   failing: string | undefined;
   before: { query: string; run: () => Promise<void> } | undefined;
   /** Names of the queries sent, in order. */
@@ -20,6 +22,7 @@ export function remoteGate(remote: Store, local: Store): RemoteGate {
     kind: 'remote',
     location: remote.location,
     client: local.client,
+    reaches: () => true,
     failing: undefined,
     before: undefined,
     sent: [],
@@ -36,7 +39,7 @@ export function remoteGate(remote: Store, local: Store): RemoteGate {
       return local.insert(table, rows, name);
     },
     async ping(): Promise<boolean> {
-      return (await remote.ping()) && (await local.ping());
+      return (!gate.reaches('ping') || (await remote.ping())) && (await local.ping());
     },
     close: () => remote.close(),
   };
@@ -47,6 +50,7 @@ export function remoteGate(remote: Store, local: Store): RemoteGate {
       gate.before = undefined;
       await run();
     }
+    if (!gate.reaches(name)) return;
     await remote.select(gate.failing === name ? 'SELECT throwIf(1)' : 'SELECT 1', {}, name);
   }
   return gate;
