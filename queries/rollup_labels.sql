@@ -5,6 +5,7 @@ WITH
   rolled AS (
     SELECT
       model,
+      segment_key,
       CAST(any(segment), 'Array(String)') AS segment,
       in_ref,
       sum(events) AS events,
@@ -26,7 +27,7 @@ WITH
     GROUP BY model, segment_key, in_ref
   ),
   matured AS (
-    SELECT transaction_id, model, segment, score, event_time, {{pieces:ref}} AS in_ref
+    SELECT transaction_id, model, segment, cityHash64(segment) AS segment_key, score, event_time, {{pieces:ref}} AS in_ref
     FROM {{events}}
     WHERE variant = 'live'
       AND (empty({models:Array(String)}) OR has({models:Array(String)}, model))
@@ -42,6 +43,7 @@ WITH
     SELECT
       m.model AS model,
       m.segment AS segment,
+      m.segment_key AS segment_key,
       m.in_ref AS in_ref,
       m.score AS score,
       k.transaction_id != '' AND k.first_outcome < m.event_time + toIntervalMillisecond({maturity_ms:UInt64}) AS has_label,
@@ -54,7 +56,8 @@ WITH
   per_bin AS (
     SELECT
       model,
-      segment,
+      segment_key,
+      any(segment) AS segment,
       in_ref,
       if(calibratable, cal_bin, {cal_bins:UInt16}) AS bin,
       count() AS bin_events,
@@ -64,11 +67,12 @@ WITH
       sumIf(toFloat64(label), calibratable) AS sum_label,
       sumIf(pow(score - label, 2), calibratable) AS sum_sq_error
     FROM joined
-    GROUP BY model, segment, in_ref, bin
+    GROUP BY model, segment_key, in_ref, bin
   ),
   raw AS (
     SELECT
       model,
+      segment_key,
       segment,
       in_ref,
       events,
@@ -79,15 +83,15 @@ WITH
       arrayMap(b -> arraySum(arrayMap(x -> if(x.1 = b, x.4, 0), cal)), range({cal_bins:UInt16})) AS cal_label,
       arrayMap(b -> arraySum(arrayMap(x -> if(x.1 = b, x.5, 0), cal)), range({cal_bins:UInt16})) AS cal_sq_error
     FROM (
-      SELECT model, segment, in_ref, sum(bin_events) AS events, sum(bin_labeled) AS labeled, sum(bin_approved) AS approved,
+      SELECT model, segment_key, any(segment) AS segment, in_ref, sum(bin_events) AS events, sum(bin_labeled) AS labeled, sum(bin_approved) AS approved,
         groupArray((bin, bin_labeled, sum_score, sum_label, sum_sq_error)) AS cal
       FROM per_bin
-      GROUP BY model, segment, in_ref
+      GROUP BY model, segment_key, in_ref
     )
   )
 SELECT
   model,
-  segment,
+  any(segment) AS segment,
   if(in_ref, 'reference', 'current') AS window,
   sum(events) AS events,
   sum(labeled) AS labeled,
@@ -97,9 +101,10 @@ SELECT
   sumForEach(cal_label) AS cal_label,
   sumForEach(cal_sq_error) AS cal_sq_error
 FROM (
-  SELECT model, segment, toUInt8(in_ref) AS in_ref, events, labeled, approved, cal_count, cal_score, cal_label, cal_sq_error FROM rolled
+  SELECT model, segment_key, segment, toUInt8(in_ref) AS in_ref, events, labeled, approved, cal_count, cal_score, cal_label, cal_sq_error FROM rolled
   UNION ALL
-  SELECT model, segment, toUInt8(in_ref), events, labeled, approved, cal_count, cal_score, cal_label, cal_sq_error FROM raw
+  SELECT model, segment_key, segment, toUInt8(in_ref), events, labeled, approved, cal_count, cal_score, cal_label, cal_sq_error FROM raw
 )
-GROUP BY model, segment, in_ref
+-- Grouped by the segment's hash (a number), not its array of strings.
+GROUP BY model, segment_key, in_ref
 ORDER BY model, segment, window
