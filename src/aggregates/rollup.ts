@@ -4,6 +4,7 @@ import type { CycleWindows, TimeWindow } from '../monitors/types.js';
 import { eventsFingerprint, featuresFingerprint, labelsFingerprint, type RollupKind } from '../rollup/fingerprint.js';
 import { loadLedger, type Ledger } from '../rollup/ledger.js';
 import { OPEN_END_MS, planRange, planWindow, type Piece, type WindowPlan } from '../rollup/plan.js';
+import { labelsFromSums, outcomePieces, scoreBinsFromSums, type ReadContext } from '../rollup/cached-reads.js';
 import { ensureRollupTables } from '../rollup/schema.js';
 import { chSecond, foldedParams, piecesPredicate, selectRollup } from '../rollup/sql.js';
 import { chTime, type QueryParams, type Store } from '../store/index.js';
@@ -39,15 +40,6 @@ function planWindows(ledger: Ledger, windows: Record<string, TimeWindow | Window
   return { params, pieces, plans };
 }
 
-/** Outcome times that can label events of the raw pieces: each piece extended by the maturity delay. */
-function outcomePieces(config: Config, pieces: Piece[], params: QueryParams): string {
-  return piecesPredicate('outcome_time', pieces.map((p) => ({ from: p.from, to: Math.min(OPEN_END_MS, p.to + config.windows.maturity) })), 'o_p', params);
-}
-
-function emptyLabels(bins: number): WindowLabels {
-  return { events: 0, labeled: 0, approved: 0, calibration: Array.from({ length: bins }, () => ({ count: 0, sumScore: 0, sumLabel: 0, sumSquaredError: 0 })) };
-}
-
 interface BinRow {
   model: string;
   feature?: string;
@@ -68,32 +60,15 @@ const toBinned = (row: BinRow, feature: string): BinnedSegment => ({
   currentBins: row.cur_bins.map(Number),
 });
 
-interface LabelRow {
-  model: string;
-  segment: string[];
-  window: 'reference' | 'current';
-  events: number;
-  labeled: number;
-  approved: number;
-  cal_count: number[];
-  cal_score: number[];
-  cal_label: number[];
-  cal_sq_error: number[];
-}
-
-const toLabels = (row: LabelRow): WindowLabels => ({
-  events: Number(row.events),
-  labeled: Number(row.labeled),
-  approved: Number(row.approved),
-  calibration: row.cal_count.map((count, b) => ({ count: Number(count), sumScore: Number(row.cal_score[b]), sumLabel: Number(row.cal_label[b]), sumSquaredError: Number(row.cal_sq_error[b]) })),
-});
-
 /**
  * The rollup-backed source. It reads whatever the ledger says is folded and takes everything else from the raw
  * tables, so it is correct with a stale or empty rollup too (only slower): call refreshRollup before a cycle.
+ * Create it once and keep it: score bins and label sums are kept between cycles as running window sums, so a
+ * cycle reads only the hours that entered or left its windows (plus the raw pieces).
  */
 export function rollupSource(store: Store, config: Config): AggregateSource {
   const raw = rawSource(store, config);
+  const context: ReadContext = { store, config, caches: new Map() };
   const ledger = async (kind: RollupKind, fingerprint: string): Promise<Ledger> => {
     await ensureRollupTables(store, config);
     return loadLedger(store, config, kind, fingerprint);
@@ -106,9 +81,7 @@ export function rollupSource(store: Store, config: Config): AggregateSource {
     },
 
     async scoreBins(windows, models, options) {
-      const { params, pieces } = planWindows(await ledger('events', eventsFingerprint(config)), { ref: windows.reference, cur: windows.current });
-      const rows = await selectRollup<BinRow>(store, config, 'rollup_psi_score', { ...params, models, bins: options.bins, fixed_bins: options.cellBins, min_volume: options.minVolume }, pieces);
-      return rows.map((row) => toBinned(row, 'score'));
+      return scoreBinsFromSums(context, await ledger('events', eventsFingerprint(config)), windows, models, options);
     },
 
     learnFeatureEdges: (reference, models, features) => raw.learnFeatureEdges(reference, models, features),
@@ -132,26 +105,7 @@ export function rollupSource(store: Store, config: Config): AggregateSource {
 
     async labels(windows, models, calibrationBins, at) {
       if (calibrationBins !== config.monitors.calibration.bins) return raw.labels(windows, models, calibrationBins, at);
-      const { params, pieces, plans } = planWindows(await ledger('labels', labelsFingerprint(config)), { ref: windows.matured.reference, cur: windows.matured.current });
-      pieces.outcomes = outcomePieces(config, [...(plans.ref?.raw ?? []), ...(plans.cur?.raw ?? [])], params);
-      const rows = await selectRollup<LabelRow>(
-        store,
-        config,
-        'rollup_labels',
-        { ...params, models, cal_bins: calibrationBins, at: chTime(at), maturity_ms: config.windows.maturity },
-        pieces,
-      );
-      const bySegment = new Map<string, LabelSegment>();
-      for (const row of rows) {
-        const key = JSON.stringify([row.model, row.segment]);
-        let entry = bySegment.get(key);
-        if (!entry) {
-          entry = { model: row.model, segment: row.segment, reference: emptyLabels(calibrationBins), current: emptyLabels(calibrationBins) };
-          bySegment.set(key, entry);
-        }
-        entry[row.window] = toLabels(row);
-      }
-      return [...bySegment.values()];
+      return labelsFromSums(context, await ledger('labels', labelsFingerprint(config)), windows, models, calibrationBins, at);
     },
 
     async quality(windows, models, at) {

@@ -20,9 +20,13 @@ beforeAll(async () => {
 });
 afterAll(() => t.cleanup());
 
+/** One rollup source for the whole file, as a daemon keeps one: its running window sums move from cycle to cycle. */
+let kept: ReturnType<typeof rollupSource> | undefined;
+
 async function both(at: Date) {
+  kept ??= rollupSource(t.store, t.config);
   const raw = await runCycle(t.store, t.config, { at, source: rawSource(t.store, t.config) });
-  const rollup = await runCycle(t.store, t.config, { at, source: rollupSource(t.store, t.config) });
+  const rollup = await runCycle(t.store, t.config, { at, source: kept });
   return { raw, rollup };
 }
 

@@ -1,0 +1,178 @@
+// Score bins and label sums from running window sums: hours entering or leaving a window from the rollup, raw pieces fresh, the rest in Node.
+import type { BinnedSegment, LabelSegment, ScoreBinOptions, WindowLabels } from '../aggregates/types.js';
+import type { Config } from '../config/index.js';
+import type { CycleWindows, TimeWindow } from '../monitors/types.js';
+import { chTime, type QueryParams, type Store } from '../store/index.js';
+import type { Ledger } from './ledger.js';
+import { OPEN_END_MS, planWindow, type Piece, type WindowPlan } from './plan.js';
+import { chSecond, piecesPredicate, selectRollup } from './sql.js';
+import { changeVersions, WindowSums, type SumsChange, type SumsDelta } from './window-sums.js';
+
+const CELLS = 256;
+
+export interface ReadContext {
+  store: Store;
+  config: Config;
+  /** Running sums per question (and its arguments), kept for the life of the source. */
+  caches: Map<string, WindowSums>;
+}
+
+interface DeltaRow {
+  model: string;
+  key: string;
+  segment: string[];
+  cells?: number[];
+  d_ref: number[];
+  d_cur: number[];
+}
+
+function cacheFor(ctx: ReadContext, key: string, width: number): WindowSums {
+  let sums = ctx.caches.get(key);
+  if (!sums) {
+    sums = new WindowSums(2, width);
+    ctx.caches.set(key, sums);
+  }
+  return sums;
+}
+
+const targetHours = (plan: WindowPlan, ledger: Ledger) => new Map(plan.hours.map((h) => [h, ledger.get(h)?.version ?? 0]));
+
+/** Splits a delta row into one signed vector per window (sparse over cells for PSI, dense for labels). */
+function deltasOf(row: DeltaRow): SumsDelta[] {
+  const base = { key: `${row.model}\u0000${row.key}`, model: row.model, segment: row.segment };
+  const indexes = row.cells?.map(Number);
+  return [
+    { ...base, window: 0, values: row.d_ref.map(Number), ...(indexes ? { indexes } : {}) },
+    { ...base, window: 1, values: row.d_cur.map(Number), ...(indexes ? { indexes } : {}) },
+  ];
+}
+
+async function loadDelta(ctx: ReadContext, query: string, models: string[], change: SumsChange): Promise<SumsDelta[]> {
+  const { base, versions } = changeVersions(change);
+  const hours = [...new Set([...change.add.flat(), ...change.sub.flat()])];
+  const seconds = (hs: number[] | undefined) => (hs ?? []).map((h) => h / 1000);
+  const rows = await selectRollup<DeltaRow>(ctx.store, ctx.config, query, {
+    models,
+    ref_add: seconds(change.add[0]),
+    cur_add: seconds(change.add[1]),
+    ref_sub: seconds(change.sub[0]),
+    cur_sub: seconds(change.sub[1]),
+    hours: hours.map(chSecond),
+    base,
+    versions,
+  });
+  return rows.flatMap(deltasOf);
+}
+
+function rawPieces(ref: WindowPlan, cur: WindowPlan, params: QueryParams): Record<string, string> {
+  return { ref: piecesPredicate('event_time', ref.raw, 'ref_p', params), cur: piecesPredicate('event_time', cur.raw, 'cur_p', params) };
+}
+
+/** Cached sums plus the raw pieces' rows, per segment key: fresh vectors, the cache untouched. */
+function merged(sums: WindowSums, raw: SumsDelta[], width: number) {
+  const out = new Map<string, { model: string; segment: string[]; windows: Float64Array[] }>();
+  for (const [key, entry] of sums.sums) out.set(key, { model: entry.model, segment: entry.segment, windows: entry.windows.map((w) => Float64Array.from(w)) });
+  for (const d of raw) {
+    let entry = out.get(d.key);
+    if (!entry) {
+      entry = { model: d.model, segment: d.segment, windows: [new Float64Array(width), new Float64Array(width)] };
+      out.set(d.key, entry);
+    }
+    const vector = entry.windows[d.window] as Float64Array;
+    d.values.forEach((v, i) => {
+      const at = d.indexes ? (d.indexes[i] as number) : i;
+      vector[at] = (vector[at] as number) + v;
+    });
+  }
+  return [...out.values()].sort((a, b) => (a.model === b.model ? compareSegments(a.segment, b.segment) : a.model < b.model ? -1 : 1));
+}
+
+function compareSegments(a: string[], b: string[]): number {
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    const x = a[i] ?? '';
+    const y = b[i] ?? '';
+    if (x !== y) return x < y ? -1 : 1;
+  }
+  return 0;
+}
+
+const total = (v: Float64Array) => v.reduce((s, n) => s + n, 0);
+
+/** psi_score.sql's bins: a cell goes to floor(B · reference count before it / reference total), or to its configured bin. */
+function bins(ref: Float64Array, cur: Float64Array, totalRef: number, options: ScoreBinOptions): { referenceBins: number[]; currentBins: number[] } {
+  const referenceBins = new Array<number>(options.bins).fill(0);
+  const currentBins = new Array<number>(options.bins).fill(0);
+  let before = 0;
+  for (let cell = 0; cell < CELLS; cell++) {
+    const r = ref[cell] as number;
+    const c = cur[cell] as number;
+    const bin = options.cellBins.length > 0 ? (options.cellBins[cell] as number) : Math.min(options.bins - 1, Math.floor((before * options.bins) / totalRef));
+    before += r;
+    referenceBins[bin] = (referenceBins[bin] as number) + r;
+    currentBins[bin] = (currentBins[bin] as number) + c;
+  }
+  return { referenceBins, currentBins };
+}
+
+export async function scoreBinsFromSums(ctx: ReadContext, ledger: Ledger, windows: CycleWindows, models: string[], options: ScoreBinOptions): Promise<BinnedSegment[]> {
+  const folded = new Set(ledger.keys());
+  const ref = planWindow(windows.reference, folded);
+  const cur = planWindow(windows.current, folded);
+  const sums = cacheFor(ctx, `psi ${JSON.stringify(models)}`, CELLS);
+  await sums.update([targetHours(ref, ledger), targetHours(cur, ledger)], (change) => loadDelta(ctx, 'rollup_psi_delta', models, change));
+  const params: QueryParams = { models };
+  const raw = (await selectRollup<DeltaRow>(ctx.store, ctx.config, 'rollup_psi_raw', params, rawPieces(ref, cur, params))).flatMap(deltasOf);
+  const out: BinnedSegment[] = [];
+  for (const s of merged(sums, raw, CELLS)) {
+    const [r, c] = s.windows as [Float64Array, Float64Array];
+    const nReference = total(r);
+    const nCurrent = total(c);
+    if (nReference < options.minVolume || nCurrent < options.minVolume) continue;
+    out.push({ model: s.model, feature: 'score', segment: s.segment, nReference, nCurrent, ...bins(r, c, nReference, options) });
+  }
+  return out;
+}
+
+function toLabels(v: Float64Array, B: number): WindowLabels {
+  const at = (i: number) => v[i] as number;
+  return {
+    events: at(0),
+    labeled: at(1),
+    approved: at(2),
+    calibration: Array.from({ length: B }, (_, b) => ({ count: at(3 + b), sumScore: at(3 + B + b), sumLabel: at(3 + 2 * B + b), sumSquaredError: at(3 + 3 * B + b) })),
+  };
+}
+
+function emptyLabels(B: number): WindowLabels {
+  return toLabels(new Float64Array(3 + 4 * B), B);
+}
+
+/** Outcome times that can label events of the raw pieces: each piece extended by the maturity delay. */
+export function outcomePieces(config: Config, pieces: Piece[], params: QueryParams): string {
+  return piecesPredicate('outcome_time', pieces.map((p) => ({ from: p.from, to: Math.min(OPEN_END_MS, p.to + config.windows.maturity) })), 'o_p', params);
+}
+
+export async function labelsFromSums(ctx: ReadContext, ledger: Ledger, windows: CycleWindows, models: string[], bins: number, at: Date): Promise<LabelSegment[]> {
+  const width = 3 + 4 * bins;
+  const folded = new Set(ledger.keys());
+  const plans: [WindowPlan, WindowPlan] = [planWindow(windows.matured.reference as TimeWindow, folded), planWindow(windows.matured.current as TimeWindow, folded)];
+  const sums = cacheFor(ctx, `labels ${bins} ${JSON.stringify(models)}`, width);
+  await sums.update([targetHours(plans[0], ledger), targetHours(plans[1], ledger)], (change) => loadDelta(ctx, 'rollup_labels_delta', models, change));
+  const params: QueryParams = { models, cal_bins: bins, at: chTime(at), maturity_ms: ctx.config.windows.maturity };
+  const pieces = { ...rawPieces(plans[0], plans[1], params), outcomes: outcomePieces(ctx.config, [...plans[0].raw, ...plans[1].raw], params) };
+  const rows = await selectRollup<{ model: string; key: string; segment: string[]; window: number; vec: number[] }>(ctx.store, ctx.config, 'rollup_labels_raw', params, pieces);
+  const raw = rows.map((r): SumsDelta => ({ key: `${r.model}\u0000${r.key}`, model: r.model, segment: r.segment, window: Number(r.window), values: r.vec.map(Number) }));
+  const out: LabelSegment[] = [];
+  for (const s of merged(sums, raw, width)) {
+    const [r, c] = s.windows as [Float64Array, Float64Array];
+    // A segment whose hours all left the windows keeps a zero vector in the cache; labels.sql would not list it.
+    if ((r[0] as number) === 0 && (c[0] as number) === 0) continue;
+    out.push({
+      model: s.model,
+      segment: s.segment,
+      reference: (r[0] as number) > 0 ? toLabels(r, bins) : emptyLabels(bins),
+      current: (c[0] as number) > 0 ? toLabels(c, bins) : emptyLabels(bins),
+    });
+  }
+  return out;
+}

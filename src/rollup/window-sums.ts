@@ -1,0 +1,90 @@
+// Running sums of rollup rows over a cycle's windows, kept between cycles: a cycle reads only the hours that entered or left them.
+import { HOUR_MS } from './plan.js';
+
+/** Folded hours a window reads, with the ledger version of each. */
+export type HourVersions = ReadonlyMap<number, number>;
+
+/** One segment's signed change to a window's vector: `values[i]` added at `indexes[i]` (or at i when dense). */
+export interface SumsDelta {
+  key: string;
+  model: string;
+  segment: string[];
+  window: number;
+  values: readonly number[];
+  indexes?: readonly number[];
+}
+
+/** What a loader must read: per window, the hours to add and to take away (each with its version). */
+export interface SumsChange {
+  add: number[][];
+  sub: number[][];
+  versions: Map<number, number>;
+}
+
+/** After this many incremental updates the sums are rebuilt, so float rounding from subtraction cannot pile up. */
+const MAX_UPDATES = 288;
+/** A change touching more hours than this is read as a rebuild: one query over the windows either way. */
+const MAX_DELTA_HOURS = 48;
+
+export class WindowSums {
+  /** Per segment key: a vector per window. */
+  readonly sums = new Map<string, { model: string; segment: string[]; windows: Float64Array[] }>();
+  private hours: Map<number, number>[] = [];
+  private updates = 0;
+
+  constructor(
+    readonly windowCount: number,
+    readonly width: number,
+  ) {}
+
+  /**
+   * Brings the sums to the target hours, loading only the difference when it can. An hour folded again
+   * (new version) cannot be taken away (its old rows are gone), so it means a rebuild, as do many changes.
+   */
+  async update(target: HourVersions[], load: (change: SumsChange) => Promise<SumsDelta[]>): Promise<void> {
+    const versions = new Map<number, number>();
+    for (const w of [...target, ...this.hours]) for (const [h, v] of w) versions.set(h, v);
+    const stale = this.hours.some((w, i) => [...w].some(([h, v]) => target[i]?.has(h) && target[i]?.get(h) !== v));
+    let add = target.map((w, i) => [...w.keys()].filter((h) => !this.hours[i]?.has(h)));
+    let sub = this.hours.map((w, i) => [...w.keys()].filter((h) => !target[i]?.has(h)));
+    const touched = [...add, ...sub].reduce((n, hs) => n + hs.length, 0);
+    if (this.hours.length === 0 || stale || touched > MAX_DELTA_HOURS || this.updates >= MAX_UPDATES) {
+      this.sums.clear();
+      this.updates = 0;
+      add = target.map((w) => [...w.keys()]);
+      sub = target.map(() => []);
+      for (const w of target) for (const [h, v] of w) versions.set(h, v);
+    } else {
+      this.updates++;
+    }
+    if ([...add, ...sub].some((hs) => hs.length > 0)) {
+      while (sub.length < this.windowCount) sub.push([]);
+      for (const delta of await load({ add, sub, versions })) this.apply(delta);
+    }
+    this.hours = target.map((w) => new Map(w));
+  }
+
+  private apply(delta: SumsDelta): void {
+    let entry = this.sums.get(delta.key);
+    if (!entry) {
+      entry = { model: delta.model, segment: delta.segment, windows: Array.from({ length: this.windowCount }, () => new Float64Array(this.width)) };
+      this.sums.set(delta.key, entry);
+    }
+    const vector = entry.windows[delta.window] as Float64Array;
+    delta.values.forEach((value, i) => {
+      const at = delta.indexes ? (delta.indexes[i] as number) : i;
+      vector[at] = (vector[at] as number) + Number(value);
+    });
+  }
+}
+
+/** The hour-index version lookup a delta query filters on: `{NAME}_base` and `{NAME}_versions` over the change's hours. */
+export function changeVersions(change: SumsChange): { base: number; versions: number[] } {
+  const hours = [...change.versions.keys()];
+  if (hours.length === 0) return { base: 0, versions: [] };
+  const first = Math.min(...hours);
+  const last = Math.max(...hours);
+  const versions = new Array<number>((last - first) / HOUR_MS + 1).fill(0);
+  for (const [h, v] of change.versions) versions[(h - first) / HOUR_MS] = v;
+  return { base: first / 1000, versions };
+}
