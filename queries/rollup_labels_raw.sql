@@ -2,7 +2,7 @@
 -- layout: labels.sql's rule, with the outcomes that can label the pieces (each piece plus the maturity delay).
 WITH
   matured AS (
-    SELECT transaction_id, model, segment, score, event_time, {{pieces:ref}} AS in_ref
+    SELECT transaction_id, model, segment, cityHash64(segment) AS segment_key, score, event_time, {{pieces:ref}} AS in_ref
     FROM {{events}}
     WHERE variant = 'live'
       AND (empty({models:Array(String)}) OR has({models:Array(String)}, model))
@@ -18,6 +18,7 @@ WITH
     SELECT
       m.model AS model,
       m.segment AS segment,
+      m.segment_key AS segment_key,
       m.in_ref AS in_ref,
       m.score AS score,
       k.transaction_id != '' AND k.first_outcome < m.event_time + toIntervalMillisecond({maturity_ms:UInt64}) AS has_label,
@@ -29,8 +30,9 @@ WITH
   ),
   per_bin AS (
     -- labels.sql's per-bin sums; rows that cannot be calibrated go to bin {cal_bins}.
+    -- Grouped by the segment's hash (a number), not its array of strings.
     SELECT
-      model, segment, in_ref,
+      model, segment_key, any(segment) AS seg, in_ref,
       if(calibratable, cal_bin, {cal_bins:UInt16}) AS bin,
       count() AS bin_events,
       countIf(has_label) AS bin_labeled,
@@ -39,17 +41,17 @@ WITH
       sumIf(label, calibratable) AS sum_label,
       sumIf(pow(score - label, 2), calibratable) AS sum_sq_error
     FROM joined
-    GROUP BY model, segment, in_ref, bin
+    GROUP BY model, segment_key, in_ref, bin
   ),
   sums AS (
-    SELECT model, segment, in_ref, sum(bin_events) AS events, sum(bin_labeled) AS labeled, sum(bin_approved) AS approved,
+    SELECT model, segment_key, any(seg) AS segment, in_ref, sum(bin_events) AS events, sum(bin_labeled) AS labeled, sum(bin_approved) AS approved,
       groupArray((bin, bin_labeled, sum_score, sum_label, sum_sq_error)) AS cal
     FROM per_bin
-    GROUP BY model, segment, in_ref
+    GROUP BY model, segment_key, in_ref
   )
 SELECT
   model,
-  toString(cityHash64(segment)) AS key,
+  toString(segment_key) AS key,
   segment,
   if(in_ref, 0, 1) AS window,
   arrayConcat(

@@ -1,8 +1,8 @@
--- Data quality served by the rollup: quality.sql's answer per model. Event-side counts (current rows, bad
--- scores, duplicates, future events, reference rows) from folded hours of driftwatch_rollup_events ({folded})
--- plus raw pieces; mature events and missing outcomes from folded matured hours of driftwatch_rollup_labels
--- ({folded_labels}: missing = events − labeled) plus labels.sql's rule on the raw pieces of the matured window.
--- Duplicates are counted within model × version × variant × segment × hour (see src/rollup/README.md).
+-- Data quality served by the rollup: quality.sql's event-side counts per model (current rows, bad scores,
+-- duplicates, future events, reference rows) from folded hours of driftwatch_rollup_events plus raw pieces.
+-- Mature events and missing outcomes are labels.sql's events − labeled over the matured current window: the
+-- source takes them from its label sums instead of joining again. Duplicates are counted within
+-- model × version × variant × segment × hour (an id repeated across hours or segments is not counted).
 WITH
   rolled AS (
     SELECT
@@ -49,28 +49,6 @@ WITH
       GROUP BY model, model_version, variant, segment, hour
     )
     GROUP BY model
-  ),
-  mature AS (
-    SELECT model, sum(events) AS mature_events, sum(events) - sum(labeled) AS missing_outcomes
-    FROM {{table:driftwatch_rollup_labels}}
-    WHERE variant = 'live'
-      AND (empty({models:Array(String)}) OR has({models:Array(String)}, model))
-      AND hour >= {mat_hour_from:DateTime('UTC')} AND hour < {mat_hour_to:DateTime('UTC')}
-      AND toUnixTimestamp(hour) >= {folded_labels_base:UInt32}
-        AND version = {folded_labels_versions:Array(UInt64)}[intDiv(toUnixTimestamp(hour) - {folded_labels_base:UInt32}, 3600) + 1]
-    GROUP BY model
-    UNION ALL
-    SELECT m.model AS model, count() AS mature_events, countIf(o.transaction_id = '' OR o.first_outcome >= m.event_time + toIntervalMillisecond({maturity_ms:UInt64})) AS missing_outcomes
-    FROM (
-      SELECT model, transaction_id, event_time FROM {{events}}
-      WHERE variant = 'live' AND (empty({models:Array(String)}) OR has({models:Array(String)}, model)) AND {{pieces:mat}}
-    ) AS m
-    LEFT JOIN (
-      SELECT transaction_id, min(outcome_time) AS first_outcome FROM {{outcomes}}
-      WHERE {{pieces:outcomes}} AND outcome_time < {at:DateTime64(3, 'UTC')}
-      GROUP BY transaction_id
-    ) AS o ON m.transaction_id = o.transaction_id
-    GROUP BY m.model
   )
 SELECT
   model,
@@ -80,19 +58,14 @@ SELECT
   sum(out_of_range) AS out_of_range,
   sum(duplicates) AS duplicates,
   sum(future_events) AS future_events,
-  sum(reference_rows) AS reference_rows,
-  sum(mature_events) AS mature_events,
-  sum(missing_outcomes) AS missing_outcomes
+  sum(reference_rows) AS reference_rows
 FROM (
   -- Int64 throughout: branches of different integer types would meet as a Variant.
   SELECT model, toInt64(rows) AS rows, toInt64(nan_scores) AS nan_scores, toInt64(inf_scores) AS inf_scores, toInt64(out_of_range) AS out_of_range,
-    toInt64(duplicates) AS duplicates, toInt64(future_events) AS future_events, toInt64(reference_rows) AS reference_rows,
-    toInt64(0) AS mature_events, toInt64(0) AS missing_outcomes
+    toInt64(duplicates) AS duplicates, toInt64(future_events) AS future_events, toInt64(reference_rows) AS reference_rows
   FROM rolled
   UNION ALL
-  SELECT model, toInt64(r), toInt64(n), toInt64(i), toInt64(o), toInt64(d), toInt64(f), toInt64(rr), toInt64(0), toInt64(0) FROM raw
-  UNION ALL
-  SELECT model, toInt64(0), toInt64(0), toInt64(0), toInt64(0), toInt64(0), toInt64(0), toInt64(0), toInt64(mature_events), toInt64(missing_outcomes) FROM mature
+  SELECT model, toInt64(r), toInt64(n), toInt64(i), toInt64(o), toInt64(d), toInt64(f), toInt64(rr) FROM raw
 )
 GROUP BY model
 ORDER BY model

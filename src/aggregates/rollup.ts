@@ -3,13 +3,13 @@ import type { Config } from '../config/index.js';
 import type { CycleWindows, TimeWindow } from '../monitors/types.js';
 import { eventsFingerprint, featuresFingerprint, labelsFingerprint, type RollupKind } from '../rollup/fingerprint.js';
 import { loadLedger, type Ledger } from '../rollup/ledger.js';
-import { OPEN_END_MS, planRange, planWindow, type Piece, type WindowPlan } from '../rollup/plan.js';
-import { labelsFromSums, outcomePieces, scoreBinsFromSums, type ReadContext } from '../rollup/cached-reads.js';
+import { OPEN_END_MS, planRange, planWindow, type WindowPlan } from '../rollup/plan.js';
+import { labelsFromSums, scoreBinsFromSums, type ReadContext } from '../rollup/cached-reads.js';
 import { ensureRollupTables } from '../rollup/schema.js';
 import { chSecond, foldedParams, piecesPredicate, selectRollup } from '../rollup/sql.js';
-import { chTime, type QueryParams, type Store } from '../store/index.js';
+import type { QueryParams, Store } from '../store/index.js';
 import { rawSource } from './raw.js';
-import type { AggregateSource, BinnedSegment, FeatureEdges, LabelSegment, QualityCounts, WindowLabels } from './types.js';
+import type { AggregateSource, BinnedSegment, FeatureEdges, LabelSegment, QualityCounts } from './types.js';
 
 /** Events stamped further than this past `at` count as clock skew (as in the raw source). */
 const FUTURE_TOLERANCE_MS = 5 * 60_000;
@@ -73,6 +73,17 @@ export function rollupSource(store: Store, config: Config): AggregateSource {
     await ensureRollupTables(store, config);
     return loadLedger(store, config, kind, fingerprint);
   };
+  // The label sums a cycle's calibration and approval asked for, handed once to its quality (which runs after
+  // them and needs the same windows): one raw read of the matured pieces per cycle instead of two.
+  let handed: { key: string; sums: Promise<LabelSegment[]> } | undefined;
+  const keyOf = (windows: CycleWindows, models: string[], at: Date) => JSON.stringify([windows.matured, models, at]);
+  const labelSums = async (windows: CycleWindows, models: string[], at: Date): Promise<LabelSegment[]> =>
+    labelsFromSums(context, await ledger('labels', labelsFingerprint(config)), windows, models, config.monitors.calibration.bins, at);
+  const takeLabelSums = (windows: CycleWindows, models: string[], at: Date): Promise<LabelSegment[]> => {
+    const mine = handed?.key === keyOf(windows, models, at) ? handed.sums : undefined;
+    handed = undefined;
+    return mine ?? labelSums(windows, models, at);
+  };
   return {
     async models(windows: CycleWindows) {
       const { params, pieces } = planWindows(await ledger('events', eventsFingerprint(config)), { ref: windows.reference, cur: windows.current });
@@ -103,26 +114,27 @@ export function rollupSource(store: Store, config: Config): AggregateSource {
       return rows.map((row) => toBinned(row, row.feature));
     },
 
-    async labels(windows, models, calibrationBins, at) {
+    labels(windows, models, calibrationBins, at) {
       if (calibrationBins !== config.monitors.calibration.bins) return raw.labels(windows, models, calibrationBins, at);
-      return labelsFromSums(context, await ledger('labels', labelsFingerprint(config)), windows, models, calibrationBins, at);
+      const sums = labelSums(windows, models, at);
+      handed = { key: keyOf(windows, models, at), sums };
+      return sums;
     },
 
     async quality(windows, models, at) {
       const events = await ledger('events', eventsFingerprint(config));
-      const labels = await ledger('labels', labelsFingerprint(config));
       const future = planRange(at.getTime() + FUTURE_TOLERANCE_MS, OPEN_END_MS, new Set(events.keys()));
-      const side = planWindows(events, { cur: windows.current, ref: windows.reference, future });
-      const matured = planWindows(labels, { mat: windows.matured.current }, 'event_time', 'folded_labels');
-      const params = { ...side.params, ...matured.params };
-      const pieces = { ...side.pieces, ...matured.pieces, outcomes: outcomePieces(config, matured.plans.mat?.raw ?? [], params) };
-      const rows = await selectRollup<Record<string, number | string>>(
-        store,
-        config,
-        'rollup_quality',
-        { ...params, models, at: chTime(at), maturity_ms: config.windows.maturity },
-        pieces,
-      );
+      const { params, pieces } = planWindows(events, { cur: windows.current, ref: windows.reference, future });
+      const rows = await selectRollup<Record<string, number | string>>(store, config, 'rollup_quality', { ...params, models }, pieces);
+      // quality.sql's mature events and missing outcomes are labels.sql's events and events − labeled over the
+      // matured current window: the label sums of this cycle already hold them.
+      const mature = new Map<string, { events: number; missing: number }>();
+      for (const s of await takeLabelSums(windows, models, at)) {
+        const m = mature.get(s.model) ?? { events: 0, missing: 0 };
+        m.events += s.current.events;
+        m.missing += s.current.events - s.current.labeled;
+        mature.set(s.model, m);
+      }
       return rows.map(
         (r): QualityCounts => ({
           model: String(r.model),
@@ -133,8 +145,8 @@ export function rollupSource(store: Store, config: Config): AggregateSource {
           duplicates: Number(r.duplicates),
           futureEvents: Number(r.future_events),
           referenceRows: Number(r.reference_rows),
-          matureEvents: Number(r.mature_events),
-          missingOutcomes: Number(r.missing_outcomes),
+          matureEvents: mature.get(String(r.model))?.events ?? 0,
+          missingOutcomes: mature.get(String(r.model))?.missing ?? 0,
         }),
       );
     },
