@@ -40,15 +40,18 @@ export function parseTime(text: string): Date {
   return new Date(ms);
 }
 
+/** Decimal digits only: Number() would also take '', ' ', '0x10' and '1e3'. */
+const WHOLE_NUMBER = /^[-+]?\d+$/;
+
 export function parsePositiveInt(text: string): number {
   const n = Number(text);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`expected a positive whole number, got ${JSON.stringify(text)}`);
+  if (!WHOLE_NUMBER.test(text) || !Number.isSafeInteger(n) || n <= 0) throw new InvalidArgumentError(`expected a positive whole number, got ${JSON.stringify(text)}`);
   return n;
 }
 
 export function parseInteger(text: string): number {
   const n = Number(text);
-  if (!Number.isInteger(n)) throw new InvalidArgumentError(`expected a whole number, got ${JSON.stringify(text)}`);
+  if (!WHOLE_NUMBER.test(text) || !Number.isSafeInteger(n)) throw new InvalidArgumentError(`expected a whole number, got ${JSON.stringify(text)}`);
   return n;
 }
 

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { createClient, ClickHouseError, type ClickHouseClient, type ClickHouseClientConfigOptions, type ClickHouseSettings } from '@clickhouse/client';
 import { createChdbConnection } from 'chdb/connection';
 import type { Config } from '../config/index.js';
-import { StoreQueryError, StoreUnreachableError } from '../errors.js';
+import { ConfigError, StoreQueryError, StoreUnreachableError } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
 
 export type StoreKind = 'embedded' | 'remote';
@@ -85,17 +85,30 @@ export function openStore(config: Config, logger: Logger = silentLogger, env: No
       clickhouse_settings: SETTINGS,
       application: 'driftwatch',
       log,
-      ...(store.tls?.caCert ? { tls: { ca_cert: readFileSync(store.tls.caCert) } } : {}),
+      ...(store.tls?.caCert ? { tls: { ca_cert: readConfigFile(store.tls.caCert, 'store.tls.caCert') } } : {}),
     });
     return new ClientStore('remote', redactUrl(store.url), client, store.retries);
   }
   const path = resolve(store.path);
-  mkdirSync(path, { recursive: true });
+  try {
+    mkdirSync(path, { recursive: true });
+  } catch (error) {
+    throw new ConfigError(`store.path ${path} cannot be used as the data directory (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); point it at a directory driftwatch may create and write`, { cause: error });
+  }
   // chdb types its connection against @clickhouse/client-common 1.23.0, the client bundles 1.23.1's copy of the
   // same interface; the runtime contract is identical, so the one cast lives here.
   const connection = createChdbConnection({ path }) as unknown as ClickHouseClientConfigOptions['connection'];
   const client = createClient({ connection, clickhouse_settings: SETTINGS, log });
   return new ClientStore('embedded', path, client, 0);
+}
+
+/** A file named in config; a missing or unreadable one is a config error naming the key. */
+function readConfigFile(path: string, key: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    throw new ConfigError(`${key}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); point it at a readable PEM file`, { cause: error });
+  }
 }
 
 class ClientStore implements Store {

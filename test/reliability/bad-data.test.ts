@@ -38,8 +38,8 @@ function traffic(model: string, lines: { events: object[]; outcomes: object[] })
   });
 }
 
-function jsonl(path: string, rows: (object | string)[]): string {
-  writeFileSync(path, `${rows.map((r) => (typeof r === 'string' ? r : JSON.stringify(r))).join('\n')}\n`);
+function jsonl(path: string, rows: object[]): string {
+  writeFileSync(path, `${rows.map((r) => JSON.stringify(r)).join('\n')}\n`);
   return path;
 }
 
@@ -48,7 +48,7 @@ const key = (e: Evaluation) => `${e.monitor} ${JSON.stringify(e.segment)} ${e.fe
 
 beforeAll(async () => {
   t = await tempStore({ windows: { maturity: '1h' }, minVolume: 100 });
-  const lines = { events: [] as (object | string)[], outcomes: [] as (object | string)[] };
+  const lines = { events: [] as object[], outcomes: [] as object[] };
   traffic('clean', lines);
   traffic('dirty', lines);
   // Bad scores in both windows of `dirty`, each with an outcome: valid data, counted, kept out of the statistics.

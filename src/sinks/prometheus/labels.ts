@@ -23,13 +23,14 @@ export function segmentLabelNames(segments: readonly string[]): string[] {
   });
 }
 
-// Control characters (C0, DEL, C1) and UTF-16 halves without their other half (not encodable as UTF-8);
-// in a /u regex \p{Cs} only matches unpaired halves, since a pair is read as one code point.
-const UNSAFE = /[\p{Cc}\p{Cs}]/gu;
+// Control characters (C0, DEL, C1), UTF-16 halves without their other half (not encodable as UTF-8; in a /u
+// regex \p{Cs} only matches unpaired halves, since a pair is read as one code point), and the bidi marks,
+// overrides and isolates that would make a legend in Grafana show one issuer's name as another's.
+const UNSAFE = /[\p{Cc}\p{Cs}\u200e\u200f\u202a-\u202e\u2066-\u2069]/gu;
 
 /**
  * A label value safe to expose and still telling values apart. prom-client escapes
- * `\`, `"` and newline itself; control characters are replaced by U+FFFD (they make
+ * `\`, `"` and newline itself; control characters and bidi controls are replaced by U+FFFD (they make
  * dashboards and some parsers unhappy), and values longer than 128 code points are cut.
  * Whenever a value is changed it ends with `~` and 8 hex digits of the original's
  * SHA-256, so two different originals never end up as one series.
