@@ -1,7 +1,8 @@
 // The alert engine's public API: lifecycle, grouping, silences and durable state; knows nothing of delivery.
 export * from './types.js';
 export { AlertEngine, type AlertEngineOptions } from './engine.js';
-export { alertKey, groupKey, sortedSegment } from './key.js';
+export { alertKey, groupKey, sortedSegment, verdictKey } from './key.js';
+export { verdictNotification } from './verdict.js';
 export { step, STALE_AFTER_MS, NO_LONGER_EVALUATED, type LifecycleRules } from './lifecycle.js';
 export { groupNotification, toView } from './grouping.js';
 export { compileSilences, isSilenced, type Silence } from './silences.js';

@@ -7,14 +7,23 @@ export function sortedSegment(segment: Segment): Segment {
 }
 
 /**
- * monitor + model + segment + feature, as JSON: unambiguous whatever characters the values hold
- * (a model or issuer name may contain any separator we could pick).
+ * monitor + model + segment + feature (+ shadow version), as JSON: unambiguous whatever characters the values
+ * hold (a model or issuer name may contain any separator we could pick). Two shadows of one model are judged
+ * apart, so the version is part of their key; evaluations without one keep the key they always had, so the
+ * alerts already stored stay matched.
  */
-export function alertKey(e: Pick<Evaluation, 'monitor' | 'model' | 'segment' | 'feature'>): string {
-  return JSON.stringify([e.monitor, e.model, sortedSegment(e.segment), e.feature]);
+export function alertKey(e: Pick<Evaluation, 'monitor' | 'model' | 'segment' | 'feature' | 'details'>): string {
+  const shadowVersion = e.details?.shadowVersion;
+  const version = typeof shadowVersion === 'string' ? [shadowVersion] : [];
+  return JSON.stringify([e.monitor, e.model, sortedSegment(e.segment), e.feature, ...version]);
 }
 
 /** model + monitor; the monitor name never contains `/`, so the last `/` splits it back. */
 export function groupKey(e: Pick<Evaluation, 'monitor' | 'model'>): string {
   return `${e.model}/${e.monitor}`;
+}
+
+/** model + shadow version, as JSON: the identity (and the thread) of one shadow's verdict messages. */
+export function verdictKey(v: { model: string; shadowVersion: string }): string {
+  return JSON.stringify([v.model, v.shadowVersion]);
 }

@@ -1,5 +1,5 @@
-// Alert engine vocabulary: an alert's tracked state, the view receivers get, and the notifications the engine emits.
-import type { MonitorName, Segment, Severity } from '../monitors/types.js';
+// Alert engine vocabulary: an alert's tracked state, the view receivers get, and the notifications receivers deliver.
+import type { MonitorName, Segment, Severity, ShadowVerdictKind } from '../monitors/types.js';
 
 /**
  * `pending`: critical, but not yet for `alerts.for` consecutive cycles. `firing`: announced (unless silenced).
@@ -98,6 +98,47 @@ export interface Notification {
   at: Date;
 }
 
+/** The numbers behind a shadow verdict that its message shows; each only when known (and finite). */
+export interface VerdictFigures {
+  aucLive?: number;
+  aucShadow?: number;
+  /** Shadow − live. */
+  deltaAuc?: number;
+  /** DeLong's test of deltaAuc. */
+  pValue?: number;
+  nLabeled?: number;
+  latencyP99Live?: number;
+  latencyP99Shadow?: number;
+  /** Approve decisions the shadow adds (negative: removes), per 100 transactions both scored. */
+  expectedApprovalChangePp?: number;
+  /** Share of transactions both scored with the same decision. */
+  agreement?: number;
+  nMatched?: number;
+}
+
+/**
+ * A shadow's verdict changed since the previous cycle (or the shadow was judged for the first time). Not an
+ * alert: it has no lifecycle and is announced as it happens, through the same outbox and receivers.
+ */
+export interface VerdictNotification {
+  kind: 'verdict';
+  /** Identifies the shadow (`verdictKey`): its messages share one thread. */
+  groupKey: string;
+  model: string;
+  shadowVersion: string;
+  /** Absent the first time the shadow is judged. */
+  previous?: ShadowVerdictKind;
+  verdict: ShadowVerdictKind;
+  /** The verdict's reasons in plain words; they may quote segment values (user data). */
+  reasons: string[];
+  figures: VerdictFigures;
+  /** The cycle's time. */
+  at: Date;
+}
+
+/** Whatever the outbox queues and a receiver delivers. */
+export type AnyNotification = Notification | VerdictNotification;
+
 /** An alert as the weekly report sees it: when it fired and for how long. */
 export type AlertRecord = AlertView & {
   from: Date;
@@ -109,7 +150,7 @@ export type AlertRecord = AlertView & {
 
 /** Where notifications go before the engine commits its state (the outbox): see `AlertEngine.observe`. */
 export interface NotificationQueue {
-  enqueue(notifications: readonly Notification[]): Promise<unknown>;
+  enqueue(notifications: readonly AnyNotification[]): Promise<unknown>;
 }
 
 export interface FiringCount {

@@ -1,36 +1,85 @@
-// The daemon's hooks: the alert engine and its delivery (Slack, or the console without a token), and the weekly report.
-import { AlertEngine } from '../alerts/index.js';
+// The daemon's hooks: the alert engine and shadow verdict changes over one delivery (Slack, or the console without a token), and the weekly report.
+import { AlertEngine, verdictNotification } from '../alerts/index.js';
 import type { CycleHook } from '../daemon.js';
+import { saveVerdicts, shadowVerdictsDdl, verdictChanges } from '../monitors/shadow.js';
+import type { ShadowVerdict } from '../monitors/types.js';
 import { reportHook } from '../report/index.js';
+import type { AlertDelivery } from '../sinks/outbox.js';
 import { openAlertDelivery, type AlertDeliveryOptions } from '../sinks/slack.js';
 import type { Session } from './common.js';
 
-/**
- * Alerts: observe each successful cycle (queueing notifications durably first), then deliver what is queued.
- * `delivery` tunes retries and timeouts of the receivers (tests shorten them).
- */
-export async function alertsHook(
-  { store, config, logger }: Session,
-  env: NodeJS.ProcessEnv = process.env,
-  delivery: Pick<AlertDeliveryOptions, 'slack' | 'outbox' | 'console'> = {},
-): Promise<CycleHook> {
-  const queue = await openAlertDelivery(store, config, { ...delivery, logger, env });
-  const engine = await AlertEngine.open(store, config, { logger, queue });
-  // Whatever a previous run queued and did not deliver goes out now, once.
-  await queue.flush().catch((e: Error) => logger.warn({ err: e.message }, 'queued alerts not delivered yet; retrying after the next cycle'));
+/** Retries and timeouts of the receivers (tests shorten them). */
+export type DeliveryTuning = Pick<AlertDeliveryOptions, 'slack' | 'outbox' | 'console'>;
+
+/** Slack through the durable outbox with SLACK_BOT_TOKEN, else the console: one per daemon, shared by its hooks. */
+export function openDelivery({ store, config, logger }: Session, env: NodeJS.ProcessEnv = process.env, tuning: DeliveryTuning = {}): Promise<AlertDelivery> {
+  return openAlertDelivery(store, config, { ...tuning, logger, env });
+}
+
+/** Alerts over a delivery of their own: for a daemon that sends nothing else. */
+export async function alertsHook(session: Session, env: NodeJS.ProcessEnv = process.env, tuning: DeliveryTuning = {}): Promise<CycleHook> {
+  return alertEngineHook(session, await openDelivery(session, env, tuning));
+}
+
+/** Alerts: observe each successful cycle (queueing notifications durably first), then deliver what is queued. */
+export async function alertEngineHook({ store, config, logger }: Session, delivery: AlertDelivery): Promise<CycleHook> {
+  const engine = await AlertEngine.open(store, config, { logger, queue: delivery });
+  // Whatever a previous run queued and did not deliver (alerts or verdicts) goes out now, once.
+  await delivery.flush().catch((e: Error) => logger.warn({ err: e.message }, 'queued messages not delivered yet; retrying after the next cycle'));
   return {
     name: 'alerts',
     async afterCycle(result) {
       await engine.observe(result);
-      await queue.flush();
+      await delivery.flush();
     },
     firing: () => engine.firingCounts(),
     async flush() {
-      await queue.flush();
+      await delivery.flush();
     },
   };
 }
 
-export async function buildHooks(session: Session): Promise<CycleHook[]> {
-  return [await alertsHook(session), reportHook(session)];
+/**
+ * Shadow verdicts: one message per verdict that changed since the previous cycle (a new shadow included).
+ * Changes are queued before the cycle's verdicts are written, so a crash or a failed write repeats a message
+ * rather than losing one; a cycle retried at the same time is the same outbox item (its id is deterministic).
+ */
+export async function shadowHook({ store, config, logger }: Session, delivery: AlertDelivery): Promise<CycleHook> {
+  await store.command(shadowVerdictsDdl(config), {}, 'shadow verdicts schema');
+  // Verdicts of a cycle whose changes were queued but whose write failed: written before the next comparison,
+  // or that cycle would announce the same changes again.
+  const unsaved: { verdicts: readonly ShadowVerdict[]; at: Date }[] = [];
+  const saveUnsaved = async () => {
+    for (let next = unsaved[0]; next; next = unsaved[0]) {
+      await saveVerdicts(store, config, next.verdicts, next.at);
+      unsaved.shift();
+    }
+  };
+  return {
+    name: 'shadow verdicts',
+    async afterCycle(result) {
+      await saveUnsaved();
+      const changes = await verdictChanges(store, config, result.shadow, result.at);
+      if (changes.length > 0) await delivery.enqueue(changes.map(verdictNotification));
+      unsaved.push({ verdicts: result.shadow, at: result.at });
+      try {
+        await saveUnsaved();
+      } finally {
+        // Queued is enough to send: a failed write must not hold the messages back.
+        if (changes.length > 0) {
+          logger.info({ changes: changes.map((c) => ({ model: c.model, shadow: c.shadowVersion, from: c.previous ?? null, to: c.verdict.verdict })) }, 'shadow verdicts changed');
+          await delivery.flush();
+        }
+      }
+    },
+    async flush() {
+      await delivery.flush();
+    },
+  };
+}
+
+/** The daemon's hooks: alerts and verdict changes share one delivery, so one outbox orders and retries both. */
+export async function buildHooks(session: Session, env: NodeJS.ProcessEnv = process.env, tuning: DeliveryTuning = {}): Promise<CycleHook[]> {
+  const delivery = await openDelivery(session, env, tuning);
+  return [await alertEngineHook(session, delivery), await shadowHook(session, delivery), reportHook(session)];
 }

@@ -7,7 +7,7 @@ import { compare, type ShadowComparison } from './shadow/compare.js';
 import { decide, type ShadowThresholds, type WorseSegment } from './shadow/verdict.js';
 import type { Evaluation, ShadowVerdict } from './types.js';
 
-export { recordVerdicts, shadowVerdictsDdl, type VerdictChange } from './shadow/verdicts.js';
+export { recordVerdicts, saveVerdicts, shadowVerdictsDdl, verdictChanges, type VerdictChange } from './shadow/verdicts.js';
 
 /** The two per-segment statistics; the whole-model evaluation carries the verdict under `auc_delta`. */
 const AUC_DELTA = 'auc_delta';

@@ -1,9 +1,8 @@
-// The console receiver: without SLACK_BOT_TOKEN, alerts are printed as the text Slack would have shown.
-import type { Notification } from '../alerts/types.js';
+// The console receiver: without SLACK_BOT_TOKEN, alerts and verdict changes are printed as the text Slack would have shown.
+import type { AnyNotification } from '../alerts/types.js';
 import type { Config } from '../config/index.js';
 import type { AlertDelivery, FlushReport, Receiver } from './outbox.js';
-import { describeNotification } from './slack/message.js';
-import { toPlainText } from './slack/render.js';
+import { plainTextFor } from './slack/render.js';
 
 export interface ConsoleOptions {
   /** Where a message goes; stdout by default (logs are on stderr, so alerts stand out in `driftwatch demo`). */
@@ -13,8 +12,8 @@ export interface ConsoleOptions {
 const RULE = '─'.repeat(72);
 
 /** The message as a block of text between rules, every user value cleaned of control characters. */
-export function formatForConsole(n: Notification, config: Config): string {
-  return `${RULE}\n${toPlainText(describeNotification(n, config))}\n${RULE}\n`;
+export function formatForConsole(n: AnyNotification, config: Config): string {
+  return `${RULE}\n${plainTextFor(n, config)}\n${RULE}\n`;
 }
 
 export class ConsoleReceiver implements Receiver {
@@ -28,7 +27,7 @@ export class ConsoleReceiver implements Receiver {
     this.write = options.write ?? ((text) => process.stdout.write(text));
   }
 
-  async deliver(n: Notification): Promise<void> {
+  async deliver(n: AnyNotification): Promise<void> {
     this.write(formatForConsole(n, this.config));
   }
 }
@@ -42,7 +41,7 @@ export class ConsoleDelivery implements AlertDelivery {
     this.receiver = new ConsoleReceiver(config, options);
   }
 
-  async enqueue(notifications: readonly Notification[]): Promise<void> {
+  async enqueue(notifications: readonly AnyNotification[]): Promise<void> {
     for (const n of notifications) await this.receiver.deliver(n);
   }
 
@@ -50,7 +49,7 @@ export class ConsoleDelivery implements AlertDelivery {
     return { delivered: 0, failed: 0, deferred: 0 };
   }
 
-  async send(notifications: readonly Notification[]): Promise<FlushReport> {
+  async send(notifications: readonly AnyNotification[]): Promise<FlushReport> {
     await this.enqueue(notifications);
     return { delivered: notifications.length, failed: 0, deferred: 0 };
   }

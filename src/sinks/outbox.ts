@@ -1,6 +1,6 @@
 // The durable outbox: a notification is stored before any receiver sees it and marked delivered the moment it is.
 import { createHash, randomUUID } from 'node:crypto';
-import type { Notification, NotificationQueue } from '../alerts/types.js';
+import type { AnyNotification, NotificationQueue } from '../alerts/types.js';
 import type { Config } from '../config/index.js';
 import { StoreQueryError } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
@@ -23,7 +23,7 @@ export interface Receiver {
   readonly name: string;
   /** Longest a single request may stay in flight; the deadline leaves this much room before the lease ends. */
   readonly requestTimeoutMs?: number;
-  deliver(notification: Notification, context: DeliveryContext): Promise<Receipt | void>;
+  deliver(notification: AnyNotification, context: DeliveryContext): Promise<Receipt | void>;
 }
 
 export interface OutboxOptions {
@@ -53,7 +53,7 @@ export interface FlushReport {
 export interface AlertDelivery extends NotificationQueue {
   readonly sink: string;
   flush(): Promise<FlushReport>;
-  send(notifications: readonly Notification[]): Promise<FlushReport>;
+  send(notifications: readonly AnyNotification[]): Promise<FlushReport>;
 }
 
 export const OUTBOX_TABLE = 'driftwatch_outbox';
@@ -93,13 +93,17 @@ export async function ensureOutboxTable(store: Store, config: Config): Promise<v
 }
 
 /** Deterministic: the same notification enqueued twice is one message. */
-export function outboxId(sink: string, n: Pick<Notification, 'groupKey' | 'at' | 'kind'>): string {
+export function outboxId(sink: string, n: Pick<AnyNotification, 'groupKey' | 'at' | 'kind'>): string {
   return createHash('sha256').update(`${sink}\n${n.groupKey}\n${n.at.toISOString()}\n${n.kind}`).digest('hex').slice(0, 32);
 }
 
-/** Messages of one group announcement share a thread; its first delivered message is the root. */
-export function threadKey(n: Pick<Notification, 'groupKey' | 'episode'>): string {
-  return `${n.groupKey}#${n.episode.toISOString()}`;
+/**
+ * Messages of one group announcement share a thread; its first delivered message is the root. A shadow's verdict
+ * messages share one thread for as long as the outbox remembers (a verdict key is JSON, ending in `]`, so it
+ * never equals an alert thread, which ends in a time).
+ */
+export function threadKey(n: AnyNotification): string {
+  return n.kind === 'verdict' ? n.groupKey : `${n.groupKey}#${n.episode.toISOString()}`;
 }
 
 interface OutboxRow {
@@ -133,20 +137,20 @@ export interface OutboxItem {
   deliveredAt?: Date;
   receipt?: Receipt;
   lastError: string;
-  notification: Notification;
+  notification: AnyNotification;
 }
 
 const DATE_KEYS = new Set(['at', 'episode', 'since', 'firingSince', 'resolvedAt']);
 const ms = (text: string) => Date.parse(`${text.replace(' ', 'T')}Z`);
 
 /** Notifications travel as JSON: dates come back as Dates, and non-finite numbers (JSON null) as NaN. */
-export function parseNotification(payload: string): Notification {
+export function parseNotification(payload: string): AnyNotification {
   return JSON.parse(payload, (key, value: unknown) => {
     if (DATE_KEYS.has(key) && typeof value === 'string') return new Date(value);
     if ((key === 'value' || key === 'threshold') && value === null) return Number.NaN;
     if ((key === 'pValue' || key === 'qValue') && value === null) return undefined;
     return value;
-  }) as Notification;
+  }) as AnyNotification;
 }
 
 /** Slack tokens never reach a log line or the table, whatever an error message carries. */
@@ -195,7 +199,7 @@ export class Outbox implements AlertDelivery {
   }
 
   /** Stores notifications for delivery; returns their ids. Enqueuing one twice stores it once. */
-  async enqueue(notifications: readonly Notification[]): Promise<string[]> {
+  async enqueue(notifications: readonly AnyNotification[]): Promise<string[]> {
     const ids: string[] = [];
     for (const n of notifications) {
       const id = outboxId(this.receiver.name, n);
@@ -217,7 +221,7 @@ export class Outbox implements AlertDelivery {
     return run;
   }
 
-  async send(notifications: readonly Notification[]): Promise<FlushReport> {
+  async send(notifications: readonly AnyNotification[]): Promise<FlushReport> {
     await this.enqueue(notifications);
     return this.flush();
   }

@@ -1,13 +1,13 @@
-// The Slack receiver: Block Kit messages through @slack/web-api, one thread per group announcement, behind the outbox.
+// The Slack receiver: Block Kit messages through @slack/web-api, one thread per group announcement (or shadow), behind the outbox.
 import { LogLevel, WebClient, type FetchFunction, type Logger as SlackLogger, type RetryOptions } from '@slack/web-api';
-import type { Notification } from '../alerts/types.js';
+import type { AnyNotification, Notification } from '../alerts/types.js';
 import type { Config } from '../config/index.js';
 import { silentLogger, type Logger } from '../log.js';
 import type { Store } from '../store/index.js';
 import { ConsoleDelivery, type ConsoleOptions } from './console.js';
 import { Outbox, scrubSecrets, type AlertDelivery, type DeliveryContext, type OutboxOptions, type Receipt, type Receiver } from './outbox.js';
 import { describeNotification } from './slack/message.js';
-import { toSlackMessage } from './slack/render.js';
+import { slackMessageFor, toSlackMessage } from './slack/render.js';
 
 export interface SlackReceiverOptions {
   /** The bot token (SLACK_BOT_TOKEN); kept private, never logged. */
@@ -79,26 +79,28 @@ export class SlackReceiver implements Receiver {
     });
   }
 
-  async deliver(n: Notification, context: DeliveryContext): Promise<Receipt> {
+  async deliver(n: AnyNotification, context: DeliveryContext): Promise<Receipt> {
     const client = this.client(context.deadline);
-    const { text, blocks } = toSlackMessage(describeNotification(n, this.config));
+    const { text, blocks } = slackMessageFor(n, this.config);
     const message = {
       text,
       blocks,
       unfurl_links: false,
       unfurl_media: false,
       // Not shown; lets anyone reading the channel history tell which outbox item a message came from.
-      metadata: { event_type: 'driftwatch_alert', event_payload: { outbox_id: context.id, kind: n.kind } },
+      metadata: { event_type: n.kind === 'verdict' ? 'driftwatch_shadow_verdict' : 'driftwatch_alert', event_payload: { outbox_id: context.id, kind: n.kind } },
     };
     const root = context.thread?.ts && context.thread.channel ? context.thread : undefined;
     if (!root) {
       const posted = await client.chat.postMessage({ channel: this.config.sinks.slack.channel, ...message });
       return { channel: String(posted.channel), ts: String(posted.ts) };
     }
-    // Replies stay quiet in the thread, except when they page again: new alerts, or the repeat of a still-firing group.
-    const broadcast = n.kind === 'repeat' || n.alerts.some((a) => a.isNew);
+    // Replies stay quiet in the thread, except when they page again: new alerts, the repeat of a still-firing group,
+    // or a shadow's new verdict (the thread keeps the shadow's history; the channel still sees each change).
+    const broadcast = n.kind === 'verdict' || n.kind === 'repeat' || n.alerts.some((a) => a.isNew);
     const posted = await client.chat.postMessage({ channel: root.channel as string, thread_ts: root.ts as string, reply_broadcast: broadcast, ...message });
-    if (this.options.updateParent ?? true) await this.updateParent(client, root, n);
+    // A verdict thread's first message is that verdict's own announcement, not a status to keep current.
+    if (n.kind !== 'verdict' && (this.options.updateParent ?? true)) await this.updateParent(client, root, n);
     return { channel: String(posted.channel), ts: String(posted.ts), thread_ts: root.ts as string };
   }
 

@@ -8,6 +8,16 @@ describe('alert key', () => {
     expect(alertKey(evaluation({ segment: { region: 'EU', issuer: 'Chase' } }))).toBe(alertKey(evaluation({ segment: { issuer: 'Chase', region: 'EU' } })));
     expect(alertKey(evaluation({ model: 'a|b', feature: 'c' }))).not.toBe(alertKey(evaluation({ model: 'a', feature: 'b|c' })));
   });
+
+  it('tells two shadows of one model apart, and keeps the key of evaluations without a shadow version', () => {
+    const shadow = (over: Parameters<typeof evaluation>[0]) => evaluation({ monitor: 'shadow', segment: {}, feature: 'auc_delta', ...over });
+    const v41 = alertKey(shadow({ details: { shadowVersion: 'v41', verdict: 'reject' } }));
+    const v42 = alertKey(shadow({ details: { shadowVersion: 'v42', verdict: 'reject' } }));
+    expect(v41).not.toBe(v42);
+    // Only the version counts: the verdict's other details change every cycle and must not start a new alert.
+    expect(alertKey(shadow({ details: { shadowVersion: 'v42', verdict: 'hold', aucLive: 0.8 } }))).toBe(v42);
+    expect(alertKey(evaluation({ details: { referenceRate: 0.9 } }))).toBe(JSON.stringify(['approval_rate', 'card-auth', { issuer: 'Chase', region: 'EU' }, 'delta']));
+  });
 });
 
 describe('silences', () => {

@@ -4,10 +4,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { alertsHook } from '../../src/cli/hooks.js';
-import { Daemon } from '../../src/daemon.js';
+import { alertEngineHook, alertsHook, openDelivery, shadowHook } from '../../src/cli/hooks.js';
+import type { Session } from '../../src/cli/common.js';
+import { Daemon, type CycleHook } from '../../src/daemon.js';
 import { silentLogger } from '../../src/log.js';
-import { packageRoot } from '../../src/store/index.js';
+import type { ShadowVerdict, ShadowVerdictKind } from '../../src/monitors/types.js';
+import { packageRoot, type QueryParams, type Store } from '../../src/store/index.js';
+import { cycle } from '../alerts/fixtures.js';
 import { seedOutage } from '../helpers/outage.js';
 import { parseMetrics } from '../helpers/prom.js';
 import { FakeSlack } from '../helpers/slack-server.js';
@@ -79,6 +82,94 @@ describe('daemon → alert engine → Slack', () => {
     }
   });
 });
+
+describe('daemon → shadow verdict changes → Slack', () => {
+  let slack: FakeSlack;
+  let t: TempStore;
+  beforeAll(async () => {
+    slack = await FakeSlack.start();
+    t = await tempStore({ sinks: { slack: { apiUrl: slack.url, channel: '#ml' } } });
+  });
+  afterAll(async () => {
+    await t.cleanup();
+    await slack.stop();
+  });
+
+  const verdict = (kind: ShadowVerdictKind, model = 'card-auth'): ShadowVerdict => ({
+    model, shadowVersion: 'v42', verdict: kind, reasons: [`${kind}: <!channel> issuer *Bank*`], agreement: 0.97,
+    details: { deltaAuc: 0.012, aucShadow: 0.861, aucLive: 0.849, pValue: 0.003, latencyP99Shadow: 41, latencyP99Live: 38 },
+  });
+  /** The cycles of a daemon, five minutes apart: every hook sees each result, in order, as Daemon.cycle does. */
+  async function runCycles(hooks: CycleHook[], kinds: ShadowVerdictKind[]): Promise<void> {
+    for (const [i, kind] of kinds.entries()) {
+      const result = { ...cycle(new Date(AT.getTime() + i * 5 * MINUTE), []), shadow: [verdict(kind)] };
+      for (const hook of hooks) await hook.afterCycle(result, `cycle-${i}`);
+    }
+  }
+  /** The daemon's wiring (buildHooks without the weekly report): alerts and verdicts over one delivery. */
+  async function hooks(env: NodeJS.ProcessEnv, write?: (text: string) => void): Promise<CycleHook[]> {
+    const session: Session = { store: t.store, config: t.config, logger: silentLogger };
+    const delivery = await openDelivery(session, env, write ? { console: { write } } : {});
+    return [await alertEngineHook(session, delivery), await shadowHook(session, delivery)];
+  }
+  const header = (blocks: unknown[]) => (blocks[0] as { text: { text: string } }).text.text;
+
+  it('announces a new shadow and each change of its verdict once, nothing for an unchanged cycle; the console says the same without a token', async () => {
+    await runCycles(await hooks({ SLACK_BOT_TOKEN: 'xoxb-verdicts' }), ['hold', 'promote', 'promote', 'reject']);
+    expect(slack.posts.map((p) => header(p.blocks))).toEqual([
+      '🟡 New shadow v42 of card-auth: hold',
+      '🟢 Shadow v42 of card-auth: hold → promote',
+      '🔴 Shadow v42 of card-auth: promote → reject',
+    ]);
+    // Its own thread, not an alert group's: the later changes reply under the first announcement.
+    expect(slack.posts.map((p) => p.threadTs)).toEqual([undefined, slack.posts[0]?.ts, slack.posts[0]?.ts]);
+    const raw = slack.calls.map((c) => c.raw).join('\n');
+    expect(raw).toContain('&lt;!channel&gt; issuer ∗Bank∗');
+    expect(raw).not.toContain('<!channel>');
+    // A cycle retried at the same time announces nothing new: the outbox item is the same.
+    await runCycles(await hooks({ SLACK_BOT_TOKEN: 'xoxb-verdicts' }), ['hold']);
+    expect(slack.posts).toHaveLength(3);
+
+    await t.store.command('TRUNCATE TABLE driftwatch_shadow_verdicts');
+    const printed: string[] = [];
+    await runCycles(await hooks({}, (text) => printed.push(text)), ['hold', 'promote', 'promote', 'reject']);
+    expect(printed.map((text) => text.split('\n')[1])).toEqual(slack.posts.map((p) => header(p.blocks)));
+    expect(printed[1]).toContain('AUC +0.012 (0.861 vs 0.849 live, p = 0.003) · latency p99 41 ms vs 38 ms live · agreement 97.0 %');
+    expect(printed[1]).toContain('• promote: <!channel> issuer *Bank*');
+  });
+
+  it('loses no change and repeats none when the store fails around the verdicts', async () => {
+    const fail = new Set<string>();
+    const session: Session = { store: flakyStore(t.store, fail), config: t.config, logger: silentLogger };
+    const hook = await shadowHook(session, await openDelivery(session, { SLACK_BOT_TOKEN: 'xoxb-verdicts' }));
+    const before = slack.posts.length;
+    const run = (i: number, kind: ShadowVerdictKind) => hook.afterCycle({ ...cycle(new Date(AT.getTime() + i * 5 * MINUTE), []), shadow: [verdict(kind, 'fraud-score')] }, `cycle-${i}`);
+    // Announced, then the write fails: the next cycle writes it before comparing, and announces nothing again.
+    fail.add('save shadow verdicts');
+    await expect(run(0, 'hold')).rejects.toThrow(/store down/);
+    await run(1, 'hold');
+    // The comparison fails: nothing announced, and the change comes with the next cycle instead.
+    fail.add('load shadow verdicts');
+    await expect(run(2, 'reject')).rejects.toThrow(/store down/);
+    await run(3, 'reject');
+    expect(slack.posts.slice(before).map((p) => header(p.blocks))).toEqual(['🟡 New shadow v42 of fraud-score: hold', '🔴 Shadow v42 of fraud-score: hold → reject']);
+  });
+});
+
+/** The store, except that the next query or insert of each name in `fail` fails once (names are the store's query labels). */
+function flakyStore(store: Store, fail: Set<string>): Store {
+  const down = (name: string | undefined) => (name !== undefined && fail.delete(name) ? Promise.reject(new Error(`${name}: store down`)) : undefined);
+  return {
+    kind: store.kind,
+    location: store.location,
+    client: store.client,
+    select: <T>(sql: string, params?: QueryParams, name?: string) => down(name) ?? store.select<T>(sql, params, name),
+    command: (sql: string, params?: QueryParams, name?: string) => down(name) ?? store.command(sql, params, name),
+    insert: (table: string, rows: readonly object[], name?: string) => down(name) ?? store.insert(table, rows, name),
+    ping: () => store.ping(),
+    close: () => store.close(),
+  };
+}
 
 async function freePort(): Promise<number> {
   const server = createServer();

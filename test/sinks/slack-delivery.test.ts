@@ -98,7 +98,7 @@ describe('Slack delivery', () => {
     expect(raw).toContain('A'.repeat(50));
     expect(raw).toContain("'; DROP TABLE x; --");
     expect(raw.length).toBeLessThan(10_000);
-    expect((await box.items())[0]?.notification.alerts[0]?.segment).toEqual(segment);
+    expect(((await box.items())[0]?.notification as Notification).alerts[0]?.segment).toEqual(segment);
   });
 
   it('rides out 429 (Retry-After) then 500 with WebClient retries: exactly one message', async () => {

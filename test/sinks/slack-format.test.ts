@@ -66,6 +66,12 @@ describe('Slack message', () => {
     expect(JSON.stringify(blocks)).toContain('*40 alerts* critical');
   });
 
+  it('names the shadow of a shadow alert: two shadows of one model can alert together', () => {
+    const shadow = view({ monitor: 'shadow', segment: {}, feature: 'auc_delta', value: -0.02, threshold: 1, details: { shadowVersion: 'v42 <!here>' } });
+    const { blocks } = toSlackMessage(describeNotification(notification({ groupKey: 'card-auth/shadow', monitor: 'shadow', alerts: [shadow] }), config));
+    expect(JSON.stringify(blocks)).toContain('🔴 all traffic · *shadow* v42 &lt;!here&gt;');
+  });
+
   it('says what resolved and for how long', () => {
     const resolved = [view({ state: 'resolved', value: -0.01, resolvedAt: at, resolveReason: 'below warning for 2 cycles' })];
     const { blocks } = toSlackMessage(describeNotification(notification({ kind: 'resolved', alerts: [], resolved }), config));

@@ -42,27 +42,21 @@ interface LastRow {
 }
 
 /**
- * Records this cycle's verdicts and returns those that changed since the previous recorded cycle (a new
- * shadow counts as changed). Only rows before `at` count as previous, so recording the same cycle twice (a
- * retried daemon cycle) reports its changes again rather than losing them. `run --once` must not call it: a one-off run leaves state alone.
+ * This cycle's verdicts that differ from the latest one recorded before `at` (a new shadow counts as changed);
+ * reads only. Only rows before `at` count as previous, so asking again for the same cycle (a retried daemon
+ * cycle) gives the same changes rather than losing them.
  */
-export async function recordVerdicts(store: Store, config: Config, verdicts: readonly ShadowVerdict[], at: Date): Promise<VerdictChange[]> {
+export async function verdictChanges(store: Store, config: Config, verdicts: readonly ShadowVerdict[], at: Date): Promise<VerdictChange[]> {
   if (verdicts.length === 0) return [];
-  const table = tableRef(config, SHADOW_VERDICTS_TABLE);
   const last = await store.select<LastRow>(
     `SELECT model, shadow_version, argMax(verdict, at) AS verdict, toString(max(at)) AS recorded_at
-     FROM ${table}
+     FROM ${tableRef(config, SHADOW_VERDICTS_TABLE)}
      WHERE at < {at:DateTime64(3, 'UTC')}
      GROUP BY model, shadow_version`,
     { at: chTime(at) },
     'load shadow verdicts',
   );
   const previous = new Map(last.map((row) => [JSON.stringify([row.model, row.shadow_version]), row]));
-  await store.insert(
-    table,
-    verdicts.map((v) => ({ model: v.model, shadow_version: v.shadowVersion, verdict: v.verdict, reasons: v.reasons, at: chTime(at) })),
-    'save shadow verdicts',
-  );
   return verdicts.flatMap((verdict): VerdictChange[] => {
     const before = previous.get(JSON.stringify([verdict.model, verdict.shadowVersion]));
     if (before?.verdict === verdict.verdict) return [];
@@ -76,4 +70,25 @@ export async function recordVerdicts(store: Store, config: Config, verdicts: rea
       },
     ];
   });
+}
+
+/** Appends this cycle's verdicts: what the next cycle's changes are measured against. */
+export async function saveVerdicts(store: Store, config: Config, verdicts: readonly ShadowVerdict[], at: Date): Promise<void> {
+  if (verdicts.length === 0) return;
+  await store.insert(
+    tableRef(config, SHADOW_VERDICTS_TABLE),
+    verdicts.map((v) => ({ model: v.model, shadow_version: v.shadowVersion, verdict: v.verdict, reasons: v.reasons, at: chTime(at) })),
+    'save shadow verdicts',
+  );
+}
+
+/**
+ * Records this cycle's verdicts and returns those that changed (`verdictChanges`, then `saveVerdicts`). A caller
+ * that announces the changes durably should queue them between the two steps instead, so a failed write repeats
+ * an announcement rather than losing it. `run --once` must not call it: a one-off run leaves state alone.
+ */
+export async function recordVerdicts(store: Store, config: Config, verdicts: readonly ShadowVerdict[], at: Date): Promise<VerdictChange[]> {
+  const changes = await verdictChanges(store, config, verdicts, at);
+  await saveVerdicts(store, config, verdicts, at);
+  return changes;
 }

@@ -3,8 +3,11 @@ import type { AlertView, Notification } from '../../alerts/types.js';
 import type { Config } from '../../config/index.js';
 import type { MonitorName } from '../../monitors/types.js';
 
-/** Our own words (`text`), a label (`bold`), user data (`value`: always escaped), or a time (shown in the reader's zone by Slack). */
-export type Span = string | { bold: string } | { value: string } | { time: Date };
+/**
+ * Our own words (`text`), a label (`bold`), user data (`value`: always escaped, cut at `max` characters, 80 by
+ * default), or a time (shown in the reader's zone by Slack).
+ */
+export type Span = string | { bold: string } | { value: string; max?: number } | { time: Date };
 export type Line = Span[];
 
 export interface AlertEntry {
@@ -54,12 +57,12 @@ export function formatNumber(n: number): string {
   return Math.abs(n) >= 1000 ? Math.round(n).toLocaleString('en-US') : String(Number(n.toPrecision(3)));
 }
 
-function formatPValue(p: number): string {
+export function formatPValue(p: number): string {
   if (!Number.isFinite(p)) return String(p);
   return p < 0.001 ? p.toExponential(1) : p.toFixed(3);
 }
 
-const pp = (x: number) => `${x > 0 ? '+' : x < 0 ? '−' : ''}${Math.abs(x * 100).toFixed(1)} pp`;
+export const pp = (x: number) => `${x > 0 ? '+' : x < 0 ? '−' : ''}${Math.abs(x * 100).toFixed(1)} pp`;
 
 export function formatDuration(ms: number): string {
   const minutes = Math.max(0, Math.round(ms / 60_000));
@@ -83,20 +86,31 @@ function measure(v: AlertView, withThreshold = true): Line {
   return line;
 }
 
-/** Segment values in the configured column order (then any others), e.g. `issuer` Chase · `region` EU. */
+/**
+ * Segment values in the configured column order (then any others), e.g. `issuer` Chase · `region` EU; a shadow's
+ * alerts name the shadow too, since two shadows of one model can alert on the same segment.
+ */
 function where(v: AlertView, config: Config): Line {
   const names = [...config.segments.filter((c) => c in v.segment), ...Object.keys(v.segment).filter((c) => !config.segments.includes(c))];
-  if (names.length === 0) return ['all traffic'];
-  return names.flatMap((name, i): Span[] => [...(i > 0 ? [' · '] : []), { bold: name }, ' ', { value: v.segment[name] ?? '' }]);
+  const shadowVersion = v.details?.shadowVersion;
+  const shadow: Line = typeof shadowVersion === 'string' ? [{ bold: 'shadow' }, ' ', { value: shadowVersion }] : [];
+  if (names.length === 0) return shadow.length > 0 ? ['all traffic · ', ...shadow] : ['all traffic'];
+  const segment = names.flatMap((name, i): Span[] => [...(i > 0 ? [' · '] : []), { bold: name }, ' ', { value: v.segment[name] ?? '' }]);
+  return shadow.length > 0 ? [...segment, ' · ', ...shadow] : segment;
 }
 
-/** `${grafanaUrl}/d/driftwatch-segment/segment-drill-down?var-model=…&var-<segment>=…`, every value URL-encoded. */
-export function drillDownUrl(v: Pick<AlertView, 'model' | 'segment'>, config: Config): string | undefined {
+/** `${grafanaUrl}/d/${dashboard}?var-…=…`, every name and value URL-encoded; none without grafanaUrl or when too long for Slack. */
+export function grafanaLink(config: Config, dashboard: string, vars: [string, string][]): string | undefined {
   const base = config.alerts.grafanaUrl.replace(/\/+$/, '');
   if (!base) return undefined;
-  const params = [['model', v.model], ...Object.entries(v.segment)].map(([k, value]) => `var-${encodeURIComponent(k as string)}=${encodeURIComponent(value as string)}`);
-  const url = `${base}/d/driftwatch-segment/segment-drill-down?${params.join('&')}`;
+  const params = vars.map(([k, value]) => `var-${encodeURIComponent(k)}=${encodeURIComponent(value)}`);
+  const url = `${base}/d/${dashboard}?${params.join('&')}`;
   return url.length <= MAX_URL ? url : undefined;
+}
+
+/** The segment drill-down: `…/d/driftwatch-segment/segment-drill-down?var-model=…&var-<segment>=…`. */
+export function drillDownUrl(v: Pick<AlertView, 'model' | 'segment'>, config: Config): string | undefined {
+  return grafanaLink(config, 'driftwatch-segment/segment-drill-down', [['model', v.model], ...Object.entries(v.segment)]);
 }
 
 function alertEntry(v: AlertView, n: Notification, config: Config): AlertEntry {

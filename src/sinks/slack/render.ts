@@ -1,7 +1,10 @@
-// Two renderings of one alert message: Slack Block Kit (mrkdwn, escaped) and plain text for the console.
+// Two renderings of one message (an alert group's or a shadow verdict's): Slack Block Kit (mrkdwn, escaped) and plain text for the console.
 import type { Block, KnownBlock } from '@slack/web-api';
+import type { AnyNotification } from '../../alerts/types.js';
+import type { Config } from '../../config/index.js';
 import { cleanValue, escapeMrkdwn, mrkdwnValue, plainTextValue, shorten } from './escape.js';
-import type { AlertMessage, Line, Span } from './message.js';
+import { describeNotification, type AlertMessage, type Line, type Span } from './message.js';
+import { describeVerdict, type VerdictMessage } from './verdict.js';
 
 export interface SlackMessage {
   /** Notification and fallback text; Slack treats it as mrkdwn, so it is escaped like the blocks. */
@@ -20,7 +23,7 @@ function utc(time: Date): string {
 function mrkdwnSpan(span: Span): string {
   if (typeof span === 'string') return escapeMrkdwn(span);
   if ('bold' in span) return `*${escapeMrkdwn(span.bold)}*`;
-  if ('value' in span) return mrkdwnValue(span.value);
+  if ('value' in span) return mrkdwnValue(span.value, span.max);
   // Slack shows the time in the reader's own zone; the text after | is what clients without it show.
   return `<!date^${Math.floor(span.time.getTime() / 1000)}^{date_short_pretty} {time}|${utc(span.time)}>`;
 }
@@ -28,7 +31,7 @@ function mrkdwnSpan(span: Span): string {
 function plainSpan(span: Span): string {
   if (typeof span === 'string') return span;
   if ('bold' in span) return span.bold;
-  if ('value' in span) return cleanValue(span.value);
+  if ('value' in span) return cleanValue(span.value, span.max);
   return utc(span.time);
 }
 
@@ -80,4 +83,36 @@ export function toPlainText(message: AlertMessage): string {
   if (message.warnings) lines.push('', `  ${plainLine(message.warnings)}`);
   if (message.runbookUrl) lines.push('', `Runbook: ${message.runbookUrl}`);
   return lines.join('\n');
+}
+
+/** A verdict message: the title as header, the numbers (with the shadow's dashboard), then the reasons as a list. */
+export function verdictToSlackMessage(message: VerdictMessage): SlackMessage {
+  const summary = mrkdwn(mrkdwnLine(message.summary));
+  const blocks: (KnownBlock | Block)[] = [
+    { type: 'header', text: { type: 'plain_text', text: plainTextValue(plainLine(message.title), MAX_HEADER), emoji: true } },
+    message.url ? { type: 'section', text: summary, accessory: button('📈 Shadow vs live', message.url, 'grafana-shadow') } : { type: 'section', text: summary },
+  ];
+  if (message.reasons.length > 0) {
+    const more = message.moreReasons > 0 ? `\n…and ${message.moreReasons} more` : '';
+    blocks.push({ type: 'section', text: mrkdwn(`${message.reasons.map((r) => `• ${mrkdwnLine(r)}`).join('\n')}${more}`) });
+  }
+  return { text: `${mrkdwnLine(message.title)} — ${mrkdwnLine(message.summary)}`, blocks };
+}
+
+export function verdictToPlainText(message: VerdictMessage): string {
+  const lines = [plainLine(message.title), plainLine(message.summary)];
+  if (message.reasons.length > 0) lines.push('', ...message.reasons.map((r) => `  • ${plainLine(r)}`));
+  if (message.moreReasons > 0) lines.push(`  …and ${message.moreReasons} more`);
+  if (message.url) lines.push('', `Grafana: ${message.url}`);
+  return lines.join('\n');
+}
+
+/** Any notification as Slack blocks. */
+export function slackMessageFor(n: AnyNotification, config: Config): SlackMessage {
+  return n.kind === 'verdict' ? verdictToSlackMessage(describeVerdict(n, config)) : toSlackMessage(describeNotification(n, config));
+}
+
+/** Any notification as text, the same words as in Slack. */
+export function plainTextFor(n: AnyNotification, config: Config): string {
+  return n.kind === 'verdict' ? verdictToPlainText(describeVerdict(n, config)) : toPlainText(describeNotification(n, config));
 }
