@@ -68,35 +68,52 @@ function rawPieces(ref: WindowPlan, cur: WindowPlan, params: QueryParams): Recor
   return { ref: piecesPredicate('event_time', ref.raw, 'ref_p', params), cur: piecesPredicate('event_time', cur.raw, 'cur_p', params) };
 }
 
-/** Cached sums plus the raw pieces' rows, per segment key: fresh vectors, the cache untouched. */
-function merged(sums: WindowSums, raw: SumsDelta[], width: number) {
-  const out = new Map<string, { model: string; segment: string[]; windows: Float64Array[] }>();
-  for (const [key, entry] of sums.sums) out.set(key, { model: entry.model, segment: entry.segment, windows: entry.windows.map((w) => Float64Array.from(w)) });
+interface Vectors {
+  model: string;
+  segment: string[];
+  windows: Float64Array[];
+}
+
+/**
+ * Cached sums plus the raw pieces' rows, per segment key. Only segments the raw pieces touch are copied (the
+ * cache must stay the folded hours' sums); plain loops, since this runs over every segment every cycle.
+ */
+function merged(sums: WindowSums, raw: SumsDelta[], width: number): Vectors[] {
+  const touched = new Map<string, Vectors>();
   for (const d of raw) {
-    let entry = out.get(d.key);
+    let entry = touched.get(d.key);
     if (!entry) {
-      entry = { model: d.model, segment: d.segment, windows: [new Float64Array(width), new Float64Array(width)] };
-      out.set(d.key, entry);
+      const cached = sums.sums.get(d.key);
+      entry = cached
+        ? { model: cached.model, segment: cached.segment, windows: cached.windows.map((w) => w.slice()) }
+        : { model: d.model, segment: d.segment, windows: [new Float64Array(width), new Float64Array(width)] };
+      touched.set(d.key, entry);
     }
     const vector = entry.windows[d.window] as Float64Array;
-    d.values.forEach((v, i) => {
-      const at = d.indexes ? (d.indexes[i] as number) : i;
-      vector[at] = (vector[at] as number) + v;
-    });
+    const { values, indexes } = d;
+    for (let i = 0; i < values.length; i++) {
+      const at = indexes ? (indexes[i] as number) : i;
+      vector[at] = (vector[at] as number) + (values[i] as number);
+    }
   }
-  return [...out.values()].sort((a, b) => (a.model === b.model ? compareSegments(a.segment, b.segment) : a.model < b.model ? -1 : 1));
+  const out: Vectors[] = [];
+  for (const [key, entry] of sums.sums) out.push(touched.get(key) ?? entry);
+  for (const [key, entry] of touched) if (!sums.sums.has(key)) out.push(entry);
+  return out;
 }
 
-function compareSegments(a: string[], b: string[]): number {
-  for (let i = 0; i < Math.max(a.length, b.length); i++) {
-    const x = a[i] ?? '';
-    const y = b[i] ?? '';
-    if (x !== y) return x < y ? -1 : 1;
-  }
-  return 0;
+/** Sorts like ORDER BY model, segment: one joined key per item (NUL sorts first, as a shorter array does). */
+function byModelAndSegment<T extends { model: string; segment: string[] }>(items: T[]): T[] {
+  const keyed = items.map((item) => ({ item, key: `${item.model}\u0000${item.segment.join('\u0000')}` }));
+  keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return keyed.map((k) => k.item);
 }
 
-const total = (v: Float64Array) => v.reduce((s, n) => s + n, 0);
+function total(v: Float64Array): number {
+  let sum = 0;
+  for (let i = 0; i < v.length; i++) sum += v[i] as number;
+  return sum;
+}
 
 /** psi_score.sql's bins: a cell goes to floor(B · reference count before it / reference total), or to its configured bin. */
 function bins(ref: Float64Array, cur: Float64Array, totalRef: number, options: ScoreBinOptions): { referenceBins: number[]; currentBins: number[] } {
@@ -130,7 +147,7 @@ export async function scoreBinsFromSums(ctx: ReadContext, ledger: Ledger, window
     if (nReference < options.minVolume || nCurrent < options.minVolume) continue;
     out.push({ model: s.model, feature: 'score', segment: s.segment, nReference, nCurrent, ...bins(r, c, nReference, options) });
   }
-  return out;
+  return byModelAndSegment(out);
 }
 
 function toLabels(v: Float64Array, B: number): WindowLabels {
@@ -174,5 +191,5 @@ export async function labelsFromSums(ctx: ReadContext, ledger: Ledger, windows: 
       current: (c[0] as number) > 0 ? toLabels(c, bins) : emptyLabels(bins),
     });
   }
-  return out;
+  return byModelAndSegment(out);
 }

@@ -71,10 +71,11 @@ export class WindowSums {
       this.sums.set(delta.key, entry);
     }
     const vector = entry.windows[delta.window] as Float64Array;
-    delta.values.forEach((value, i) => {
-      const at = delta.indexes ? (delta.indexes[i] as number) : i;
-      vector[at] = (vector[at] as number) + Number(value);
-    });
+    const { values, indexes } = delta;
+    for (let i = 0; i < values.length; i++) {
+      const at = indexes ? (indexes[i] as number) : i;
+      vector[at] = (vector[at] as number) + (values[i] as number);
+    }
   }
 }
 
