@@ -76,7 +76,7 @@ export function openStore(config: Config, logger: Logger = silentLogger, env: No
   const { store } = config;
   const log = { LoggerClass: clientLoggerClass(logger) };
   if (store.url) {
-    const client = createClient({
+    const client = remoteClient(store.url, {
       url: store.url,
       username: store.user,
       password: env.CLICKHOUSE_PASSWORD ?? '',
@@ -100,6 +100,18 @@ export function openStore(config: Config, logger: Logger = silentLogger, env: No
   const connection = createChdbConnection({ path }) as unknown as ClickHouseClientConfigOptions['connection'];
   const client = createClient({ connection, clickhouse_settings: SETTINGS, log });
   return new ClientStore('embedded', path, client, 0);
+}
+
+/** The client for store.url; what the client refuses in it (unknown URL parameters, …) is a config error. */
+function remoteClient(url: string, settings: ClickHouseClientConfigOptions): ClickHouseClient {
+  try {
+    return createClient(settings);
+  } catch (error) {
+    // The client's words may quote the URL or the password: only the redacted URL is shown.
+    let reason = firstLine((error as Error)?.message ?? String(error)).split(url).join(redactUrl(url));
+    if (settings.password) reason = reason.split(settings.password).join('***');
+    throw new ConfigError(`store.url ${redactUrl(url)} is not usable: ${reason}`, { cause: error });
+  }
 }
 
 /** A file named in config; a missing or unreadable one is a config error naming the key. */
