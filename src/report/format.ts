@@ -1,5 +1,6 @@
 // Number, time and change formatting shared by the HTML and text reports, so both say the same thing.
 import type { Segment } from '../monitors/types.js';
+import { cleanValue } from '../text.js';
 
 export const DASH = '—';
 /** Between a number and its unit, so `6.23 %` never breaks over two lines. */
@@ -35,7 +36,7 @@ export function probability(p: number): string {
 }
 
 export function segmentText(segment: Segment): string {
-  const values = Object.values(segment);
+  const values = Object.values(segment).map((value) => cleanValue(value));
   return values.length > 0 ? values.join(' · ') : 'all traffic';
 }
 

@@ -3,6 +3,7 @@ import type { Chart } from './charts.js';
 import { count, DASH, percent, points, probability, range, segmentText, type Tone } from './format.js';
 import { alertLine, headlineCells, method, rateMove, shadowFigures, subject } from './summary.js';
 import type { Note, RateChange, ReportData } from './types.js';
+import { cleanDocument, cleanValue } from '../text.js';
 
 /** Where an image is fetched from: `cid:…` in an email, a data: URI in a stand-alone file. */
 export type ImageSource = (chart: Chart) => { src: string; width: number; height: number } | undefined;
@@ -97,7 +98,7 @@ const RATE_COLUMNS: Columns = { numeric: [1, 3], nowrap: [2, 4] };
 
 function approval(data: ReportData, charts: Chart[], source: ImageSource): string {
   const out = [h2('Approval rate'), image(charts.find((c) => c.id === 'approval'), source)];
-  if (data.regions.length > 0) out.push(table(['Region', 'Volume', 'Week before → this week', 'Change', 'Significance'], byModel(data.regions, (c) => e(c.segment.region ?? '')), RATE_COLUMNS));
+  if (data.regions.length > 0) out.push(table(['Region', 'Volume', 'Week before → this week', 'Change', 'Significance'], byModel(data.regions, (c) => e(cleanValue(c.segment.region ?? ''))), RATE_COLUMNS));
   out.push(`<h3 style="${FONT}font-size:14px;color:#111827;margin:18px 0 4px;">Issuers that moved most</h3>`);
   if (data.issuers.length === 0) out.push(p('No issuer had enough labeled events in both weeks to compare.'));
   else {
@@ -167,7 +168,12 @@ function missing(data: ReportData): string {
   return `<table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="margin:12px 0;"><tr><td style="${FONT}font-size:13px;line-height:1.5;color:#78350f;background:#fffbeb;border:1px solid #fcd34d;padding:10px 14px;"><strong>What this report is missing</strong><ul style="margin:6px 0 0;padding-left:20px;">${items}</ul></td></tr></table>`;
 }
 
+/** The document, with control characters from user data (issuer names, reasons) replaced wherever they ended up. */
 export function renderHtml(data: ReportData, charts: Chart[], source: ImageSource): string {
+  return cleanDocument(composeRenderHtml(data, charts, source));
+}
+
+function composeRenderHtml(data: ReportData, charts: Chart[], source: ImageSource): string {
   const title = subject(data);
   const body = [
     `<h1 style="${FONT}font-size:22px;color:#111827;margin:0 0 4px;">driftwatch weekly report</h1>`,

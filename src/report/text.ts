@@ -2,6 +2,7 @@
 import { count, decimal, percent, points, range, segmentText } from './format.js';
 import { alertLine, headlineCells, method, rateMove, shadowFigures, significance, subject } from './summary.js';
 import type { RateChange, ReportData } from './types.js';
+import { cleanDocument, cleanValue } from '../text.js';
 
 const WIDTH = 78;
 
@@ -40,7 +41,12 @@ function rates(changes: readonly RateChange[], label: string, labelOf: (c: RateC
   return columns(['model', label, 'volume', 'week before → this week', 'change', 'significance'], rows, [2, 4]);
 }
 
+/** The document, with control characters from user data (issuer names, reasons) replaced wherever they ended up. */
 export function renderText(data: ReportData): string {
+  return cleanDocument(composeRenderText(data));
+}
+
+function composeRenderText(data: ReportData): string {
   const out: string[] = [subject(data), `${range(data.period.week.from, data.period.week.to)} (UTC), against the week before.`];
   if (data.missing.length > 0) {
     out.push(heading('What this report is missing'));
@@ -57,7 +63,7 @@ export function renderText(data: ReportData): string {
   }
 
   out.push(heading('Approval rate by region'));
-  out.push(data.regions.length > 0 ? rates(data.regions, 'region', (c) => c.segment.region ?? '') : '  No traffic.');
+  out.push(data.regions.length > 0 ? rates(data.regions, 'region', (c) => cleanValue(c.segment.region ?? '')) : '  No traffic.');
   out.push(heading('Issuers that moved most'));
   if (data.issuers.length === 0) out.push('  No issuer had enough labeled events in both weeks to compare.');
   else {
