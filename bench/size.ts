@@ -36,6 +36,8 @@ export interface SizeResult {
   seconds: Record<string, number[]>;
   seedSeconds: number;
   naiveMatches: boolean;
+  /** Seconds per query of the last steady cycle. */
+  steadyQueriesS: Record<string, number>;
 }
 
 export interface SizeOptions {
@@ -50,9 +52,29 @@ function benchConfig(path: string): Config {
   return parseConfig({ store: { path }, monitors: { shadow: { enabled: false } } });
 }
 
-async function cycle(store: Store, config: Config, at: Date) {
+/** A daemon cycle: refresh, then the monitors read through the source (kept across cycles, as the daemon keeps it). */
+async function cycle(store: Store, config: Config, at: Date, source = rollupSource(store, config)) {
   await refreshRollup(store, config, at);
-  return runCycle(store, config, { at, source: rollupSource(store, config) });
+  return runCycle(store, config, { at, source });
+}
+
+/** Seconds per named query while `run` runs: where a cycle's time goes. */
+async function timeQueries<T>(store: Store, run: () => Promise<T>): Promise<{ result: T; queries: Record<string, number> }> {
+  const queries: Record<string, number> = {};
+  const select = store.select.bind(store);
+  store.select = async <R>(sql: string, params?: Record<string, unknown>, name = 'select'): Promise<R[]> => {
+    const t0 = performance.now();
+    try {
+      return await select<R>(sql, params, name);
+    } finally {
+      queries[name] = Number(((queries[name] ?? 0) + (performance.now() - t0) / 1000).toFixed(3));
+    }
+  };
+  try {
+    return { result: await run(), queries };
+  } finally {
+    store.select = select;
+  }
 }
 
 export async function runSize(options: SizeOptions): Promise<SizeResult> {
@@ -75,8 +97,18 @@ export async function runSize(options: SizeOptions): Promise<SizeResult> {
     steps.cold = await measure(options.runs, () => cycle(store, config, END), () => dropRollup(store, config));
     // Each steady run is the next daemon cycle: five more minutes of traffic, then refresh + cycle at the new end.
     const steadyAt = (run: number) => new Date(END.getTime() + (run + 1) * 300_000);
-    let last = await cycle(store, config, END);
-    steps.steady = await measure(options.runs, async (run) => (last = await cycle(store, config, steadyAt(run))), (run) => appendFiveMinutes(store, steadyAt(run)));
+    const source = rollupSource(store, config);
+    let last = await cycle(store, config, END, source);
+    let steadyQueries: Record<string, number> = {};
+    steps.steady = await measure(
+      options.runs,
+      async (run) => {
+        const timed = await timeQueries(store, () => cycle(store, config, steadyAt(run), source));
+        last = timed.result;
+        steadyQueries = timed.queries;
+      },
+      (run) => appendFiveMinutes(store, steadyAt(run)),
+    );
     const at = steadyAt(options.runs - 1);
     let naive = await naivePull(store, config, at);
     steps.naive = await measure(options.naiveRuns, async () => (naive = await naivePull(store, config, at)));
@@ -100,6 +132,7 @@ export async function runSize(options: SizeOptions): Promise<SizeResult> {
       seconds: Object.fromEntries(Object.entries(steps).map(([k, s]) => [k, s.seconds.map((x) => Number(x.toFixed(3)))])),
       seedSeconds: Number(seedSeconds.toFixed(1)),
       naiveMatches,
+      steadyQueriesS: steadyQueries,
     };
     log.info(result, 'bench size done');
     return result;

@@ -16,7 +16,8 @@ SELECT
   countIf(isNaN(score)),
   countIf(isInfinite(score)),
   countIf(isFinite(score) AND (score < 0 OR score > 1)),
-  count() - uniqExact(transaction_id),
+  -- ids hashed to 64 bits: a collision among one hour's ids of one key is about as likely as 1 in 10^12
+  count() - uniqExact(cityHash64(transaction_id)),
   (sumMapIf([cell], [toUInt64(1)], valid) AS cell_map).1,
   cell_map.2
 FROM (

@@ -59,12 +59,17 @@ export function planWindow(window: TimeWindow, folded: ReadonlySet<number>): Win
   return planRange(window.from.getTime(), window.to.getTime(), folded);
 }
 
-/** Contiguous runs of hour starts, each at most `maxHours` long: the chunks a fold or a count query reads. */
+const DAY_MS = 24 * HOUR_MS;
+
+/**
+ * Contiguous runs of hour starts, each at most `maxHours` long and never across a UTC midnight: the chunks a
+ * fold or a count query reads. The events table is partitioned by day, so a chunk reads one partition.
+ */
 export function hourRuns(hours: readonly number[], maxHours = Infinity): Piece[] {
   const runs: Piece[] = [];
   for (const h of [...new Set(hours)].sort((a, b) => a - b)) {
     const last = runs[runs.length - 1];
-    if (last && last.to === h && (last.to - last.from) / HOUR_MS < maxHours) last.to = h + HOUR_MS;
+    if (last && last.to === h && h % DAY_MS !== 0 && (last.to - last.from) / HOUR_MS < maxHours) last.to = h + HOUR_MS;
     else runs.push({ from: h, to: h + HOUR_MS });
   }
   return runs;
