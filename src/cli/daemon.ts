@@ -1,5 +1,6 @@
 // `driftwatch daemon`: scheduled cycles until SIGTERM/SIGINT, then a clean stop (exit 0 within 10 s).
 import { Daemon } from '../daemon.js';
+import { prepareCycle } from '../prepare.js';
 import { buildHooks } from './hooks.js';
 import { openSession } from './common.js';
 
@@ -7,7 +8,7 @@ export async function daemonCommand(options: { config?: string }): Promise<numbe
   const session = await openSession(options.config);
   const { store, config, logger } = session;
   const hooks = await buildHooks(session);
-  const daemon = new Daemon({ config, store, logger, hooks });
+  const daemon = new Daemon({ config, store, logger, beforeCycle: (at) => prepareCycle(store, config, at, logger), hooks });
   try {
     await daemon.start();
   } catch (error) {

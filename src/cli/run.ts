@@ -1,6 +1,7 @@
 // `driftwatch run --once`: one full cycle as of --at; prints the result, sends nothing, leaves alert state alone.
 import { randomUUID } from 'node:crypto';
 import { runCycle } from '../cycle.js';
+import { prepareCycle } from '../prepare.js';
 import { writeHistory } from '../sinks/history.js';
 import { ExitCode } from '../errors.js';
 import type { CycleResult } from '../monitors/types.js';
@@ -16,7 +17,8 @@ export interface RunOptions {
 
 export async function runCommand(options: RunOptions): Promise<number> {
   return withSession(options.config, async ({ store, config, logger }) => {
-    const result = await runCycle(store, config, { at: options.at, logger });
+    const at = options.at ?? new Date();
+    const result = await runCycle(store, config, { logger, ...(await prepareCycle(store, config, at, logger)) });
     // Like a daemon cycle, the values go to the history table; nothing is sent and alert state is untouched.
     await writeHistory(store, config, result, randomUUID());
     if (options.json) process.stdout.write(`${JSON.stringify(runDocument(result))}\n`);
