@@ -1,0 +1,79 @@
+// Window plans (folded hours vs raw pieces), fold chunks, and running window sums, without a store.
+import { describe, expect, it } from 'vitest';
+import { HOUR_MS, hourRuns, OPEN_END_MS, planRange } from '../../src/rollup/plan.js';
+import { WindowSums, type SumsChange, type SumsDelta } from '../../src/rollup/window-sums.js';
+
+const T0 = Date.UTC(2026, 10, 20, 0, 0, 0);
+const h = (n: number) => T0 + n * HOUR_MS;
+
+describe('planRange', () => {
+  it('reads folded full hours from the rollup and the partial edges raw', () => {
+    const plan = planRange(h(1) - 26 * 60_000, h(5) + 34 * 60_000, new Set([h(1), h(2), h(3), h(4)]));
+    expect(plan.hours).toEqual([h(1), h(2), h(3), h(4)]);
+    expect(plan.raw).toEqual([
+      { from: h(1) - 26 * 60_000, to: h(1) },
+      { from: h(5), to: h(5) + 34 * 60_000 },
+    ]);
+  });
+
+  it('reads unfolded hours raw, merging neighbours, and stops walking after the last folded hour', () => {
+    const plan = planRange(h(0), OPEN_END_MS, new Set([h(0), h(2)]));
+    expect(plan.hours).toEqual([h(0), h(2)]);
+    expect(plan.raw).toEqual([
+      { from: h(1), to: h(2) },
+      { from: h(3), to: OPEN_END_MS },
+    ]);
+  });
+
+  it('reads a window inside one hour raw', () => {
+    expect(planRange(h(0) + 60_000, h(0) + 120_000, new Set([h(0)]))).toMatchObject({ hours: [], raw: [{ from: h(0) + 60_000, to: h(0) + 120_000 }] });
+  });
+});
+
+describe('hourRuns', () => {
+  it('chunks contiguous hours, at most maxHours long, never across midnight', () => {
+    const runs = hourRuns([h(-2), h(-1), h(0), h(1), h(2), h(5)], 2);
+    expect(runs).toEqual([
+      { from: h(-2), to: h(0) },
+      { from: h(0), to: h(2) },
+      { from: h(2), to: h(3) },
+      { from: h(5), to: h(6) },
+    ]);
+  });
+});
+
+describe('WindowSums', () => {
+  /** A fake rollup: hour → value; a window's sum is the sum of its hours' values. */
+  const value = (hour: number) => (hour - T0) / HOUR_MS + 1;
+  const load = (loads: SumsChange[]) => async (change: SumsChange): Promise<SumsDelta[]> => {
+    loads.push(change);
+    return change.add.flatMap((hours, window) => hours.map((hour) => ({ key: 'k', model: 'm', segment: [], window, values: [value(hour)] }))).concat(
+      change.sub.flatMap((hours, window) => hours.map((hour) => ({ key: 'k', model: 'm', segment: [], window, values: [-value(hour)] }))),
+    );
+  };
+  const hours = (from: number, to: number, version = 1) => new Map(Array.from({ length: to - from }, (_, i) => [h(from + i), version]));
+  const sum = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => value(h(from + i))).reduce((a, b) => a + b, 0);
+
+  it('moves with the windows by reading only the hours that entered or left', async () => {
+    const loads: SumsChange[] = [];
+    const sums = new WindowSums(2, 1);
+    await sums.update([hours(0, 10), hours(10, 14)], load(loads));
+    await sums.update([hours(1, 11), hours(11, 15)], load(loads));
+    expect(loads[1]?.add).toEqual([[h(10)], [h(14)]]);
+    expect(loads[1]?.sub).toEqual([[h(0)], [h(10)]]);
+    expect([...(sums.sums.get('k')?.windows[0] ?? [])]).toEqual([sum(1, 11)]);
+    expect([...(sums.sums.get('k')?.windows[1] ?? [])]).toEqual([sum(11, 15)]);
+  });
+
+  it('rebuilds when an hour it holds was folded again (its old rows are gone)', async () => {
+    const loads: SumsChange[] = [];
+    const sums = new WindowSums(2, 1);
+    await sums.update([hours(0, 4), hours(4, 6)], load(loads));
+    const refolded = hours(0, 4);
+    refolded.set(h(2), 2);
+    await sums.update([refolded, hours(4, 6)], load(loads));
+    expect(loads[1]?.add[0]).toHaveLength(4);
+    expect(loads[1]?.sub.flat()).toEqual([]);
+    expect([...(sums.sums.get('k')?.windows[0] ?? [])]).toEqual([sum(0, 4)]);
+  });
+});
