@@ -6,8 +6,9 @@ import { parseConfig } from '../../src/config/index.js';
 import { Daemon } from '../../src/daemon.js';
 import { openStore } from '../../src/store/index.js';
 import { seedOutage, type OutageData } from '../helpers/outage.js';
-import { FakeSlack, type SlackPost } from '../helpers/slack-server.js';
+import { FakeSlack } from '../helpers/slack-server.js';
 import { tempStore, type TempStore } from '../helpers/store.js';
+import { expectExactlyOnce, groupOf, outboxRows } from './exactly-once.js';
 import { captureLog, type CapturedLog } from './log-capture.js';
 import { remoteGate, type RemoteGate } from './remote-gate.js';
 
@@ -28,16 +29,6 @@ async function refusedUrl(): Promise<string> {
   await new Promise<void>((done) => server.close(() => done()));
   return `http://127.0.0.1:${port}`;
 }
-
-interface OutboxRow {
-  id: string;
-  state: string;
-  kind: string;
-  thread: string;
-}
-
-const outboxIdOf = (post: SlackPost) => (post.metadata as { event_payload?: { outbox_id?: string } } | undefined)?.event_payload?.outbox_id;
-const groupOf = (post: SlackPost) => post.text.replace(/ — .*/s, '').replace(/^\S+ (Resolved: |Still firing: )?/, '');
 
 let t: TempStore;
 let slack: FakeSlack;
@@ -66,20 +57,6 @@ afterAll(async () => {
   await slack?.stop();
 });
 
-async function outboxRows(): Promise<OutboxRow[]> {
-  return t.store.select<OutboxRow>(`SELECT id, state, kind, thread FROM driftwatch_outbox FINAL ORDER BY at, created`);
-}
-
-/** Nothing lost, nothing twice: every outbox item delivered, and each posted exactly once. */
-async function expectExactlyOnce(): Promise<OutboxRow[]> {
-  const rows = await outboxRows();
-  expect(rows.filter((r) => r.state !== 'delivered')).toEqual([]);
-  const posted = slack.posts.map(outboxIdOf);
-  expect(posted.filter((id) => id === undefined)).toEqual([]);
-  expect([...posted].sort()).toEqual(rows.map((r) => r.id).sort());
-  return rows;
-}
-
 describe('Slack and the store failing in one daemon run', () => {
   let outage: OutageData;
   let daemon: Daemon;
@@ -102,7 +79,7 @@ describe('Slack and the store failing in one daemon run', () => {
     slack.fail('429').fail('500', 8);
     expect((await tick(0))?.ok).toBe(true);
     expect(slack.posts).toEqual([]);
-    const queued = await outboxRows();
+    const queued = await outboxRows(t.store);
     expect(queued.map((r) => r.kind)).toEqual(['firing', 'firing']);
     expect(queued.every((r) => r.state === 'pending')).toBe(true);
 
@@ -110,14 +87,14 @@ describe('Slack and the store failing in one daemon run', () => {
     down = true;
     await sleep(150);
     expect((await tick(5))?.ok).toBe(false);
-    expect(await outboxRows()).toEqual(queued);
+    expect(await outboxRows(t.store)).toEqual(queued);
 
     // Store back, the outage spreads to LATAM, Slack's first answer never comes (timeout): all goes out once.
     down = false;
     await outage.addOutage('LATAM');
     slack.fail('hang');
     expect((await tick(10))?.ok).toBe(true);
-    const afterSpread = await outboxRows();
+    const afterSpread = await outboxRows(t.store);
     expect(afterSpread.filter((r) => r.kind === 'update')).toHaveLength(2);
     await sleep(350);
     // The store fails again while Slack is failing: the 500s wait for the next calls.
@@ -131,12 +108,12 @@ describe('Slack and the store failing in one daemon run', () => {
     expect((await tick(20))?.ok).toBe(true);
     await sleep(350);
     expect((await tick(25))?.ok).toBe(true);
-    for (let i = 0; i < 5 && (await outboxRows()).some((r) => r.state !== 'delivered'); i++) {
+    for (let i = 0; i < 5 && (await outboxRows(t.store)).some((r) => r.state !== 'delivered'); i++) {
       await sleep(350);
       await daemon.tick();
     }
 
-    const rows = await expectExactlyOnce();
+    const rows = await expectExactlyOnce(t.store, slack);
     expect(rows.map((r) => r.kind).sort()).toEqual(['firing', 'firing', 'resolved', 'resolved', 'update', 'update']);
     // Per group: one parent, then its update and its resolution in that parent's thread, in order.
     expect(slack.parents.map(groupOf).sort()).toEqual(['Approval rate dropped', 'Calibration degraded']);
@@ -180,7 +157,7 @@ describe('the store failing while the alert engine saves its state', () => {
     const posts = slack.posts.slice(before);
     expect(posts.filter((p) => !p.threadTs).map(groupOf).sort()).toEqual(['Approval rate dropped', 'Calibration degraded']);
     expect(posts.filter((p) => p.threadTs)).toEqual([]);
-    await expectExactlyOnce();
+    await expectExactlyOnce(t.store, slack);
     const [state] = await t.store.select<{ firing: number }>(`SELECT countIf(state = 'firing') AS firing FROM driftwatch_alerts FINAL WHERE segment['issuer'] = 'BANK Z'`);
     expect(state?.firing).toBeGreaterThanOrEqual(2);
   });
