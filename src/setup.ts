@@ -9,7 +9,7 @@ import { outboxTableDdl } from './sinks/outbox.js';
 import { ensureSchema, type Store } from './store/index.js';
 
 /** DDL of driftwatch's own tables beyond the source and history tables; modules add theirs here. */
-const OWN_TABLES: ((config: Config) => string)[] = [featureEdgesDdl, alertTableDdl, outboxTableDdl, shadowVerdictsDdl, ...ROLLUP_DDL];
+const OWN_TABLES: ((config: Config) => string)[] = [featureEdgesDdl, alertTableDdl, outboxTableDdl, shadowVerdictsDdl, reportsTableDdl, ...ROLLUP_DDL];
 
 export async function ensureTables(store: Store, config: Config): Promise<void> {
   await ensureSchema(store, config);

@@ -26,3 +26,10 @@ export function cleanValue(text: string, max = MAX_VALUE_LENGTH): string {
 export function cleanDocument(text: string): string {
   return text.replace(CONTROL_EXCEPT_LINES, ' ');
 }
+
+/** A p-value as people read it: two significant digits, scientific below 0.001, and `< 1e-300` where a double underflows. */
+export function formatPValue(p: number): string {
+  if (!Number.isFinite(p)) return 'n/a';
+  if (p === 0) return '< 1e-300';
+  return p < 0.001 ? p.toExponential(1) : String(Number(p.toPrecision(2)));
+}

@@ -7,6 +7,7 @@ import { ExitCode } from '../errors.js';
 import type { CycleResult } from '../monitors/types.js';
 import { runDocument } from '../output.js';
 import { withSession } from './common.js';
+import { formatPValue } from '../text.js';
 
 export interface RunOptions {
   config?: string;
@@ -40,7 +41,7 @@ function summary(result: CycleResult): string {
     `  quality   rows ${result.quality.rows}, bad scores ${result.quality.badScores}, missing outcomes ${result.quality.missingOutcomes}, duplicates ${result.quality.duplicates}`,
   ];
   for (const f of result.findings) {
-    const p = f.pValue !== undefined ? ` p=${f.pValue.toExponential(2)}` : '';
+    const p = f.pValue !== undefined ? ` p=${formatPValue(f.pValue)}` : '';
     lines.push(`  ${f.severity.toUpperCase().padEnd(8)} ${f.monitor} ${f.model} ${segmentText(f.segment)} ${f.feature}=${f.value.toFixed(4)} (threshold ${f.threshold}, n ${f.nCurrent}/${f.nReference}${p})`);
   }
   for (const s of result.shadow) lines.push(`  SHADOW   ${s.model} ${s.shadowVersion}: ${s.verdict} — ${s.reasons.join('; ')}`);

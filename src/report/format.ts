@@ -1,6 +1,7 @@
 // Number, time and change formatting shared by the HTML and text reports, so both say the same thing.
 import type { Segment } from '../monitors/types.js';
 import { cleanValue } from '../text.js';
+import { formatPValue } from '../text.js';
 
 export const DASH = '—';
 /** Between a number and its unit, so `6.23 %` never breaks over two lines. */
@@ -30,9 +31,7 @@ export function decimal(value: number, digits = 3): string {
 
 /** p- and q-values: small ones in scientific notation, so 1e-12 does not read as 0.000. */
 export function probability(p: number): string {
-  if (!Number.isFinite(p)) return DASH;
-  if (p < 0.001) return p === 0 ? '< 1e-300' : p.toExponential(1);
-  return p.toFixed(3);
+  return Number.isFinite(p) ? formatPValue(p) : DASH;
 }
 
 export function segmentText(segment: Segment): string {

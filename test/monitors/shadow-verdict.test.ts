@@ -87,7 +87,7 @@ describe('shadow verdict rules', () => {
   it('promotes a significantly better AUC, or a non-inferior and faster shadow', () => {
     const better = decide(comparison({ auc: auc(0.012, 0.003) }), [], t);
     expect(better.verdict).toBe('promote');
-    expect(better.reasons[0]).toMatch(/^AUC significantly better: \+0\.012 \(p=0\.0030\)/);
+    expect(better.reasons[0]).toMatch(/^AUC significantly better: \+0\.012 \(p=0\.003\)/);
     expect(decide(comparison({ auc: auc(0.001, 0.8, 0.002), latencyP99Shadow: 70 }), [], t).verdict).toBe('promote');
     // Not shown non-inferior: the lower bound 0.001 − 2.33·0.004 is below −0.005.
     expect(decide(comparison({ auc: auc(0.001, 0.8, 0.004), latencyP99Shadow: 70 }), [], t).verdict).toBe('hold');
@@ -104,7 +104,7 @@ describe('shadow verdict rules', () => {
   it('states the numbers behind every verdict', () => {
     const { reasons } = decide(comparison({ auc: auc(0.012, 0.003), latencyP99Shadow: 95, eceShadow: 0.012, expectedApprovalChangePp: 0.6 }), [], t);
     expect(reasons.slice(1, 5)).toEqual([
-      'AUC +0.012 (0.812 vs 0.800, p=0.0030, 18,000 matured outcomes)',
+      'AUC +0.012 (0.812 vs 0.800, p=0.003, 18,000 matured outcomes)',
       'latency p99 95 ms vs 90 ms (p50 35 vs 35)',
       'calibration ECE 0.012 vs 0.010',
       'approvals +0.6 pp expected (90.0 % vs 90.0 % approve decisions; agreement 95.0 % on 20,000 transactions)',

@@ -19,6 +19,7 @@ import type { Config } from '../../config/index.js';
 import { normalQuantile } from '../../stats/index.js';
 import type { ShadowVerdictKind } from '../types.js';
 import type { ShadowComparison } from './compare.js';
+import { formatPValue } from '../../text.js';
 
 export type ShadowThresholds = Config['monitors']['shadow'];
 
@@ -117,4 +118,4 @@ const fixed = (x: number, digits: number) => (Number.isFinite(x) ? x.toFixed(dig
 const signed = (x: number, digits = 3) => (Number.isFinite(x) ? `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(digits)}` : 'n/a');
 const ratio = (x: number) => `${fixed(x, 2)}×`;
 const count = (n: number) => n.toLocaleString('en-US');
-const formatP = (p: number) => (p >= 1e-4 ? p.toPrecision(2) : p.toExponential(0));
+const formatP = formatPValue;

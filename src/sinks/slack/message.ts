@@ -2,6 +2,7 @@
 import type { AlertView, Notification } from '../../alerts/types.js';
 import type { Config } from '../../config/index.js';
 import type { MonitorName } from '../../monitors/types.js';
+import { formatPValue } from '../../text.js';
 
 /**
  * Our own words (`text`), a label (`bold`), user data (`value`: always escaped, cut at `max` characters, 80 by
@@ -57,10 +58,7 @@ export function formatNumber(n: number): string {
   return Math.abs(n) >= 1000 ? Math.round(n).toLocaleString('en-US') : String(Number(n.toPrecision(3)));
 }
 
-export function formatPValue(p: number): string {
-  if (!Number.isFinite(p)) return String(p);
-  return p < 0.001 ? p.toExponential(1) : p.toFixed(3);
-}
+export { formatPValue };
 
 export const pp = (x: number) => `${x > 0 ? '+' : x < 0 ? '−' : ''}${Math.abs(x * 100).toFixed(1)} pp`;
 
