@@ -17,6 +17,12 @@ export async function bareScan(store: Store, config: Config, at: Date): Promise<
   return rows.length;
 }
 
+/**
+ * Past this much memory the join and its GROUP BY spill (a partial-merge join, external aggregation) instead of
+ * failing: 10M rows stay below it, 100M would not fit this machine's memory as one hash table.
+ */
+const JOIN_SPILL_BYTES = 4_000_000_000;
+
 /** The events ⋈ outcomes join over the (matured) window, aggregated by segment: the floor of any exact full recompute. */
 export async function join(store: Store, config: Config, at: Date): Promise<number> {
   const w = resolveWindows(config, at);
@@ -34,7 +40,7 @@ export async function join(store: Store, config: Config, at: Date): Promise<numb
        GROUP BY transaction_id
      ) AS o ON e.transaction_id = o.transaction_id
      GROUP BY model, issuer, region
-     SETTINGS join_use_nulls = 0`,
+     SETTINGS join_use_nulls = 0, join_algorithm = 'auto', max_bytes_in_join = ${JOIN_SPILL_BYTES}, max_bytes_before_external_group_by = ${JOIN_SPILL_BYTES}`,
     { from: chTime(w.matured.reference.from), to: chTime(w.matured.current.to), at: chTime(at), maturity_ms: config.windows.maturity },
     'bench join',
   );
