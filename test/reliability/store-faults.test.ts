@@ -79,10 +79,13 @@ describe.skipIf(!installed)('a remote ClickHouse through a faulty network (real 
 
   it('reset: a connection cut mid-request is unreachable; reads are retried, writes are not repeated', async () => {
     await proxy.set('reset');
+    let before = proxy.accepted;
     const error = await expectError(remote.select('SELECT 1'), StoreUnreachableError);
     expect(error.message).toMatch(/ECONNRESET|socket hang up/);
+    // A read is tried again (store.retries = 1): two connections.
+    expect(proxy.accepted - before).toBe(2);
     // A write that may have reached the server is not sent again: exactly one connection was tried.
-    const before = proxy.accepted;
+    before = proxy.accepted;
     await expectError(remote.command('CREATE TABLE IF NOT EXISTS t_reset (a String) ENGINE = Memory'), StoreUnreachableError);
     expect(proxy.accepted - before).toBe(1);
     await proxy.set('pass');
