@@ -1,13 +1,15 @@
-// Slack failing (429, 500, timeouts) while the store fails too, in one daemon run: every alert message arrives exactly once.
+// Slack (429, 500, timeouts) or SMTP failing while the store fails too, in one daemon run: every message arrives exactly once.
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alertsHook } from '../../src/cli/hooks.js';
 import { parseConfig } from '../../src/config/index.js';
 import { Daemon } from '../../src/daemon.js';
+import { reportHook } from '../../src/report/index.js';
 import { openStore } from '../../src/store/index.js';
 import { seedOutage, type OutageData } from '../helpers/outage.js';
 import { FakeSlack } from '../helpers/slack-server.js';
 import { tempStore, type TempStore } from '../helpers/store.js';
+import { testSmtp } from '../report/helpers.js';
 import { expectExactlyOnce, groupOf, outboxRows } from './exactly-once.js';
 import { captureLog, type CapturedLog } from './log-capture.js';
 import { remoteGate, type RemoteGate } from './remote-gate.js';
@@ -160,5 +162,46 @@ describe('the store failing while the alert engine saves its state', () => {
     await expectExactlyOnce(t.store, slack);
     const [state] = await t.store.select<{ firing: number }>(`SELECT countIf(state = 'firing') AS firing FROM driftwatch_alerts FINAL WHERE segment['issuer'] = 'BANK Z'`);
     expect(state?.firing).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe('SMTP refusing and the store failing around the weekly report', () => {
+  it('the report is kept, failed cycles do not retry it, and it goes out exactly once when SMTP is back', async () => {
+    const smtp = await testSmtp(); // not started yet: the port refuses
+    // The report's clock reads a day after the data (and runs on in real time, so retry delays come due).
+    const offset = AT.getTime() + 24 * 60 * MINUTE - Date.now();
+    const hook = reportHook(
+      { config: t.config, store: gate, logger: log.logger },
+      { env: { SMTP_URL: smtp.url }, backfill: false, baseDelayMs: 100, maxDelayMs: 200, now: () => Date.now() + offset },
+    );
+    let at = new Date(AT.getTime() + 24 * 60 * MINUTE);
+    const daemon = new Daemon({ config: t.config, store: gate, logger: log.logger, hooks: [hook], runOnStart: false, beforeCycle: async () => ({ at }) });
+    await daemon.start();
+    const reports = () => t.store.select<{ state: string; attempts: number }>(`SELECT state, attempts FROM driftwatch_reports FINAL`);
+    try {
+      await hook.schedule?.run();
+      expect(await reports()).toMatchObject([{ state: 'pending', attempts: 1 }]);
+
+      // The store goes down: the cycle fails, and its hooks (the report's retry among them) do not run.
+      down = true;
+      await sleep(250);
+      expect((await daemon.tick())?.ok).toBe(false);
+      expect(await reports()).toMatchObject([{ state: 'pending', attempts: 1 }]);
+
+      // Both back: the next cycle sends the kept report; later cycles and the schedule do not send it again.
+      down = false;
+      await smtp.start();
+      for (const minutes of [5, 10]) {
+        at = new Date(at.getTime() + minutes * MINUTE);
+        expect((await daemon.tick())?.ok).toBe(true);
+      }
+      await hook.schedule?.run();
+      expect(await reports()).toMatchObject([{ state: 'sent', attempts: 2 }]);
+      expect(smtp.messages).toHaveLength(1);
+      expect(smtp.envelopes[0]?.to).toEqual(t.config.sinks.email.to);
+    } finally {
+      await daemon.stop();
+      await smtp.stop();
+    }
   });
 });
