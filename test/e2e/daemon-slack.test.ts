@@ -1,8 +1,6 @@
 // End to end: the daemon on the embedded store, alerts through the real Slack WebClient to a local Slack, metrics, restart.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { alertEngineHook, alertsHook, openDelivery, shadowHook } from '../../src/cli/hooks.js';
 import type { Session } from '../../src/cli/common.js';
@@ -15,6 +13,7 @@ import { seedOutage } from '../helpers/outage.js';
 import { parseMetrics } from '../helpers/prom.js';
 import { FakeSlack } from '../helpers/slack-server.js';
 import { tempStore, type TempStore } from '../helpers/store.js';
+import { alertingStore, freePort, until, writeDaemonConfig } from '../helpers/daemon.js';
 
 const AT = new Date('2026-11-20T12:00:00Z');
 const MINUTE = 60_000;
@@ -25,13 +24,7 @@ describe('daemon → alert engine → Slack', () => {
   let t: TempStore;
   beforeAll(async () => {
     slack = await FakeSlack.start();
-    t = await tempStore({
-      windows: { maturity: '1h' },
-      minVolume: 100,
-      schedule: '0 0 1 1 *',
-      alerts: { resolveAfter: 2 },
-      sinks: { prometheus: { port: 0 }, slack: { apiUrl: slack.url, channel: '#oncall' } },
-    });
+    t = await alertingStore(slack.url);
   });
   afterAll(async () => {
     await t.cleanup();
@@ -171,13 +164,6 @@ function flakyStore(store: Store, fail: Set<string>): Store {
   };
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((done) => server.close(() => done()));
-  return port;
-}
 
 function startDaemon(configFile: string, slackToken: string): ChildProcess {
   return spawn(process.execPath, [join(packageRoot, 'bin', 'driftwatch.js'), 'daemon', '--config', configFile], {
@@ -186,13 +172,6 @@ function startDaemon(configFile: string, slackToken: string): ChildProcess {
   });
 }
 
-async function until(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 async function cycles(url: string): Promise<number> {
   try {
@@ -212,17 +191,7 @@ describe('the daemon process', () => {
     await seedOutage(t.store, now, 'BANK B', ['NA', 'EU']);
     await t.store.close(); // the child process opens the same data directory: one engine per directory
     const port = await freePort();
-    const configFile = join(t.dir, 'driftwatch.yaml');
-    writeFileSync(
-      configFile,
-      [
-        `store: { path: ${JSON.stringify(t.config.store.path)} }`,
-        'windows: { maturity: 1m }',
-        'minVolume: 100',
-        'schedule: "*/2 * * * * *"',
-        `sinks: { prometheus: { port: ${port} }, slack: { apiUrl: ${JSON.stringify(slack.url)}, channel: "#oncall" } }`,
-      ].join('\n'),
-    );
+    const configFile = writeDaemonConfig(t.dir, t.config.store.path, port, slack.url);
     const url = `http://127.0.0.1:${port}`;
     let child = startDaemon(configFile, 'xoxb-e2e');
     try {

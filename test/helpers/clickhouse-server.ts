@@ -1,9 +1,9 @@
 // A real (Debian, old) clickhouse-server for fault tests: started on loopback ports with a temp data dir, stopped and restarted at will.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './daemon.js';
 
 /** The command that runs a server: `clickhouse-server`, or `clickhouse server`; undefined when neither is installed. */
 export function clickhouseServerCommand(): string[] | undefined {
@@ -30,13 +30,6 @@ export interface ClickHouseServer {
   cleanup(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((done) => server.close(() => done()));
-  return port;
-}
 
 function configXml(dir: string, httpPort: number, tcpPort: number): string {
   return `<?xml version="1.0"?>

@@ -14,8 +14,9 @@ import { runCli } from '../helpers/cli.js';
 import { parseMetrics, type MetricFamily } from '../helpers/prom.js';
 import { eventRow, outcomeRow, rng } from '../helpers/rows.js';
 import { FakeSlack } from '../helpers/slack-server.js';
-import { tempStore, type TempStore } from '../helpers/store.js';
+import type { TempStore } from '../helpers/store.js';
 import { PROMTOOL, PROMTOOL_MISSING } from '../rules/promtool.js';
+import { alertingStore } from '../helpers/daemon.js';
 
 const AT = new Date('2026-11-20T12:00:00Z');
 const HOUR = 3_600_000;
@@ -82,12 +83,7 @@ async function seedHostileOutages(): Promise<number> {
 
 beforeAll(async () => {
   slack = await FakeSlack.start();
-  t = await tempStore({
-    windows: { maturity: '1h' },
-    minVolume: 100,
-    schedule: '0 0 1 1 *',
-    sinks: { prometheus: { port: 0 }, slack: { apiUrl: slack.url, channel: '#oncall' } },
-  });
+  t = await alertingStore(slack.url);
   eventCount = await seedHostileOutages();
   const hook = await alertsHook({ store: t.store, config: t.config, logger: silentLogger }, { SLACK_BOT_TOKEN: 'xoxb-hostile' });
   daemon = new Daemon({ config: t.config, store: t.store, hooks: [hook], runOnStart: false, beforeCycle: async () => ({ at: AT }) });

@@ -1,7 +1,6 @@
 // Known secrets in the environment never show up in any output: stdout, stderr, /metrics, Slack bodies, tables.
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore, packageRoot } from '../../src/store/index.js';
@@ -10,6 +9,7 @@ import { clickhouseServerCommand, startClickHouseServer } from '../helpers/click
 import { seedOutage } from '../helpers/outage.js';
 import { FakeSlack } from '../helpers/slack-server.js';
 import { tempStore, type TempStore } from '../helpers/store.js';
+import { freePort } from '../helpers/daemon.js';
 
 const MINUTE = 60_000;
 const SECRETS = {
@@ -25,13 +25,6 @@ function spellings(): string[] {
   return [...values, ...values.map(encodeURIComponent), ...basic, 'SeCrEtToKeN'];
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((done) => server.close(() => done()));
-  return port;
-}
 
 let t: TempStore;
 let slack: FakeSlack;

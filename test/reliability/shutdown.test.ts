@@ -1,7 +1,5 @@
 // Shutdown of the real daemon process: SIGTERM mid-cycle or mid-delivery exits 0 within 10 s with state saved; SIGKILL loses nothing.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore, packageRoot, type Store } from '../../src/store/index.js';
@@ -9,6 +7,7 @@ import { seedOutage } from '../helpers/outage.js';
 import { FakeSlack } from '../helpers/slack-server.js';
 import { tempStore, type TempStore } from '../helpers/store.js';
 import { expectExactlyOnce, outboxIdOf, outboxRows } from './exactly-once.js';
+import { freePort, writeDaemonConfig } from '../helpers/daemon.js';
 
 const MINUTE = 60_000;
 const NOW = new Date(Math.floor(Date.now() / MINUTE) * MINUTE - 5 * MINUTE);
@@ -81,30 +80,13 @@ async function withStore<T>(check: (store: Store) => Promise<T>): Promise<T> {
   }
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((done) => server.close(() => done()));
-  return port;
-}
 
 beforeAll(async () => {
   slack = await FakeSlack.start();
   t = await tempStore({ windows: { maturity: '1m' } });
   await seedOutage(t.store, NOW, 'BANK B', ['NA', 'EU']);
   await t.store.close(); // each daemon process opens the directory itself
-  configFile = join(t.dir, 'driftwatch.yaml');
-  writeFileSync(
-    configFile,
-    [
-      `store: { path: ${JSON.stringify(t.config.store.path)} }`,
-      'windows: { maturity: 1m }',
-      'minVolume: 100',
-      'schedule: "*/2 * * * * *"',
-      `sinks: { prometheus: { port: ${await freePort()} }, slack: { apiUrl: ${JSON.stringify(slack.url)}, channel: "#oncall" } }`,
-    ].join('\n'),
-  );
+  configFile = writeDaemonConfig(t.dir, t.config.store.path, await freePort(), slack.url);
 });
 afterAll(async () => {
   await slack?.stop();

@@ -8,11 +8,12 @@ import { reportHook } from '../../src/report/index.js';
 import { openStore } from '../../src/store/index.js';
 import { seedOutage, type OutageData } from '../helpers/outage.js';
 import { FakeSlack } from '../helpers/slack-server.js';
-import { tempStore, type TempStore } from '../helpers/store.js';
+import type { TempStore } from '../helpers/store.js';
 import { testSmtp } from '../report/helpers.js';
 import { expectExactlyOnce, groupOf, outboxRows } from './exactly-once.js';
 import { captureLog, type CapturedLog } from './log-capture.js';
 import { remoteGate, type RemoteGate } from './remote-gate.js';
+import { alertingStore } from '../helpers/daemon.js';
 
 const AT = new Date('2026-11-20T12:00:00Z');
 const MINUTE = 60_000;
@@ -40,13 +41,7 @@ let log: CapturedLog;
 
 beforeAll(async () => {
   slack = await FakeSlack.start();
-  t = await tempStore({
-    windows: { maturity: '1h' },
-    minVolume: 100,
-    schedule: '0 0 1 1 *',
-    alerts: { resolveAfter: 2 },
-    sinks: { prometheus: { port: 0 }, slack: { apiUrl: slack.url, channel: '#oncall' } },
-  });
+  t = await alertingStore(slack.url);
   // Nothing listens at this address: when `down`, every request of the daemon first fails there, through the real client.
   const dead = openStore(parseConfig({ store: { url: await refusedUrl(), retries: 0 } }));
   gate = remoteGate(dead, t.store);

@@ -9,10 +9,11 @@ import { clickhouseServerCommand, startClickHouseServer, type ClickHouseServer }
 import { seedOutage, type OutageData } from '../helpers/outage.js';
 import { parseMetrics } from '../helpers/prom.js';
 import { FakeSlack } from '../helpers/slack-server.js';
-import { tempStore, type TempStore } from '../helpers/store.js';
+import type { TempStore } from '../helpers/store.js';
 import { TcpProxy } from '../helpers/tcp-proxy.js';
 import { captureLog, WARN, type CapturedLog } from './log-capture.js';
 import { remoteGate, type RemoteGate } from './remote-gate.js';
+import { alertingStore } from '../helpers/daemon.js';
 
 const installed = clickhouseServerCommand() !== undefined;
 if (!installed) console.warn('clickhouse-server is not installed (Debian: apt-get install clickhouse-server): store fault tests SKIPPED');
@@ -127,13 +128,7 @@ describe.skipIf(!installed)('the daemon with a remote store that fails (cycles, 
 
   beforeAll(async () => {
     slack = await FakeSlack.start();
-    t = await tempStore({
-      windows: { maturity: '1h' },
-      minVolume: 100,
-      schedule: '0 0 1 1 *',
-      alerts: { resolveAfter: 2 },
-      sinks: { prometheus: { port: 0 }, slack: { apiUrl: slack.url, channel: '#oncall' } },
-    });
+    t = await alertingStore(slack.url);
     outage = await seedOutage(t.store, AT, 'BANK B', ['NA', 'EU']);
     const remoteStore = openStore(parseConfig({ store: { url: proxy.url, requestTimeout: TIMEOUT, retries: 1 } }));
     gate = remoteGate(remoteStore, t.store);
