@@ -124,7 +124,7 @@ export const DELAY = {
 export const logit = (p: number): number => Math.log(p / (1 - p));
 
 /** A small deterministic PRNG (mulberry32), so the issuer table is the same in every process. */
-function mulberry32(state: number): () => number {
+export function mulberry32(state: number): () => number {
   let a = state >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -1,17 +1,9 @@
 // Small hand-made event and outcome rows for tests that need exact control over every value.
 import { chTime } from '../../src/store/index.js';
+import { mulberry32 } from '../../src/synth/world.js';
 
-/** Deterministic PRNG (mulberry32), so fixtures are the same on every run. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic PRNG (mulberry32, the generator's own), so fixtures are the same on every run. */
+export const rng = mulberry32;
 
 export interface EventSpec {
   time: Date;

@@ -1,6 +1,7 @@
 // Test support for the statistics: oracle fixtures written by test/fixtures/stats/make_fixtures.py, tolerances, a seeded RNG.
 import { readFileSync } from 'node:fs';
 import { expect } from 'vitest';
+import { mulberry32 } from '../../src/synth/world.js';
 
 /** Default tolerance against numpy/scipy: 1e-9 relative (DESIGN.md: "agree with scipy to about 1e-9"). */
 export const REL = 1e-9;
@@ -17,17 +18,8 @@ export function expectClose(actual: number, expected: number, rel = REL, abs = 0
   }
 }
 
-/** Seeded uniform [0, 1) generator (mulberry32): simulations repeat exactly. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded uniform [0, 1) generator (mulberry32, the generator's own): simulations repeat exactly. */
+export const seededRandom = mulberry32;
 
 /** Standard normal draws by Box–Muller from a uniform generator. */
 export function seededNormal(uniform: () => number): () => number {
