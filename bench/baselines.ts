@@ -17,14 +17,12 @@ export async function bareScan(store: Store, config: Config, at: Date): Promise<
   return rows.length;
 }
 
-/**
- * Past this much memory the join and its GROUP BY spill (a partial-merge join, external aggregation) instead of
- * failing: 10M rows stay below it, 100M would not fit this machine's memory as one hash table.
- */
-const JOIN_SPILL_BYTES = 4_000_000_000;
+/** Above this many rows the join runs as a grace hash join with external GROUP BY: one hash table of 100M would not fit. */
+const SPILL_ROWS = 30_000_000;
+const SPILL_SETTINGS = ", join_algorithm = 'grace_hash', grace_hash_join_initial_buckets = 16, max_bytes_before_external_group_by = 4000000000";
 
 /** The events ⋈ outcomes join over the (matured) window, aggregated by segment: the floor of any exact full recompute. */
-export async function join(store: Store, config: Config, at: Date): Promise<number> {
+export async function join(store: Store, config: Config, at: Date, tableRows: number): Promise<number> {
   const w = resolveWindows(config, at);
   const rows = await store.select(
     `SELECT e.model AS model, e.issuer AS issuer, e.region AS region, count() AS n,
@@ -40,7 +38,7 @@ export async function join(store: Store, config: Config, at: Date): Promise<numb
        GROUP BY transaction_id
      ) AS o ON e.transaction_id = o.transaction_id
      GROUP BY model, issuer, region
-     SETTINGS join_use_nulls = 0, join_algorithm = 'auto', max_bytes_in_join = ${JOIN_SPILL_BYTES}, max_bytes_before_external_group_by = ${JOIN_SPILL_BYTES}`,
+     SETTINGS join_use_nulls = 0${tableRows > SPILL_ROWS || process.env.DRIFTWATCH_BENCH_SPILL ? SPILL_SETTINGS : ''}`,
     { from: chTime(w.matured.reference.from), to: chTime(w.matured.current.to), at: chTime(at), maturity_ms: config.windows.maturity },
     'bench join',
   );

@@ -93,7 +93,7 @@ export async function runSize(options: SizeOptions): Promise<SizeResult> {
 
     const steps: Record<string, Step> = {};
     steps.bare = await measure(options.runs, () => bareScan(store, config, END));
-    steps.join = await measure(options.runs, () => join(store, config, END));
+    steps.join = await measure(options.runs, () => join(store, config, END, seeded.events));
     steps.cold = await measure(options.runs, () => cycle(store, config, END), () => dropRollup(store, config));
     // Each steady run is the next daemon cycle: five more minutes of traffic, then refresh + cycle at the new end.
     const steadyAt = (run: number) => new Date(END.getTime() + (run + 1) * 300_000);
