@@ -23,7 +23,7 @@ export function chartSpec(results: Record<string, number>[]): TopLevelSpec {
     encoding: {
       x: { field: 'rows', type: 'quantitative', scale: { type: 'log' }, title: 'scoring events (rows)' },
       y: { field: 'seconds', type: 'quantitative', scale: { type: 'log' }, title: 'seconds (median)' },
-      color: { field: 'step', type: 'nominal', sort: STEPS.map(([, s]) => s), title: null },
+      color: { field: 'step', type: 'nominal', sort: STEPS.map(([, s]) => s), title: null, legend: { labelLimit: 320 } },
     },
     config: { font: 'DejaVu Sans' },
   };
