@@ -17,7 +17,8 @@ import { chTime, tableRef, type Store } from '../store/index.js';
  *   empty segment, `overall_<key>` for each number of `CycleResult.approval`;
  * - any other evaluation: its `feature` (the statistic's name), `feature` column empty;
  * - monitor `shadow`, per shadow version in `shadow_version`, segment empty: `agreement`,
- *   `auc_live`, `auc_shadow` (DeLong p-value in p_value when known) and `verdict`:
+ *   `auc_live`, `auc_shadow` (DeLong p-value in p_value when known), `latency_p50/p99_live/shadow` (ms),
+ *   `ece_live/shadow`, `approval_rate_live/shadow`, `spearman`, and `verdict`:
  *   value +1 promote / 0 hold / −1 reject, the verdict's name in `feature`, reasons in `note`;
  * - monitor `quality`, model and segment empty: `rows`, `bad_scores`, `missing_outcomes`,
  *   `duplicates` (and `null_scores`, `future_events`, `orphan_outcomes` when counted).
@@ -151,13 +152,28 @@ function overallApprovalRows(base: Base, record: Record<string, unknown>): Histo
   return values.map(([metric, value]) => row(base, { model: record.model as string, monitor: 'approval_rate', metric, value }));
 }
 
+/** Further shadow numbers kept for the Shadow vs live dashboard: history metric ← verdict details key. */
+const SHADOW_DETAILS: [string, string][] = [
+  ['latency_p50_live', 'latencyP50Live'],
+  ['latency_p50_shadow', 'latencyP50Shadow'],
+  ['latency_p99_live', 'latencyP99Live'],
+  ['latency_p99_shadow', 'latencyP99Shadow'],
+  ['ece_live', 'eceLive'],
+  ['ece_shadow', 'eceShadow'],
+  ['approval_rate_live', 'approvalRateLive'],
+  ['approval_rate_shadow', 'approvalRateShadow'],
+  ['spearman', 'spearman'],
+];
+
 function shadowRows(base: Base, v: ShadowVerdict): HistoryRow[] {
   const d = v.details ?? {};
   const common = { model: v.model, monitor: 'shadow', shadow_version: v.shadowVersion };
   const pValue = typeof d.pValue === 'number' ? d.pValue : undefined;
   const values = present([['agreement', v.agreement], ['auc_live', d.aucLive], ['auc_shadow', d.aucShadow]]);
+  const more = present(SHADOW_DETAILS.map(([metric, key]) => [metric, d[key]]));
   return [
     ...values.map(([metric, value]) => row(base, { ...common, metric, value, p_value: metric === 'agreement' ? undefined : pValue })),
+    ...more.map(([metric, value]) => row(base, { ...common, metric, value })),
     row(base, { ...common, metric: 'verdict', feature: v.verdict, value: VERDICT_VALUE[v.verdict] ?? NaN, note: v.reasons.join('; ') }),
   ];
 }
