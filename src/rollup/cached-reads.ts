@@ -35,6 +35,7 @@ function cacheFor(ctx: ReadContext, key: string, width: number): WindowSums {
   return sums;
 }
 
+const spanOf = (plan: WindowPlan) => ({ from: plan.hourFrom, to: plan.hourTo });
 const targetHours = (plan: WindowPlan, ledger: Ledger) => new Map(plan.hours.map((h) => [h, ledger.get(h)?.version ?? 0]));
 
 /** Splits a delta row into one signed vector per window (sparse over cells for PSI, dense for labels). */
@@ -136,7 +137,7 @@ export async function scoreBinsFromSums(ctx: ReadContext, ledger: Ledger, window
   const ref = planWindow(windows.reference, folded);
   const cur = planWindow(windows.current, folded);
   const sums = cacheFor(ctx, `psi ${JSON.stringify(models)}`, CELLS);
-  await sums.update([targetHours(ref, ledger), targetHours(cur, ledger)], (change) => loadDelta(ctx, 'rollup_psi_delta', models, change));
+  await sums.update([targetHours(ref, ledger), targetHours(cur, ledger)], (change) => loadDelta(ctx, 'rollup_psi_delta', models, change), [spanOf(ref), spanOf(cur)]);
   const params: QueryParams = { models };
   const raw = (await selectRollup<DeltaRow>(ctx.store, ctx.config, 'rollup_psi_raw', params, rawPieces(ref, cur, params))).flatMap(deltasOf);
   const out: BinnedSegment[] = [];
@@ -174,7 +175,7 @@ export async function labelsFromSums(ctx: ReadContext, ledger: Ledger, windows: 
   const folded = new Set(ledger.keys());
   const plans: [WindowPlan, WindowPlan] = [planWindow(windows.matured.reference as TimeWindow, folded), planWindow(windows.matured.current as TimeWindow, folded)];
   const sums = cacheFor(ctx, `labels ${bins} ${JSON.stringify(models)}`, width);
-  await sums.update([targetHours(plans[0], ledger), targetHours(plans[1], ledger)], (change) => loadDelta(ctx, 'rollup_labels_delta', models, change));
+  await sums.update([targetHours(plans[0], ledger), targetHours(plans[1], ledger)], (change) => loadDelta(ctx, 'rollup_labels_delta', models, change), [spanOf(plans[0]), spanOf(plans[1])]);
   const params: QueryParams = { models, cal_bins: bins, at: chTime(at), maturity_ms: ctx.config.windows.maturity };
   const pieces = { ...rawPieces(plans[0], plans[1], params), outcomes: outcomePieces(ctx.config, [...plans[0].raw, ...plans[1].raw], params) };
   const rows = await selectRollup<{ model: string; key: string; segment: string[]; window: number; vec: number[] }>(ctx.store, ctx.config, 'rollup_labels_raw', params, pieces);

@@ -39,16 +39,19 @@ export class WindowSums {
 
   /**
    * Brings the sums to the target hours, loading only the difference when it can. An hour folded again
-   * (new version) cannot be taken away (its old rows are gone), so it means a rebuild, as do many changes.
+   * (new version) cannot be taken away (its old rows are gone), so it means a rebuild, as do many changes,
+   * and so does an hour that left the folded set while still inside its window's full hours `spans[w]`
+   * (dropped by a rebuild not finished yet): only hours the window moved past are taken away.
    */
-  async update(target: HourVersions[], load: (change: SumsChange) => Promise<SumsDelta[]>): Promise<void> {
+  async update(target: HourVersions[], load: (change: SumsChange) => Promise<SumsDelta[]>, spans?: { from: number; to: number }[]): Promise<void> {
     const versions = new Map<number, number>();
     for (const w of [...target, ...this.hours]) for (const [h, v] of w) versions.set(h, v);
     const stale = this.hours.some((w, i) => [...w].some(([h, v]) => target[i]?.has(h) && target[i]?.get(h) !== v));
     let add = target.map((w, i) => [...w.keys()].filter((h) => !this.hours[i]?.has(h)));
     let sub = this.hours.map((w, i) => [...w.keys()].filter((h) => !target[i]?.has(h)));
     const touched = [...add, ...sub].reduce((n, hs) => n + hs.length, 0);
-    if (this.hours.length === 0 || stale || touched > MAX_DELTA_HOURS || this.updates >= MAX_UPDATES) {
+    const vanished = sub.some((hs, i) => hs.some((h) => !spans?.[i] || (h >= (spans[i] as { from: number }).from && h < (spans[i] as { to: number }).to)));
+    if (this.hours.length === 0 || stale || vanished || touched > MAX_DELTA_HOURS || this.updates >= MAX_UPDATES) {
       this.sums.clear();
       this.updates = 0;
       add = target.map((w) => [...w.keys()]);

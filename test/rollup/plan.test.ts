@@ -57,12 +57,25 @@ describe('WindowSums', () => {
   it('moves with the windows by reading only the hours that entered or left', async () => {
     const loads: SumsChange[] = [];
     const sums = new WindowSums(2, 1);
-    await sums.update([hours(0, 10), hours(10, 14)], load(loads));
-    await sums.update([hours(1, 11), hours(11, 15)], load(loads));
+    await sums.update([hours(0, 10), hours(10, 14)], load(loads), [{ from: h(0), to: h(10) }, { from: h(10), to: h(14) }]);
+    await sums.update([hours(1, 11), hours(11, 15)], load(loads), [{ from: h(1), to: h(11) }, { from: h(11), to: h(15) }]);
     expect(loads[1]?.add).toEqual([[h(10)], [h(14)]]);
     expect(loads[1]?.sub).toEqual([[h(0)], [h(10)]]);
     expect([...(sums.sums.get('k')?.windows[0] ?? [])]).toEqual([sum(1, 11)]);
     expect([...(sums.sums.get('k')?.windows[1] ?? [])]).toEqual([sum(11, 15)]);
+  });
+
+  it('rebuilds when an hour leaves the folded set while still inside its window (a rebuild under way)', async () => {
+    const loads: SumsChange[] = [];
+    const sums = new WindowSums(2, 1);
+    const spans = [
+      { from: h(0), to: h(4) },
+      { from: h(4), to: h(6) },
+    ];
+    await sums.update([hours(0, 4), hours(4, 6)], load(loads), spans);
+    await sums.update([hours(1, 4), hours(4, 6)], load(loads), spans);
+    expect(loads[1]?.sub.flat()).toEqual([]);
+    expect([...(sums.sums.get('k')?.windows[0] ?? [])]).toEqual([sum(1, 4)]);
   });
 
   it('rebuilds when an hour it holds was folded again (its old rows are gone)', async () => {
