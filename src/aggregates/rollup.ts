@@ -4,7 +4,7 @@ import type { CycleWindows, TimeWindow } from '../monitors/types.js';
 import { eventsFingerprint, featuresFingerprint, labelsFingerprint, type RollupKind } from '../rollup/fingerprint.js';
 import { loadLedger, type Ledger } from '../rollup/ledger.js';
 import { OPEN_END_MS, planRange, planWindow, type WindowPlan } from '../rollup/plan.js';
-import { labelsFromSums, scoreBinsFromSums, type ReadContext } from '../rollup/cached-reads.js';
+import { labelsFromSums, scoreBinsFromSums, sharedCaches, type ReadContext } from '../rollup/cached-reads.js';
 import { ensureRollupTables } from '../rollup/schema.js';
 import { chSecond, foldedParams, piecesPredicate, selectRollup } from '../rollup/sql.js';
 import type { QueryParams, Store } from '../store/index.js';
@@ -63,12 +63,12 @@ const toBinned = (row: BinRow, feature: string): BinnedSegment => ({
 /**
  * The rollup-backed source. It reads whatever the ledger says is folded and takes everything else from the raw
  * tables, so it is correct with a stale or empty rollup too (only slower): call refreshRollup before a cycle.
- * Create it once and keep it: score bins and label sums are kept between cycles as running window sums, so a
- * cycle reads only the hours that entered or left its windows (plus the raw pieces).
+ * Score bins and label sums are kept between cycles as running window sums (per store, for the life of the
+ * process), so a cycle reads only the hours that entered or left its windows, plus the raw pieces.
  */
 export function rollupSource(store: Store, config: Config): AggregateSource {
   const raw = rawSource(store, config);
-  const context: ReadContext = { store, config, caches: new Map() };
+  const context: ReadContext = { store, config, caches: sharedCaches(store) };
   const ledger = async (kind: RollupKind, fingerprint: string): Promise<Ledger> => {
     await ensureRollupTables(store, config);
     return loadLedger(store, config, kind, fingerprint);

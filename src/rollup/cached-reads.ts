@@ -3,6 +3,7 @@ import type { BinnedSegment, LabelSegment, ScoreBinOptions, WindowLabels } from 
 import type { Config } from '../config/index.js';
 import type { CycleWindows, TimeWindow } from '../monitors/types.js';
 import { chTime, type QueryParams, type Store } from '../store/index.js';
+import { eventsFingerprint, labelsFingerprint } from './fingerprint.js';
 import type { Ledger } from './ledger.js';
 import { OPEN_END_MS, planWindow, type Piece, type WindowPlan } from './plan.js';
 import { chSecond, piecesPredicate, selectRollup } from './sql.js';
@@ -13,8 +14,23 @@ const CELLS = 256;
 export interface ReadContext {
   store: Store;
   config: Config;
-  /** Running sums per question (and its arguments), kept for the life of the source. */
+  /** Running sums per question, its arguments and the config fingerprint: shared by every source of one store. */
   caches: Map<string, WindowSums>;
+}
+
+const shared = new WeakMap<Store, Map<string, WindowSums>>();
+
+/**
+ * The running sums of a store, kept for the life of the process: a caller that makes a new source every cycle
+ * still reads only the hours that moved. Keys carry the config fingerprint, and versions guard the rest.
+ */
+export function sharedCaches(store: Store): Map<string, WindowSums> {
+  let caches = shared.get(store);
+  if (!caches) {
+    caches = new Map();
+    shared.set(store, caches);
+  }
+  return caches;
 }
 
 interface DeltaRow {
@@ -136,18 +152,22 @@ export async function scoreBinsFromSums(ctx: ReadContext, ledger: Ledger, window
   const folded = new Set(ledger.keys());
   const ref = planWindow(windows.reference, folded);
   const cur = planWindow(windows.current, folded);
-  const sums = cacheFor(ctx, `psi ${JSON.stringify(models)}`, CELLS);
-  await sums.update([targetHours(ref, ledger), targetHours(cur, ledger)], (change) => loadDelta(ctx, 'rollup_psi_delta', models, change), [spanOf(ref), spanOf(cur)]);
   const params: QueryParams = { models };
   const raw = (await selectRollup<DeltaRow>(ctx.store, ctx.config, 'rollup_psi_raw', params, rawPieces(ref, cur, params))).flatMap(deltasOf);
-  const out: BinnedSegment[] = [];
-  for (const s of merged(sums, raw, CELLS)) {
-    const [r, c] = s.windows as [Float64Array, Float64Array];
-    const nReference = total(r);
-    const nCurrent = total(c);
-    if (nReference < options.minVolume || nCurrent < options.minVolume) continue;
-    out.push({ model: s.model, feature: 'score', segment: s.segment, nReference, nCurrent, ...bins(r, c, nReference, options) });
-  }
+  const sums = cacheFor(ctx, `psi ${eventsFingerprint(ctx.config)} ${JSON.stringify(models)}`, CELLS);
+  // Cached vectors are read in place: the statistics' inputs are taken inside the exclusive section.
+  const out = await sums.exclusive(async () => {
+    await sums.update([targetHours(ref, ledger), targetHours(cur, ledger)], (change) => loadDelta(ctx, 'rollup_psi_delta', models, change), [spanOf(ref), spanOf(cur)]);
+    const judged: BinnedSegment[] = [];
+    for (const s of merged(sums, raw, CELLS)) {
+      const [r, c] = s.windows as [Float64Array, Float64Array];
+      const nReference = total(r);
+      const nCurrent = total(c);
+      if (nReference < options.minVolume || nCurrent < options.minVolume) continue;
+      judged.push({ model: s.model, feature: 'score', segment: s.segment, nReference, nCurrent, ...bins(r, c, nReference, options) });
+    }
+    return judged;
+  });
   return byModelAndSegment(out);
 }
 
@@ -174,23 +194,26 @@ export async function labelsFromSums(ctx: ReadContext, ledger: Ledger, windows: 
   const width = 3 + 4 * bins;
   const folded = new Set(ledger.keys());
   const plans: [WindowPlan, WindowPlan] = [planWindow(windows.matured.reference as TimeWindow, folded), planWindow(windows.matured.current as TimeWindow, folded)];
-  const sums = cacheFor(ctx, `labels ${bins} ${JSON.stringify(models)}`, width);
-  await sums.update([targetHours(plans[0], ledger), targetHours(plans[1], ledger)], (change) => loadDelta(ctx, 'rollup_labels_delta', models, change), [spanOf(plans[0]), spanOf(plans[1])]);
   const params: QueryParams = { models, cal_bins: bins, at: chTime(at), maturity_ms: ctx.config.windows.maturity };
   const pieces = { ...rawPieces(plans[0], plans[1], params), outcomes: outcomePieces(ctx.config, [...plans[0].raw, ...plans[1].raw], params) };
   const rows = await selectRollup<{ model: string; key: string; segment: string[]; window: number; vec: number[] }>(ctx.store, ctx.config, 'rollup_labels_raw', params, pieces);
   const raw = rows.map((r): SumsDelta => ({ key: `${r.model}\u0000${r.key}`, model: r.model, segment: r.segment, window: Number(r.window), values: r.vec.map(Number) }));
-  const out: LabelSegment[] = [];
-  for (const s of merged(sums, raw, width)) {
-    const [r, c] = s.windows as [Float64Array, Float64Array];
-    // A segment whose hours all left the windows keeps a zero vector in the cache; labels.sql would not list it.
-    if ((r[0] as number) === 0 && (c[0] as number) === 0) continue;
-    out.push({
-      model: s.model,
-      segment: s.segment,
-      reference: (r[0] as number) > 0 ? toLabels(r, bins) : emptyLabels(bins),
-      current: (c[0] as number) > 0 ? toLabels(c, bins) : emptyLabels(bins),
-    });
-  }
+  const sums = cacheFor(ctx, `labels ${labelsFingerprint(ctx.config)} ${bins} ${JSON.stringify(models)}`, width);
+  const out = await sums.exclusive(async () => {
+    await sums.update([targetHours(plans[0], ledger), targetHours(plans[1], ledger)], (change) => loadDelta(ctx, 'rollup_labels_delta', models, change), [spanOf(plans[0]), spanOf(plans[1])]);
+    const listed: LabelSegment[] = [];
+    for (const s of merged(sums, raw, width)) {
+      const [r, c] = s.windows as [Float64Array, Float64Array];
+      // A segment whose hours all left the windows keeps a zero vector in the cache; labels.sql would not list it.
+      if ((r[0] as number) === 0 && (c[0] as number) === 0) continue;
+      listed.push({
+        model: s.model,
+        segment: s.segment,
+        reference: (r[0] as number) > 0 ? toLabels(r, bins) : emptyLabels(bins),
+        current: (c[0] as number) > 0 ? toLabels(c, bins) : emptyLabels(bins),
+      });
+    }
+    return listed;
+  });
   return byModelAndSegment(out);
 }

@@ -31,6 +31,7 @@ export class WindowSums {
   readonly sums = new Map<string, { model: string; segment: string[]; windows: Float64Array[] }>();
   private hours: Map<number, number>[] = [];
   private updates = 0;
+  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
     readonly windowCount: number,
@@ -65,6 +66,16 @@ export class WindowSums {
       for (const delta of await load({ add, sub, versions })) this.apply(delta);
     }
     this.hours = target.map((w) => new Map(w));
+  }
+
+  /**
+   * Runs `work` (an update and the reads of `sums` that follow it) after any other caller's work on these
+   * sums has finished: two sources of one store share the sums, and an update must not interleave with a read.
+   */
+  exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(work, work);
+    this.queue = run.catch(() => undefined);
+    return run;
   }
 
   private apply(delta: SumsDelta): void {
