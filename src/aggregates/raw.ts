@@ -4,44 +4,18 @@ import type { TimeWindow } from '../monitors/types.js';
 import { chTime, runQuery, type Store } from '../store/index.js';
 import type {
   AggregateSource,
-  BinnedSegment,
   CalibrationBinSums,
   FeatureEdges,
   LabelSegment,
   LatencyQuantiles,
-  QualityCounts,
   ScoreBinOptions,
   ShadowSegment,
   WindowLabels,
 } from './types.js';
-
-/** Events stamped further than this past `at` count as clock skew. */
-const FUTURE_TOLERANCE_MS = 5 * 60_000;
+import { FUTURE_TOLERANCE_MS, toBinned, toQualityCounts, type BinRow } from './rows.js';
 
 function windowParams(reference: TimeWindow, current: TimeWindow) {
   return { ref_from: chTime(reference.from), ref_to: chTime(reference.to), cur_from: chTime(current.from), cur_to: chTime(current.to) };
-}
-
-interface BinRow {
-  model: string;
-  feature?: string;
-  segment: string[];
-  n_ref: number;
-  n_cur: number;
-  ref_bins: number[];
-  cur_bins: number[];
-}
-
-function toBinned(row: BinRow, feature: string): BinnedSegment {
-  return {
-    model: row.model,
-    feature,
-    segment: row.segment,
-    nReference: Number(row.n_ref),
-    nCurrent: Number(row.n_cur),
-    referenceBins: row.ref_bins.map(Number),
-    currentBins: row.cur_bins.map(Number),
-  };
 }
 
 interface LabelRow {
@@ -229,20 +203,7 @@ export function rawSource(store: Store, config: Config): AggregateSource {
         at: chTime(at),
         maturity_ms: config.windows.maturity,
       });
-      return rows.map(
-        (r): QualityCounts => ({
-          model: String(r.model),
-          rows: Number(r.rows),
-          nanScores: Number(r.nan_scores),
-          infScores: Number(r.inf_scores),
-          outOfRange: Number(r.out_of_range),
-          duplicates: Number(r.duplicates),
-          futureEvents: Number(r.future_events),
-          referenceRows: Number(r.reference_rows),
-          matureEvents: Number(r.mature_events),
-          missingOutcomes: Number(r.missing_outcomes),
-        }),
-      );
+      return rows.map((r) => toQualityCounts(r));
     },
 
     async shadow(windows, models, options, at) {

@@ -9,10 +9,9 @@ import { ensureRollupTables } from '../rollup/schema.js';
 import { chSecond, foldedParams, piecesPredicate, selectRollup } from '../rollup/sql.js';
 import type { QueryParams, Store } from '../store/index.js';
 import { rawSource } from './raw.js';
-import type { AggregateSource, BinnedSegment, FeatureEdges, LabelSegment, QualityCounts } from './types.js';
+import type { AggregateSource, FeatureEdges, LabelSegment } from './types.js';
+import { FUTURE_TOLERANCE_MS, toBinned, toQualityCounts, type BinRow } from './rows.js';
 
-/** Events stamped further than this past `at` count as clock skew (as in the raw source). */
-const FUTURE_TOLERANCE_MS = 5 * 60_000;
 /** Hour columns are DateTime (to 2106): an open end is capped here. */
 const LAST_HOUR_MS = Date.UTC(2100, 0, 1);
 
@@ -39,26 +38,6 @@ function planWindows(ledger: Ledger, windows: Record<string, TimeWindow | Window
   foldedParams(folded, ledger, [...new Set(used)], params);
   return { params, pieces, plans };
 }
-
-interface BinRow {
-  model: string;
-  feature?: string;
-  segment: string[];
-  n_ref: number;
-  n_cur: number;
-  ref_bins: number[];
-  cur_bins: number[];
-}
-
-const toBinned = (row: BinRow, feature: string): BinnedSegment => ({
-  model: row.model,
-  feature,
-  segment: row.segment,
-  nReference: Number(row.n_ref),
-  nCurrent: Number(row.n_cur),
-  referenceBins: row.ref_bins.map(Number),
-  currentBins: row.cur_bins.map(Number),
-});
 
 /**
  * The rollup-backed source. It reads whatever the ledger says is folded and takes everything else from the raw
@@ -135,20 +114,7 @@ export function rollupSource(store: Store, config: Config): AggregateSource {
         m.missing += s.current.events - s.current.labeled;
         mature.set(s.model, m);
       }
-      return rows.map(
-        (r): QualityCounts => ({
-          model: String(r.model),
-          rows: Number(r.rows),
-          nanScores: Number(r.nan_scores),
-          infScores: Number(r.inf_scores),
-          outOfRange: Number(r.out_of_range),
-          duplicates: Number(r.duplicates),
-          futureEvents: Number(r.future_events),
-          referenceRows: Number(r.reference_rows),
-          matureEvents: mature.get(String(r.model))?.events ?? 0,
-          missingOutcomes: mature.get(String(r.model))?.missing ?? 0,
-        }),
-      );
+      return rows.map((r) => toQualityCounts(r, mature.get(String(r.model)) ?? { events: 0, missing: 0 }));
     },
   };
 }
