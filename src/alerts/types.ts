@@ -47,29 +47,15 @@ export interface Alert {
   silenced: boolean;
 }
 
-/** What a receiver needs to describe one alert. */
-export interface AlertView {
-  key: string;
-  monitor: MonitorName;
-  model: string;
-  segment: Segment;
-  feature: string;
-  state: AlertState;
-  severity: Severity;
-  value: number;
-  threshold: number;
-  nCurrent: number;
-  nReference: number;
-  pValue?: number;
-  qValue?: number;
-  details?: Record<string, unknown>;
-  since: Date;
-  firingSince?: Date;
-  resolvedAt?: Date;
-  resolveReason?: string;
+/** What a receiver needs to describe one alert: the alert without the engine's bookkeeping. */
+export type AlertView = Pick<
+  Alert,
+  | 'key' | 'monitor' | 'model' | 'segment' | 'feature' | 'state' | 'severity' | 'value' | 'threshold' | 'nCurrent' | 'nReference'
+  | 'pValue' | 'qValue' | 'details' | 'since' | 'firingSince' | 'resolvedAt' | 'resolveReason'
+> & {
   /** Fired (or came out of a silence) in this notification's cycle. */
   isNew: boolean;
-}
+};
 
 export type NotificationKind = 'firing' | 'update' | 'resolved' | 'repeat';
 
