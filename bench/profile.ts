@@ -1,0 +1,85 @@
+// Where a cycle's time goes: `node dist/bench/profile.js ROWS DIR [STEADY_RUNS]` keeps the generated rows in DIR
+// (generated once), then times a cold cycle and steady cycles query by query. A development aid for the rollup.
+import { existsSync } from 'node:fs';
+import { join as joinPath } from 'node:path';
+import { rollupSource } from '../src/aggregates/index.js';
+import { parseConfig } from '../src/config/index.js';
+import { runCycle } from '../src/cycle.js';
+import { createLogger } from '../src/log.js';
+import { dropRollup, ensureRollupTables, refreshRollup } from '../src/rollup/index.js';
+import { ensureTables } from '../src/setup.js';
+import { openStore, type Store } from '../src/store/index.js';
+import { seed } from '../src/synth/index.js';
+import { appendFiveMinutes, bareScan } from './baselines.js';
+
+const END = new Date('2026-11-20T00:00:00Z');
+
+function instrument(store: Store): { take: () => Record<string, number> } {
+  let queries: Record<string, number> = {};
+  for (const method of ['select', 'command'] as const) {
+    const original = (store[method] as (...a: unknown[]) => Promise<unknown>).bind(store);
+    (store as unknown as Record<string, unknown>)[method] = async (sql: string, params?: unknown, name = method) => {
+      const t0 = performance.now();
+      try {
+        return await original(sql, params, name);
+      } finally {
+        queries[name] = (queries[name] ?? 0) + (performance.now() - t0) / 1000;
+      }
+    };
+  }
+  return {
+    take: () => {
+      const out = queries;
+      queries = {};
+      return Object.fromEntries(Object.entries(out).sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, Number(v.toFixed(3))]));
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const [rowsArg, dir, runsArg] = process.argv.slice(2);
+  const rows = Number(rowsArg);
+  const log = createLogger({ pretty: false, level: process.env.LOG_LEVEL ?? 'warn' });
+  const config = parseConfig({ store: { path: joinPath(dir as string, 'data') }, monitors: { shadow: { enabled: false } } });
+  const fresh = !existsSync(joinPath(dir as string, 'data'));
+  const store = openStore(config, log);
+  await ensureTables(store, config);
+  await ensureRollupTables(store, config, log);
+  if (fresh) await seed(store, config, { days: 14, end: END, seed: 1, scenarios: [], eventsPerDay: Math.round(rows / 14 / 1.225) }, log);
+  // steady cycles continue from the last appended five minutes
+  const [latest] = await store.select<{ last: number }>('SELECT toUnixTimestamp(max(event_time)) AS last FROM scoring_events', {}, 'last');
+  const last = latest?.last ?? 0;
+  let at = new Date(Math.max(END.getTime(), Math.ceil((Number(last) * 1000) / 300_000) * 300_000));
+  const probe = instrument(store);
+  let t0 = performance.now();
+  await bareScan(store, config, at);
+  console.log('bare', ((performance.now() - t0) / 1000).toFixed(3));
+  probe.take();
+  await dropRollup(store, config);
+  probe.take();
+  t0 = performance.now();
+  await refreshRollup(store, config, at);
+  const refreshS = (performance.now() - t0) / 1000;
+  const source = rollupSource(store, config);
+  await runCycle(store, config, { at, source });
+  console.log('cold', ((performance.now() - t0) / 1000).toFixed(3), 'refresh', refreshS.toFixed(3), JSON.stringify(probe.take()));
+  for (let run = 0; run < Number(runsArg ?? 3); run++) {
+    at = new Date(at.getTime() + 300_000);
+    await appendFiveMinutes(store, at);
+    probe.take();
+    t0 = performance.now();
+    await refreshRollup(store, config, at);
+    const r = (performance.now() - t0) / 1000;
+    await runCycle(store, config, { at, source });
+    const total = (performance.now() - t0) / 1000;
+    const q = probe.take();
+    const inQueries = Object.values(q).reduce((a, b) => a + b, 0);
+    console.log('steady', at.toISOString(), total.toFixed(3), 'refresh', r.toFixed(3), 'node', (total - inQueries).toFixed(3), JSON.stringify(q));
+  }
+  await store.close();
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
