@@ -1,12 +1,24 @@
--- Orphan outcomes: distinct transaction ids with an outcome in the current window that match no scoring event
--- of the current window or of the maturity delay before it, so they can label nothing (an unknown transaction,
--- or an outcome too late for its event). Outcomes carry no model: one count for the store, read straight from
--- the source tables whatever serves the other aggregates; only the window's transaction ids are hashed.
-SELECT uniqExact(transaction_id) AS orphan_outcomes
-FROM {{outcomes}}
-WHERE outcome_time >= {cur_from:DateTime64(3, 'UTC')} AND outcome_time < {cur_to:DateTime64(3, 'UTC')}
-  AND transaction_id NOT IN (
-    SELECT transaction_id FROM {{events}}
-    WHERE event_time >= {cur_from:DateTime64(3, 'UTC')} - toIntervalMillisecond({maturity_ms:UInt64})
-      AND event_time < {cur_to:DateTime64(3, 'UTC')}
-  )
+-- Orphan outcomes per outcome hour in [{from}, {to}) (whole hours): distinct transaction ids with an outcome in the
+-- hour and no scoring event (any model or variant) from the maturity delay before the hour to the hour's end, so
+-- they can label nothing (an unknown transaction, or an outcome too late for its event). Counted per hour, so an
+-- hour's count is final once the hour is over and the rollup folds it once (driftwatch_rollup_orphans).
+-- ASOF finds each outcome's latest event before its hour's end; no event, or one older than the maturity delay
+-- before the hour, makes it an orphan. Events are read from the maturity delay before {from} to {to} only.
+SELECT
+  toStartOfHour(o.outcome_time) AS hour,
+  uniqExact(o.transaction_id) AS outcomes,
+  -- ifNull: an unmatched row has the default time (or NULL under join_use_nulls), an orphan either way
+  uniqExactIf(o.transaction_id, NOT ifNull(e.event_time >= toStartOfHour(o.outcome_time) - toIntervalMillisecond({maturity_ms:UInt64}), 0)) AS orphans
+FROM (
+  SELECT transaction_id, outcome_time, toStartOfHour(outcome_time) + INTERVAL 1 HOUR AS hour_end
+  FROM {{outcomes}}
+  WHERE outcome_time >= {from:DateTime64(3, 'UTC')} AND outcome_time < {to:DateTime64(3, 'UTC')}
+) AS o
+ASOF LEFT JOIN (
+  SELECT transaction_id, event_time
+  FROM {{events}}
+  WHERE event_time >= {from:DateTime64(3, 'UTC')} - toIntervalMillisecond({maturity_ms:UInt64})
+    AND event_time < {to:DateTime64(3, 'UTC')}
+) AS e
+ON o.transaction_id = e.transaction_id AND o.hour_end > e.event_time
+GROUP BY hour

@@ -34,6 +34,7 @@ function memoize(source: AggregateSource): AggregateSource {
     featureBins: wrap('featureBins', source.featureBins.bind(source)),
     labels: wrap('labels', source.labels.bind(source)),
     quality: wrap('quality', source.quality.bind(source)),
+    orphanOutcomes: wrap('orphanOutcomes', source.orphanOutcomes.bind(source)),
     shadow: wrap('shadow', source.shadow.bind(source)),
   };
 }

@@ -1,6 +1,7 @@
 // Aggregates computed straight from the scoring events and outcomes tables (one query per question).
 import type { Config } from '../config/index.js';
 import type { TimeWindow } from '../monitors/types.js';
+import { completeHours, type Piece } from '../rollup/plan.js';
 import { chTime, runQuery, type Store } from '../store/index.js';
 import type {
   AggregateSource,
@@ -16,6 +17,17 @@ import { FUTURE_TOLERANCE_MS, toBinned, toQualityCounts, type BinRow } from './r
 
 function windowParams(reference: TimeWindow, current: TimeWindow) {
   return { ref_from: chTime(reference.from), ref_to: chTime(reference.to), cur_from: chTime(current.from), cur_to: chTime(current.to) };
+}
+
+/** queries/orphan_outcomes.sql summed over whole-hour pieces of outcome time, one query per piece. */
+export async function rawOrphanOutcomes(store: Store, config: Config, pieces: readonly Piece[]): Promise<number> {
+  let orphans = 0;
+  for (const piece of pieces) {
+    if (piece.to <= piece.from) continue;
+    const rows = await runQuery<{ orphans: number }>(store, config, 'orphan_outcomes', { from: chTime(piece.from), to: chTime(piece.to), maturity_ms: config.windows.maturity });
+    for (const row of rows) orphans += Number(row.orphans);
+  }
+  return orphans;
 }
 
 interface LabelRow {
@@ -205,6 +217,8 @@ export function rawSource(store: Store, config: Config): AggregateSource {
       });
       return rows.map((r) => toQualityCounts(r));
     },
+
+    orphanOutcomes: (current) => rawOrphanOutcomes(store, config, [completeHours(current)]),
 
     async shadow(windows, models, options, at) {
       const rows = await runQuery<ShadowRow>(store, config, 'shadow_compare', {

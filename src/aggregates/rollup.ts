@@ -1,14 +1,14 @@
 // Aggregates served by driftwatch's rollup: folded full hours from the rollup tables, the rest of each window from the raw tables.
 import type { Config } from '../config/index.js';
 import type { CycleWindows, TimeWindow } from '../monitors/types.js';
-import { eventsFingerprint, featuresFingerprint, labelsFingerprint, type RollupKind } from '../rollup/fingerprint.js';
+import { eventsFingerprint, featuresFingerprint, labelsFingerprint, orphansFingerprint, type RollupKind } from '../rollup/fingerprint.js';
 import { loadLedger, type Ledger } from '../rollup/ledger.js';
-import { OPEN_END_MS, planRange, planWindow, type WindowPlan } from '../rollup/plan.js';
+import { OPEN_END_MS, completeHours, planRange, planWindow, type WindowPlan } from '../rollup/plan.js';
 import { labelsFromSums, scoreBinsFromSums, sharedCaches, type ReadContext } from '../rollup/cached-reads.js';
 import { ensureRollupTables } from '../rollup/schema.js';
 import { chSecond, foldedParams, piecesPredicate, selectRollup } from '../rollup/sql.js';
 import type { QueryParams, Store } from '../store/index.js';
-import { rawSource } from './raw.js';
+import { rawOrphanOutcomes, rawSource } from './raw.js';
 import type { AggregateSource, FeatureEdges, LabelSegment } from './types.js';
 import { FUTURE_TOLERANCE_MS, toBinned, toQualityCounts, type BinRow } from './rows.js';
 
@@ -98,6 +98,16 @@ export function rollupSource(store: Store, config: Config): AggregateSource {
       const sums = labelSums(windows, models, at);
       handed = { key: keyOf(windows, models, at), sums };
       return sums;
+    },
+
+    async orphanOutcomes(current) {
+      const hours = completeHours(current);
+      const folded = await ledger('orphans', orphansFingerprint(config));
+      const plan = planRange(hours.from, hours.to, new Set(folded.keys()));
+      const params: QueryParams = { hour_from: chSecond(plan.hourFrom), hour_to: chSecond(plan.hourTo) };
+      foldedParams('folded', folded, plan.hours, params);
+      const [sum] = await selectRollup<{ orphans: number }>(store, config, 'rollup_orphans', params);
+      return Number(sum?.orphans ?? 0) + (await rawOrphanOutcomes(store, config, plan.raw));
     },
 
     async quality(windows, models, at) {

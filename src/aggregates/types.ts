@@ -129,6 +129,11 @@ export interface AggregateSource {
   featureBins(windows: CycleWindows, edges: FeatureEdges[], minVolume: number): Promise<BinnedSegment[]>;
   labels(windows: CycleWindows, models: string[], calibrationBins: number, at: Date): Promise<LabelSegment[]>;
   quality(windows: CycleWindows, models: string[], at: Date): Promise<QualityCounts[]>;
+  /**
+   * Orphan outcomes (queries/orphan_outcomes.sql) summed over the complete outcome hours inside `current`
+   * (`orphanHours`): an hour still in progress may hold outcomes whose events have not landed yet.
+   */
+  orphanOutcomes(current: TimeWindow): Promise<number>;
   /** Every shadow version vs live on shared transactions; segment rows follow their model's whole-model row. */
   shadow(windows: CycleWindows, models: string[], options: ShadowOptions, at: Date): Promise<ShadowSegment[]>;
 }

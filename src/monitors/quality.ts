@@ -1,7 +1,6 @@
 // Data quality per model: volume against expectation, bad scores, duplicates, outcomes missing past maturity; orphan outcomes.
 import type { QualityCounts } from '../aggregates/index.js';
 import type { Config } from '../config/index.js';
-import { chTime, runQuery } from '../store/index.js';
 import { windowHours } from '../windows.js';
 import type { Monitor } from './monitor.js';
 import type { CycleWindows, Evaluation, QualitySummary } from './types.js';
@@ -67,7 +66,7 @@ export const qualityMonitor: Monitor = {
   name: 'quality',
   severityInput: (config, e) => ({ magnitude: e.value, levels: config.monitors.quality[QUALITY_LEVELS[e.feature] ?? 'badScoreRate'] }),
   enabled: (config) => config.monitors.quality.enabled,
-  async evaluate({ config, store, source, windows, models, at }) {
+  async evaluate({ config, source, windows, models, at }) {
     const counts = await source.quality(windows, models, at);
     // A model with no rows in either window still gets a zero line, so a total outage is visible.
     for (const model of models) {
@@ -75,12 +74,7 @@ export const qualityMonitor: Monitor = {
         counts.push({ model, rows: 0, nanScores: 0, infScores: 0, outOfRange: 0, duplicates: 0, futureEvents: 0, referenceRows: 0, matureEvents: 0, missingOutcomes: 0 });
       }
     }
-    const [orphans] = await runQuery<{ orphan_outcomes: number }>(store, config, 'orphan_outcomes', {
-      cur_from: chTime(windows.current.from),
-      cur_to: chTime(windows.current.to),
-      maturity_ms: config.windows.maturity,
-    });
-    const quality = { ...summarize(counts), orphanOutcomes: Number(orphans?.orphan_outcomes ?? 0) };
+    const quality = { ...summarize(counts), orphanOutcomes: await source.orphanOutcomes(windows.current) };
     return { evaluations: counts.flatMap((q) => evaluateModel(config, windows, q)), quality };
   },
 };

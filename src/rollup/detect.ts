@@ -99,3 +99,11 @@ export function labelHoursOf(outcomeHours: readonly number[], maturityMs: number
   for (const t of outcomeHours) for (let h = t - back; h <= t; h += HOUR_MS) out.add(h);
   return [...out];
 }
+
+/** Outcome hours whose orphan count an event in hour `eventHour` can change (orphan_outcomes.sql: events from the maturity delay before the outcome's hour to its end). */
+export function orphanHoursOf(eventHours: readonly number[], maturityMs: number): number[] {
+  const ahead = Math.ceil(maturityMs / HOUR_MS) * HOUR_MS;
+  const out = new Set<number>();
+  for (const t of eventHours) for (let h = t; h <= t + ahead; h += HOUR_MS) out.add(h);
+  return [...out];
+}

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import type { FeatureEdges } from '../aggregates/types.js';
 import type { Config } from '../config/index.js';
 
-export type RollupKind = 'events' | 'labels' | 'features';
+export type RollupKind = 'events' | 'labels' | 'features' | 'orphans';
 
 /** Bumped when a fold query changes what it stores; psi_score.sql's grid is part of it. */
 const LAYOUT = 'rollup-v2 grid=logit256[-8,8]';
@@ -28,4 +28,9 @@ export function labelsFingerprint(config: Config): string {
 export function featuresFingerprint(config: Config, edges: readonly FeatureEdges[]): string {
   const sorted = [...edges].sort((a, b) => (a.model + '\u0000' + a.feature < b.model + '\u0000' + b.feature ? -1 : 1));
   return digest({ ...sourceOf(config), edges: sorted.map((e) => [e.model, e.feature, e.edges]) });
+}
+
+/** Orphan outcomes per outcome hour (queries/orphan_outcomes.sql): the outcome columns and the maturity delay. */
+export function orphansFingerprint(config: Config): string {
+  return digest({ ...sourceOf(config), rule: 'orphans-v1', outcomes: config.columns.outcomes, maturity: config.windows.maturity });
 }

@@ -27,10 +27,12 @@ const FOLD_QUERY: Record<RollupKind, string> = {
   events: 'rollup_fold_events',
   labels: 'rollup_fold_labels',
   features: 'rollup_fold_features',
+  orphans: 'rollup_fold_orphans',
 };
 
 function kindParams(config: Config, request: FoldRequest): QueryParams {
   if (request.kind === 'labels') return { maturity_ms: config.windows.maturity, cal_bins: config.monitors.calibration.bins };
+  if (request.kind === 'orphans') return { maturity_ms: config.windows.maturity };
   if (request.kind === 'features') {
     const edges = request.edges ?? [];
     return { edge_models: edges.map((e) => e.model), edge_features: edges.map((e) => e.feature), edges: edges.map((e) => e.edges) };

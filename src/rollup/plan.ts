@@ -55,6 +55,12 @@ export function planRange(from: number, to: number, folded: ReadonlySet<number>)
   return plan;
 }
 
+/** The complete hours inside a window, [ceil(from), floor(to)): the outcome hours orphan outcomes are counted over. */
+export function completeHours(window: TimeWindow): Piece {
+  const from = ceilHour(window.from.getTime());
+  return { from, to: Math.max(from, floorHour(window.to.getTime())) };
+}
+
 export function planWindow(window: TimeWindow, folded: ReadonlySet<number>): WindowPlan {
   return planRange(window.from.getTime(), window.to.getTime(), folded);
 }

@@ -5,11 +5,11 @@ import { silentLogger, type Logger } from '../log.js';
 import { loadFeatureEdges } from '../monitors/feature-edges.js';
 import { type Store } from '../store/index.js';
 import { resolveWindows } from '../windows.js';
-import { changedEventHours, labelHoursOf, newOutcomeHours, rowsPerHour, sourceParts, highestBlock } from './detect.js';
-import { eventsFingerprint, featuresFingerprint, labelsFingerprint, type RollupKind } from './fingerprint.js';
+import { changedEventHours, labelHoursOf, newOutcomeHours, orphanHoursOf, rowsPerHour, sourceParts, highestBlock } from './detect.js';
+import { eventsFingerprint, featuresFingerprint, labelsFingerprint, orphansFingerprint, type RollupKind } from './fingerprint.js';
 import { foldHours } from './fold.js';
 import { dropKind, loadLedger, loadMark, saveMark, staleKinds, type Ledger } from './ledger.js';
-import { HOUR_MS, floorHour } from './plan.js';
+import { HOUR_MS, ceilHour, floorHour } from './plan.js';
 import { ensureRollupTables, materializeAccelerators } from './schema.js';
 
 export interface RefreshSummary {
@@ -58,8 +58,14 @@ export async function refreshRollup(store: Store, config: Config, at: Date, opti
   const logger = options.logger ?? silentLogger;
   await ensureRollupTables(store, config, logger);
   const edges = config.features.length > 0 ? storedEdges(await loadFeatureEdges(store, config), config) : [];
-  const fingerprints: Record<RollupKind, string> = { events: eventsFingerprint(config), labels: labelsFingerprint(config), features: featuresFingerprint(config, edges) };
-  const summary: RefreshSummary = { folded: { events: 0, labels: 0, features: 0 }, refolded: { events: 0, labels: 0, features: 0 }, rebuilt: [], seconds: 0 };
+  const fingerprints: Record<RollupKind, string> = {
+    events: eventsFingerprint(config),
+    labels: labelsFingerprint(config),
+    features: featuresFingerprint(config, edges),
+    orphans: orphansFingerprint(config),
+  };
+  const none = (): Record<RollupKind, number> => ({ events: 0, labels: 0, features: 0, orphans: 0 });
+  const summary: RefreshSummary = { folded: none(), refolded: none(), rebuilt: [], seconds: 0 };
   for (const kind of await staleKinds(store, config, fingerprints)) {
     logger.info({ kind }, 'rollup config changed: rebuilding');
     await dropKind(store, config, kind);
@@ -73,21 +79,27 @@ export async function refreshRollup(store: Store, config: Config, at: Date, opti
     events: await loadLedger(store, config, 'events', fingerprints.events),
     labels: await loadLedger(store, config, 'labels', fingerprints.labels),
     features: await loadLedger(store, config, 'features', fingerprints.features),
+    orphans: await loadLedger(store, config, 'orphans', fingerprints.orphans),
   };
 
   const changed = ledgers.events.size > 0 ? await changedEventHours(store, config, eventParts, eventMark, ledgers.events) : [];
-  const outcomes = ledgers.labels.size > 0 ? await newOutcomeHours(store, config, outcomeParts, outcomeMark) : { hours: [], mark: highestBlock(outcomeParts, outcomeMark) };
+  const outcomes = ledgers.labels.size > 0 || ledgers.orphans.size > 0 ? await newOutcomeHours(store, config, outcomeParts, outcomeMark) : { hours: [], mark: highestBlock(outcomeParts, outcomeMark) };
   const lateLabels = labelHoursOf(outcomes.hours, config.windows.maturity).filter((h) => ledgers.labels.has(h));
+  // An outcome hour's orphans change with its own outcomes and with the events that can match them.
+  const lateOrphans = [...outcomes.hours, ...orphanHoursOf(changed, config.windows.maturity)];
 
   const from = firstHour(config, at, options.since);
   const completeTo = floorHour(at.getTime());
   const maturedTo = floorHour(at.getTime() - config.windows.maturity);
   const perHour = rowsPerHour(eventParts);
-  const refold = (kind: RollupKind, extra: number[] = []) => [...new Set([...changed, ...extra])].filter((h) => ledgers[kind].has(h));
+  const refold = (kind: RollupKind, extra: number[] = [], own: number[] = changed) => [...new Set([...own, ...extra])].filter((h) => ledgers[kind].has(h));
+  // Orphans are counted over the current window's complete outcome hours only (AggregateSource.orphanOutcomes).
+  const orphansFrom = ceilHour(resolveWindows(config, at).current.from.getTime());
   const plan: { kind: RollupKind; fresh: number[]; again: number[] }[] = [
     { kind: 'events', fresh: missing(ledgers.events, from, completeTo), again: refold('events') },
     { kind: 'labels', fresh: missing(ledgers.labels, from, maturedTo), again: refold('labels', lateLabels) },
     { kind: 'features', fresh: edges.length > 0 ? missing(ledgers.features, from, completeTo) : [], again: edges.length > 0 ? refold('features') : [] },
+    { kind: 'orphans', fresh: missing(ledgers.orphans, orphansFrom, completeTo), again: refold('orphans', lateOrphans, []) },
   ];
   for (const { kind, fresh, again } of plan) {
     const base = { kind, fingerprint: fingerprints[kind], rowsPerHour: perHour, edges };
@@ -119,5 +131,5 @@ export async function rebuildRollup(store: Store, config: Config, at: Date, opti
 /** Empties every rollup kind: the next refresh is a cold start. */
 export async function dropRollup(store: Store, config: Config): Promise<void> {
   await ensureRollupTables(store, config);
-  for (const kind of ['events', 'labels', 'features'] as const) await dropKind(store, config, kind);
+  for (const kind of ['events', 'labels', 'features', 'orphans'] as const) await dropKind(store, config, kind);
 }

@@ -8,6 +8,7 @@ export const ROLLUP_TABLES = {
   events: 'driftwatch_rollup_events',
   labels: 'driftwatch_rollup_labels',
   features: 'driftwatch_rollup_features',
+  orphans: 'driftwatch_rollup_orphans',
   ledger: 'driftwatch_rollup_ledger',
 } as const;
 
@@ -75,6 +76,17 @@ PARTITION BY toYYYYMM(hour)
 ORDER BY (model, feature, hour, segment)`;
 }
 
+/** Orphan outcomes per outcome hour (queries/orphan_outcomes.sql): one row per folded hour and version. */
+export function rollupOrphansDdl(config: Config): string {
+  return `CREATE TABLE IF NOT EXISTS ${tableRef(config, ROLLUP_TABLES.orphans)} (
+  hour      DateTime('UTC'),
+  version   UInt64,
+  outcomes  UInt64,
+  orphans   UInt64
+) ENGINE = MergeTree
+ORDER BY (hour, version)`;
+}
+
 /**
  * Which hours each kind of rollup holds, under which config fingerprint and version, and how many source
  * rows the fold saw (change detection compares it). Also keeps the insertion marks (kind `mark:<table>`).
@@ -91,7 +103,7 @@ export function rollupLedgerDdl(config: Config): string {
 ORDER BY (kind, fingerprint, hour)`;
 }
 
-export const ROLLUP_DDL: readonly ((config: Config) => string)[] = [rollupEventsDdl, rollupLabelsDdl, rollupFeaturesDdl, rollupLedgerDdl];
+export const ROLLUP_DDL: readonly ((config: Config) => string)[] = [rollupEventsDdl, rollupLabelsDdl, rollupFeaturesDdl, rollupOrphansDdl, rollupLedgerDdl];
 
 /**
  * Optional accelerators on the source tables (DESIGN's columns untouched): a min-max skip index on event time,

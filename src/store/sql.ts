@@ -34,7 +34,8 @@ export function queryText(name: string): string {
  *   whatever the user's columns are called, plus `segment` (Array(String), one value per configured segment column);
  * - `{{outcomes}}`: the outcomes, likewise renamed;
  * - `{{events_table}}`, `{{outcomes_table}}`, `{{history_table}}` and `{{table:NAME}}`: quoted table names;
- * - `{{segment_columns}}`: the quoted segment columns of the events table, comma-separated.
+ * - `{{segment_columns}}`: the quoted segment columns of the events table, comma-separated;
+ * - `{{query:NAME}}`: queries/NAME.sql as a subquery, so one rule is written once (a fold inserts what a read selects).
  */
 export function renderSql(text: string, config: Config): string {
   return text.replace(/\{\{\s*([a-z_]+)(?::([A-Za-z0-9_]+))?\s*\}\}/g, (_match, key: string, arg: string | undefined) => {
@@ -53,6 +54,8 @@ export function renderSql(text: string, config: Config): string {
         return tableRef(config, arg ?? '');
       case 'segment_columns':
         return config.segments.map(quoteIdentifier).join(', ');
+      case 'query':
+        return `(${renderSql(queryText(arg ?? ''), config)})`;
       default:
         throw new Error(`unknown placeholder {{${key}}} in SQL`);
     }

@@ -94,9 +94,35 @@ describe('maintenance', () => {
     expect(rollup.quality.missingOutcomes).toBe(before.quality.missingOutcomes - unlabeled.length);
   });
 
+  it('late orphan outcomes, then the late events that match them, are re-folded and show in the next cycles', async () => {
+    const before = await runCycle(t.store, t.config, { at: END, source: rollupSource(t.store, t.config) });
+    const hour = END.getTime() - 5 * 3_600_000;
+    const ids = Array.from({ length: 30 }, (_, i) => `orphan-late-${i}`);
+    await t.store.insert(
+      'outcomes',
+      ids.map((id, i) => outcomeRow(id, new Date(hour + 600_000 + i * 1_000), 1)),
+    );
+    let summary = await refreshRollup(t.store, t.config, END);
+    expect(summary.refolded.orphans).toBe(1);
+    let cycles = await both(END);
+    expectSameCycle(cycles.rollup, cycles.raw);
+    expect(cycles.rollup.quality.orphanOutcomes).toBe((before.quality.orphanOutcomes ?? 0) + ids.length);
+
+    // Their events land late, an hour before the outcomes: ten of the thirty are no longer orphans.
+    await t.store.insert(
+      'scoring_events',
+      ids.slice(0, 10).map((id, i) => eventRow({ time: new Date(hour - 3_600_000 + i * 1_000), id, issuer: 'Northbank', region: 'NA', score: 0.4, version: 'v41' })),
+    );
+    summary = await refreshRollup(t.store, t.config, END);
+    expect(summary.refolded.orphans).toBeGreaterThan(0);
+    cycles = await both(END);
+    expectSameCycle(cycles.rollup, cycles.raw);
+    expect(cycles.rollup.quality.orphanOutcomes).toBe((before.quality.orphanOutcomes ?? 0) + ids.length - 10);
+  });
+
   it('a steady refresh with nothing new folds and re-folds nothing', async () => {
     const summary = await refreshRollup(t.store, t.config, END);
-    expect(summary.folded).toEqual({ events: 0, labels: 0, features: 0 });
-    expect(summary.refolded).toEqual({ events: 0, labels: 0, features: 0 });
+    expect(summary.folded).toEqual({ events: 0, labels: 0, features: 0, orphans: 0 });
+    expect(summary.refolded).toEqual({ events: 0, labels: 0, features: 0, orphans: 0 });
   });
 });
