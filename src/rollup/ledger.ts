@@ -21,57 +21,101 @@ export function nextVersion(): number {
   return lastVersion;
 }
 
-export async function loadLedger(store: Store, config: Config, kind: RollupKind, fingerprint: string): Promise<Ledger> {
-  const rows = await store.select<{ h: number; v: number; n: number }>(
-    `SELECT toUnixTimestamp(hour) AS h, max(version) AS v, argMax(rows, version) AS n
+/** Every ledger of the store in one read: folded hours per kind and fingerprint, and the insertion marks. */
+export interface LedgerSnapshot {
+  /** Folded hours of `kind` under `fingerprint` (empty when none). */
+  ledger(kind: RollupKind, fingerprint: string): Ledger;
+  /** Fingerprints each kind has hours under. */
+  fingerprints: Map<string, Set<string>>;
+  /** Highest insert block already looked at per source table; -1 before the first refresh. */
+  marks: { events: number; outcomes: number };
+}
+
+async function readSnapshot(store: Store, config: Config): Promise<LedgerSnapshot> {
+  const rows = await store.select<{ kind: string; fingerprint: string; h: number; v: number; n: number }>(
+    `SELECT kind, fingerprint, toUnixTimestamp(hour) AS h, max(version) AS v, argMax(rows, version) AS n
      FROM ${tableRef(config, ROLLUP_TABLES.ledger)}
-     WHERE kind = {kind:String} AND fingerprint = {fingerprint:String}
-     GROUP BY h`,
-    { kind, fingerprint },
+     GROUP BY kind, fingerprint, h`,
+    {},
     'rollup ledger',
   );
-  return new Map(rows.map((r) => [Number(r.h) * 1000, { version: Number(r.v), rows: Number(r.n) }]));
+  const ledgers = new Map<string, Ledger>();
+  const fingerprints = new Map<string, Set<string>>();
+  const marks = { events: -1, outcomes: -1 };
+  for (const r of rows) {
+    if (r.kind === 'mark:events' || r.kind === 'mark:outcomes') {
+      marks[r.kind === 'mark:events' ? 'events' : 'outcomes'] = Number(r.n);
+      continue;
+    }
+    const key = `${r.kind}\u0000${r.fingerprint}`;
+    let ledger = ledgers.get(key);
+    if (!ledger) {
+      ledger = new Map();
+      ledgers.set(key, ledger);
+      fingerprints.set(r.kind, (fingerprints.get(r.kind) ?? new Set()).add(r.fingerprint));
+    }
+    ledger.set(Number(r.h) * 1000, { version: Number(r.v), rows: Number(r.n) });
+  }
+  return { ledger: (kind, fingerprint) => ledgers.get(`${kind}\u0000${fingerprint}`) ?? new Map(), fingerprints, marks };
+}
+
+/**
+ * The store's ledgers, read once and kept until this process writes the ledger again (a fold, a drop, a mark):
+ * a cycle's reads after its refresh share one snapshot. `fresh` reads anew (a refresh always does, so a ledger
+ * written by another process is seen at the next cycle).
+ */
+const snapshots = new WeakMap<Store, Promise<LedgerSnapshot>>();
+
+export function loadLedgers(store: Store, config: Config, fresh = false): Promise<LedgerSnapshot> {
+  let snapshot = fresh ? undefined : snapshots.get(store);
+  if (!snapshot) {
+    snapshot = readSnapshot(store, config);
+    snapshots.set(store, snapshot);
+    // A failed read is not kept.
+    snapshot.catch(() => snapshots.get(store) === snapshot && snapshots.delete(store));
+  }
+  return snapshot;
+}
+
+function invalidate(store: Store): void {
+  snapshots.delete(store);
+}
+
+export async function loadLedger(store: Store, config: Config, kind: RollupKind, fingerprint: string): Promise<Ledger> {
+  return (await loadLedgers(store, config)).ledger(kind, fingerprint);
 }
 
 export async function recordFolds(store: Store, config: Config, kind: RollupKind, fingerprint: string, folds: { hour: number; version: number; rows: number }[]): Promise<void> {
   const foldedAt = chTime(Date.now());
+  invalidate(store);
   await store.insert(
     tableRef(config, ROLLUP_TABLES.ledger),
     folds.map((f) => ({ kind, fingerprint, hour: f.hour / 1000, version: f.version, rows: f.rows, folded_at: foldedAt })),
     'rollup ledger write',
   );
+  invalidate(store);
 }
 
 /** Kinds whose ledger holds another fingerprint than the current one: their rollup is stale as a whole. */
-export async function staleKinds(store: Store, config: Config, current: Record<RollupKind, string>): Promise<RollupKind[]> {
-  const rows = await store.select<{ kind: string; fingerprint: string }>(
-    `SELECT DISTINCT kind, fingerprint FROM ${tableRef(config, ROLLUP_TABLES.ledger)} WHERE NOT startsWith(kind, 'mark:')`,
-    {},
-    'rollup fingerprints',
-  );
-  return (Object.keys(current) as RollupKind[]).filter((kind) => rows.some((r) => r.kind === kind && r.fingerprint !== current[kind]));
+export function staleKinds(snapshot: LedgerSnapshot, current: Record<RollupKind, string>): RollupKind[] {
+  return (Object.keys(current) as RollupKind[]).filter((kind) => [...(snapshot.fingerprints.get(kind) ?? [])].some((f) => f !== current[kind]));
 }
 
 /** Drops a kind's rollup rows and ledger entries, so it is folded again from scratch. */
 export async function dropKind(store: Store, config: Config, kind: RollupKind): Promise<void> {
+  invalidate(store);
   await store.command(`TRUNCATE TABLE IF EXISTS ${tableRef(config, ROLLUP_TABLES[kind])}`, {}, 'rollup truncate');
   await store.command(`DELETE FROM ${tableRef(config, ROLLUP_TABLES.ledger)} WHERE kind = {kind:String}`, { kind }, 'rollup ledger drop');
+  invalidate(store);
 }
 
-/** The highest insert block number of a source table already looked at; -1 before the first refresh. */
-export async function loadMark(store: Store, config: Config, table: 'events' | 'outcomes'): Promise<number> {
-  const [row] = await store.select<{ mark: number | null }>(
-    `SELECT argMax(rows, version) AS mark, count() AS n FROM ${tableRef(config, ROLLUP_TABLES.ledger)} WHERE kind = {kind:String}`,
-    { kind: `mark:${table}` },
-    'rollup mark',
-  );
-  return row && Number((row as { n?: number }).n) > 0 ? Number(row.mark) : -1;
-}
-
-export async function saveMark(store: Store, config: Config, table: 'events' | 'outcomes', mark: number): Promise<void> {
+/** Keeps the marks (the highest insert block looked at per source table), in one write. */
+export async function saveMarks(store: Store, config: Config, marks: { events: number; outcomes: number }): Promise<void> {
+  const foldedAt = chTime(Date.now());
   await store.insert(
     tableRef(config, ROLLUP_TABLES.ledger),
-    [{ kind: `mark:${table}`, fingerprint: '', hour: 0, version: nextVersion(), rows: Math.max(0, mark), folded_at: chTime(Date.now()) }],
+    (['events', 'outcomes'] as const).map((table) => ({ kind: `mark:${table}`, fingerprint: '', hour: 0, version: nextVersion(), rows: Math.max(0, marks[table]), folded_at: foldedAt })),
     'rollup mark write',
   );
+  // Cached snapshots keep their folded hours; marks are read fresh by every refresh.
 }

@@ -8,7 +8,7 @@ import { resolveWindows } from '../windows.js';
 import { changedEventHours, labelHoursOf, newOutcomeHours, orphanHoursOf, rowsPerHour, sourceParts, highestBlock } from './detect.js';
 import { eventsFingerprint, featuresFingerprint, labelsFingerprint, orphansFingerprint, type RollupKind } from './fingerprint.js';
 import { foldHours } from './fold.js';
-import { dropKind, loadLedger, loadMark, saveMark, staleKinds, type Ledger } from './ledger.js';
+import { dropKind, loadLedgers, saveMarks, staleKinds, type Ledger } from './ledger.js';
 import { HOUR_MS, ceilHour, floorHour } from './plan.js';
 import { ensureRollupTables, materializeAccelerators } from './schema.js';
 
@@ -66,20 +66,23 @@ export async function refreshRollup(store: Store, config: Config, at: Date, opti
   };
   const none = (): Record<RollupKind, number> => ({ events: 0, labels: 0, features: 0, orphans: 0 });
   const summary: RefreshSummary = { folded: none(), refolded: none(), rebuilt: [], seconds: 0 };
-  for (const kind of await staleKinds(store, config, fingerprints)) {
+  let snapshot = await loadLedgers(store, config, true);
+  const stale = staleKinds(snapshot, fingerprints);
+  for (const kind of stale) {
     logger.info({ kind }, 'rollup config changed: rebuilding');
     await dropKind(store, config, kind);
     summary.rebuilt.push(kind);
   }
+  if (stale.length > 0) snapshot = await loadLedgers(store, config, true);
 
   // Snapshot first: rows inserted while folding carry higher blocks and are looked at next time.
   const [eventParts, outcomeParts] = await Promise.all([sourceParts(store, config, config.tables.events), sourceParts(store, config, config.tables.outcomes)]);
-  const [eventMark, outcomeMark] = await Promise.all([loadMark(store, config, 'events'), loadMark(store, config, 'outcomes')]);
+  const { events: eventMark, outcomes: outcomeMark } = snapshot.marks;
   const ledgers: Record<RollupKind, Ledger> = {
-    events: await loadLedger(store, config, 'events', fingerprints.events),
-    labels: await loadLedger(store, config, 'labels', fingerprints.labels),
-    features: await loadLedger(store, config, 'features', fingerprints.features),
-    orphans: await loadLedger(store, config, 'orphans', fingerprints.orphans),
+    events: snapshot.ledger('events', fingerprints.events),
+    labels: snapshot.ledger('labels', fingerprints.labels),
+    features: snapshot.ledger('features', fingerprints.features),
+    orphans: snapshot.ledger('orphans', fingerprints.orphans),
   };
 
   const changed = ledgers.events.size > 0 ? await changedEventHours(store, config, eventParts, eventMark, ledgers.events) : [];
@@ -106,8 +109,7 @@ export async function refreshRollup(store: Store, config: Config, at: Date, opti
     summary.refolded[kind] = await foldHours(store, config, { ...base, hours: again, refold: true }, logger);
     summary.folded[kind] = await foldHours(store, config, { ...base, hours: fresh, refold: false }, logger);
   }
-  await saveMark(store, config, 'events', highestBlock(eventParts, eventMark));
-  await saveMark(store, config, 'outcomes', outcomes.mark);
+  await saveMarks(store, config, { events: highestBlock(eventParts, eventMark), outcomes: outcomes.mark });
   summary.seconds = (performance.now() - t0) / 1000;
   logger.debug({ ...summary }, 'rollup refreshed');
   return summary;
