@@ -10,6 +10,8 @@ function calibratable(labels: LabelSegment['current']): number {
 }
 
 function evaluateSegment(config: Config, row: LabelSegment): Evaluation | undefined {
+  // Bins count labeled events only, so a segment with too few labels is skipped before its bins are read.
+  if (row.current.labeled < config.minVolume) return undefined;
   const nCurrent = calibratable(row.current);
   const nReference = calibratable(row.reference);
   if (nCurrent < config.minVolume) return undefined;

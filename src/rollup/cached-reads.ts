@@ -1,5 +1,5 @@
 // Score bins and label sums from running window sums: hours entering or leaving a window from the rollup, raw pieces fresh, the rest in Node.
-import type { BinnedSegment, LabelSegment, ScoreBinOptions, WindowLabels } from '../aggregates/types.js';
+import type { BinnedSegment, CalibrationBinSums, LabelSegment, ScoreBinOptions, WindowLabels } from '../aggregates/types.js';
 import type { Config } from '../config/index.js';
 import type { CycleWindows, TimeWindow } from '../monitors/types.js';
 import { chTime, type QueryParams, type Store } from '../store/index.js';
@@ -171,18 +171,75 @@ export async function scoreBinsFromSums(ctx: ReadContext, ledger: Ledger, window
   return byModelAndSegment(out);
 }
 
-function toLabels(v: Float64Array, B: number): WindowLabels {
-  const at = (i: number) => v[i] as number;
-  return {
-    events: at(0),
-    labeled: at(1),
-    approved: at(2),
-    calibration: Array.from({ length: B }, (_, b) => ({ count: at(3 + b), sumScore: at(3 + B + b), sumLabel: at(3 + 2 * B + b), sumSquaredError: at(3 + 3 * B + b) })),
-  };
+/**
+ * One window's label sums, read from a copy of its vector. Every segment is listed (the mix/rate split needs
+ * them all) but few are judged, so the B calibration bins are built on first read only. The bins are a getter,
+ * not an own property: JSON goes through toJSON, and a deep equality that walks own keys does not see them.
+ */
+class VectorLabels implements WindowLabels {
+  readonly events: number;
+  readonly labeled: number;
+  readonly approved: number;
+  readonly #vector: Float64Array;
+  readonly #at: number;
+  readonly #bins: number;
+  #calibration: CalibrationBinSums[] | undefined;
+
+  /** The vector's layout (rollup_labels_delta.sql) starts at `at`: events, labeled, approved, then B counts, Σ score, Σ label, Σ squared error. */
+  constructor(vector: Float64Array, at: number, bins: number) {
+    this.events = vector[at] as number;
+    this.labeled = vector[at + 1] as number;
+    this.approved = vector[at + 2] as number;
+    this.#vector = vector;
+    this.#at = at;
+    this.#bins = bins;
+  }
+
+  get calibration(): CalibrationBinSums[] {
+    if (this.#calibration) return this.#calibration;
+    const v = this.#vector;
+    const B = this.#bins;
+    const first = this.#at + 3;
+    const calibration = new Array<CalibrationBinSums>(B);
+    for (let b = 0; b < B; b++) {
+      const at = first + b;
+      calibration[b] = { count: v[at] as number, sumScore: v[at + B] as number, sumLabel: v[at + 2 * B] as number, sumSquaredError: v[at + 3 * B] as number };
+    }
+    this.#calibration = calibration;
+    return calibration;
+  }
+
+  toJSON(): WindowLabels {
+    return { events: this.events, labeled: this.labeled, approved: this.approved, calibration: this.calibration };
+  }
 }
 
-function emptyLabels(B: number): WindowLabels {
-  return toLabels(new Float64Array(3 + 4 * B), B);
+/**
+ * Copies of the label vectors of one read, in one buffer: the cache moves on after the exclusive section, and
+ * the bins are built later. A window without events is all zeros (labels.sql has no row for it), whatever
+ * rounding dust its running sums hold.
+ */
+class LabelCopies {
+  readonly #copies: Float64Array;
+  readonly #zeros: Float64Array;
+  #used = 0;
+
+  constructor(
+    vectors: number,
+    readonly bins: number,
+  ) {
+    const width = 3 + 4 * bins;
+    this.#copies = new Float64Array(vectors * width);
+    this.#zeros = new Float64Array(width);
+  }
+
+  labels(vector: Float64Array): WindowLabels {
+    if (!((vector[0] as number) > 0)) return new VectorLabels(this.#zeros, 0, this.bins);
+    const at = this.#used;
+    this.#copies.set(vector, at);
+    this.#used += vector.length;
+    return new VectorLabels(this.#copies, at, this.bins);
+  }
 }
 
 /** Outcome times that can label events of the raw pieces: each piece extended by the maturity delay. */
@@ -202,16 +259,13 @@ export async function labelsFromSums(ctx: ReadContext, ledger: Ledger, windows: 
   const out = await sums.exclusive(async () => {
     await sums.update([targetHours(plans[0], ledger), targetHours(plans[1], ledger)], (change) => loadDelta(ctx, 'rollup_labels_delta', models, change), [spanOf(plans[0]), spanOf(plans[1])]);
     const listed: LabelSegment[] = [];
+    // Enough room for every cached segment and every raw row's segment, in both windows.
+    const copies = new LabelCopies((sums.sums.size + raw.length) * 2, bins);
     for (const s of merged(sums, raw, width)) {
       const [r, c] = s.windows as [Float64Array, Float64Array];
       // A segment whose hours all left the windows keeps a zero vector in the cache; labels.sql would not list it.
       if ((r[0] as number) === 0 && (c[0] as number) === 0) continue;
-      listed.push({
-        model: s.model,
-        segment: s.segment,
-        reference: (r[0] as number) > 0 ? toLabels(r, bins) : emptyLabels(bins),
-        current: (c[0] as number) > 0 ? toLabels(c, bins) : emptyLabels(bins),
-      });
+      listed.push({ model: s.model, segment: s.segment, reference: copies.labels(r), current: copies.labels(c) });
     }
     return listed;
   });
