@@ -1,5 +1,6 @@
 -- Data quality per model over the current window (and the reference for the expected volume):
--- rows, bad scores (NaN, ±Inf, outside [0, 1]), duplicate transaction ids, events stamped in the future,
+-- rows, bad scores (NaN, ±Inf, outside [0, 1]), duplicate transaction ids (the same id scored again within a
+-- five-minute slot by the same model version, variant and segment: redeliveries, double scoring), events stamped in the future,
 -- and live events older than the maturity delay that got no outcome within it (the labels.sql rule).
 WITH
   per_model AS (
@@ -10,10 +11,11 @@ WITH
       countIf(cur AND isInfinite(score)) AS inf_scores,
       countIf(cur AND isFinite(score) AND (score < 0 OR score > 1)) AS out_of_range,
       countIf(event_time >= {future:DateTime64(3, 'UTC')}) AS future_events,
-      countIf(cur) - uniqExactIf((variant, model_version, transaction_id), cur) AS duplicates,
+      -- a duplicate repeats a (model version, variant, segment, transaction id) within one five-minute slot
+      countIf(cur) - uniqExactIf((variant, model_version, segment, intDiv(toUnixTimestamp(event_time), 300), transaction_id), cur) AS duplicates,
       countIf(event_time >= {ref_from:DateTime64(3, 'UTC')} AND event_time < {ref_to:DateTime64(3, 'UTC')}) AS reference_rows
     FROM (
-      SELECT model, variant, model_version, transaction_id, score, event_time,
+      SELECT model, variant, model_version, segment, transaction_id, score, event_time,
         event_time >= {cur_from:DateTime64(3, 'UTC')} AND event_time < {cur_to:DateTime64(3, 'UTC')} AS cur
       FROM {{events}}
       WHERE (empty({models:Array(String)}) OR has({models:Array(String)}, model))

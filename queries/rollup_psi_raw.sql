@@ -1,20 +1,21 @@
--- Score-cell counts of the raw pieces of the PSI windows (partial hours at the edges, hours not folded yet), per
--- model × segment: what a cycle adds to the cached rollup sums. Cells and validity as in psi_score.sql.
-SELECT model, toString(segment_key) AS key, any(seg) AS segment, groupArray(cell) AS cells, groupArray(n_ref) AS d_ref, groupArray(n_cur) AS d_cur
+-- Score-cell counts of the raw pieces of the PSI windows, per model × segment × slot: a five-minute strip (slot =
+-- its start in Unix seconds) or the rest of window w's raw pieces (slot = −(w + 1)). src/rollup/strips.ts keeps the
+-- strips between cycles, so a steady cycle reads the strip that just ended. Cells and validity as in psi_score.sql.
+SELECT model, toString(segment_key) AS key, any(seg) AS segment, slot, groupArray(cell) AS cells, groupArray(n) AS counts
 FROM (
   SELECT
     model,
     cityHash64(segment) AS segment_key,
     any(segment) AS seg,
+    multiIf({{pieces:strips}}, toInt64(intDiv(toUnixTimestamp(event_time), 300) * 300), {{pieces:rest0}}, -1, -2) AS slot,
     toUInt16(least(255, greatest(0, floor((log(score / (1 - score)) + 8) * 16)))) AS cell,
-    countIf({{pieces:ref}}) AS n_ref,
-    countIf({{pieces:cur}}) AS n_cur
+    count() AS n
   FROM {{events}}
   WHERE variant = 'live'
     AND (empty({models:Array(String)}) OR has({models:Array(String)}, model))
-    AND ({{pieces:ref}} OR {{pieces:cur}})
+    AND ({{pieces:strips}} OR {{pieces:rest0}} OR {{pieces:rest1}})
     AND score >= 0 AND score <= 1
-  GROUP BY model, segment_key, cell
+  GROUP BY model, segment_key, slot, cell
 )
 -- Grouped by the segment's hash (a number), not its array of strings.
-GROUP BY model, segment_key
+GROUP BY model, segment_key, slot

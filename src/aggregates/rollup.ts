@@ -3,7 +3,9 @@ import type { Config } from '../config/index.js';
 import type { CycleWindows, TimeWindow } from '../monitors/types.js';
 import { eventsFingerprint, featuresFingerprint, labelsFingerprint, orphansFingerprint, type RollupKind } from '../rollup/fingerprint.js';
 import { loadLedger, type Ledger } from '../rollup/ledger.js';
-import { OPEN_END_MS, completeHours, planRange, planWindow, type WindowPlan } from '../rollup/plan.js';
+import { OPEN_END_MS, completeHours, planRange, planWindow, type Piece, type WindowPlan } from '../rollup/plan.js';
+import { qualityRaw } from '../rollup/raw-reads.js';
+import type { SumsDelta } from '../rollup/window-sums.js';
 import { labelsFromSums, scoreBinsFromSums, sharedCaches, type ReadContext } from '../rollup/cached-reads.js';
 import { ensureRollupTables } from '../rollup/schema.js';
 import { chSecond, foldedParams, piecesPredicate, selectRollup } from '../rollup/sql.js';
@@ -37,6 +39,30 @@ function planWindows(ledger: Ledger, windows: Record<string, TimeWindow | Window
   }
   foldedParams(folded, ledger, [...new Set(used)], params);
   return { params, pieces, plans };
+}
+
+/** rollup_quality_raw.sql's vector [rows, NaN, ±Inf, out of range, duplicates] per window (current, reference, future). */
+const RAW_QUALITY: Record<number, readonly (string | undefined)[]> = {
+  0: ['rows', 'nan_scores', 'inf_scores', 'out_of_range', 'duplicates'],
+  1: ['reference_rows'],
+  2: ['future_events'],
+};
+
+/** The folded hours' quality rows plus the raw pieces' counts, per model (a model only the raw pieces have gets a row). */
+function withRawQuality(rows: Record<string, number | string>[], raw: SumsDelta[]): Record<string, number | string>[] {
+  const byModel = new Map<string, Record<string, number | string>>();
+  for (const r of rows) byModel.set(String(r.model), { ...r });
+  for (const d of raw) {
+    let row = byModel.get(d.model);
+    if (!row) {
+      row = { model: d.model, rows: 0, nan_scores: 0, inf_scores: 0, out_of_range: 0, duplicates: 0, future_events: 0, reference_rows: 0 };
+      byModel.set(d.model, row);
+    }
+    (RAW_QUALITY[d.window] ?? []).forEach((column, i) => {
+      if (column) (row as Record<string, number | string>)[column] = Number(row?.[column] ?? 0) + Number(d.values[i] ?? 0);
+    });
+  }
+  return [...byModel.values()].sort((a, b) => (String(a.model) < String(b.model) ? -1 : String(a.model) > String(b.model) ? 1 : 0));
 }
 
 /**
@@ -113,8 +139,11 @@ export function rollupSource(store: Store, config: Config): AggregateSource {
     async quality(windows, models, at) {
       const events = await ledger('events', eventsFingerprint(config));
       const future = planRange(at.getTime() + FUTURE_TOLERANCE_MS, OPEN_END_MS, new Set(events.keys()));
-      const { params, pieces } = planWindows(events, { cur: windows.current, ref: windows.reference, future });
-      const rows = await selectRollup<Record<string, number | string>>(store, config, 'rollup_quality', { ...params, models }, pieces);
+      const { params, pieces, plans } = planWindows(events, { cur: windows.current, ref: windows.reference, future });
+      const [rows, rawPieces] = await Promise.all([
+        selectRollup<Record<string, number | string>>(store, config, 'rollup_quality', { ...params, models }, pieces),
+        qualityRaw(store, config, [plans.cur as WindowPlan, plans.ref as WindowPlan, plans.future as WindowPlan].map((p) => p.raw) as [Piece[], Piece[], Piece[]], models, at),
+      ]);
       // quality.sql's mature events and missing outcomes are labels.sql's events and events − labeled over the
       // matured current window: the label sums of this cycle already hold them.
       const mature = new Map<string, { events: number; missing: number }>();
@@ -124,7 +153,7 @@ export function rollupSource(store: Store, config: Config): AggregateSource {
         m.missing += s.current.events - s.current.labeled;
         mature.set(s.model, m);
       }
-      return rows.map((r) => toQualityCounts(r, mature.get(String(r.model)) ?? { events: 0, missing: 0 }));
+      return withRawQuality(rows, rawPieces).map((r) => toQualityCounts(r, mature.get(String(r.model)) ?? { events: 0, missing: 0 }));
     },
   };
 }

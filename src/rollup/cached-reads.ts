@@ -1,13 +1,14 @@
-// Score bins and label sums from running window sums: hours entering or leaving a window from the rollup, raw pieces fresh, the rest in Node.
+// Score bins and label sums from running window sums: hours entering or leaving a window from the rollup, raw pieces through the strip cache, the rest in Node.
 import type { BinnedSegment, CalibrationBinSums, LabelSegment, ScoreBinOptions, WindowLabels } from '../aggregates/types.js';
 import type { Config } from '../config/index.js';
 import type { CycleWindows, TimeWindow } from '../monitors/types.js';
-import { chTime, type QueryParams, type Store } from '../store/index.js';
+import type { Store } from '../store/index.js';
 import { eventsFingerprint, labelsFingerprint } from './fingerprint.js';
 import type { Ledger } from './ledger.js';
-import { OPEN_END_MS, planWindow, type Piece, type WindowPlan } from './plan.js';
-import { chSecond, piecesPredicate, selectRollup } from './sql.js';
-import { changeVersions, WindowSums, type SumsChange, type SumsDelta } from './window-sums.js';
+import { planWindow, type WindowPlan } from './plan.js';
+import { chSecond, selectRollup } from './sql.js';
+import { labelsRaw, psiRaw } from './raw-reads.js';
+import { addDelta, changeVersions, WindowSums, type SumsChange, type SumsDelta } from './window-sums.js';
 
 const CELLS = 256;
 
@@ -81,42 +82,33 @@ async function loadDelta(ctx: ReadContext, query: string, models: string[], chan
   return rows.flatMap(deltasOf);
 }
 
-function rawPieces(ref: WindowPlan, cur: WindowPlan, params: QueryParams): Record<string, string> {
-  return { ref: piecesPredicate('event_time', ref.raw, 'ref_p', params), cur: piecesPredicate('event_time', cur.raw, 'cur_p', params) };
-}
-
-interface Vectors {
-  model: string;
-  segment: string[];
-  windows: Float64Array[];
-}
-
 /**
- * Cached sums plus the raw pieces' rows, per segment key. Only segments the raw pieces touch are copied (the
- * cache must stay the folded hours' sums); plain loops, since this runs over every segment every cycle.
+ * Visits every segment with its cached sums plus the raw pieces' rows: the cached segments in the cache's order,
+ * then those only the raw pieces have. A segment the raw pieces touch is added up in scratch vectors (the cache
+ * must stay the folded hours' sums), so `visit` copies what it keeps. Plain loops and no copies of untouched
+ * vectors, since this runs over every segment every cycle.
  */
-function merged(sums: WindowSums, raw: SumsDelta[], width: number): Vectors[] {
-  const touched = new Map<string, Vectors>();
+function merged(sums: WindowSums, raw: SumsDelta[], visit: (model: string, segment: string[], windows: readonly Float64Array[]) => void): void {
+  const touched = new Map<string, SumsDelta[]>();
   for (const d of raw) {
-    let entry = touched.get(d.key);
-    if (!entry) {
-      const cached = sums.sums.get(d.key);
-      entry = cached
-        ? { model: cached.model, segment: cached.segment, windows: cached.windows.map((w) => w.slice()) }
-        : { model: d.model, segment: d.segment, windows: [new Float64Array(width), new Float64Array(width)] };
-      touched.set(d.key, entry);
-    }
-    const vector = entry.windows[d.window] as Float64Array;
-    const { values, indexes } = d;
-    for (let i = 0; i < values.length; i++) {
-      const at = indexes ? (indexes[i] as number) : i;
-      vector[at] = (vector[at] as number) + (values[i] as number);
-    }
+    const deltas = touched.get(d.key);
+    if (deltas) deltas.push(d);
+    else touched.set(d.key, [d]);
   }
-  const out: Vectors[] = [];
-  for (const [key, entry] of sums.sums) out.push(touched.get(key) ?? entry);
-  for (const [key, entry] of touched) if (!sums.sums.has(key)) out.push(entry);
-  return out;
+  const scratch = Array.from({ length: sums.windowCount }, () => new Float64Array(sums.width));
+  const plus = (cached: readonly Float64Array[] | undefined, deltas: SumsDelta[]): Float64Array[] => {
+    scratch.forEach((vector, w) => (cached ? vector.set(cached[w] as Float64Array) : vector.fill(0)));
+    for (const d of deltas) addDelta(scratch[d.window] as Float64Array, d);
+    return scratch;
+  };
+  for (const [key, entry] of sums.sums) {
+    const deltas = touched.get(key);
+    visit(entry.model, entry.segment, deltas ? plus(entry.windows, deltas) : entry.windows);
+  }
+  for (const [key, deltas] of touched) {
+    const first = deltas[0] as SumsDelta;
+    if (!sums.sums.has(key)) visit(first.model, first.segment, plus(undefined, deltas));
+  }
 }
 
 /** Sorts like ORDER BY model, segment: one joined key per item (NUL sorts first, as a shorter array does). */
@@ -152,20 +144,19 @@ export async function scoreBinsFromSums(ctx: ReadContext, ledger: Ledger, window
   const folded = new Set(ledger.keys());
   const ref = planWindow(windows.reference, folded);
   const cur = planWindow(windows.current, folded);
-  const params: QueryParams = { models };
-  const raw = (await selectRollup<DeltaRow>(ctx.store, ctx.config, 'rollup_psi_raw', params, rawPieces(ref, cur, params))).flatMap(deltasOf);
+  const raw = await psiRaw(ctx.store, ctx.config, [ref.raw, cur.raw], models, windows.current.to);
   const sums = cacheFor(ctx, `psi ${eventsFingerprint(ctx.config)} ${JSON.stringify(models)}`, CELLS);
   // Cached vectors are read in place: the statistics' inputs are taken inside the exclusive section.
   const out = await sums.exclusive(async () => {
     await sums.update([targetHours(ref, ledger), targetHours(cur, ledger)], (change) => loadDelta(ctx, 'rollup_psi_delta', models, change), [spanOf(ref), spanOf(cur)]);
     const judged: BinnedSegment[] = [];
-    for (const s of merged(sums, raw, CELLS)) {
-      const [r, c] = s.windows as [Float64Array, Float64Array];
+    merged(sums, raw, (model, segment, windows) => {
+      const [r, c] = windows as [Float64Array, Float64Array];
       const nReference = total(r);
       const nCurrent = total(c);
-      if (nReference < options.minVolume || nCurrent < options.minVolume) continue;
-      judged.push({ model: s.model, feature: 'score', segment: s.segment, nReference, nCurrent, ...bins(r, c, nReference, options) });
-    }
+      if (nReference < options.minVolume || nCurrent < options.minVolume) return;
+      judged.push({ model, feature: 'score', segment, nReference, nCurrent, ...bins(r, c, nReference, options) });
+    });
     return judged;
   });
   return byModelAndSegment(out);
@@ -242,31 +233,23 @@ class LabelCopies {
   }
 }
 
-/** Outcome times that can label events of the raw pieces: each piece extended by the maturity delay. */
-export function outcomePieces(config: Config, pieces: Piece[], params: QueryParams): string {
-  return piecesPredicate('outcome_time', pieces.map((p) => ({ from: p.from, to: Math.min(OPEN_END_MS, p.to + config.windows.maturity) })), 'o_p', params);
-}
-
 export async function labelsFromSums(ctx: ReadContext, ledger: Ledger, windows: CycleWindows, models: string[], bins: number, at: Date): Promise<LabelSegment[]> {
   const width = 3 + 4 * bins;
   const folded = new Set(ledger.keys());
   const plans: [WindowPlan, WindowPlan] = [planWindow(windows.matured.reference as TimeWindow, folded), planWindow(windows.matured.current as TimeWindow, folded)];
-  const params: QueryParams = { models, cal_bins: bins, at: chTime(at), maturity_ms: ctx.config.windows.maturity };
-  const pieces = { ...rawPieces(plans[0], plans[1], params), outcomes: outcomePieces(ctx.config, [...plans[0].raw, ...plans[1].raw], params) };
-  const rows = await selectRollup<{ model: string; key: string; segment: string[]; window: number; vec: number[] }>(ctx.store, ctx.config, 'rollup_labels_raw', params, pieces);
-  const raw = rows.map((r): SumsDelta => ({ key: `${r.model}\u0000${r.key}`, model: r.model, segment: r.segment, window: Number(r.window), values: r.vec.map(Number) }));
+  const raw = await labelsRaw(ctx.store, ctx.config, [plans[0].raw, plans[1].raw], models, bins, at);
   const sums = cacheFor(ctx, `labels ${labelsFingerprint(ctx.config)} ${bins} ${JSON.stringify(models)}`, width);
   const out = await sums.exclusive(async () => {
     await sums.update([targetHours(plans[0], ledger), targetHours(plans[1], ledger)], (change) => loadDelta(ctx, 'rollup_labels_delta', models, change), [spanOf(plans[0]), spanOf(plans[1])]);
     const listed: LabelSegment[] = [];
     // Enough room for every cached segment and every raw row's segment, in both windows.
     const copies = new LabelCopies((sums.sums.size + raw.length) * 2, bins);
-    for (const s of merged(sums, raw, width)) {
-      const [r, c] = s.windows as [Float64Array, Float64Array];
+    merged(sums, raw, (model, segment, windows) => {
+      const [r, c] = windows as [Float64Array, Float64Array];
       // A segment whose hours all left the windows keeps a zero vector in the cache; labels.sql would not list it.
-      if ((r[0] as number) === 0 && (c[0] as number) === 0) continue;
-      listed.push({ model: s.model, segment: s.segment, reference: copies.labels(r), current: copies.labels(c) });
-    }
+      if ((r[0] as number) === 0 && (c[0] as number) === 0) return;
+      listed.push({ model, segment, reference: copies.labels(r), current: copies.labels(c) });
+    });
     return listed;
   });
   return byModelAndSegment(out);

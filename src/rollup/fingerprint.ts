@@ -6,7 +6,7 @@ import type { Config } from '../config/index.js';
 export type RollupKind = 'events' | 'labels' | 'features' | 'orphans';
 
 /** Bumped when a fold query changes what it stores; psi_score.sql's grid is part of it. */
-const LAYOUT = 'rollup-v2 grid=logit256[-8,8]';
+const LAYOUT = 'rollup-v3 grid=logit256[-8,8] duplicates=5min';
 
 function digest(value: unknown): string {
   return createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 16);

@@ -20,7 +20,7 @@ export function piecesPredicate(column: string, pieces: readonly Piece[], prefix
 
 /** queries/NAME.sql with each `{{pieces:KEY}}` replaced by `pieces[KEY]`, then the usual placeholders. */
 export function rollupSql(name: string, config: Config, pieces: Record<string, string> = {}): string {
-  const text = queryText(name).replace(/\{\{pieces:([a-z_]+)\}\}/g, (_m, key: string) => {
+  const text = queryText(name).replace(/\{\{pieces:([a-z_0-9]+)\}\}/g, (_m, key: string) => {
     const predicate = pieces[key];
     if (predicate === undefined) throw new Error(`no pieces given for {{pieces:${key}}} in ${name}.sql`);
     return `(${predicate})`;

@@ -84,12 +84,16 @@ export class WindowSums {
       entry = { model: delta.model, segment: delta.segment, windows: Array.from({ length: this.windowCount }, () => new Float64Array(this.width)) };
       this.sums.set(delta.key, entry);
     }
-    const vector = entry.windows[delta.window] as Float64Array;
-    const { values, indexes } = delta;
-    for (let i = 0; i < values.length; i++) {
-      const at = indexes ? (indexes[i] as number) : i;
-      vector[at] = (vector[at] as number) + (values[i] as number);
-    }
+    addDelta(entry.windows[delta.window] as Float64Array, delta);
+  }
+}
+
+/** Adds a delta's values into one window's vector. */
+export function addDelta(vector: Float64Array, delta: SumsDelta): void {
+  const { values, indexes } = delta;
+  for (let i = 0; i < values.length; i++) {
+    const at = indexes ? (indexes[i] as number) : i;
+    vector[at] = (vector[at] as number) + (values[i] as number);
   }
 }
 

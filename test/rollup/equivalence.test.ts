@@ -120,6 +120,38 @@ describe('maintenance', () => {
     expect(cycles.rollup.quality.orphanOutcomes).toBe((before.quality.orphanOutcomes ?? 0) + ids.length - 10);
   });
 
+  it('five-minute cycles off the hour, with late events and outcomes landing in kept strips, equal the full recompute', async () => {
+    const DAY = 86_400_000;
+    for (let k = 0; k < 5; k++) {
+      const at = new Date(END.getTime() - 50 * 60_000 + k * 5 * 60_000 + 1_234);
+      const refFrom = at.getTime() - DAY - 7 * DAY;
+      if (k === 2) {
+        // Events inside a whole strip of the reference's first edge hour, which the last cycle read and kept.
+        const late = Array.from({ length: 300 }, (_, i) =>
+          eventRow({ time: new Date(refFrom + 10 * 60_000 + i * 900), id: `strip-late-${i}`, issuer: 'Northbank', region: 'NA', score: 0.03, version: 'v41' }),
+        );
+        await t.store.insert('scoring_events', late);
+      }
+      if (k === 3) {
+        // Corrected outcomes (the issuer's answer replaced, within maturity) for events of the matured reference's
+        // first edge hour, whose strips the last cycle kept.
+        const matured = { from: chTime(refFrom - 2 * 3_600_000 + 5 * 60_000), to: chTime(refFrom - 2 * 3_600_000 + 40 * 60_000) };
+        const labeled = await t.store.select<{ transaction_id: string; approved: number; last: number }>(
+          `SELECT transaction_id, argMax(approved, outcome_time) AS approved, toUnixTimestamp64Milli(max(outcome_time)) AS last FROM outcomes
+           WHERE transaction_id IN (SELECT transaction_id FROM scoring_events
+             WHERE variant = 'live' AND event_time >= {from:DateTime64(3, 'UTC')} AND event_time < {to:DateTime64(3, 'UTC')})
+           GROUP BY transaction_id ORDER BY transaction_id LIMIT 200`,
+          matured,
+        );
+        expect(labeled.length).toBeGreaterThan(20);
+        await t.store.insert('outcomes', labeled.map((o) => outcomeRow(o.transaction_id, new Date(Number(o.last) + 1), 1 - Number(o.approved))));
+      }
+      await refreshRollup(t.store, t.config, at);
+      const { raw, rollup } = await both(at);
+      expectSameCycle(rollup, raw);
+    }
+  });
+
   it('a steady refresh with nothing new folds and re-folds nothing', async () => {
     const summary = await refreshRollup(t.store, t.config, END);
     expect(summary.folded).toEqual({ events: 0, labels: 0, features: 0, orphans: 0 });

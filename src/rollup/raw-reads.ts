@@ -1,0 +1,76 @@
+// The raw pieces of a cycle's windows (edges off the hour, hours not folded yet), read through the strip cache.
+import type { Config } from '../config/index.js';
+import { chTime, type QueryParams, type Store } from '../store/index.js';
+import { eventsFingerprint, labelsFingerprint } from './fingerprint.js';
+import { OPEN_END_MS, type Piece } from './plan.js';
+import { piecesPredicate, selectRollup } from './sql.js';
+import { readStrips, stripCache, type StripRow } from './strips.js';
+import type { SumsDelta } from './window-sums.js';
+
+/** `{{pieces:strips}}` and `{{pieces:restN}}` of a strip query, their bounds added to `params`. */
+function stripPredicates(column: string, strips: Piece[], rest: Piece[][], params: QueryParams): Record<string, string> {
+  const pieces: Record<string, string> = { strips: piecesPredicate(column, strips, 's_p', params) };
+  rest.forEach((list, w) => (pieces[`rest${w}`] = piecesPredicate(column, list, `r${w}_p`, params)));
+  return pieces;
+}
+
+const num = (values: readonly (number | string)[]): number[] => values.map(Number);
+
+/** Score-cell counts of the PSI windows' raw pieces (reference, current): rollup_psi_raw.sql, sparse over cells. */
+export function psiRaw(store: Store, config: Config, pieces: [Piece[], Piece[]], models: string[], at: Date): Promise<SumsDelta[]> {
+  return readStrips(store, config, {
+    cache: stripCache(store, `psi ${eventsFingerprint(config)} ${JSON.stringify(models)}`),
+    pieces,
+    at: at.getTime(),
+    query: async (strips, rest) => {
+      const params: QueryParams = { models };
+      const rows = await selectRollup<{ model: string; key: string; segment: string[]; slot: number; cells: number[]; counts: number[] }>(
+        store,
+        config,
+        'rollup_psi_raw',
+        params,
+        stripPredicates('event_time', strips, rest, params),
+      );
+      return rows.map((r): StripRow => ({ slot: Number(r.slot), key: r.key, model: r.model, segment: r.segment, values: num(r.counts), indexes: num(r.cells) }));
+    },
+  });
+}
+
+/** Label sums of the matured windows' raw pieces (reference, current): rollup_labels_raw.sql, dense vectors. */
+export function labelsRaw(store: Store, config: Config, pieces: [Piece[], Piece[]], models: string[], bins: number, at: Date): Promise<SumsDelta[]> {
+  const maturity = config.windows.maturity;
+  return readStrips(store, config, {
+    cache: stripCache(store, `labels ${labelsFingerprint(config)} ${bins} ${JSON.stringify(models)}`),
+    pieces,
+    // A label strip is final (and kept) only once its outcomes' span, the maturity delay after it, is over.
+    at: at.getTime() - maturity,
+    maturityMs: maturity,
+    query: async (strips, rest) => {
+      const params: QueryParams = { models, cal_bins: bins, at: chTime(at), maturity_ms: maturity };
+      // Outcomes that can label the pieces: each piece plus the maturity delay.
+      const outcomes = [...strips, ...rest.flat()].map((p) => ({ from: p.from, to: Math.min(OPEN_END_MS, p.to + maturity) }));
+      const rows = await selectRollup<{ model: string; key: string; segment: string[]; slot: number; vec: number[] }>(store, config, 'rollup_labels_raw', params, {
+        ...stripPredicates('event_time', strips, rest, params),
+        outcomes: piecesPredicate('outcome_time', outcomes, 'o_p', params),
+      });
+      return rows.map((r): StripRow => ({ slot: Number(r.slot), key: r.key, model: r.model, segment: r.segment, values: num(r.vec) }));
+    },
+  });
+}
+
+/**
+ * Event-side quality counts of the raw pieces per model, one vector [rows, NaN, ±Inf, out of range, duplicates]
+ * per window (current, reference, future): rollup_quality_raw.sql.
+ */
+export function qualityRaw(store: Store, config: Config, pieces: [Piece[], Piece[], Piece[]], models: string[], at: Date): Promise<SumsDelta[]> {
+  return readStrips(store, config, {
+    cache: stripCache(store, `quality ${eventsFingerprint(config)} ${JSON.stringify(models)}`),
+    pieces,
+    at: at.getTime(),
+    query: async (strips, rest) => {
+      const params: QueryParams = { models };
+      const rows = await selectRollup<{ model: string; slot: number; vec: number[] }>(store, config, 'rollup_quality_raw', params, stripPredicates('event_time', strips, rest, params));
+      return rows.map((r): StripRow => ({ slot: Number(r.slot), key: '', model: r.model, segment: [], values: num(r.vec) }));
+    },
+  });
+}

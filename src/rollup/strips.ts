@@ -1,0 +1,213 @@
+// Five-minute strips of the raw pieces at window edges, read once and kept while the raw tables under them are unchanged.
+import type { Config } from '../config/index.js';
+import { quoteIdentifier as q } from '../config/index.js';
+import { tableRef, type Store } from '../store/index.js';
+import { highestBlock, sourceParts, type SourcePart } from './detect.js';
+import { HOUR_MS, OPEN_END_MS, floorHour, type Piece } from './plan.js';
+import type { SumsDelta } from './window-sums.js';
+
+export const STRIP_MS = 300_000;
+
+/**
+ * One segment's (or model's) numbers in one strip, or in the rest of window `-slot - 1` (the bits of its raw
+ * pieces that are no whole strip): what a strip query returns per row.
+ */
+export interface StripRow {
+  slot: number;
+  key: string;
+  model: string;
+  segment: string[];
+  values: readonly number[];
+  indexes?: readonly number[];
+}
+
+interface Entry {
+  /** Highest insert blocks of the source tables when the strip was read: later parts may change it. */
+  eventMark: number;
+  outcomeMark: number;
+  rows: StripRow[];
+}
+
+/** The strips of one question (PSI cells, label sums, quality counts), kept for the life of the process. */
+export class StripCache {
+  readonly entries = new Map<number, Entry>();
+  private queue: Promise<unknown> = Promise.resolve();
+
+  /** Runs `work` after any other caller's work on this cache (two sources of one store share it). */
+  exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(work, work);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+}
+
+const caches = new WeakMap<Store, Map<string, StripCache>>();
+
+/** The strip cache of a question on a store (its key carries the config fingerprint and the question's arguments). */
+export function stripCache(store: Store, key: string): StripCache {
+  let byKey = caches.get(store);
+  if (!byKey) {
+    byKey = new Map();
+    caches.set(store, byKey);
+  }
+  let cache = byKey.get(key);
+  if (!cache) {
+    cache = new StripCache();
+    byKey.set(key, cache);
+  }
+  return cache;
+}
+
+export interface StripPlan {
+  /** Per window: its whole strips, and the rest of its raw pieces (read every time). */
+  windows: { strips: number[]; rest: Piece[] }[];
+  /** Strips to have in the cache: the windows' plus the other strips of complete edge hours, which later cycles need as the edges move. */
+  wanted: number[];
+}
+
+/**
+ * Splits each window's raw pieces into whole five-minute strips that are over by `at` and the rest. Only pieces
+ * within one hour are split (window edges, the hour in progress); longer pieces (a rollup not folded yet, the
+ * open future) stay whole. The edge hours that are complete are wanted whole (but for strips a rest overlaps): an
+ * edge moves through its hour five minutes per cycle, so each of its strips is read once.
+ */
+export function planStrips(pieces: readonly (readonly Piece[])[], at: number): StripPlan {
+  const wanted = new Set<number>();
+  const windows = pieces.map((list) => {
+    const strips: number[] = [];
+    const rest: Piece[] = [];
+    for (const piece of list) {
+      const hour = floorHour(piece.from);
+      if (piece.to === OPEN_END_MS || piece.to > hour + HOUR_MS) {
+        rest.push(piece);
+        continue;
+      }
+      const first = Math.ceil(piece.from / STRIP_MS) * STRIP_MS;
+      let last = first;
+      for (let s = first; s + STRIP_MS <= Math.min(piece.to, at); s += STRIP_MS) {
+        strips.push(s);
+        wanted.add(s);
+        last = s + STRIP_MS;
+      }
+      if (first >= last) {
+        rest.push(piece);
+        continue;
+      }
+      if (piece.from < first) rest.push({ from: piece.from, to: first });
+      if (last < piece.to) rest.push({ from: last, to: piece.to });
+      if (hour + HOUR_MS <= at) for (let s = hour; s < hour + HOUR_MS; s += STRIP_MS) wanted.add(s);
+    }
+    return { strips, rest };
+  });
+  // A strip that overlaps some window's rest is not read now: its rows would be taken from that rest. It is
+  // read once the edge has moved past it and it is a whole strip of its window.
+  const rest = windows.flatMap((w) => w.rest);
+  const free = [...wanted].filter((s) => !rest.some((p) => p.from < s + STRIP_MS && p.to > s));
+  return { windows, wanted: free.sort((a, b) => a - b) };
+}
+
+/** Runs of contiguous strips as pieces (fewer predicates, the same rows). */
+export function stripPieces(strips: readonly number[]): Piece[] {
+  const out: Piece[] = [];
+  for (const s of [...strips].sort((a, b) => a - b)) {
+    const last = out[out.length - 1];
+    if (last && last.to === s) last.to = s + STRIP_MS;
+    else out.push({ from: s, to: s + STRIP_MS });
+  }
+  return out;
+}
+
+export interface StripSources {
+  events: SourcePart[];
+  /** Only for label strips: outcome parts and the earliest outcome time in each part newer than `since`. */
+  outcomes?: { parts: SourcePart[]; earliest: Map<string, number>; maturityMs: number };
+}
+
+/** A cached strip still holds what the raw tables hold: no later part overlaps it (or, for labels, can label it). */
+function stillValid(strip: number, entry: Entry, sources: StripSources): boolean {
+  const end = strip + STRIP_MS;
+  for (const part of sources.events) {
+    if (part.maxBlock <= entry.eventMark) continue;
+    if (part.maxTime === 0 || (part.minTime < end && part.maxTime >= strip)) return false;
+  }
+  const outcomes = sources.outcomes;
+  if (outcomes) {
+    for (const part of outcomes.parts) {
+      if (part.maxBlock <= entry.outcomeMark) continue;
+      if ((outcomes.earliest.get(part.name) ?? -Infinity) < end + outcomes.maturityMs) return false;
+    }
+  }
+  return true;
+}
+
+/** The earliest outcome time of each outcome part above `mark` (the outcomes table has no time partitions to tell it). */
+export async function earliestOutcomes(store: Store, config: Config, parts: readonly SourcePart[], mark: number): Promise<Map<string, number>> {
+  const fresh = parts.filter((p) => p.maxBlock > mark).map((p) => p.name);
+  if (fresh.length === 0) return new Map();
+  const rows = await store.select<{ part: string; earliest: number }>(
+    `SELECT _part AS part, toUnixTimestamp64Milli(toDateTime64(min(${q(config.columns.outcomes.outcome_time)}), 3)) AS earliest
+     FROM ${tableRef(config, config.tables.outcomes)} WHERE has({parts:Array(String)}, _part) GROUP BY part`,
+    { parts: fresh },
+    'rollup strip outcome parts',
+  );
+  return new Map(rows.map((r) => [r.part, Number(r.earliest)]));
+}
+
+export interface StripRead {
+  cache: StripCache;
+  /** Raw pieces per window. */
+  pieces: readonly (readonly Piece[])[];
+  at: number;
+  /** Label strips depend on outcomes up to the maturity delay after them. */
+  maturityMs?: number;
+  /** Reads the whole strips (as contiguous pieces) and each window's rest; rows of the rest carry slot −(window + 1). */
+  query: (strips: Piece[], rest: Piece[][]) => Promise<StripRow[]>;
+}
+
+/**
+ * Signed vectors per window from the raw pieces: whole strips from the cache where still valid (read and kept
+ * otherwise), the rest read every time. A steady cycle reads the strip that just ended; once an hour, as the
+ * edges enter new hours, their hours' strips.
+ */
+export function readStrips(store: Store, config: Config, read: StripRead): Promise<SumsDelta[]> {
+  return read.cache.exclusive(() => readStripsNow(store, config, read));
+}
+
+async function readStripsNow(store: Store, config: Config, read: StripRead): Promise<SumsDelta[]> {
+  const plan = planStrips(read.pieces, read.at);
+  const { cache } = read;
+  const [events, outcomeParts] = await Promise.all([
+    sourceParts(store, config, config.tables.events),
+    read.maturityMs === undefined ? Promise.resolve(undefined) : sourceParts(store, config, config.tables.outcomes),
+  ]);
+  const wanted = new Set(plan.wanted);
+  for (const strip of cache.entries.keys()) if (!wanted.has(strip)) cache.entries.delete(strip);
+  const sources: StripSources = { events };
+  if (outcomeParts && read.maturityMs !== undefined) {
+    const oldest = Math.min(...[...cache.entries.values()].map((e) => e.outcomeMark));
+    const earliest = Number.isFinite(oldest) ? await earliestOutcomes(store, config, outcomeParts, oldest) : new Map<string, number>();
+    sources.outcomes = { parts: outcomeParts, earliest, maturityMs: read.maturityMs };
+  }
+  const missing = plan.wanted.filter((s) => {
+    const entry = cache.entries.get(s);
+    return !entry || !stillValid(s, entry, sources);
+  });
+  const hasRest = plan.windows.some((w) => w.rest.length > 0);
+  const rows = missing.length > 0 || hasRest ? await read.query(stripPieces(missing), plan.windows.map((w) => w.rest)) : [];
+  // Marks taken before the read: a part landing meanwhile has a higher block and is looked at next time.
+  const marks = { eventMark: highestBlock(events, -1), outcomeMark: outcomeParts ? highestBlock(outcomeParts, -1) : -1 };
+  for (const s of missing) cache.entries.set(s, { ...marks, rows: [] });
+  const out: SumsDelta[] = [];
+  for (const row of rows) {
+    if (row.slot < 0) out.push(toDelta(row, -row.slot - 1));
+    else cache.entries.get(row.slot * 1000)?.rows.push(row);
+  }
+  plan.windows.forEach((w, window) => {
+    for (const s of w.strips) for (const row of cache.entries.get(s)?.rows ?? []) out.push(toDelta(row, window));
+  });
+  return out;
+}
+
+function toDelta(row: StripRow, window: number): SumsDelta {
+  return { key: `${row.model}\u0000${row.key}`, model: row.model, segment: row.segment, window, values: row.values, ...(row.indexes ? { indexes: row.indexes } : {}) };
+}
