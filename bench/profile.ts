@@ -40,7 +40,7 @@ async function main(): Promise<void> {
   const [rowsArg, dir, runsArg] = process.argv.slice(2);
   const rows = Number(rowsArg);
   const log = createLogger({ pretty: false, level: process.env.LOG_LEVEL ?? 'warn' });
-  const config = parseConfig({ store: { path: joinPath(dir as string, 'data') }, monitors: { shadow: { enabled: false } } });
+  const config = parseConfig({ store: { path: joinPath(dir as string, 'data') } });
   const fresh = !existsSync(joinPath(dir as string, 'data'));
   const store = openStore(config, log);
   await ensureTables(store, config);

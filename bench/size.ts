@@ -47,9 +47,9 @@ export interface SizeOptions {
   dir?: string;
 }
 
-/** Cycles as a daemon runs them: refresh the rollup, then the monitors read from it. Shadow is left out: not served by the rollup yet. */
+/** Cycles as a daemon runs them, every monitor on (the defaults): refresh the rollup, then the monitors read from it. */
 function benchConfig(path: string): Config {
-  return parseConfig({ store: { path }, monitors: { shadow: { enabled: false } } });
+  return parseConfig({ store: { path } });
 }
 
 /** A daemon cycle: refresh, then the monitors read through the source (kept across cycles, as the daemon keeps it). */

@@ -2,7 +2,9 @@
 import type { Config } from '../config/index.js';
 import type { TimeWindow } from '../monitors/types.js';
 import { completeHours, type Piece } from '../rollup/plan.js';
-import { chTime, runQuery, type Store } from '../store/index.js';
+import { shadowPairsSql } from '../rollup/shadow.js';
+import { selectRollup } from '../rollup/sql.js';
+import { chTime, runQuery, type QueryParams, type Store } from '../store/index.js';
 import type {
   AggregateSource,
   CalibrationBinSums,
@@ -10,6 +12,7 @@ import type {
   LabelSegment,
   LatencyQuantiles,
   ScoreBinOptions,
+  ShadowOptions,
   ShadowSegment,
   WindowLabels,
 } from './types.js';
@@ -63,7 +66,7 @@ function toLabels(row: LabelRow): WindowLabels {
 
 type CalibrationColumns = { [column in `cal_${'live' | 'shadow'}_${'bins' | 'count' | 'score' | 'label' | 'sq_error'}`]: number[] };
 
-interface ShadowRow extends CalibrationColumns {
+export interface ShadowRow extends CalibrationColumns {
   model: string;
   shadow_version: string;
   segment: string[];
@@ -114,7 +117,7 @@ function toCalibration(row: ShadowRow, side: 'live' | 'shadow', bins: number): C
   return dense;
 }
 
-function toShadow(row: ShadowRow, calibrationBins: number): ShadowSegment {
+export function toShadow(row: ShadowRow, calibrationBins: number): ShadowSegment {
   // ClickHouse writes the NaN quantiles of an empty set as null.
   const value = (v: number | null | undefined) => (v == null ? NaN : Number(v));
   const latency = (q: (number | null)[], n: number): LatencyQuantiles => ({ n: Number(n), p50: value(q[0]), p98: value(q[1]), p99: value(q[2]), p995: value(q[3]) });
@@ -140,6 +143,17 @@ function toShadow(row: ShadowRow, calibrationBins: number): ShadowSegment {
     calibrationShadow: toCalibration(row, 'shadow', calibrationBins),
     latencyLive: latency(row.latency_live, row.latency_live_n),
     latencyShadow: latency(row.latency_shadow, row.latency_shadow_n),
+  };
+}
+
+/** shadow_compare.sql's parameters but the pieces'. */
+export function shadowParams(models: string[], options: ShadowOptions): QueryParams {
+  return {
+    models,
+    cal_bins: options.calibrationBins,
+    min_volume: options.minVolume,
+    seg_min_labeled: options.segmentMinLabeled,
+    seg_min_minority: options.segmentMinMinority,
   };
 }
 
@@ -221,19 +235,10 @@ export function rawSource(store: Store, config: Config): AggregateSource {
     orphanOutcomes: (current) => rawOrphanOutcomes(store, config, [completeHours(current)]),
 
     async shadow(windows, models, options, at) {
-      const rows = await runQuery<ShadowRow>(store, config, 'shadow_compare', {
-        cur_from: chTime(windows.current.from),
-        cur_to: chTime(windows.current.to),
-        mat_from: chTime(windows.matured.current.from),
-        mat_to: chTime(windows.matured.current.to),
-        at: chTime(at),
-        models,
-        cal_bins: options.calibrationBins,
-        min_volume: options.minVolume,
-        seg_min_labeled: options.segmentMinLabeled,
-        seg_min_minority: options.segmentMinMinority,
-      });
-      return rows.map((row) => toShadow(row, options.calibrationBins));
+      const params = shadowParams(models, options);
+      const piece = (w: TimeWindow) => [{ from: w.from.getTime(), to: w.to.getTime() }];
+      const partials = shadowPairsSql(config, piece(windows.current), piece(windows.matured.current), at.getTime(), params);
+      return (await selectRollup<ShadowRow>(store, config, 'shadow_compare', params, { partials })).map((row) => toShadow(row, options.calibrationBins));
     },
   };
 }

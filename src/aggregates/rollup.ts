@@ -1,16 +1,17 @@
 // Aggregates served by driftwatch's rollup: folded full hours from the rollup tables, the rest of each window from the raw tables.
 import type { Config } from '../config/index.js';
 import type { CycleWindows, TimeWindow } from '../monitors/types.js';
-import { eventsFingerprint, featuresFingerprint, labelsFingerprint, orphansFingerprint, type RollupKind } from '../rollup/fingerprint.js';
+import { eventsFingerprint, featuresFingerprint, labelsFingerprint, orphansFingerprint, shadowFingerprint, type RollupKind } from '../rollup/fingerprint.js';
 import { loadLedger, type Ledger } from '../rollup/ledger.js';
 import { OPEN_END_MS, completeHours, planRange, planWindow, type Piece, type WindowPlan } from '../rollup/plan.js';
 import { qualityRaw } from '../rollup/raw-reads.js';
 import type { SumsDelta } from '../rollup/window-sums.js';
 import { labelsFromSums, scoreBinsFromSums, sharedCaches, type ReadContext } from '../rollup/cached-reads.js';
 import { ensureRollupTables } from '../rollup/schema.js';
-import { chSecond, foldedParams, piecesPredicate, selectRollup } from '../rollup/sql.js';
+import { shadowPairsSql } from '../rollup/shadow.js';
+import { chSecond, foldedParams, piecesPredicate, rollupSql, selectRollup } from '../rollup/sql.js';
 import type { QueryParams, Store } from '../store/index.js';
-import { rawOrphanOutcomes, rawSource } from './raw.js';
+import { rawOrphanOutcomes, rawSource, shadowParams, toShadow, type ShadowRow } from './raw.js';
 import type { AggregateSource, FeatureEdges, LabelSegment } from './types.js';
 import { FUTURE_TOLERANCE_MS, toBinned, toQualityCounts, type BinRow } from './rows.js';
 
@@ -102,8 +103,17 @@ export function rollupSource(store: Store, config: Config): AggregateSource {
 
     learnFeatureEdges: (reference, models, features) => raw.learnFeatureEdges(reference, models, features),
 
-    // Not folded yet: shadow aggregates (agreement, flips, joint live × shadow cells per label) come from the raw tables.
-    shadow: (windows, models, options, at) => raw.shadow(windows, models, options, at),
+    async shadow(windows, models, options, at) {
+      if (options.calibrationBins !== config.monitors.calibration.bins) return raw.shadow(windows, models, options, at);
+      // Folded matured hours (each side from the hours inside its window) plus the raw pieces' pairs: the hours
+      // not matured yet at the current window's end, and the partial hours at the edges.
+      const folded = await ledger('shadow', shadowFingerprint(config));
+      const { params, plans } = planWindows(folded, { cur: windows.current, mat: windows.matured.current });
+      Object.assign(params, shadowParams(models, options));
+      const pairs = shadowPairsSql(config, (plans.cur as WindowPlan).raw, (plans.mat as WindowPlan).raw, at.getTime(), params);
+      const partials = `SELECT * FROM (${rollupSql('rollup_shadow', config)}) UNION ALL SELECT * EXCEPT (hour) FROM (${pairs})`;
+      return (await selectRollup<ShadowRow>(store, config, 'shadow_compare', params, { partials })).map((row) => toShadow(row, options.calibrationBins));
+    },
 
     async featureBins(windows, edges: FeatureEdges[], minVolume) {
       if (edges.length === 0) return [];

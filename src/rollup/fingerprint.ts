@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import type { FeatureEdges } from '../aggregates/types.js';
 import type { Config } from '../config/index.js';
 
-export type RollupKind = 'events' | 'labels' | 'features' | 'orphans';
+export type RollupKind = 'events' | 'labels' | 'features' | 'orphans' | 'shadow';
 
 /** Bumped when a fold query changes what it stores; psi_score.sql's grid is part of it. */
 const LAYOUT = 'rollup-v3 grid=logit256[-8,8] duplicates=5min';
@@ -33,4 +33,9 @@ export function featuresFingerprint(config: Config, edges: readonly FeatureEdges
 /** Orphan outcomes per outcome hour (queries/orphan_outcomes.sql): the outcome columns and the maturity delay. */
 export function orphansFingerprint(config: Config): string {
   return digest({ ...sourceOf(config), rule: 'orphans-v1', outcomes: config.columns.outcomes, maturity: config.windows.maturity });
+}
+
+/** Shadow pairs per hour (queries/shadow_pairs.sql): labels.sql's outcome rule and the calibration bins. */
+export function shadowFingerprint(config: Config): string {
+  return digest({ ...sourceOf(config), rule: 'shadow-v1', outcomes: config.columns.outcomes, maturity: config.windows.maturity, bins: config.monitors.calibration.bins });
 }

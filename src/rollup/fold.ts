@@ -7,6 +7,7 @@ import type { RollupKind } from './fingerprint.js';
 import { nextVersion, recordFolds } from './ledger.js';
 import { HOUR_MS, hourRuns } from './plan.js';
 import { ROLLUP_TABLES } from './schema.js';
+import { shadowPairsSql } from './shadow.js';
 import { commandRollup } from './sql.js';
 
 /** Source rows one fold query may read: with the outcomes join that keeps a chunk's hash table near 100 MB. */
@@ -28,11 +29,12 @@ const FOLD_QUERY: Record<RollupKind, string> = {
   labels: 'rollup_fold_labels',
   features: 'rollup_fold_features',
   orphans: 'rollup_fold_orphans',
+  shadow: 'rollup_fold_shadow',
 };
 
 function kindParams(config: Config, request: FoldRequest): QueryParams {
   if (request.kind === 'labels') return { maturity_ms: config.windows.maturity, cal_bins: config.monitors.calibration.bins };
-  if (request.kind === 'orphans') return { maturity_ms: config.windows.maturity };
+  if (request.kind === 'orphans' || request.kind === 'shadow') return { maturity_ms: config.windows.maturity, cal_bins: config.monitors.calibration.bins };
   if (request.kind === 'features') {
     const edges = request.edges ?? [];
     return { edge_models: edges.map((e) => e.model), edge_features: edges.map((e) => e.feature), edges: edges.map((e) => e.edges) };
@@ -64,7 +66,10 @@ export async function foldHours(store: Store, config: Config, request: FoldReque
   for (const chunk of chunks) {
     const version = nextVersion();
     const t0 = performance.now();
-    await commandRollup(store, config, FOLD_QUERY[request.kind], { from: chTime(chunk.from), to: chTime(chunk.to), version, ...kindParams(config, request) });
+    const params: QueryParams = { from: chTime(chunk.from), to: chTime(chunk.to), version, models: [], ...kindParams(config, request) };
+    // Shadow pairs of the chunk: both windows are its hours, all their outcomes (the hours have matured) count.
+    const pieces: Record<string, string> = request.kind === 'shadow' ? { pairs: shadowPairsSql(config, [chunk], [chunk], chunk.to + config.windows.maturity, params) } : {};
+    await commandRollup(store, config, FOLD_QUERY[request.kind], params, pieces);
     const counts = request.kind === 'events' ? await foldedRows(store, config, chunk.from, chunk.to, version) : undefined;
     const folds = [];
     for (let hour = chunk.from; hour < chunk.to; hour += HOUR_MS) folds.push({ hour, version, rows: counts?.get(hour) ?? 0 });

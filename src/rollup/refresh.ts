@@ -6,7 +6,7 @@ import { loadFeatureEdges } from '../monitors/feature-edges.js';
 import { type Store } from '../store/index.js';
 import { resolveWindows } from '../windows.js';
 import { changedEventHours, labelHoursOf, newOutcomeHours, orphanHoursOf, rowsPerHour, sourceParts, highestBlock } from './detect.js';
-import { eventsFingerprint, featuresFingerprint, labelsFingerprint, orphansFingerprint, type RollupKind } from './fingerprint.js';
+import { eventsFingerprint, featuresFingerprint, labelsFingerprint, orphansFingerprint, shadowFingerprint, type RollupKind } from './fingerprint.js';
 import { foldHours } from './fold.js';
 import { dropKind, loadLedgers, saveMarks, staleKinds, type Ledger } from './ledger.js';
 import { HOUR_MS, ceilHour, floorHour } from './plan.js';
@@ -63,8 +63,9 @@ export async function refreshRollup(store: Store, config: Config, at: Date, opti
     labels: labelsFingerprint(config),
     features: featuresFingerprint(config, edges),
     orphans: orphansFingerprint(config),
+    shadow: shadowFingerprint(config),
   };
-  const none = (): Record<RollupKind, number> => ({ events: 0, labels: 0, features: 0, orphans: 0 });
+  const none = (): Record<RollupKind, number> => ({ events: 0, labels: 0, features: 0, orphans: 0, shadow: 0 });
   const summary: RefreshSummary = { folded: none(), refolded: none(), rebuilt: [], seconds: 0 };
   let snapshot = await loadLedgers(store, config, true);
   const stale = staleKinds(snapshot, fingerprints);
@@ -83,11 +84,12 @@ export async function refreshRollup(store: Store, config: Config, at: Date, opti
     labels: snapshot.ledger('labels', fingerprints.labels),
     features: snapshot.ledger('features', fingerprints.features),
     orphans: snapshot.ledger('orphans', fingerprints.orphans),
+    shadow: snapshot.ledger('shadow', fingerprints.shadow),
   };
 
   const changed = ledgers.events.size > 0 ? await changedEventHours(store, config, eventParts, eventMark, ledgers.events) : [];
-  const outcomes = ledgers.labels.size > 0 || ledgers.orphans.size > 0 ? await newOutcomeHours(store, config, outcomeParts, outcomeMark) : { hours: [], mark: highestBlock(outcomeParts, outcomeMark) };
-  const lateLabels = labelHoursOf(outcomes.hours, config.windows.maturity).filter((h) => ledgers.labels.has(h));
+  const outcomes = ledgers.labels.size > 0 || ledgers.orphans.size > 0 || ledgers.shadow.size > 0 ? await newOutcomeHours(store, config, outcomeParts, outcomeMark) : { hours: [], mark: highestBlock(outcomeParts, outcomeMark) };
+  const lateLabels = labelHoursOf(outcomes.hours, config.windows.maturity);
   // An outcome hour's orphans change with its own outcomes and with the events that can match them.
   const lateOrphans = [...outcomes.hours, ...orphanHoursOf(changed, config.windows.maturity)];
 
@@ -98,11 +100,17 @@ export async function refreshRollup(store: Store, config: Config, at: Date, opti
   const refold = (kind: RollupKind, extra: number[] = [], own: number[] = changed) => [...new Set([...own, ...extra])].filter((h) => ledgers[kind].has(h));
   // Orphans are counted over the current window's complete outcome hours only (AggregateSource.orphanOutcomes).
   const orphansFrom = ceilHour(resolveWindows(config, at).current.from.getTime());
+  // Shadow pairs are read over the current and matured current windows only; a pair's rows are within an hour of
+  // each other, so a changed hour touches the pairs of its neighbours too.
+  const windows = resolveWindows(config, at);
+  const shadowFrom = floorHour(Math.min(windows.current.from.getTime(), windows.matured.current.from.getTime(), options.since?.getTime() ?? Infinity));
+  const pairHours = changed.flatMap((h) => [h - HOUR_MS, h, h + HOUR_MS]);
   const plan: { kind: RollupKind; fresh: number[]; again: number[] }[] = [
     { kind: 'events', fresh: missing(ledgers.events, from, completeTo), again: refold('events') },
     { kind: 'labels', fresh: missing(ledgers.labels, from, maturedTo), again: refold('labels', lateLabels) },
     { kind: 'features', fresh: edges.length > 0 ? missing(ledgers.features, from, completeTo) : [], again: edges.length > 0 ? refold('features') : [] },
     { kind: 'orphans', fresh: missing(ledgers.orphans, orphansFrom, completeTo), again: refold('orphans', lateOrphans, []) },
+    { kind: 'shadow', fresh: config.monitors.shadow.enabled ? missing(ledgers.shadow, shadowFrom, maturedTo) : [], again: refold('shadow', lateLabels, pairHours) },
   ];
   for (const { kind, fresh, again } of plan) {
     const base = { kind, fingerprint: fingerprints[kind], rowsPerHour: perHour, edges };
@@ -133,5 +141,5 @@ export async function rebuildRollup(store: Store, config: Config, at: Date, opti
 /** Empties every rollup kind: the next refresh is a cold start. */
 export async function dropRollup(store: Store, config: Config): Promise<void> {
   await ensureRollupTables(store, config);
-  for (const kind of ['events', 'labels', 'features', 'orphans'] as const) await dropKind(store, config, kind);
+  for (const kind of ['events', 'labels', 'features', 'orphans', 'shadow'] as const) await dropKind(store, config, kind);
 }

@@ -9,6 +9,7 @@ export const ROLLUP_TABLES = {
   labels: 'driftwatch_rollup_labels',
   features: 'driftwatch_rollup_features',
   orphans: 'driftwatch_rollup_orphans',
+  shadow: 'driftwatch_rollup_shadow',
   ledger: 'driftwatch_rollup_ledger',
 } as const;
 
@@ -88,6 +89,49 @@ ORDER BY (hour, version)`;
 }
 
 /**
+ * Shadow vs live per model × shadow version × segment × hour (queries/shadow_pairs.sql), folded once an hour has
+ * matured: current-window sums (matched, flips, joint cells, latencies) and matured-window sums (labels,
+ * calibration) in one row; a read takes each side from the hours inside its window. Latencies are kept as
+ * values: exact quantiles merge no other way, and a shadow's hour holds a few thousand.
+ */
+export function rollupShadowDdl(config: Config): string {
+  return `CREATE TABLE IF NOT EXISTS ${tableRef(config, ROLLUP_TABLES.shadow)} (
+  model               LowCardinality(String),
+  shadow_version      LowCardinality(String),
+  segment             Array(LowCardinality(String)),
+  segment_key         UInt64,
+  hour                DateTime('UTC'),
+  version             UInt64,
+  live_versions       Array(LowCardinality(String)),
+  n_matched           UInt64,
+  n_scored            UInt64,
+  sum_score_delta     Float64,
+  flip_keys           Array(UInt8),
+  flip_counts         Array(UInt64),
+  n_labeled           UInt64,
+  n_positive          UInt64,
+  hist_cells          Array(UInt32),
+  hist_current        Array(UInt64),
+  hist_positive       Array(UInt64),
+  hist_negative       Array(UInt64),
+  cal_live_bins       Array(UInt16),
+  cal_live_count      Array(UInt64),
+  cal_live_score      Array(Float64),
+  cal_live_label      Array(Float64),
+  cal_live_sq_error   Array(Float64),
+  cal_shadow_bins     Array(UInt16),
+  cal_shadow_count    Array(UInt64),
+  cal_shadow_score    Array(Float64),
+  cal_shadow_label    Array(Float64),
+  cal_shadow_sq_error Array(Float64),
+  latency_live        Array(Float64),
+  latency_shadow      Array(Float64)
+) ENGINE = MergeTree
+PARTITION BY toYYYYMM(hour)
+ORDER BY (model, shadow_version, hour, segment)`;
+}
+
+/**
  * Which hours each kind of rollup holds, under which config fingerprint and version, and how many source
  * rows the fold saw (change detection compares it). Also keeps the insertion marks (kind `mark:<table>`).
  */
@@ -103,7 +147,7 @@ export function rollupLedgerDdl(config: Config): string {
 ORDER BY (kind, fingerprint, hour)`;
 }
 
-export const ROLLUP_DDL: readonly ((config: Config) => string)[] = [rollupEventsDdl, rollupLabelsDdl, rollupFeaturesDdl, rollupOrphansDdl, rollupLedgerDdl];
+export const ROLLUP_DDL: readonly ((config: Config) => string)[] = [rollupEventsDdl, rollupLabelsDdl, rollupFeaturesDdl, rollupOrphansDdl, rollupShadowDdl, rollupLedgerDdl];
 
 /**
  * Optional accelerators on the source tables (DESIGN's columns untouched): a min-max skip index on event time,

@@ -29,6 +29,25 @@ export function expectSameCycle(rollup: CycleResult, raw: CycleResult): void {
     close(e.qValue, r.qValue, `${what} q`);
   }
   expect(rollup.models).toEqual(raw.models);
+  expectSameVerdicts(rollup, raw);
   expect(rollup.quality).toEqual(raw.quality);
   expect(rollup.findings.map(key).sort()).toEqual(raw.findings.map(key).sort());
+}
+
+/** Numbers within `close`, everything else (verdicts, reasons, flip matrices, versions) equal, at any depth. */
+function expectCloseDeep(a: unknown, b: unknown, what: string): void {
+  if (typeof a === 'number' && typeof b === 'number') return close(a, b, what);
+  if (a && b && typeof a === 'object' && typeof b === 'object') {
+    expect(Object.keys(a).sort(), what).toEqual(Object.keys(b).sort());
+    for (const k of Object.keys(a)) expectCloseDeep((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], `${what}.${k}`);
+    return;
+  }
+  expect(a, what).toEqual(b);
+}
+
+/** Shadow verdicts: the same verdicts and reasons, and the same details (AUCs, ECEs, latency quantiles, flips). */
+function expectSameVerdicts(rollup: CycleResult, raw: CycleResult): void {
+  const id = (v: CycleResult['shadow'][number]) => `${v.model} ${v.shadowVersion}`;
+  expect(rollup.shadow.map(id)).toEqual(raw.shadow.map(id));
+  rollup.shadow.forEach((v, i) => expectCloseDeep(v, raw.shadow[i], `shadow ${id(v)}`));
 }

@@ -34,8 +34,13 @@ describe('a cycle read from the rollup', () => {
   it('equals the full recompute with --at on the hour (cold start: refresh backfills the windows)', async () => {
     const summary = await refreshRollup(t.store, t.config, END);
     expect(summary.folded.events).toBeGreaterThan(8 * 24);
+    // Shadow pairs fold once matured: the 24 hours of the matured current window (the last two hours stay raw).
+    expect(summary.folded.shadow).toBe(24);
     const { raw, rollup } = await both(END);
     expect(raw.findings.length).toBeGreaterThan(0);
+    // The scenarios' shadows are judged, from folded hours and raw pieces alike.
+    expect(raw.shadow.length).toBeGreaterThan(1);
+    expect(raw.evaluations.some((e) => e.monitor === 'shadow')).toBe(true);
     expectSameCycle(rollup, raw);
   });
 
@@ -89,6 +94,7 @@ describe('maintenance', () => {
     );
     const summary = await refreshRollup(t.store, t.config, END);
     expect(summary.refolded.labels).toBeGreaterThan(0);
+    expect(summary.refolded.shadow).toBeGreaterThan(0);
     const { raw, rollup } = await both(END);
     expectSameCycle(rollup, raw);
     expect(rollup.quality.missingOutcomes).toBe(before.quality.missingOutcomes - unlabeled.length);
@@ -118,6 +124,24 @@ describe('maintenance', () => {
     cycles = await both(END);
     expectSameCycle(cycles.rollup, cycles.raw);
     expect(cycles.rollup.quality.orphanOutcomes).toBe((before.quality.orphanOutcomes ?? 0) + ids.length - 10);
+  });
+
+  it('late shadow pairs in a folded hour are re-folded and show in the next cycle', async () => {
+    const before = await runCycle(t.store, t.config, { at: END, source: rollupSource(t.store, t.config) });
+    const hour = END.getTime() - 10 * 3_600_000;
+    const spec = (i: number) => ({ time: new Date(hour + i * 9_000), id: `late-pair-${i}`, issuer: 'Northbank', region: 'NA', score: 0.9, decision: 'approve' });
+    await t.store.insert('scoring_events', [
+      ...Array.from({ length: 300 }, (_, i) => eventRow({ ...spec(i), version: 'v41' })),
+      // The shadow scores a few seconds after live: still one pair.
+      ...Array.from({ length: 300 }, (_, i) => eventRow({ ...spec(i), time: new Date(hour + i * 9_000 + 4_000), variant: 'shadow', version: 'v42', score: 0.2, decision: 'decline' })),
+    ]);
+    await t.store.insert('outcomes', Array.from({ length: 300 }, (_, i) => outcomeRow(`late-pair-${i}`, new Date(hour + i * 9_000 + 60_000), 1)));
+    const summary = await refreshRollup(t.store, t.config, END);
+    expect(summary.refolded.shadow).toBeGreaterThan(0);
+    const { raw, rollup } = await both(END);
+    expectSameCycle(rollup, raw);
+    const matched = (r: typeof before) => r.shadow.find((v) => v.shadowVersion === 'v42')?.details?.nMatched as number;
+    expect(matched(rollup)).toBe(matched(before) + 300);
   });
 
   it('five-minute cycles off the hour, with late events and outcomes landing in kept strips, equal the full recompute', async () => {
@@ -154,7 +178,7 @@ describe('maintenance', () => {
 
   it('a steady refresh with nothing new folds and re-folds nothing', async () => {
     const summary = await refreshRollup(t.store, t.config, END);
-    expect(summary.folded).toEqual({ events: 0, labels: 0, features: 0, orphans: 0 });
-    expect(summary.refolded).toEqual({ events: 0, labels: 0, features: 0, orphans: 0 });
+    expect(summary.folded).toEqual({ events: 0, labels: 0, features: 0, orphans: 0, shadow: 0 });
+    expect(summary.refolded).toEqual({ events: 0, labels: 0, features: 0, orphans: 0, shadow: 0 });
   });
 });

@@ -1,0 +1,109 @@
+-- Shadow vs live per model × shadow version × segment × hour, over the pairs whose live event is in the pieces
+-- the cur pieces (current window) or the mat pieces (matured window): the mergeable sums shadow_compare.sql adds
+-- up. The raw source reads it over whole windows; the rollup folds it per matured hour (cur = mat = the hours)
+-- and reads it over the raw pieces of its windows.
+-- A pair is a live and a shadow row of the same transaction and model scored within an hour of each other
+-- (the shadow rows read are the pieces widened by an hour, the shadow pieces); a duplicated row counts once per
+-- hour (LIMIT 1 BY). A pair is labeled by labels.sql's rule: its outcome came within the maturity delay
+-- (the outcomes pieces: the matured pieces plus the delay, before {at}), so a matured hour's sums are final.
+-- Scores that are NaN, infinite or outside [0, 1] (either side) leave the score statistics, not the decisions.
+--   flip_keys/flip_counts  current: live decision × shadow decision, key 4·live + shadow with 1 approve,
+--                          2 decline, 3 review, 0 anything else
+--   hist_*                 joint histogram on a grid of 1024 cells uniform in logit(score) over [−8, 8] (the psi grid's
+--                          cells split in four; why this fine: src/monitors/shadow/compare.ts), key 1024·live cell +
+--                          shadow cell: current counts (rank correlation) and labeled positives / negatives (AUC, DeLong)
+--   cal_*                  labeled pairs per calibration bin [k/B, (k+1)/B): count, Σ score, Σ label, Σ (score − label)²
+--   latency_*              current: every finite latency (exact quantiles merge only as the values themselves)
+WITH
+  live AS (
+    SELECT transaction_id, model, model_version, segment, score, decision, latency_ms, event_time,
+      {{pieces:cur}} AS in_cur, {{pieces:mat}} AS in_mat
+    FROM {{events}}
+    WHERE variant = 'live'
+      AND (empty({models:Array(String)}) OR has({models:Array(String)}, model))
+      AND ({{pieces:cur}} OR {{pieces:mat}})
+  ),
+  shadow AS (
+    SELECT transaction_id, model, model_version, score, decision, latency_ms, event_time
+    FROM {{events}}
+    WHERE variant = 'shadow'
+      AND (empty({models:Array(String)}) OR has({models:Array(String)}, model))
+      AND {{pieces:shadow}}
+  ),
+  known AS (
+    -- The latest outcome per transaction, and the first (labels.sql's rule), among those that can label the pieces.
+    SELECT transaction_id, argMax(approved, outcome_time) AS approved, min(outcome_time) AS first_outcome
+    FROM {{outcomes}}
+    WHERE {{pieces:outcomes}} AND outcome_time < {at:DateTime64(3, 'UTC')}
+    GROUP BY transaction_id
+  ),
+  pairs AS (
+    SELECT
+      l.model AS model,
+      s.model_version AS shadow_version,
+      l.model_version AS live_version,
+      l.segment AS segment,
+      toStartOfHour(l.event_time) AS hour,
+      l.transaction_id AS transaction_id,
+      l.event_time AS event_time,
+      l.in_cur AS in_cur,
+      l.in_mat AS in_mat,
+      l.score AS live_score,
+      s.score AS shadow_score,
+      indexOf(['approve', 'decline', 'review'], l.decision) AS live_decision,
+      indexOf(['approve', 'decline', 'review'], s.decision) AS shadow_decision,
+      l.latency_ms AS live_latency,
+      s.latency_ms AS shadow_latency
+    FROM live AS l
+    INNER JOIN shadow AS s ON l.transaction_id = s.transaction_id AND l.model = s.model
+    WHERE s.event_time > l.event_time - toIntervalHour(1) AND s.event_time < l.event_time + toIntervalHour(1)
+    LIMIT 1 BY model, shadow_version, hour, transaction_id
+  ),
+  labeled AS (
+    SELECT
+      p.*,
+      k.transaction_id != '' AND k.first_outcome < p.event_time + toIntervalMillisecond({maturity_ms:UInt64}) AS has_label,
+      k.approved AS label,
+      live_score >= 0 AND live_score <= 1 AND shadow_score >= 0 AND shadow_score <= 1 AS scored,
+      in_mat AND has_label AND scored AS judged,
+      -- Cells and bins of unscored rows are never used; 0.5 stands in so NaN never reaches an integer cast.
+      if(scored, live_score, 0.5) AS live_safe,
+      if(scored, shadow_score, 0.5) AS shadow_safe,
+      toUInt32(least(1023, greatest(0, floor((log(live_safe / (1 - live_safe)) + 8) * 64)))) * 1024
+        + toUInt32(least(1023, greatest(0, floor((log(shadow_safe / (1 - shadow_safe)) + 8) * 64)))) AS cell,
+      toUInt16(least({cal_bins:UInt16} - 1, floor(live_safe * {cal_bins:UInt16}))) AS live_bin,
+      toUInt16(least({cal_bins:UInt16} - 1, floor(shadow_safe * {cal_bins:UInt16}))) AS shadow_bin
+    FROM pairs AS p
+    LEFT JOIN known AS k ON p.transaction_id = k.transaction_id
+  )
+SELECT
+  model,
+  shadow_version,
+  segment,
+  hour,
+  groupUniqArray(live_version) AS live_versions,
+  countIf(in_cur) AS n_matched,
+  countIf(in_cur AND scored) AS n_scored,
+  sumIf(shadow_score - live_score, in_cur AND scored) AS sum_score_delta,
+  (sumMapIf([toUInt8(live_decision * 4 + shadow_decision)], [toUInt64(1)], in_cur) AS flips).1 AS flip_keys,
+  flips.2 AS flip_counts,
+  countIf(judged) AS n_labeled,
+  countIf(judged AND label = 1) AS n_positive,
+  (sumMapIf([cell], [toUInt64(in_cur)], [toUInt64(judged AND label = 1)], [toUInt64(judged AND label = 0)], scored AND (in_cur OR judged)) AS hist).1 AS hist_cells,
+  hist.2 AS hist_current,
+  hist.3 AS hist_positive,
+  hist.4 AS hist_negative,
+  (sumMapIf([live_bin], [toUInt64(1)], [live_score], [toFloat64(label)], [pow(live_score - label, 2)], judged) AS cal_live).1 AS cal_live_bins,
+  cal_live.2 AS cal_live_count,
+  cal_live.3 AS cal_live_score,
+  cal_live.4 AS cal_live_label,
+  cal_live.5 AS cal_live_sq_error,
+  (sumMapIf([shadow_bin], [toUInt64(1)], [shadow_score], [toFloat64(label)], [pow(shadow_score - label, 2)], judged) AS cal_shadow).1 AS cal_shadow_bins,
+  cal_shadow.2 AS cal_shadow_count,
+  cal_shadow.3 AS cal_shadow_score,
+  cal_shadow.4 AS cal_shadow_label,
+  cal_shadow.5 AS cal_shadow_sq_error,
+  groupArrayIf(toFloat64(live_latency), in_cur AND isFinite(live_latency)) AS latency_live,
+  groupArrayIf(toFloat64(shadow_latency), in_cur AND isFinite(shadow_latency)) AS latency_shadow
+FROM labeled
+GROUP BY model, shadow_version, segment, hour
