@@ -9,8 +9,6 @@ const STEPS = [
   ['coldCycleS', 'cold cycle (empty rollup)'],
   ['cycleS', 'steady cycle (+5 min)'],
   ['naiveS', 'naive pull into Node'],
-  // Not written by the bench: added by hand when a cycle is also measured without the quality monitor's orphan-outcomes query.
-  ['cycleWithoutOrphansS', 'steady cycle without orphan_outcomes'],
 ] as const;
 
 export function chartSpec(results: Record<string, number>[]): TopLevelSpec {

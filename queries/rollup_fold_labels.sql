@@ -1,5 +1,6 @@
 -- Folds the matured event hours in [{from}, {to}) into driftwatch_rollup_labels under {version}: labels.sql per
--- model × version × variant × segment × hour. An event's label is its outcome if the outcome came within the
+-- model × version × variant × segment × hour, live rows only (every reader of the table asks for live; shadow
+-- pairs have their own rollup, rollup_fold_shadow.sql). An event's label is its outcome if the outcome came within the
 -- maturity delay, so the outcomes needed are those in [{from}, {to} + maturity): with the outcomes projection by
 -- outcome time that is one chunk's worth, and the hash table of the join stays the size of one chunk.
 INSERT INTO {{table:driftwatch_rollup_labels}}
@@ -8,7 +9,7 @@ WITH
   chunk AS (
     SELECT transaction_id, model, model_version, variant, segment, score, event_time
     FROM {{events}}
-    WHERE event_time >= {from:DateTime64(3, 'UTC')} AND event_time < {to:DateTime64(3, 'UTC')}
+    WHERE event_time >= {from:DateTime64(3, 'UTC')} AND event_time < {to:DateTime64(3, 'UTC')} AND variant = 'live'
   ),
   known AS (
     SELECT transaction_id, argMax(approved, outcome_time) AS approved, min(outcome_time) AS first_outcome

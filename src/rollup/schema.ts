@@ -46,7 +46,7 @@ PARTITION BY toYYYYMM(hour)
 ORDER BY (model, variant, hour, segment, model_version)`;
 }
 
-/** Label-side sums, folded once an hour has matured (labels.sql's rule makes them final then): per calibration bin, dense. */
+/** Label-side sums of live rows, folded once an hour has matured (labels.sql's rule makes them final then): per calibration bin, dense. */
 export function rollupLabelsDdl(config: Config): string {
   return `CREATE TABLE IF NOT EXISTS ${tableRef(config, ROLLUP_TABLES.labels)} (
   ${KEY},
