@@ -15,8 +15,8 @@ export async function rollupCommand(options: RollupOptions): Promise<number> {
     const summary = await fold(store, config, at, { logger });
     process.stdout.write(
       `rollup ${options.rebuild ? 'rebuilt' : 'refreshed'} as of ${at.toISOString()} in ${summary.seconds.toFixed(1)} s: ` +
-        `folded ${summary.folded.events} event hours, ${summary.folded.labels} label hours, ${summary.folded.features} feature hours; ` +
-        `re-folded ${summary.refolded.events + summary.refolded.labels + summary.refolded.features}\n`,
+        `hours folded: ${Object.entries(summary.folded).map(([kind, hours]) => `${kind} ${hours}`).join(', ')}; ` +
+        `re-folded ${Object.values(summary.refolded).reduce((a, b) => a + b, 0)}\n`,
     );
     return 0;
   });
