@@ -92,7 +92,7 @@ ORDER BY (hour, version)`;
  * Shadow vs live per model × shadow version × segment × hour (queries/shadow_pairs.sql), folded once an hour has
  * matured: current-window sums (matched, flips, joint cells, latencies) and matured-window sums (labels,
  * calibration) in one row; a read takes each side from the hours inside its window. Latencies are kept as
- * values: exact quantiles merge no other way, and a shadow's hour holds a few thousand.
+ * values (two per pair): exact quantiles merge no other way.
  */
 export function rollupShadowDdl(config: Config): string {
   return `CREATE TABLE IF NOT EXISTS ${tableRef(config, ROLLUP_TABLES.shadow)} (
