@@ -43,7 +43,7 @@ function planWindows(ledger: Ledger, windows: Record<string, TimeWindow | Window
 }
 
 /** rollup_quality_raw.sql's vector [rows, NaN, ±Inf, out of range, duplicates] per window (current, reference, future). */
-const RAW_QUALITY: Record<number, readonly (string | undefined)[]> = {
+const RAW_QUALITY: Record<number, readonly string[]> = {
   0: ['rows', 'nan_scores', 'inf_scores', 'out_of_range', 'duplicates'],
   1: ['reference_rows'],
   2: ['future_events'],
@@ -59,9 +59,8 @@ function withRawQuality(rows: Record<string, number | string>[], raw: SumsDelta[
       row = { model: d.model, rows: 0, nan_scores: 0, inf_scores: 0, out_of_range: 0, duplicates: 0, future_events: 0, reference_rows: 0 };
       byModel.set(d.model, row);
     }
-    (RAW_QUALITY[d.window] ?? []).forEach((column, i) => {
-      if (column) (row as Record<string, number | string>)[column] = Number(row?.[column] ?? 0) + Number(d.values[i] ?? 0);
-    });
+    const target = row;
+    (RAW_QUALITY[d.window] ?? []).forEach((column, i) => (target[column] = Number(target[column] ?? 0) + Number(d.values[i] ?? 0)));
   }
   return [...byModel.values()].sort((a, b) => (String(a.model) < String(b.model) ? -1 : String(a.model) > String(b.model) ? 1 : 0));
 }

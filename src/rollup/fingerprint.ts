@@ -3,7 +3,9 @@ import { createHash } from 'node:crypto';
 import type { FeatureEdges } from '../aggregates/types.js';
 import type { Config } from '../config/index.js';
 
-export type RollupKind = 'events' | 'labels' | 'features' | 'orphans' | 'shadow';
+/** Every kind of rollup, in fold order. */
+export const ROLLUP_KINDS = ['events', 'labels', 'features', 'orphans', 'shadow'] as const;
+export type RollupKind = (typeof ROLLUP_KINDS)[number];
 
 /** Bumped when a fold query changes what it stores; psi_score.sql's grid is part of it. */
 const LAYOUT = 'rollup-v3 grid=logit256[-8,8] duplicates=5min';

@@ -2,7 +2,8 @@
 import type { Config } from '../config/index.js';
 import { chTime, type QueryParams, type Store } from '../store/index.js';
 import { eventsFingerprint, labelsFingerprint } from './fingerprint.js';
-import { OPEN_END_MS, type Piece } from './plan.js';
+import type { Piece } from './plan.js';
+import { widen } from './shadow.js';
 import { piecesPredicate, selectRollup } from './sql.js';
 import { readStrips, stripCache, type StripRow } from './strips.js';
 import type { SumsDelta } from './window-sums.js';
@@ -48,7 +49,7 @@ export function labelsRaw(store: Store, config: Config, pieces: [Piece[], Piece[
     query: async (strips, rest) => {
       const params: QueryParams = { models, cal_bins: bins, at: chTime(at), maturity_ms: maturity };
       // Outcomes that can label the pieces: each piece plus the maturity delay.
-      const outcomes = [...strips, ...rest.flat()].map((p) => ({ from: p.from, to: Math.min(OPEN_END_MS, p.to + maturity) }));
+      const outcomes = widen([...strips, ...rest.flat()], 0, maturity);
       const rows = await selectRollup<{ model: string; key: string; segment: string[]; slot: number; vec: number[] }>(store, config, 'rollup_labels_raw', params, {
         ...stripPredicates('event_time', strips, rest, params),
         outcomes: piecesPredicate('outcome_time', outcomes, 'o_p', params),

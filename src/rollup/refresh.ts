@@ -4,9 +4,10 @@ import type { Config } from '../config/index.js';
 import { silentLogger, type Logger } from '../log.js';
 import { loadFeatureEdges } from '../monitors/feature-edges.js';
 import { type Store } from '../store/index.js';
+import type { CycleWindows } from '../monitors/types.js';
 import { resolveWindows } from '../windows.js';
 import { changedEventHours, labelHoursOf, newOutcomeHours, orphanHoursOf, rowsPerHour, sourceParts, highestBlock } from './detect.js';
-import { eventsFingerprint, featuresFingerprint, labelsFingerprint, orphansFingerprint, shadowFingerprint, type RollupKind } from './fingerprint.js';
+import { eventsFingerprint, featuresFingerprint, labelsFingerprint, orphansFingerprint, ROLLUP_KINDS, shadowFingerprint, type RollupKind } from './fingerprint.js';
 import { foldHours } from './fold.js';
 import { dropKind, loadLedgers, saveMarks, staleKinds, type Ledger } from './ledger.js';
 import { HOUR_MS, ceilHour, floorHour } from './plan.js';
@@ -28,9 +29,8 @@ export interface RefreshOptions {
   since?: Date;
 }
 
-/** The earliest hour any window of a cycle at `at` reads (fixed windows included), floored to the hour. */
-function firstHour(config: Config, at: Date, since?: Date): number {
-  const w = resolveWindows(config, at);
+/** The earliest hour any of a cycle's windows reads (fixed windows included), floored to the hour. */
+function firstHour(w: CycleWindows, since?: Date): number {
   const starts = [w.reference.from, w.current.from, w.matured.reference.from, w.matured.current.from].map((d) => d.getTime());
   return floorHour(Math.min(...starts, since?.getTime() ?? Infinity));
 }
@@ -65,7 +65,7 @@ export async function refreshRollup(store: Store, config: Config, at: Date, opti
     orphans: orphansFingerprint(config),
     shadow: shadowFingerprint(config),
   };
-  const none = (): Record<RollupKind, number> => ({ events: 0, labels: 0, features: 0, orphans: 0, shadow: 0 });
+  const none = () => Object.fromEntries(ROLLUP_KINDS.map((kind) => [kind, 0])) as Record<RollupKind, number>;
   const summary: RefreshSummary = { folded: none(), refolded: none(), rebuilt: [], seconds: 0 };
   let snapshot = await loadLedgers(store, config, true);
   const stale = staleKinds(snapshot, fingerprints);
@@ -79,13 +79,7 @@ export async function refreshRollup(store: Store, config: Config, at: Date, opti
   // Snapshot first: rows inserted while folding carry higher blocks and are looked at next time.
   const [eventParts, outcomeParts] = await Promise.all([sourceParts(store, config, config.tables.events), sourceParts(store, config, config.tables.outcomes)]);
   const { events: eventMark, outcomes: outcomeMark } = snapshot.marks;
-  const ledgers: Record<RollupKind, Ledger> = {
-    events: snapshot.ledger('events', fingerprints.events),
-    labels: snapshot.ledger('labels', fingerprints.labels),
-    features: snapshot.ledger('features', fingerprints.features),
-    orphans: snapshot.ledger('orphans', fingerprints.orphans),
-    shadow: snapshot.ledger('shadow', fingerprints.shadow),
-  };
+  const ledgers = Object.fromEntries(ROLLUP_KINDS.map((kind) => [kind, snapshot.ledger(kind, fingerprints[kind])])) as Record<RollupKind, Ledger>;
 
   const changed = ledgers.events.size > 0 ? await changedEventHours(store, config, eventParts, eventMark, ledgers.events) : [];
   const outcomes = ledgers.labels.size > 0 || ledgers.orphans.size > 0 || ledgers.shadow.size > 0 ? await newOutcomeHours(store, config, outcomeParts, outcomeMark) : { hours: [], mark: highestBlock(outcomeParts, outcomeMark) };
@@ -93,16 +87,16 @@ export async function refreshRollup(store: Store, config: Config, at: Date, opti
   // An outcome hour's orphans change with its own outcomes and with the events that can match them.
   const lateOrphans = [...outcomes.hours, ...orphanHoursOf(changed, config.windows.maturity)];
 
-  const from = firstHour(config, at, options.since);
+  const windows = resolveWindows(config, at);
+  const from = firstHour(windows, options.since);
   const completeTo = floorHour(at.getTime());
   const maturedTo = floorHour(at.getTime() - config.windows.maturity);
   const perHour = rowsPerHour(eventParts);
   const refold = (kind: RollupKind, extra: number[] = [], own: number[] = changed) => [...new Set([...own, ...extra])].filter((h) => ledgers[kind].has(h));
   // Orphans are counted over the current window's complete outcome hours only (AggregateSource.orphanOutcomes).
-  const orphansFrom = ceilHour(resolveWindows(config, at).current.from.getTime());
+  const orphansFrom = ceilHour(windows.current.from.getTime());
   // Shadow pairs are read over the current and matured current windows only; a pair's rows are within an hour of
   // each other, so a changed hour touches the pairs of its neighbours too.
-  const windows = resolveWindows(config, at);
   const shadowFrom = floorHour(Math.min(windows.current.from.getTime(), windows.matured.current.from.getTime(), options.since?.getTime() ?? Infinity));
   const pairHours = changed.flatMap((h) => [h - HOUR_MS, h, h + HOUR_MS]);
   const plan: { kind: RollupKind; fresh: number[]; again: number[] }[] = [
@@ -141,5 +135,5 @@ export async function rebuildRollup(store: Store, config: Config, at: Date, opti
 /** Empties every rollup kind: the next refresh is a cold start. */
 export async function dropRollup(store: Store, config: Config): Promise<void> {
   await ensureRollupTables(store, config);
-  for (const kind of ['events', 'labels', 'features', 'orphans', 'shadow'] as const) await dropKind(store, config, kind);
+  for (const kind of ROLLUP_KINDS) await dropKind(store, config, kind);
 }
