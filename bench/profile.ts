@@ -44,7 +44,7 @@ async function main(): Promise<void> {
   const fresh = !existsSync(joinPath(dir as string, 'data'));
   const store = openStore(config, log);
   await ensureTables(store, config);
-  await ensureRollupTables(store, config, log);
+  await ensureRollupTables(store, config);
   if (fresh) await seed(store, config, { days: 14, end: END, seed: 1, scenarios: [], eventsPerDay: Math.round(rows / 14 / 1.225) }, log);
   // steady cycles continue from the last appended five minutes
   const [latest] = await store.select<{ last: number }>('SELECT toUnixTimestamp(max(event_time)) AS last FROM scoring_events', {}, 'last');

@@ -1,7 +1,10 @@
 -- Label-based inputs (calibration and approval rate): per model × segment and window, live events older
--- than the maturity delay joined with their outcomes. An event's label is its outcome if the outcome came
--- within the maturity delay ({maturity_ms}) of the event and before {at}: so an hour's labels are final once
--- it has matured, and a cycle's numbers do not depend on when it ran (a rollup can fold them once).
+-- than the maturity delay joined with their outcomes.
+-- The label rule (README, "Labels and maturity"): an event's label is the latest outcome of its transaction by
+-- outcome time (ties: the larger label) among those that arrived before {at} and not more than {skew_ms} before the
+-- event. A ReplacingMergeTree merge keeps exactly that latest row, so merges cannot change a label. The maturity
+-- delay only decides when an event without any outcome counts as missing: the label monitors' windows end the delay
+-- before {at}, so every event they count without a label is missing.
 --   events      live events in the (matured) window
 --   labeled     of those, events with an outcome
 --   approved    of those, events the issuer approved
@@ -24,10 +27,11 @@ WITH
         OR (event_time >= {cur_from:DateTime64(3, 'UTC')} AND event_time < {cur_to:DateTime64(3, 'UTC')}))
   ),
   known AS (
-    -- The latest outcome per transaction that had arrived by {at} (outcomes is a ReplacingMergeTree).
-    SELECT transaction_id, argMax(approved, outcome_time) AS approved, min(outcome_time) AS first_outcome
+    SELECT transaction_id, argMax(approved, (outcome_time, approved)) AS approved, max(outcome_time) AS last_outcome
     FROM {{outcomes}}
-    WHERE outcome_time >= {ref_from:DateTime64(3, 'UTC')} AND outcome_time < {at:DateTime64(3, 'UTC')}
+    WHERE outcome_time >= {ref_from:DateTime64(3, 'UTC')} - toIntervalMillisecond({skew_ms:UInt64})
+      AND outcome_time < {at:DateTime64(3, 'UTC')}
+      AND transaction_id IN (SELECT transaction_id FROM matured)
     GROUP BY transaction_id
   ),
   joined AS (
@@ -36,10 +40,11 @@ WITH
       m.segment AS segment,
       m.in_ref AS in_ref,
       m.score AS score,
-      k.transaction_id != '' AND k.first_outcome < m.event_time + toIntervalMillisecond({maturity_ms:UInt64}) AS has_label,
+      k.transaction_id != '' AND k.last_outcome >= m.event_time - toIntervalMillisecond({skew_ms:UInt64}) AS has_label,
       k.approved AS label,
       has_label AND m.score >= 0 AND m.score <= 1 AS calibratable,
-      toUInt16(least({cal_bins:UInt16} - 1, floor(m.score * {cal_bins:UInt16}))) AS cal_bin
+      -- total over every Float64: a score outside [0, 1] takes bin 0 here and bin {cal_bins} below
+      toUInt16(least({cal_bins:UInt16} - 1, floor(if(m.score >= 0 AND m.score <= 1, m.score, 0) * {cal_bins:UInt16}))) AS cal_bin
     FROM matured AS m
     LEFT JOIN known AS k ON m.transaction_id = k.transaction_id
   ),

@@ -11,7 +11,8 @@ WITH
     SELECT
       model,
       segment,
-      toUInt16(least(255, greatest(0, floor((log(score / (1 - score)) + 8) * 16)))) AS cell,
+      -- total over every Float64 (a bad score takes 0.5's cell; the WHERE below drops it anyway)
+      toUInt16(least(255, greatest(0, floor((log(if(score >= 0 AND score <= 1, score, 0.5) / (1 - if(score >= 0 AND score <= 1, score, 0.5))) + 8) * 16)))) AS cell,
       countIf(event_time >= {ref_from:DateTime64(3, 'UTC')} AND event_time < {ref_to:DateTime64(3, 'UTC')}) AS n_ref,
       countIf(event_time >= {cur_from:DateTime64(3, 'UTC')} AND event_time < {cur_to:DateTime64(3, 'UTC')}) AS n_cur
     FROM {{events}}

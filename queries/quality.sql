@@ -1,7 +1,7 @@
 -- Data quality per model over the current window (and the reference for the expected volume):
 -- rows, bad scores (NaN, ±Inf, outside [0, 1]), duplicate transaction ids (the same id scored again within a
 -- five-minute slot by the same model version, variant and segment: redeliveries, double scoring), events stamped in the future,
--- and live events older than the maturity delay that got no outcome within it (the labels.sql rule).
+-- and live events older than the maturity delay without an outcome by {at} (labels.sql's rule).
 WITH
   per_model AS (
     SELECT
@@ -33,11 +33,13 @@ WITH
   ),
   missing AS (
     SELECT m.model AS model, count() AS mature_events,
-      countIf(o.transaction_id = '' OR o.first_outcome >= m.event_time + toIntervalMillisecond({maturity_ms:UInt64})) AS missing_outcomes
+      countIf(o.transaction_id = '' OR o.last_outcome < m.event_time - toIntervalMillisecond({skew_ms:UInt64})) AS missing_outcomes
     FROM mature AS m
     LEFT JOIN (
-      SELECT transaction_id, min(outcome_time) AS first_outcome FROM {{outcomes}}
-      WHERE outcome_time >= {mat_from:DateTime64(3, 'UTC')} AND outcome_time < {at:DateTime64(3, 'UTC')}
+      SELECT transaction_id, max(outcome_time) AS last_outcome FROM {{outcomes}}
+      WHERE outcome_time >= {mat_from:DateTime64(3, 'UTC')} - toIntervalMillisecond({skew_ms:UInt64})
+        AND outcome_time < {at:DateTime64(3, 'UTC')}
+        AND transaction_id IN (SELECT transaction_id FROM mature)
       GROUP BY transaction_id
     ) AS o ON m.transaction_id = o.transaction_id
     GROUP BY m.model

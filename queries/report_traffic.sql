@@ -6,8 +6,7 @@
 --           labeled events with a valid score (count, Σ score, Σ label, Σ (score − label)²); bin = B holds
 --           the events that cannot be calibrated and is dropped by the caller
 -- week = 'current' for [from, to), 'previous' for [prev_from, from).
--- Labels follow labels.sql: an event's label is its outcome if the outcome came within the maturity delay
--- ({maturity_ms}) of the event and before {to}. Events after {matured_to} (= to − maturity) count for volume
+-- Labels follow labels.sql: an event's label is the latest outcome of its transaction that arrived before {to}. Events after {matured_to} (= to − maturity) count for volume
 -- only: their labels are not final yet. A bad score is NaN, ±Inf or outside [0, 1]; a missing outcome is a
 -- matured event without a label.
 WITH
@@ -21,9 +20,10 @@ WITH
   ),
   known AS (
     -- The latest outcome per transaction that had arrived by {to} (outcomes is a ReplacingMergeTree).
-    SELECT transaction_id, argMax(approved, outcome_time) AS approved, min(outcome_time) AS first_outcome
+    SELECT transaction_id, argMax(approved, (outcome_time, approved)) AS approved, max(outcome_time) AS last_outcome
     FROM {{outcomes}}
-    WHERE outcome_time >= {prev_from:DateTime64(3, 'UTC')} AND outcome_time < {to:DateTime64(3, 'UTC')}
+    WHERE outcome_time >= {prev_from:DateTime64(3, 'UTC')} - toIntervalMillisecond({skew_ms:UInt64})
+      AND outcome_time < {to:DateTime64(3, 'UTC')}
     GROUP BY transaction_id
   ),
   joined AS (
@@ -35,10 +35,10 @@ WITH
       toStartOfHour(l.event_time) AS hour,
       l.score AS score,
       l.event_time < {matured_to:DateTime64(3, 'UTC')} AS matured,
-      matured AND k.transaction_id != '' AND k.first_outcome < l.event_time + toIntervalMillisecond({maturity_ms:UInt64}) AS has_label,
+      matured AND k.transaction_id != '' AND k.last_outcome >= l.event_time - toIntervalMillisecond({skew_ms:UInt64}) AS has_label,
       k.approved AS label,
       isFinite(l.score) AND l.score >= 0 AND l.score <= 1 AS valid_score,
-      if(has_label AND valid_score, toUInt16(least({cal_bins:UInt16} - 1, floor(l.score * {cal_bins:UInt16}))), {cal_bins:UInt16}) AS bin
+      if(has_label AND valid_score, toUInt16(least({cal_bins:UInt16} - 1, floor(if(valid_score, l.score, 0) * {cal_bins:UInt16}))), {cal_bins:UInt16}) AS bin
     FROM live AS l
     LEFT JOIN known AS k ON l.transaction_id = k.transaction_id
   )

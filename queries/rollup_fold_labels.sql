@@ -1,10 +1,11 @@
 -- Folds the matured event hours in [{from}, {to}) into driftwatch_rollup_labels under {version}: labels.sql per
 -- model × version × variant × segment × hour, live rows only (every reader of the table asks for live; shadow
--- pairs have their own rollup, rollup_fold_shadow.sql). An event's label is its outcome if the outcome came within the
--- maturity delay, so the outcomes needed are those in [{from}, {to} + maturity): with the outcomes projection by
--- outcome time that is one chunk's worth, and the hash table of the join stays the size of one chunk.
+-- pairs have their own rollup, rollup_fold_shadow.sql). labels.sql's rule with every outcome the table holds
+-- (no {at}): `last_outcome` keeps the latest outcome time the fold saw per row, and the ledger keeps its maximum
+-- per hour (`settled`), so a read as of `at` uses the hour only when every outcome it counted came before `at`.
+-- Outcomes are looked up by the chunk's transaction ids, so the join's hash table stays the size of one chunk.
 INSERT INTO {{table:driftwatch_rollup_labels}}
-  (model, model_version, variant, segment, segment_key, hour, version, events, labeled, approved, cal_count, cal_score, cal_label, cal_sq_error)
+  (model, model_version, variant, segment, segment_key, hour, version, events, labeled, approved, cal_count, cal_score, cal_label, cal_sq_error, last_outcome)
 WITH
   chunk AS (
     SELECT transaction_id, model, model_version, variant, segment, score, event_time
@@ -12,10 +13,10 @@ WITH
     WHERE event_time >= {from:DateTime64(3, 'UTC')} AND event_time < {to:DateTime64(3, 'UTC')} AND variant = 'live'
   ),
   known AS (
-    SELECT transaction_id, argMax(approved, outcome_time) AS approved, min(outcome_time) AS first_outcome
+    SELECT transaction_id, argMax(approved, (outcome_time, approved)) AS approved, max(outcome_time) AS last_outcome
     FROM {{outcomes}}
-    WHERE outcome_time >= {from:DateTime64(3, 'UTC')}
-      AND outcome_time < {to:DateTime64(3, 'UTC')} + toIntervalMillisecond({maturity_ms:UInt64})
+    WHERE outcome_time >= {from:DateTime64(3, 'UTC')} - toIntervalMillisecond({skew_ms:UInt64})
+      AND transaction_id IN (SELECT transaction_id FROM chunk)
     GROUP BY transaction_id
   ),
   joined AS (
@@ -26,10 +27,11 @@ WITH
       c.segment AS segment,
       toStartOfHour(c.event_time) AS hour,
       c.score AS score,
-      k.transaction_id != '' AND k.first_outcome < c.event_time + toIntervalMillisecond({maturity_ms:UInt64}) AS has_label,
+      k.transaction_id != '' AND k.last_outcome >= c.event_time - toIntervalMillisecond({skew_ms:UInt64}) AS has_label,
       k.approved AS label,
+      if(has_label, k.last_outcome, toDateTime64(0, 3, 'UTC')) AS seen,
       has_label AND c.score >= 0 AND c.score <= 1 AS calibratable,
-      toUInt16(least({cal_bins:UInt16} - 1, floor(c.score * {cal_bins:UInt16}))) AS cal_bin
+      toUInt16(least({cal_bins:UInt16} - 1, floor(if(c.score >= 0 AND c.score <= 1, c.score, 0) * {cal_bins:UInt16}))) AS cal_bin
     FROM chunk AS c
     LEFT JOIN known AS k ON c.transaction_id = k.transaction_id
   ),
@@ -43,7 +45,8 @@ WITH
       countIf(has_label AND label = 1) AS bin_approved,
       sumIf(score, calibratable) AS sum_score,
       sumIf(toFloat64(label), calibratable) AS sum_label,
-      sumIf(pow(score - label, 2), calibratable) AS sum_sq_error
+      sumIf(pow(score - label, 2), calibratable) AS sum_sq_error,
+      max(seen) AS bin_seen
     FROM joined
     GROUP BY model, model_version, variant, segment, hour, bin
   )
@@ -56,14 +59,16 @@ SELECT
   arrayMap(b -> arraySum(arrayMap(x -> if(x.1 = b, x.2, 0), cal)), range({cal_bins:UInt16})),
   arrayMap(b -> arraySum(arrayMap(x -> if(x.1 = b, x.3, 0), cal)), range({cal_bins:UInt16})),
   arrayMap(b -> arraySum(arrayMap(x -> if(x.1 = b, x.4, 0), cal)), range({cal_bins:UInt16})),
-  arrayMap(b -> arraySum(arrayMap(x -> if(x.1 = b, x.5, 0), cal)), range({cal_bins:UInt16}))
+  arrayMap(b -> arraySum(arrayMap(x -> if(x.1 = b, x.5, 0), cal)), range({cal_bins:UInt16})),
+  last_outcome
 FROM (
   SELECT
     model, model_version, variant, segment, hour,
     sum(bin_events) AS events,
     sum(bin_labeled) AS labeled,
     sum(bin_approved) AS approved,
-    groupArray((bin, bin_labeled, sum_score, sum_label, sum_sq_error)) AS cal
+    groupArray((bin, bin_labeled, sum_score, sum_label, sum_sq_error)) AS cal,
+    max(bin_seen) AS last_outcome
   FROM per_bin
   GROUP BY model, model_version, variant, segment, hour
 )

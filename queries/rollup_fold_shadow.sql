@@ -5,10 +5,11 @@ INSERT INTO {{table:driftwatch_rollup_shadow}}
   (model, shadow_version, segment, segment_key, hour, version, live_versions, n_matched, n_scored, sum_score_delta,
    flip_keys, flip_counts, n_labeled, n_positive, hist_cells, hist_current, hist_positive, hist_negative,
    cal_live_bins, cal_live_count, cal_live_score, cal_live_label, cal_live_sq_error,
-   cal_shadow_bins, cal_shadow_count, cal_shadow_score, cal_shadow_label, cal_shadow_sq_error, latency_live, latency_shadow)
+   cal_shadow_bins, cal_shadow_count, cal_shadow_score, cal_shadow_label, cal_shadow_sq_error, latency_live, latency_shadow, last_outcome)
 SELECT
   model, shadow_version, segment, cityHash64(segment), hour, {version:UInt64}, live_versions, n_matched, n_scored, sum_score_delta,
   flip_keys, flip_counts, n_labeled, n_positive, hist_cells, hist_current, hist_positive, hist_negative,
   cal_live_bins, cal_live_count, cal_live_score, cal_live_label, cal_live_sq_error,
-  cal_shadow_bins, cal_shadow_count, cal_shadow_score, cal_shadow_label, cal_shadow_sq_error, latency_live, latency_shadow
+  cal_shadow_bins, cal_shadow_count, cal_shadow_score, cal_shadow_label, cal_shadow_sq_error, latency_live, latency_shadow,
+  fromUnixTimestamp64Milli(settled, 'UTC')
 FROM {{pieces:pairs}}

@@ -1,6 +1,8 @@
 -- Label sums of the raw pieces of the matured windows, per model × segment × slot (a five-minute strip, or the rest
 -- of window w's pieces as −(w + 1); see rollup_psi_raw.sql), in rollup_labels_delta.sql's vector layout: labels.sql's
--- rule, with the outcomes that can label the pieces (each piece plus the maturity delay).
+-- rule as of {at}, outcomes looked up by the pieces' transaction ids. `settled` is the latest outcome time of any
+-- outcome of the slot's events, {at} or not: a strip whose `settled` is before {at} reads the same as of any later
+-- time until a new outcome for its events lands, so src/rollup/strips.ts may keep it.
 WITH
   matured AS (
     SELECT transaction_id, model, segment, cityHash64(segment) AS segment_key, score, event_time,
@@ -11,9 +13,12 @@ WITH
       AND ({{pieces:strips}} OR {{pieces:rest0}} OR {{pieces:rest1}})
   ),
   known AS (
-    SELECT transaction_id, argMax(approved, outcome_time) AS approved, min(outcome_time) AS first_outcome
+    SELECT transaction_id,
+      argMaxIf(approved, (outcome_time, approved), outcome_time < {at:DateTime64(3, 'UTC')}) AS approved,
+      maxIf(outcome_time, outcome_time < {at:DateTime64(3, 'UTC')}) AS last_outcome,
+      max(outcome_time) AS any_outcome
     FROM {{outcomes}}
-    WHERE {{pieces:outcomes}} AND outcome_time < {at:DateTime64(3, 'UTC')}
+    WHERE {{pieces:outcomes}} AND transaction_id IN (SELECT transaction_id FROM matured)
     GROUP BY transaction_id
   ),
   joined AS (
@@ -23,10 +28,11 @@ WITH
       m.segment_key AS segment_key,
       m.slot AS slot,
       m.score AS score,
-      k.transaction_id != '' AND k.first_outcome < m.event_time + toIntervalMillisecond({maturity_ms:UInt64}) AS has_label,
+      k.transaction_id != '' AND k.last_outcome >= m.event_time - toIntervalMillisecond({skew_ms:UInt64}) AS has_label,
       toFloat64(k.approved) AS label,
+      if(k.transaction_id != '' AND k.any_outcome >= m.event_time - toIntervalMillisecond({skew_ms:UInt64}), k.any_outcome, toDateTime64(0, 3, 'UTC')) AS seen,
       has_label AND m.score >= 0 AND m.score <= 1 AS calibratable,
-      toUInt16(least({cal_bins:UInt16} - 1, floor(m.score * {cal_bins:UInt16}))) AS cal_bin
+      toUInt16(least({cal_bins:UInt16} - 1, floor(if(m.score >= 0 AND m.score <= 1, m.score, 0) * {cal_bins:UInt16}))) AS cal_bin
     FROM matured AS m
     LEFT JOIN known AS k ON m.transaction_id = k.transaction_id
   ),
@@ -41,13 +47,15 @@ WITH
       countIf(has_label AND label = 1) AS bin_approved,
       sumIf(score, calibratable) AS sum_score,
       sumIf(label, calibratable) AS sum_label,
-      sumIf(pow(score - label, 2), calibratable) AS sum_sq_error
+      sumIf(pow(score - label, 2), calibratable) AS sum_sq_error,
+      max(seen) AS bin_seen
     FROM joined
     GROUP BY model, segment_key, slot, bin
   ),
   sums AS (
     SELECT model, segment_key, any(seg) AS segment, slot, sum(bin_events) AS events, sum(bin_labeled) AS labeled, sum(bin_approved) AS approved,
-      groupArray((bin, bin_labeled, sum_score, sum_label, sum_sq_error)) AS cal
+      groupArray((bin, bin_labeled, sum_score, sum_label, sum_sq_error)) AS cal,
+      max(bin_seen) AS seen
     FROM per_bin
     GROUP BY model, segment_key, slot
   )
@@ -56,6 +64,7 @@ SELECT
   toString(segment_key) AS key,
   segment,
   slot,
+  toUnixTimestamp64Milli(seen) AS settled,
   arrayConcat(
     [toFloat64(events), toFloat64(labeled), toFloat64(approved)],
     arrayMap(b -> toFloat64(arraySum(arrayMap(x -> if(x.1 = b, x.2, 0), cal))), range({cal_bins:UInt16})),

@@ -29,7 +29,8 @@ SELECT
   arrayMap(x -> x * in_mat, cal_shadow_label) AS cal_shadow_label,
   arrayMap(x -> x * in_mat, cal_shadow_sq_error) AS cal_shadow_sq_error,
   if(in_cur, latency_live, []) AS latency_live,
-  if(in_cur, latency_shadow, []) AS latency_shadow
+  if(in_cur, latency_shadow, []) AS latency_shadow,
+  toInt64(0) AS settled
 FROM (
   SELECT *,
     toUInt8(hour >= {cur_hour_from:DateTime('UTC')} AND hour < {cur_hour_to:DateTime('UTC')}) AS in_cur,

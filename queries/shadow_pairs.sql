@@ -4,8 +4,10 @@
 -- and reads it over the raw pieces of its windows.
 -- A pair is a live and a shadow row of the same transaction and model scored within an hour of each other
 -- (the shadow rows read are the pieces widened by an hour, the shadow pieces); a duplicated row counts once per
--- hour (LIMIT 1 BY). A pair is labeled by labels.sql's rule: its outcome came within the maturity delay
--- (the outcomes pieces: the matured pieces plus the delay, before {at}), so a matured hour's sums are final.
+-- hour (LIMIT 1 BY). A pair is labeled by labels.sql's rule as of {at} (the latest outcome of the transaction); the
+-- outcomes read are those from the matured pieces' start on (the outcomes pieces). `settled` is the latest outcome
+-- time of any outcome of the rows' labeled pairs, {at} or not: the fold (at the open end) records it per hour, so a
+-- read as of `at` uses a folded hour only when every outcome it counted came before `at`.
 -- Scores that are NaN, infinite or outside [0, 1] (either side) leave the score statistics, not the decisions.
 --   flip_keys/flip_counts  current: live decision × shadow decision, key 4·live + shadow with 1 approve,
 --                          2 decline, 3 review, 0 anything else
@@ -31,10 +33,13 @@ WITH
       AND {{pieces:shadow}}
   ),
   known AS (
-    -- The latest outcome per transaction, and the first (labels.sql's rule), among those that can label the pieces.
-    SELECT transaction_id, argMax(approved, outcome_time) AS approved, min(outcome_time) AS first_outcome
+    -- labels.sql's rule: the latest outcome per transaction as of {at}, and the latest of all (for `settled`).
+    SELECT transaction_id,
+      argMaxIf(approved, (outcome_time, approved), outcome_time < {at:DateTime64(3, 'UTC')}) AS approved,
+      maxIf(outcome_time, outcome_time < {at:DateTime64(3, 'UTC')}) AS last_outcome,
+      max(outcome_time) AS any_outcome
     FROM {{outcomes}}
-    WHERE {{pieces:outcomes}} AND outcome_time < {at:DateTime64(3, 'UTC')}
+    WHERE {{pieces:outcomes}} AND transaction_id IN (SELECT transaction_id FROM live WHERE in_mat)
     GROUP BY transaction_id
   ),
   pairs AS (
@@ -62,7 +67,8 @@ WITH
   labeled AS (
     SELECT
       p.*,
-      k.transaction_id != '' AND k.first_outcome < p.event_time + toIntervalMillisecond({maturity_ms:UInt64}) AS has_label,
+      k.transaction_id != '' AND k.last_outcome >= p.event_time - toIntervalMillisecond({skew_ms:UInt64}) AS has_label,
+      if(in_mat AND k.transaction_id != '' AND k.any_outcome >= p.event_time - toIntervalMillisecond({skew_ms:UInt64}), k.any_outcome, toDateTime64(0, 3, 'UTC')) AS seen,
       k.approved AS label,
       live_score >= 0 AND live_score <= 1 AND shadow_score >= 0 AND shadow_score <= 1 AS scored,
       in_mat AND has_label AND scored AS judged,
@@ -104,6 +110,7 @@ SELECT
   cal_shadow.4 AS cal_shadow_label,
   cal_shadow.5 AS cal_shadow_sq_error,
   groupArrayIf(toFloat64(live_latency), in_cur AND isFinite(live_latency)) AS latency_live,
-  groupArrayIf(toFloat64(shadow_latency), in_cur AND isFinite(shadow_latency)) AS latency_shadow
+  groupArrayIf(toFloat64(shadow_latency), in_cur AND isFinite(shadow_latency)) AS latency_shadow,
+  toUnixTimestamp64Milli(max(seen)) AS settled
 FROM labeled
 GROUP BY model, shadow_version, segment, hour

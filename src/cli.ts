@@ -67,7 +67,7 @@ function program(setExit: (code: number) => void): Command {
     .command('rollup')
     .description('fold new and changed hours into the rollup as of --at; --rebuild drops it and folds it afresh')
     .addOption(configOption())
-    .option('--rebuild', 'drop the rollup, build the source-table accelerators, and fold the windows again')
+    .option('--rebuild', 'drop the rollup and fold the windows again')
     .option('--at <iso>', 'fold as of this time (default: now)', parseTime)
     .action(async (opts) => setExit(await (await import('./cli/rollup.js')).rollupCommand(opts)));
 

@@ -1,7 +1,7 @@
 // Aggregates computed straight from the scoring events and outcomes tables (one query per question).
 import type { Config } from '../config/index.js';
 import type { TimeWindow } from '../monitors/types.js';
-import { completeHours, type Piece } from '../rollup/plan.js';
+import { OUTCOME_SKEW_MS, completeHours, orphanLookbackMs, type Piece } from '../rollup/plan.js';
 import { shadowPairsSql } from '../rollup/shadow.js';
 import { selectRollup } from '../rollup/sql.js';
 import { chTime, runQuery, type QueryParams, type Store } from '../store/index.js';
@@ -27,7 +27,11 @@ export async function rawOrphanOutcomes(store: Store, config: Config, pieces: re
   let orphans = 0;
   for (const piece of pieces) {
     if (piece.to <= piece.from) continue;
-    const rows = await runQuery<{ orphans: number }>(store, config, 'orphan_outcomes', { from: chTime(piece.from), to: chTime(piece.to), maturity_ms: config.windows.maturity });
+    const rows = await runQuery<{ orphans: number }>(store, config, 'orphan_outcomes', {
+      from: chTime(piece.from),
+      to: chTime(piece.to),
+      lookback_ms: orphanLookbackMs(config.windows.maturity),
+    });
     for (const row of rows) orphans += Number(row.orphans);
   }
   return orphans;
@@ -204,7 +208,7 @@ export function rawSource(store: Store, config: Config): AggregateSource {
         models,
         cal_bins: calibrationBins,
         at: chTime(at),
-        maturity_ms: config.windows.maturity,
+        skew_ms: OUTCOME_SKEW_MS,
       });
       const bySegment = new Map<string, LabelSegment>();
       for (const row of rows) {
@@ -227,7 +231,7 @@ export function rawSource(store: Store, config: Config): AggregateSource {
         future: chTime(at.getTime() + FUTURE_TOLERANCE_MS),
         models,
         at: chTime(at),
-        maturity_ms: config.windows.maturity,
+        skew_ms: OUTCOME_SKEW_MS,
       });
       return rows.map((r) => toQualityCounts(r));
     },

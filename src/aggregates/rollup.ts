@@ -2,7 +2,7 @@
 import type { Config } from '../config/index.js';
 import type { CycleWindows, TimeWindow } from '../monitors/types.js';
 import { eventsFingerprint, featuresFingerprint, labelsFingerprint, orphansFingerprint, shadowFingerprint, type RollupKind } from '../rollup/fingerprint.js';
-import { loadLedger, type Ledger } from '../rollup/ledger.js';
+import { loadLedger, usableAt, type Ledger } from '../rollup/ledger.js';
 import { OPEN_END_MS, completeHours, planRange, planWindow, type Piece, type WindowPlan } from '../rollup/plan.js';
 import { qualityRaw } from '../rollup/raw-reads.js';
 import type { SumsDelta } from '../rollup/window-sums.js';
@@ -83,7 +83,7 @@ export function rollupSource(store: Store, config: Config): AggregateSource {
   let handed: { key: string; sums: Promise<LabelSegment[]> } | undefined;
   const keyOf = (windows: CycleWindows, models: string[], at: Date) => JSON.stringify([windows.matured, models, at]);
   const labelSums = async (windows: CycleWindows, models: string[], at: Date): Promise<LabelSegment[]> =>
-    labelsFromSums(context, await ledger('labels', labelsFingerprint(config)), windows, models, config.monitors.calibration.bins, at);
+    labelsFromSums(context, usableAt(await ledger('labels', labelsFingerprint(config)), at), windows, models, config.monitors.calibration.bins, at);
   const takeLabelSums = (windows: CycleWindows, models: string[], at: Date): Promise<LabelSegment[]> => {
     const mine = handed?.key === keyOf(windows, models, at) ? handed.sums : undefined;
     handed = undefined;
@@ -106,7 +106,7 @@ export function rollupSource(store: Store, config: Config): AggregateSource {
       if (options.calibrationBins !== config.monitors.calibration.bins) return raw.shadow(windows, models, options, at);
       // Folded matured hours (each side from the hours inside its window) plus the raw pieces' pairs: the hours
       // not matured yet at the current window's end, and the partial hours at the edges.
-      const folded = await ledger('shadow', shadowFingerprint(config));
+      const folded = usableAt(await ledger('shadow', shadowFingerprint(config)), at);
       const { params, plans } = planWindows(folded, { cur: windows.current, mat: windows.matured.current });
       Object.assign(params, shadowParams(models, options));
       const pairs = shadowPairsSql(config, (plans.cur as WindowPlan).raw, (plans.mat as WindowPlan).raw, at.getTime(), params);

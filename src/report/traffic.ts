@@ -4,6 +4,7 @@ import { silentLogger, type Logger } from '../log.js';
 import { refreshRollup } from '../rollup/index.js';
 import { eventsFingerprint, labelsFingerprint } from '../rollup/fingerprint.js';
 import { loadLedger, type Ledger } from '../rollup/ledger.js';
+import { OUTCOME_SKEW_MS } from '../rollup/plan.js';
 import { calibrationFromBins, type CalibrationBinSums } from '../stats/index.js';
 import { chTime, runQuery, type Store } from '../store/index.js';
 import type { ReportPeriod } from './period.js';
@@ -68,7 +69,7 @@ export async function readTraffic(store: Store, config: Config, period: ReportPe
     : await runQuery<TrafficRow>(store, config, 'report_traffic', {
         ...common,
         matured_to: chTime(period.week.to.getTime() - config.windows.maturity),
-        maturity_ms: config.windows.maturity,
+        skew_ms: OUTCOME_SKEW_MS,
         cal_bins: config.monitors.calibration.bins,
       });
   const of = (kind: TrafficRow['kind']) => rows.filter((r) => r.kind === kind);
@@ -100,7 +101,7 @@ async function rollupParams(store: Store, config: Config, period: ReportPeriod, 
   const labels = await loadLedger(store, config, 'labels', labelsFingerprint(config));
   // The rollup folds an hour's labels once it has matured: hour end + maturity <= end of the week.
   const eventHours = hoursOf(events, from, period.week.to.getTime());
-  const labelHours = hoursOf(labels, from, period.week.to.getTime() - config.windows.maturity - HOUR_MS + 1);
+  const labelHours = hoursOf(labels, from, period.week.to.getTime() - config.windows.maturity - HOUR_MS + 1, period.week.to.getTime());
   if (!eventHours || !labelHours) {
     logger.info('report: the rollup does not hold every hour of the two weeks; reading the raw tables instead');
     return undefined;
@@ -108,13 +109,16 @@ async function rollupParams(store: Store, config: Config, period: ReportPeriod, 
   return { ...eventHours.params('event'), ...labelHours.params('label'), issuer_index: issuer + 1, region_index: region + 1 };
 }
 
-/** Every hour start in [from, to) with its folded version, or undefined if the ledger lacks one. */
-function hoursOf(ledger: Ledger, from: number, to: number) {
+/**
+ * Every hour start in [from, to) with its folded version, or undefined if the ledger lacks one (or, for labels,
+ * holds one that counted an outcome from `asOf` on: the week's labels are as of its end).
+ */
+function hoursOf(ledger: Ledger, from: number, to: number, asOf = Infinity) {
   const hours: number[] = [];
   const versions: number[] = [];
   for (let h = from; h < to; h += HOUR_MS) {
     const fold = ledger.get(h);
-    if (!fold) return undefined;
+    if (!fold || fold.settled >= asOf) return undefined;
     hours.push(h / 1000);
     versions.push(fold.version);
   }

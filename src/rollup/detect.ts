@@ -2,7 +2,7 @@
 import type { Config } from '../config/index.js';
 import { quoteIdentifier as q } from '../config/index.js';
 import type { QueryParams, Store } from '../store/index.js';
-import { tableRef } from '../store/index.js';
+import { renderSql, tableRef } from '../store/index.js';
 import type { Ledger } from './ledger.js';
 import { HOUR_MS, floorHour, hourRuns } from './plan.js';
 import { piecesPredicate, selectRollup } from './sql.js';
@@ -92,17 +92,29 @@ export async function newOutcomeHours(store: Store, config: Config, parts: reado
   return { hours: rows.map((r) => Number(r.hour) * 1000), mark: kept };
 }
 
-/** Event hours whose labels an outcome in hour `outcomeHour` can change: the event came at most the maturity delay before it. */
-export function labelHoursOf(outcomeHours: readonly number[], maturityMs: number): number[] {
-  const back = Math.ceil(maturityMs / HOUR_MS) * HOUR_MS;
-  const out = new Set<number>();
-  for (const t of outcomeHours) for (let h = t - back; h <= t; h += HOUR_MS) out.add(h);
-  return [...out];
+/**
+ * Event hours among `hours` whose transactions have an outcome in one of `parts`: the hours whose labels a late or
+ * corrected outcome may change, however late it came (the label rule takes the latest outcome). Reads the events'
+ * ids and times over those hours against the set of the new parts' ids; no event hour is guessed from outcome times.
+ */
+export async function touchedEventHours(store: Store, config: Config, parts: readonly string[], hours: readonly number[]): Promise<number[]> {
+  if (parts.length === 0 || hours.length === 0) return [];
+  const params: QueryParams = { parts: [...parts] };
+  const predicate = piecesPredicate('event_time', hourRuns(hours), 'h', params);
+  const outcomes = tableRef(config, config.tables.outcomes);
+  const sql = renderSql(
+    `SELECT DISTINCT toUnixTimestamp(toStartOfHour(event_time)) AS h FROM {{events}}
+     WHERE (${predicate})
+       AND transaction_id IN (SELECT ${q(config.columns.outcomes.transaction_id)} FROM ${outcomes} WHERE has({parts:Array(String)}, _part))`,
+    config,
+  );
+  const rows = await store.select<{ h: number }>(sql, params, 'rollup touched label hours');
+  return rows.map((r) => Number(r.h) * 1000).sort((a, b) => a - b);
 }
 
-/** Outcome hours whose orphan count an event in hour `eventHour` can change (orphan_outcomes.sql: events from the maturity delay before the outcome's hour to its end). */
-export function orphanHoursOf(eventHours: readonly number[], maturityMs: number): number[] {
-  const ahead = Math.ceil(maturityMs / HOUR_MS) * HOUR_MS;
+/** Outcome hours whose orphan count an event in hour `eventHour` can change (orphan_outcomes.sql: events from the lookback before the outcome's hour to its end). */
+export function orphanHoursOf(eventHours: readonly number[], lookbackMs: number): number[] {
+  const ahead = Math.ceil(lookbackMs / HOUR_MS) * HOUR_MS;
   const out = new Set<number>();
   for (const t of eventHours) for (let h = t; h <= t + ahead; h += HOUR_MS) out.add(h);
   return [...out];

@@ -8,7 +8,7 @@ export const ROLLUP_KINDS = ['events', 'labels', 'features', 'orphans', 'shadow'
 export type RollupKind = (typeof ROLLUP_KINDS)[number];
 
 /** Bumped when a fold query changes what it stores; psi_score.sql's grid is part of it. */
-const LAYOUT = 'rollup-v3 grid=logit256[-8,8] duplicates=5min';
+const LAYOUT = 'rollup-v4 grid=logit256[-8,8] duplicates=5min labels=latest-outcome orphans=lookback';
 
 function digest(value: unknown): string {
   return createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 16);

@@ -5,7 +5,7 @@ import type { Logger } from '../log.js';
 import { chTime, tableRef, type QueryParams, type Store } from '../store/index.js';
 import type { RollupKind } from './fingerprint.js';
 import { nextVersion, recordFolds } from './ledger.js';
-import { HOUR_MS, hourRuns } from './plan.js';
+import { HOUR_MS, OPEN_END_MS, OUTCOME_SKEW_MS, hourRuns, orphanLookbackMs } from './plan.js';
 import { ROLLUP_TABLES } from './schema.js';
 import { shadowPairsSql } from './shadow.js';
 import { commandRollup } from './sql.js';
@@ -33,8 +33,8 @@ const FOLD_QUERY: Record<RollupKind, string> = {
 };
 
 function kindParams(config: Config, request: FoldRequest): QueryParams {
-  if (request.kind === 'labels') return { maturity_ms: config.windows.maturity, cal_bins: config.monitors.calibration.bins };
-  if (request.kind === 'orphans' || request.kind === 'shadow') return { maturity_ms: config.windows.maturity, cal_bins: config.monitors.calibration.bins };
+  if (request.kind === 'labels' || request.kind === 'shadow') return { skew_ms: OUTCOME_SKEW_MS, cal_bins: config.monitors.calibration.bins };
+  if (request.kind === 'orphans') return { lookback_ms: orphanLookbackMs(config.windows.maturity) };
   if (request.kind === 'features') {
     const edges = request.edges ?? [];
     return { edge_models: edges.map((e) => e.model), edge_features: edges.map((e) => e.feature), edges: edges.map((e) => e.edges) };
@@ -42,16 +42,21 @@ function kindParams(config: Config, request: FoldRequest): QueryParams {
   return {};
 }
 
-/** Source rows per hour as the rollup saw them: the events kind counts every row, the others take the same count. */
-async function foldedRows(store: Store, config: Config, from: number, to: number, version: number): Promise<Map<number, number>> {
-  const rows = await store.select<{ h: number; n: number }>(
-    `SELECT toUnixTimestamp(hour) AS h, sum(events) AS n FROM ${tableRef(config, ROLLUP_TABLES.events)}
+/**
+ * What the ledger keeps of each hour a fold wrote: the events kind, the source rows it saw (change detection
+ * compares them); the label kinds, the latest outcome time they counted (reads as of an earlier time skip them).
+ */
+async function foldedHours(store: Store, config: Config, kind: RollupKind, from: number, to: number, version: number): Promise<Map<number, { rows: number; settled: number }>> {
+  const value = kind === 'events' ? 'sum(events) AS n, 0 AS s' : kind === 'labels' || kind === 'shadow' ? '0 AS n, toUnixTimestamp64Milli(max(last_outcome)) AS s' : undefined;
+  if (!value) return new Map();
+  const rows = await store.select<{ h: number; n: number; s: number }>(
+    `SELECT toUnixTimestamp(hour) AS h, ${value} FROM ${tableRef(config, ROLLUP_TABLES[kind])}
      WHERE hour >= {from:DateTime64(3, 'UTC')} AND hour < {to:DateTime64(3, 'UTC')} AND version = {version:UInt64}
      GROUP BY h`,
     { from: chTime(from), to: chTime(to), version },
-    'rollup folded rows',
+    'rollup folded hours',
   );
-  return new Map(rows.map((r) => [Number(r.h) * 1000, Number(r.n)]));
+  return new Map(rows.map((r) => [Number(r.h) * 1000, { rows: Number(r.n), settled: Number(r.s) }]));
 }
 
 /**
@@ -67,12 +72,12 @@ export async function foldHours(store: Store, config: Config, request: FoldReque
     const version = nextVersion();
     const t0 = performance.now();
     const params: QueryParams = { from: chTime(chunk.from), to: chTime(chunk.to), version, models: [], ...kindParams(config, request) };
-    // Shadow pairs of the chunk: both windows are its hours, all their outcomes (the hours have matured) count.
-    const pieces: Record<string, string> = request.kind === 'shadow' ? { pairs: shadowPairsSql(config, [chunk], [chunk], chunk.to + config.windows.maturity, params) } : {};
+    // Shadow pairs of the chunk: both windows are its hours, and every outcome the table holds counts (settled).
+    const pieces: Record<string, string> = request.kind === 'shadow' ? { pairs: shadowPairsSql(config, [chunk], [chunk], OPEN_END_MS, params) } : {};
     await commandRollup(store, config, FOLD_QUERY[request.kind], params, pieces);
-    const counts = request.kind === 'events' ? await foldedRows(store, config, chunk.from, chunk.to, version) : undefined;
+    const seen = await foldedHours(store, config, request.kind, chunk.from, chunk.to, version);
     const folds = [];
-    for (let hour = chunk.from; hour < chunk.to; hour += HOUR_MS) folds.push({ hour, version, rows: counts?.get(hour) ?? 0 });
+    for (let hour = chunk.from; hour < chunk.to; hour += HOUR_MS) folds.push({ hour, version, rows: seen.get(hour)?.rows ?? 0, settled: seen.get(hour)?.settled ?? 0 });
     await recordFolds(store, config, request.kind, request.fingerprint, folds);
     if (request.refold) {
       // Readers follow the ledger, so superseded rows are invisible already; deleting them keeps reads small.

@@ -8,6 +8,20 @@ export interface FoldedHour {
   version: number;
   /** Source rows of the hour the fold saw (all models and variants). */
   rows: number;
+  /**
+   * Label kinds: the latest outcome time (ms) among the outcomes the fold counted, 0 for none. A fold counts every
+   * outcome the table holds, so a read as of `at` may use the hour only if this is before `at`.
+   */
+  settled: number;
+}
+
+/** The folded hours a read as of `at` may use: label kinds leave out hours that counted an outcome from `at` on. */
+export function usableAt(ledger: Ledger, at: Date): Ledger {
+  const t = at.getTime();
+  for (const fold of ledger.values()) {
+    if (fold.settled >= t) return new Map([...ledger].filter(([, f]) => f.settled < t));
+  }
+  return ledger;
 }
 
 /** Hour start (ms) → its current fold. */
@@ -32,8 +46,8 @@ export interface LedgerSnapshot {
 }
 
 async function readSnapshot(store: Store, config: Config): Promise<LedgerSnapshot> {
-  const rows = await store.select<{ kind: string; fingerprint: string; h: number; v: number; n: number }>(
-    `SELECT kind, fingerprint, toUnixTimestamp(hour) AS h, max(version) AS v, argMax(rows, version) AS n
+  const rows = await store.select<{ kind: string; fingerprint: string; h: number; v: number; n: number; s: number }>(
+    `SELECT kind, fingerprint, toUnixTimestamp(hour) AS h, max(version) AS v, argMax(rows, version) AS n, argMax(settled, version) AS s
      FROM ${tableRef(config, ROLLUP_TABLES.ledger)}
      GROUP BY kind, fingerprint, h`,
     {},
@@ -54,7 +68,7 @@ async function readSnapshot(store: Store, config: Config): Promise<LedgerSnapsho
       ledgers.set(key, ledger);
       fingerprints.set(r.kind, (fingerprints.get(r.kind) ?? new Set()).add(r.fingerprint));
     }
-    ledger.set(Number(r.h) * 1000, { version: Number(r.v), rows: Number(r.n) });
+    ledger.set(Number(r.h) * 1000, { version: Number(r.v), rows: Number(r.n), settled: Number(r.s) });
   }
   return { ledger: (kind, fingerprint) => ledgers.get(`${kind}\u0000${fingerprint}`) ?? new Map(), fingerprints, marks };
 }
@@ -85,12 +99,12 @@ export async function loadLedger(store: Store, config: Config, kind: RollupKind,
   return (await loadLedgers(store, config)).ledger(kind, fingerprint);
 }
 
-export async function recordFolds(store: Store, config: Config, kind: RollupKind, fingerprint: string, folds: { hour: number; version: number; rows: number }[]): Promise<void> {
+export async function recordFolds(store: Store, config: Config, kind: RollupKind, fingerprint: string, folds: { hour: number; version: number; rows: number; settled: number }[]): Promise<void> {
   const foldedAt = chTime(Date.now());
   invalidate(store);
   await store.insert(
     tableRef(config, ROLLUP_TABLES.ledger),
-    folds.map((f) => ({ kind, fingerprint, hour: f.hour / 1000, version: f.version, rows: f.rows, folded_at: foldedAt })),
+    folds.map((f) => ({ kind, fingerprint, hour: f.hour / 1000, version: f.version, rows: f.rows, settled: f.settled, folded_at: foldedAt })),
     'rollup ledger write',
   );
   invalidate(store);
@@ -101,11 +115,30 @@ export function staleKinds(snapshot: LedgerSnapshot, current: Record<RollupKind,
   return (Object.keys(current) as RollupKind[]).filter((kind) => [...(snapshot.fingerprints.get(kind) ?? [])].some((f) => f !== current[kind]));
 }
 
-/** Drops a kind's rollup rows and ledger entries, so it is folded again from scratch. */
+/**
+ * Drops a kind's rollup rows and ledger entries, so it is folded again from scratch. The ledger goes first: the
+ * ledger may never claim an hour whose rows are gone (RELIABILITY.md, "Rollup crash safety"). A process killed
+ * between the two leaves rows nobody reads (readers follow the ledger's versions); the next refresh empties them.
+ */
 export async function dropKind(store: Store, config: Config, kind: RollupKind): Promise<void> {
   invalidate(store);
-  await store.command(`TRUNCATE TABLE IF EXISTS ${tableRef(config, ROLLUP_TABLES[kind])}`, {}, 'rollup truncate');
   await store.command(`DELETE FROM ${tableRef(config, ROLLUP_TABLES.ledger)} WHERE kind = {kind:String}`, { kind }, 'rollup ledger drop');
+  invalidate(store);
+  await store.command(`TRUNCATE TABLE IF EXISTS ${tableRef(config, ROLLUP_TABLES[kind])}`, {}, 'rollup truncate');
+}
+
+/**
+ * Forgets the folded hours of `kinds` before `before`: hours a refresh cannot check against new outcomes (it looks
+ * only inside its windows) must not be trusted by a later read. Their rows stay, unread; a read that needs the
+ * hours again folds them afresh.
+ */
+export async function forgetHours(store: Store, config: Config, kinds: readonly RollupKind[], before: number): Promise<void> {
+  invalidate(store);
+  await store.command(
+    `DELETE FROM ${tableRef(config, ROLLUP_TABLES.ledger)} WHERE kind IN {kinds:Array(String)} AND hour < {before:DateTime64(3, 'UTC')}`,
+    { kinds: [...kinds], before: chTime(before) },
+    'rollup ledger forget',
+  );
   invalidate(store);
 }
 

@@ -80,3 +80,15 @@ export function hourRuns(hours: readonly number[], maxHours = Infinity): Piece[]
   }
   return runs;
 }
+
+/**
+ * How far before its event an outcome may be stamped and still label it (clocks of the scoring service and the
+ * authorisation log differ a little). Every label query applies it per event, so where a query starts reading
+ * outcomes (a piece's start less this) never changes a label.
+ */
+export const OUTCOME_SKEW_MS = 5 * 60_000;
+
+/** An outcome with no scoring event in this span before its hour is an orphan: a day, or the maturity delay if longer. */
+export function orphanLookbackMs(maturityMs: number): number {
+  return Math.max(24 * HOUR_MS, maturityMs);
+}

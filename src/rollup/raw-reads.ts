@@ -2,7 +2,7 @@
 import type { Config } from '../config/index.js';
 import { chTime, type QueryParams, type Store } from '../store/index.js';
 import { eventsFingerprint, labelsFingerprint } from './fingerprint.js';
-import type { Piece } from './plan.js';
+import { OPEN_END_MS, OUTCOME_SKEW_MS, type Piece } from './plan.js';
 import { widen } from './shadow.js';
 import { piecesPredicate, selectRollup } from './sql.js';
 import { readStrips, stripCache, type StripRow } from './strips.js';
@@ -43,18 +43,18 @@ export function labelsRaw(store: Store, config: Config, pieces: [Piece[], Piece[
   return readStrips(store, config, {
     cache: stripCache(store, `labels ${labelsFingerprint(config)} ${bins} ${JSON.stringify(models)}`),
     pieces,
-    // A label strip is final (and kept) only once its outcomes' span, the maturity delay after it, is over.
+    // Strips of the matured windows: whole once the maturity delay after them is over.
     at: at.getTime() - maturity,
-    maturityMs: maturity,
+    labelsAt: at.getTime(),
     query: async (strips, rest) => {
-      const params: QueryParams = { models, cal_bins: bins, at: chTime(at), maturity_ms: maturity };
-      // Outcomes that can label the pieces: each piece plus the maturity delay.
-      const outcomes = widen([...strips, ...rest.flat()], 0, maturity);
-      const rows = await selectRollup<{ model: string; key: string; segment: string[]; slot: number; vec: number[] }>(store, config, 'rollup_labels_raw', params, {
+      const params: QueryParams = { models, cal_bins: bins, at: chTime(at), skew_ms: OUTCOME_SKEW_MS };
+      // Outcomes that can label the pieces: from each piece's start (less the skew) on, all of them (`settled`).
+      const outcomes = widen([...strips, ...rest.flat()], OUTCOME_SKEW_MS, OPEN_END_MS);
+      const rows = await selectRollup<{ model: string; key: string; segment: string[]; slot: number; settled: number; vec: number[] }>(store, config, 'rollup_labels_raw', params, {
         ...stripPredicates('event_time', strips, rest, params),
         outcomes: piecesPredicate('outcome_time', outcomes, 'o_p', params),
       });
-      return rows.map((r): StripRow => ({ slot: Number(r.slot), key: r.key, model: r.model, segment: r.segment, values: num(r.vec) }));
+      return rows.map((r): StripRow => ({ slot: Number(r.slot), key: r.key, model: r.model, segment: r.segment, values: num(r.vec), settled: Number(r.settled) }));
     },
   });
 }

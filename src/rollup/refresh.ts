@@ -6,12 +6,12 @@ import { loadFeatureEdges } from '../monitors/feature-edges.js';
 import { type Store } from '../store/index.js';
 import type { CycleWindows } from '../monitors/types.js';
 import { resolveWindows } from '../windows.js';
-import { changedEventHours, labelHoursOf, newOutcomeHours, orphanHoursOf, rowsPerHour, sourceParts, highestBlock } from './detect.js';
+import { changedEventHours, newOutcomeHours, orphanHoursOf, rowsPerHour, sourceParts, highestBlock, touchedEventHours } from './detect.js';
 import { eventsFingerprint, featuresFingerprint, labelsFingerprint, orphansFingerprint, ROLLUP_KINDS, shadowFingerprint, type RollupKind } from './fingerprint.js';
 import { foldHours } from './fold.js';
-import { dropKind, loadLedgers, saveMarks, staleKinds, type Ledger } from './ledger.js';
-import { HOUR_MS, ceilHour, floorHour } from './plan.js';
-import { ensureRollupTables, materializeAccelerators } from './schema.js';
+import { dropKind, forgetHours, loadLedgers, saveMarks, staleKinds, type Ledger } from './ledger.js';
+import { HOUR_MS, ceilHour, floorHour, orphanLookbackMs } from './plan.js';
+import { ensureRollupTables } from './schema.js';
 
 export interface RefreshSummary {
   /** Hours folded for the first time, per kind. */
@@ -56,7 +56,7 @@ function storedEdges(edges: FeatureEdges[], config: Config): FeatureEdges[] {
 export async function refreshRollup(store: Store, config: Config, at: Date, options: RefreshOptions = {}): Promise<RefreshSummary> {
   const t0 = performance.now();
   const logger = options.logger ?? silentLogger;
-  await ensureRollupTables(store, config, logger);
+  await ensureRollupTables(store, config);
   const edges = config.features.length > 0 ? storedEdges(await loadFeatureEdges(store, config), config) : [];
   const fingerprints: Record<RollupKind, string> = {
     events: eventsFingerprint(config),
@@ -83,12 +83,21 @@ export async function refreshRollup(store: Store, config: Config, at: Date, opti
 
   const changed = ledgers.events.size > 0 ? await changedEventHours(store, config, eventParts, eventMark, ledgers.events) : [];
   const outcomes = ledgers.labels.size > 0 || ledgers.orphans.size > 0 || ledgers.shadow.size > 0 ? await newOutcomeHours(store, config, outcomeParts, outcomeMark) : { hours: [], mark: highestBlock(outcomeParts, outcomeMark) };
-  const lateLabels = labelHoursOf(outcomes.hours, config.windows.maturity);
   // An outcome hour's orphans change with its own outcomes and with the events that can match them.
-  const lateOrphans = [...outcomes.hours, ...orphanHoursOf(changed, config.windows.maturity)];
+  const lateOrphans = [...outcomes.hours, ...orphanHoursOf(changed, orphanLookbackMs(config.windows.maturity))];
 
   const windows = resolveWindows(config, at);
   const from = firstHour(windows, options.since);
+  // A new outcome relabels its event's hour however late it came: the folded label hours inside the windows
+  // holding a transaction of a new outcome part are folded again.
+  const freshOutcomeParts = outcomes.hours.length > 0 ? outcomeParts.filter((p) => p.maxBlock > outcomeMark).map((p) => p.name) : [];
+  const labelHours = [...new Set([...ledgers.labels.keys(), ...ledgers.shadow.keys()])];
+  const lateLabels = await touchedEventHours(store, config, freshOutcomeParts, labelHours.filter((h) => h >= from));
+  // Folded label hours before the windows are not checked against these outcomes, so they are forgotten.
+  if (freshOutcomeParts.length > 0 && labelHours.some((h) => h < from)) {
+    await forgetHours(store, config, ['labels', 'shadow'], from);
+    for (const kind of ['labels', 'shadow'] as const) for (const h of [...ledgers[kind].keys()]) if (h < from) ledgers[kind].delete(h);
+  }
   const completeTo = floorHour(at.getTime());
   const maturedTo = floorHour(at.getTime() - config.windows.maturity);
   const perHour = rowsPerHour(eventParts);
@@ -117,17 +126,8 @@ export async function refreshRollup(store: Store, config: Config, at: Date, opti
   return summary;
 }
 
-/** `driftwatch rollup --rebuild`: drops every rollup kind, materializes the source accelerators, and folds afresh as of `at`. */
+/** `driftwatch rollup --rebuild`: drops every rollup kind and folds afresh as of `at`. */
 export async function rebuildRollup(store: Store, config: Config, at: Date, options: RefreshOptions = {}): Promise<RefreshSummary> {
-  const logger = options.logger ?? silentLogger;
-  await ensureRollupTables(store, config, logger);
-  for (const statement of materializeAccelerators(config)) {
-    try {
-      await store.command(statement, {}, 'rollup materialize');
-    } catch (error) {
-      logger.warn({ err: (error as Error).message }, 'could not materialize a rollup accelerator; folds read more');
-    }
-  }
   await dropRollup(store, config);
   return refreshRollup(store, config, at, options);
 }

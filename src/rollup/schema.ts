@@ -1,7 +1,5 @@
 // The rollup's tables (hourly sums per model × version × variant × segment, and the ledger of folded hours) and the source-table accelerators.
 import type { Config } from '../config/index.js';
-import { quoteIdentifier as q } from '../config/index.js';
-import type { Logger } from '../log.js';
 import { tableRef, type Store } from '../store/index.js';
 
 export const ROLLUP_TABLES = {
@@ -56,7 +54,8 @@ export function rollupLabelsDdl(config: Config): string {
   cal_count     Array(UInt64),
   cal_score     Array(Float64),
   cal_label     Array(Float64),
-  cal_sq_error  Array(Float64)
+  cal_sq_error  Array(Float64),
+  last_outcome  DateTime64(3, 'UTC')
 ) ENGINE = MergeTree
 PARTITION BY toYYYYMM(hour)
 ORDER BY (model, variant, hour, segment, model_version)`;
@@ -125,7 +124,8 @@ export function rollupShadowDdl(config: Config): string {
   cal_shadow_label    Array(Float64),
   cal_shadow_sq_error Array(Float64),
   latency_live        Array(Float64),
-  latency_shadow      Array(Float64)
+  latency_shadow      Array(Float64),
+  last_outcome        DateTime64(3, 'UTC')
 ) ENGINE = MergeTree
 PARTITION BY toYYYYMM(hour)
 ORDER BY (model, shadow_version, hour, segment)`;
@@ -142,6 +142,7 @@ export function rollupLedgerDdl(config: Config): string {
   hour        DateTime('UTC'),
   version     UInt64,
   rows        UInt64,
+  settled     Int64,
   folded_at   DateTime64(3, 'UTC')
 ) ENGINE = ReplacingMergeTree(version)
 ORDER BY (kind, fingerprint, hour)`;
@@ -150,42 +151,26 @@ ORDER BY (kind, fingerprint, hour)`;
 export const ROLLUP_DDL: readonly ((config: Config) => string)[] = [rollupEventsDdl, rollupLabelsDdl, rollupFeaturesDdl, rollupOrphansDdl, rollupShadowDdl, rollupLedgerDdl];
 
 /**
- * Optional accelerators on the source tables (DESIGN's columns untouched): a min-max skip index on event time,
- * so a partial hour skips the granules of large issuers outside it, and a projection of outcomes by outcome
- * time, so a fold reads one day's outcomes instead of the whole table (a ReplacingMergeTree needs the
- * projection-rebuild setting first). Parts written before the projection existed are read the slow way
- * until `rollup --rebuild` materializes it.
+ * Columns added after the first release, for stores whose tables predate them (driftwatch's own tables only: source
+ * tables are never altered). A kind whose fold changed meaning is rebuilt through its fingerprint anyway.
  */
-export function accelerators(config: Config): string[] {
-  const events = tableRef(config, config.tables.events);
-  const outcomes = tableRef(config, config.tables.outcomes);
+function addedColumns(config: Config): string[] {
   return [
-    `ALTER TABLE ${events} ADD INDEX IF NOT EXISTS driftwatch_event_time ${q(config.columns.events.event_time)} TYPE minmax GRANULARITY 1`,
-    `ALTER TABLE ${outcomes} MODIFY SETTING deduplicate_merge_projection_mode = 'rebuild'`,
-    `ALTER TABLE ${outcomes} ADD PROJECTION IF NOT EXISTS driftwatch_by_time (SELECT * ORDER BY ${q(config.columns.outcomes.outcome_time)})`,
-  ];
-}
-
-/** Builds the projection for parts written before it existed (a mutation: run by `rollup --rebuild`, not per cycle). */
-export function materializeAccelerators(config: Config): string[] {
-  return [
-    `ALTER TABLE ${tableRef(config, config.tables.events)} MATERIALIZE INDEX driftwatch_event_time`,
-    `ALTER TABLE ${tableRef(config, config.tables.outcomes)} MATERIALIZE PROJECTION driftwatch_by_time`,
+    `ALTER TABLE ${tableRef(config, ROLLUP_TABLES.labels)} ADD COLUMN IF NOT EXISTS last_outcome DateTime64(3, 'UTC')`,
+    `ALTER TABLE ${tableRef(config, ROLLUP_TABLES.shadow)} ADD COLUMN IF NOT EXISTS last_outcome DateTime64(3, 'UTC')`,
+    `ALTER TABLE ${tableRef(config, ROLLUP_TABLES.ledger)} ADD COLUMN IF NOT EXISTS settled Int64 AFTER rows`,
   ];
 }
 
 const ensured = new WeakSet<Store>();
 
-/** Creates the rollup tables and tries the accelerators, once per store: a server that refuses one still gets correct (slower) cycles. */
-export async function ensureRollupTables(store: Store, config: Config, logger?: Logger): Promise<void> {
+/**
+ * Creates the rollup tables once per store. Source tables are only read: no index, projection or setting is
+ * added to them (a projection on the outcomes table blocked the user's own merges).
+ */
+export async function ensureRollupTables(store: Store, config: Config): Promise<void> {
   if (ensured.has(store)) return;
   for (const ddl of ROLLUP_DDL) await store.command(ddl(config), {}, 'rollup schema');
-  for (const statement of accelerators(config)) {
-    try {
-      await store.command(statement, {}, 'rollup accelerator');
-    } catch (error) {
-      logger?.warn({ err: (error as Error).message, statement: statement.slice(0, 80) }, 'rollup accelerator not created; cycles stay correct but read more');
-    }
-  }
+  for (const statement of addedColumns(config)) await store.command(statement, {}, 'rollup schema');
   ensured.add(store);
 }

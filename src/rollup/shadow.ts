@@ -1,7 +1,7 @@
 // queries/shadow_pairs.sql over given pieces of the current and matured windows: what the fold, the raw source and the rollup's raw pieces share.
 import type { Config } from '../config/index.js';
 import { chTime, type QueryParams } from '../store/index.js';
-import { HOUR_MS, OPEN_END_MS, type Piece } from './plan.js';
+import { HOUR_MS, OPEN_END_MS, OUTCOME_SKEW_MS, type Piece } from './plan.js';
 import { piecesPredicate, rollupSql } from './sql.js';
 
 /** A pair's shadow row is scored within this of its live row. */
@@ -21,16 +21,16 @@ export function widen(pieces: readonly Piece[], before: number, after: number): 
 
 /**
  * The text of shadow_pairs.sql for live events in `current` or `matured` (their bounds and `at` added to
- * `params`): shadow rows read an hour either side of the pieces, outcomes up to the maturity delay after the
- * matured pieces, none from `at` on.
+ * `params`): shadow rows read an hour either side of the pieces, outcomes from the matured pieces' start (less the
+ * skew) on, labels as of `at` (a fold passes the open end: every outcome the table holds).
  */
 export function shadowPairsSql(config: Config, current: readonly Piece[], matured: readonly Piece[], at: number, params: QueryParams): string {
   params.at = chTime(at);
-  params.maturity_ms = config.windows.maturity;
+  params.skew_ms = OUTCOME_SKEW_MS;
   return rollupSql('shadow_pairs', config, {
     cur: piecesPredicate('event_time', current, 'spc', params),
     mat: piecesPredicate('event_time', matured, 'spm', params),
     shadow: piecesPredicate('event_time', widen([...current, ...matured], PAIR_SPAN_MS, PAIR_SPAN_MS), 'sps', params),
-    outcomes: piecesPredicate('outcome_time', widen(matured, 0, config.windows.maturity), 'spo', params),
+    outcomes: piecesPredicate('outcome_time', widen(matured, OUTCOME_SKEW_MS, OPEN_END_MS), 'spo', params),
   });
 }

@@ -1,8 +1,9 @@
 // Five-minute strips of the raw pieces at window edges, read once and kept while the raw tables under them are unchanged.
 import type { Config } from '../config/index.js';
 import { quoteIdentifier as q } from '../config/index.js';
-import { tableRef, type Store } from '../store/index.js';
+import { renderSql, tableRef, type QueryParams, type Store } from '../store/index.js';
 import { highestBlock, sourceParts, type SourcePart } from './detect.js';
+import { piecesPredicate } from './sql.js';
 import { HOUR_MS, OPEN_END_MS, floorHour, type Piece } from './plan.js';
 import type { SumsDelta } from './window-sums.js';
 
@@ -19,6 +20,8 @@ export interface StripRow {
   segment: string[];
   values: readonly number[];
   indexes?: readonly number[];
+  /** Label strips: the latest time (ms) of any outcome of the row's events, whether before the read's `at` or not. */
+  settled?: number;
 }
 
 interface Entry {
@@ -26,6 +29,8 @@ interface Entry {
   eventMark: number;
   outcomeMark: number;
   rows: StripRow[];
+  /** Label strips: the latest outcome time among the rows'; the entry holds for any `at` after it. */
+  settled: number;
 }
 
 /** The strips of one question (PSI cells, label sums, quality counts), kept for the life of the process. */
@@ -119,11 +124,14 @@ export function stripPieces(strips: readonly number[]): Piece[] {
 
 export interface StripSources {
   events: SourcePart[];
-  /** Only for label strips: outcome parts and the earliest outcome time in each part newer than `since`. */
-  outcomes?: { parts: SourcePart[]; earliest: Map<string, number>; maturityMs: number };
+  /** Only for label strips: outcome parts, the strips each part newer than the oldest entry touches, and `at`. */
+  outcomes?: { parts: SourcePart[]; touched: Map<string, Set<number>>; at: number };
 }
 
-/** A cached strip still holds what the raw tables hold: no later part overlaps it (or, for labels, can label it). */
+/**
+ * A cached strip still holds what the raw tables hold: no later events part overlaps it; for labels, no later
+ * outcome part holds an outcome of its transactions, and every outcome it counted came before `at`.
+ */
 function stillValid(strip: number, entry: Entry, sources: StripSources): boolean {
   const end = strip + STRIP_MS;
   for (const part of sources.events) {
@@ -132,25 +140,38 @@ function stillValid(strip: number, entry: Entry, sources: StripSources): boolean
   }
   const outcomes = sources.outcomes;
   if (outcomes) {
+    if (entry.settled >= outcomes.at) return false;
     for (const part of outcomes.parts) {
       if (part.maxBlock <= entry.outcomeMark) continue;
-      if ((outcomes.earliest.get(part.name) ?? -Infinity) < end + outcomes.maturityMs) return false;
+      if (outcomes.touched.get(part.name)?.has(strip)) return false;
     }
   }
   return true;
 }
 
-/** The earliest outcome time of each outcome part above `mark` (the outcomes table has no time partitions to tell it). */
-export async function earliestOutcomes(store: Store, config: Config, parts: readonly SourcePart[], mark: number): Promise<Map<string, number>> {
+/**
+ * The cached strips each outcome part above `mark` touches: strips holding an event whose transaction has an
+ * outcome in the part (the label rule takes the latest outcome, however late it came).
+ */
+export async function touchedStrips(store: Store, config: Config, parts: readonly SourcePart[], mark: number, strips: readonly number[]): Promise<Map<string, Set<number>>> {
   const fresh = parts.filter((p) => p.maxBlock > mark).map((p) => p.name);
-  if (fresh.length === 0) return new Map();
-  const rows = await store.select<{ part: string; earliest: number }>(
-    `SELECT _part AS part, toUnixTimestamp64Milli(toDateTime64(min(${q(config.columns.outcomes.outcome_time)}), 3)) AS earliest
-     FROM ${tableRef(config, config.tables.outcomes)} WHERE has({parts:Array(String)}, _part) GROUP BY part`,
-    { parts: fresh },
-    'rollup strip outcome parts',
+  if (fresh.length === 0 || strips.length === 0) return new Map();
+  const params: QueryParams = { parts: fresh };
+  const predicate = piecesPredicate('e.event_time', stripPieces(strips), 't_p', params);
+  const sql = renderSql(
+    `SELECT DISTINCT o.part AS part, toUnixTimestamp64Milli(toDateTime64(intDiv(toUnixTimestamp(e.event_time), 300) * 300, 3)) AS strip
+     FROM {{events}} AS e
+     INNER JOIN (
+       SELECT ${q(config.columns.outcomes.transaction_id)} AS transaction_id, _part AS part
+       FROM ${tableRef(config, config.tables.outcomes)} WHERE has({parts:Array(String)}, _part)
+     ) AS o ON e.transaction_id = o.transaction_id
+     WHERE ${predicate}`,
+    config,
   );
-  return new Map(rows.map((r) => [r.part, Number(r.earliest)]));
+  const rows = await store.select<{ part: string; strip: number }>(sql, params, 'rollup strip outcome parts');
+  const out = new Map<string, Set<number>>();
+  for (const r of rows) out.set(r.part, (out.get(r.part) ?? new Set()).add(Number(r.strip)));
+  return out;
 }
 
 export interface StripRead {
@@ -158,8 +179,8 @@ export interface StripRead {
   /** Raw pieces per window. */
   pieces: readonly (readonly Piece[])[];
   at: number;
-  /** Label strips depend on outcomes up to the maturity delay after them. */
-  maturityMs?: number;
+  /** Label strips depend on outcomes: the time their labels are read as of. */
+  labelsAt?: number;
   /** Reads the whole strips (as contiguous pieces) and each window's rest; rows of the rest carry slot −(window + 1). */
   query: (strips: Piece[], rest: Piece[][]) => Promise<StripRow[]>;
 }
@@ -178,15 +199,15 @@ async function readStripsNow(store: Store, config: Config, read: StripRead): Pro
   const { cache } = read;
   const [events, outcomeParts] = await Promise.all([
     sourceParts(store, config, config.tables.events),
-    read.maturityMs === undefined ? Promise.resolve(undefined) : sourceParts(store, config, config.tables.outcomes),
+    read.labelsAt === undefined ? Promise.resolve(undefined) : sourceParts(store, config, config.tables.outcomes),
   ]);
   const wanted = new Set(plan.wanted);
   for (const strip of cache.entries.keys()) if (!wanted.has(strip)) cache.entries.delete(strip);
   const sources: StripSources = { events };
-  if (outcomeParts && read.maturityMs !== undefined) {
+  if (outcomeParts && read.labelsAt !== undefined) {
     const oldest = Math.min(...[...cache.entries.values()].map((e) => e.outcomeMark));
-    const earliest = Number.isFinite(oldest) ? await earliestOutcomes(store, config, outcomeParts, oldest) : new Map<string, number>();
-    sources.outcomes = { parts: outcomeParts, earliest, maturityMs: read.maturityMs };
+    const touched = Number.isFinite(oldest) ? await touchedStrips(store, config, outcomeParts, oldest, [...cache.entries.keys()]) : new Map<string, Set<number>>();
+    sources.outcomes = { parts: outcomeParts, touched, at: read.labelsAt };
   }
   const missing = plan.wanted.filter((s) => {
     const entry = cache.entries.get(s);
@@ -196,15 +217,23 @@ async function readStripsNow(store: Store, config: Config, read: StripRead): Pro
   const rows = missing.length > 0 || hasRest ? await read.query(stripPieces(missing), plan.windows.map((w) => w.rest)) : [];
   // Marks taken before the read: a part landing meanwhile has a higher block and is looked at next time.
   const marks = { eventMark: highestBlock(events, -1), outcomeMark: outcomeParts ? highestBlock(outcomeParts, -1) : -1 };
-  for (const s of missing) cache.entries.set(s, { ...marks, rows: [] });
+  for (const s of missing) cache.entries.set(s, { ...marks, rows: [], settled: 0 });
   const out: SumsDelta[] = [];
   for (const row of rows) {
-    if (row.slot < 0) out.push(toDelta(row, -row.slot - 1));
-    else cache.entries.get(row.slot * 1000)?.rows.push(row);
+    if (row.slot < 0) {
+      out.push(toDelta(row, -row.slot - 1));
+      continue;
+    }
+    const entry = cache.entries.get(row.slot * 1000);
+    if (!entry) continue;
+    entry.rows.push(row);
+    entry.settled = Math.max(entry.settled, row.settled ?? 0);
   }
   plan.windows.forEach((w, window) => {
     for (const s of w.strips) for (const row of cache.entries.get(s)?.rows ?? []) out.push(toDelta(row, window));
   });
+  // A label strip that counted an outcome from `at` on reads differently as of another time: used now, not kept.
+  if (read.labelsAt !== undefined) for (const s of missing) if ((cache.entries.get(s)?.settled ?? 0) >= read.labelsAt) cache.entries.delete(s);
   return out;
 }
 

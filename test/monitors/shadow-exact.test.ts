@@ -42,16 +42,16 @@ beforeAll(async () => {
     `SELECT l.score AS live, s.score AS shadow, l.decision AS live_decision, s.decision AS shadow_decision,
        l.latency_ms AS live_latency, s.latency_ms AS shadow_latency,
        l.event_time >= {cur_from:DateTime64(3, 'UTC')} AS in_cur, l.event_time < {mat_to:DateTime64(3, 'UTC')} AS in_mat,
-       -- labels.sql's rule: labeled when the first outcome came within the maturity delay; the latest one counts
-       if(o.first < l.event_time + toIntervalMillisecond({maturity_ms:UInt64}), o.approved, NULL) AS label
+       -- the label rule: the latest outcome that arrived before {at} (none stamped more than 5 minutes before the event)
+       if(o.last >= l.event_time - INTERVAL 5 MINUTE, o.approved, NULL) AS label
      FROM (SELECT * FROM scoring_events WHERE variant = 'live') AS l
      INNER JOIN (SELECT * FROM scoring_events WHERE variant = 'shadow') AS s ON l.transaction_id = s.transaction_id
-     LEFT JOIN (SELECT transaction_id, argMax(approved, outcome_time) AS approved, min(outcome_time) AS first FROM outcomes
+     LEFT JOIN (SELECT transaction_id, argMax(approved, outcome_time) AS approved, max(outcome_time) AS last FROM outcomes
                 WHERE outcome_time < {at:DateTime64(3, 'UTC')} GROUP BY transaction_id) AS o
        ON l.transaction_id = o.transaction_id
      WHERE l.event_time >= {mat_from:DateTime64(3, 'UTC')} AND l.event_time < {cur_to:DateTime64(3, 'UTC')}
      SETTINGS join_use_nulls = 1`,
-    { cur_from: chTime(w.current.from), cur_to: chTime(w.current.to), mat_from: chTime(w.matured.current.from), mat_to: chTime(w.matured.current.to), at: chTime(AT), maturity_ms: t.config.windows.maturity },
+    { cur_from: chTime(w.current.from), cur_to: chTime(w.current.to), mat_from: chTime(w.matured.current.from), mat_to: chTime(w.matured.current.to), at: chTime(AT) },
   );
 });
 afterAll(() => t.cleanup());

@@ -9,6 +9,27 @@ import { chTime } from '../../src/store/index.js';
 import { eventRow, outcomeRow } from '../helpers/rows.js';
 import { tempStore, type TempStore } from '../helpers/store.js';
 import { expectSameCycle } from './compare.js';
+import type { ClickHouseSettings } from '@clickhouse/client';
+import type { Store } from '../../src/store/index.js';
+
+/** The store, with these engine settings on every statement the rollup sends (the same engine and data). */
+function withSettings(store: Store, settings: ClickHouseSettings): Store {
+  const all: ClickHouseSettings = { ...settings, output_format_json_quote_64bit_integers: 0 };
+  return {
+    kind: store.kind,
+    location: store.location,
+    client: store.client,
+    async select<T>(query: string, params = {}) {
+      return (await (await store.client.query({ query, query_params: params, format: 'JSONEachRow', clickhouse_settings: all })).json()) as T[];
+    },
+    async command(query: string, params = {}) {
+      await store.client.command({ query, query_params: params, clickhouse_settings: all });
+    },
+    insert: (table, rows, name) => store.insert(table, rows, name),
+    ping: () => store.ping(),
+    close: () => store.close(),
+  };
+}
 
 const END = new Date('2026-11-20T12:00:00Z');
 let t: TempStore;
@@ -174,6 +195,60 @@ describe('maintenance', () => {
       const { raw, rollup } = await both(at);
       expectSameCycle(rollup, raw);
     }
+  });
+
+  it('outcomes corrected hours after their events, and duplicated, are re-folded; a merge of the outcomes table changes nothing', async () => {
+    // Labeled live events of the matured current window; each gets a second outcome, label flipped, 3 h after it.
+    const span = { from: chTime(END.getTime() - 25 * 3_600_000), to: chTime(END.getTime() - 4 * 3_600_000) };
+    const labeled = await t.store.select<{ transaction_id: string; approved: number; ms: number }>(
+      `SELECT o.transaction_id AS transaction_id, argMax(o.approved, o.outcome_time) AS approved, toUnixTimestamp64Milli(any(e.event_time)) AS ms
+       FROM outcomes AS o INNER JOIN (SELECT transaction_id, event_time FROM scoring_events
+         WHERE variant = 'live' AND event_time >= {from:DateTime64(3, 'UTC')} AND event_time < {to:DateTime64(3, 'UTC')}) AS e
+       ON o.transaction_id = e.transaction_id
+       GROUP BY transaction_id ORDER BY cityHash64(transaction_id) LIMIT 400`,
+      span,
+    );
+    expect(labeled.length).toBe(400);
+    const before = await runCycle(t.store, t.config, { at: END, source: rollupSource(t.store, t.config) });
+    const corrections = labeled.map((o) => outcomeRow(o.transaction_id, new Date(Number(o.ms) + 3 * 3_600_000), 1 - Number(o.approved)));
+    await t.store.insert('outcomes', corrections);
+    // The same corrections delivered twice: a duplicate changes no label.
+    await t.store.insert('outcomes', corrections.slice(0, 100));
+    const summary = await refreshRollup(t.store, t.config, END);
+    expect(summary.refolded.labels).toBeGreaterThan(0);
+    const corrected = await both(END);
+    expectSameCycle(corrected.rollup, corrected.raw);
+    // Corrections are no orphans (their events are hours, not days, before them), and relabel, never unlabel.
+    expect(corrected.rollup.quality.orphanOutcomes).toBe(before.quality.orphanOutcomes);
+    expect(corrected.rollup.quality.missingOutcomes).toBe(before.quality.missingOutcomes);
+
+    // A merge keeps the latest row per transaction: the rule's own choice, so nothing moves.
+    await t.store.command('OPTIMIZE TABLE outcomes FINAL');
+    await refreshRollup(t.store, t.config, END);
+    const merged = await both(END);
+    expectSameCycle(merged.rollup, merged.raw);
+    expectSameCycle(merged.raw, corrected.raw);
+  });
+
+  it('scores of 1.7, -0.2, NaN and Inf landing in a folded hour fold with the expression compiler off and on', async () => {
+    const hour = END.getTime() - 7 * 3_600_000;
+    const bad = [1.7, -0.2, Number.NaN, Infinity, -Infinity].flatMap((score, k) =>
+      Array.from({ length: 4 }, (_, i) => eventRow({ time: new Date(hour + (k * 4 + i) * 60_000), id: `bad-${k}-${i}`, issuer: 'Northbank', region: 'NA', score, version: 'v41' })),
+    );
+    const before = await runCycle(t.store, t.config, { at: END, source: rollupSource(t.store, t.config) });
+    await t.store.insert('scoring_events', bad.slice(0, 10));
+    // ClickHouse compiles an expression only after it has run a few times: test both ways explicitly.
+    let summary = await refreshRollup(withSettings(t.store, { compile_expressions: 0 }), t.config, END);
+    expect(summary.refolded.events).toBe(1);
+    await t.store.insert('scoring_events', bad.slice(10));
+    summary = await refreshRollup(withSettings(t.store, { compile_expressions: 1, min_count_to_compile_expression: '0' }), t.config, END);
+    expect(summary.refolded.events).toBe(1);
+    // The kept source's store reads the ledger those folds wrote (as the daemon's next refresh would).
+    summary = await refreshRollup(t.store, t.config, END);
+    expect(summary.refolded.events).toBe(0);
+    const { raw, rollup } = await both(END);
+    expectSameCycle(rollup, raw);
+    expect(rollup.quality.badScores).toBe(before.quality.badScores + bad.length);
   });
 
   it('a steady refresh with nothing new folds and re-folds nothing', async () => {
