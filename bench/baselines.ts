@@ -2,6 +2,7 @@
 import type { Config } from '../src/config/index.js';
 import { chTime, type Store } from '../src/store/index.js';
 import { resolveWindows } from '../src/windows.js';
+import { OUTCOME_SKEW_MS } from '../src/rollup/plan.js';
 
 /** One SELECT over the whole window reading the columns a cycle needs, grouped by segment, no join. */
 export async function bareScan(store: Store, config: Config, at: Date): Promise<number> {
@@ -21,25 +22,25 @@ export async function bareScan(store: Store, config: Config, at: Date): Promise<
 const SPILL_ROWS = 30_000_000;
 const SPILL_SETTINGS = ", join_algorithm = 'grace_hash', grace_hash_join_initial_buckets = 16, max_bytes_before_external_group_by = 4000000000";
 
-/** The events ⋈ outcomes join over the (matured) window, aggregated by segment: the floor of any exact full recompute. */
+/** The events ⋈ outcomes join over the (matured) window with the label rule, aggregated by segment: the floor of any exact full recompute. */
 export async function join(store: Store, config: Config, at: Date, tableRows: number): Promise<number> {
   const w = resolveWindows(config, at);
   const rows = await store.select(
     `SELECT e.model AS model, e.issuer AS issuer, e.region AS region, count() AS n,
-       countIf(o.transaction_id != '' AND o.first_outcome < e.event_time + toIntervalMillisecond({maturity_ms:UInt64})) AS labeled,
+       countIf(o.transaction_id != '' AND o.last_outcome >= e.event_time - toIntervalMillisecond({skew_ms:UInt64})) AS labeled,
        sumIf(o.approved, o.transaction_id != '') AS approved, sumIf(e.score, o.transaction_id != '') AS score
      FROM (
        SELECT transaction_id, model, issuer, region, score, event_time FROM scoring_events
        WHERE variant = 'live' AND event_time >= {from:DateTime64(3, 'UTC')} AND event_time < {to:DateTime64(3, 'UTC')}
      ) AS e
      LEFT JOIN (
-       SELECT transaction_id, argMax(approved, outcome_time) AS approved, min(outcome_time) AS first_outcome FROM outcomes
-       WHERE outcome_time >= {from:DateTime64(3, 'UTC')} AND outcome_time < {at:DateTime64(3, 'UTC')}
+       SELECT transaction_id, argMax(approved, (outcome_time, approved)) AS approved, max(outcome_time) AS last_outcome FROM outcomes
+       WHERE outcome_time >= {from:DateTime64(3, 'UTC')} - toIntervalMillisecond({skew_ms:UInt64}) AND outcome_time < {at:DateTime64(3, 'UTC')}
        GROUP BY transaction_id
      ) AS o ON e.transaction_id = o.transaction_id
      GROUP BY model, issuer, region
      SETTINGS join_use_nulls = 0${tableRows > SPILL_ROWS || process.env.DRIFTWATCH_BENCH_SPILL ? SPILL_SETTINGS : ''}`,
-    { from: chTime(w.matured.reference.from), to: chTime(w.matured.current.to), at: chTime(at), maturity_ms: config.windows.maturity },
+    { from: chTime(w.matured.reference.from), to: chTime(w.matured.current.to), at: chTime(at), skew_ms: OUTCOME_SKEW_MS },
     'bench join',
   );
   return rows.length;

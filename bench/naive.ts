@@ -4,6 +4,7 @@ import type { Config } from '../src/config/index.js';
 import { calibrationFromBins, psiFromCounts, twoProportionZTest } from '../src/stats/index.js';
 import { chTime, type Store } from '../src/store/index.js';
 import { resolveWindows } from '../src/windows.js';
+import { OUTCOME_SKEW_MS } from '../src/rollup/plan.js';
 
 const HOUR = 3_600_000;
 const CELLS = 256;
@@ -52,14 +53,13 @@ function psiOf(ref: Uint32Array, cur: Uint32Array, bins: number, epsilon: number
 
 /**
  * Pulls the window hour by hour (the embedded connection buffers a whole result, so one query per hour keeps
- * memory bounded): live events of the hour, and the outcomes that can label them (arrived within the maturity
- * delay), joined in a Map; everything is accumulated per segment and judged at the end.
+ * memory bounded): live events of the hour, and their transactions' outcomes that arrived before `at` (the latest
+ * counts), joined in a Map; everything is accumulated per segment and judged at the end.
  */
 export async function naivePull(store: Store, config: Config, at: Date): Promise<NaiveResult> {
   const w = resolveWindows(config, at);
   const B = config.monitors.calibration.bins;
   const width = 3 + 4 * B;
-  const maturity = config.windows.maturity;
   const segments = new Map<string, SegmentState>();
   const inRange = (t: number, from: Date, to: Date) => t >= from.getTime() && t < to.getTime();
   for (let hour = w.matured.reference.from.getTime(); hour < at.getTime(); hour += HOUR) {
@@ -73,15 +73,14 @@ export async function naivePull(store: Store, config: Config, at: Date): Promise
     const outcomes = await lines(
       store,
       `SELECT transaction_id, toUnixTimestamp64Milli(outcome_time), approved FROM outcomes
-       WHERE outcome_time >= {from:DateTime64(3, 'UTC')} AND outcome_time < {to:DateTime64(3, 'UTC')} ORDER BY outcome_time`,
-      { from: chTime(hour), to: chTime(Math.min(to + maturity, at.getTime())) },
+       WHERE outcome_time >= {from:DateTime64(3, 'UTC')} AND outcome_time < {to:DateTime64(3, 'UTC')}
+         AND transaction_id IN (SELECT transaction_id FROM scoring_events
+           WHERE variant = 'live' AND event_time >= {hour:DateTime64(3, 'UTC')} AND event_time < {hour_to:DateTime64(3, 'UTC')})
+       ORDER BY outcome_time, approved`,
+      { from: chTime(hour - OUTCOME_SKEW_MS), to: chTime(at.getTime()), hour: chTime(hour), hour_to: chTime(to) },
     );
-    const known = new Map<string, { first: number; approved: number }>();
-    for (const [id, time, approved] of outcomes) {
-      const seen = known.get(id as string);
-      if (seen) seen.approved = Number(approved);
-      else known.set(id as string, { first: Number(time), approved: Number(approved) });
-    }
+    const known = new Map<string, { last: number; approved: number }>();
+    for (const [id, time, approved] of outcomes) known.set(id as string, { last: Number(time), approved: Number(approved) });
     for (const [model, issuer, region, id, scoreText, timeText] of events) {
       const key = `${model}\t${issuer}\t${region}`;
       let s = segments.get(key);
@@ -99,7 +98,7 @@ export async function naivePull(store: Store, config: Config, at: Date): Promise
       const l = s.labels[win] as Float64Array;
       add(l, 0, 1);
       const o = known.get(id as string);
-      if (!o || o.first >= t + maturity) continue;
+      if (!o || o.last < t - OUTCOME_SKEW_MS) continue;
       add(l, 1, 1);
       add(l, 2, o.approved);
       if (!valid) continue;

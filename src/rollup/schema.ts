@@ -1,4 +1,4 @@
-// The rollup's tables (hourly sums per model × version × variant × segment, and the ledger of folded hours) and the source-table accelerators.
+// The rollup's tables: hourly sums per model × version × variant × segment, and the ledger of folded hours.
 import type { Config } from '../config/index.js';
 import { tableRef, type Store } from '../store/index.js';
 
