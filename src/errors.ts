@@ -8,6 +8,12 @@ export const ExitCode = {
   storeUnreachable: 3,
   /** A delivery target (SMTP for `report --send`) is unreachable or refused the message; it stays queued. */
   sinkUnreachable: 4,
+  /**
+   * The store is reachable but cannot finish a statement: it ran past store.statementTimeout, waited on a
+   * mutation that cannot run, or met a full disk. Not 2 (nothing to fix in the config or command) nor 3 (the
+   * store answers): what helps is freeing the disk, clearing the stuck mutation, or a longer timeout.
+   */
+  storeStalled: 5,
 } as const;
 
 /** Base class: a message meant for a person, and the exit code it maps to. */
@@ -45,9 +51,39 @@ export class SinkUnreachableError extends DriftwatchError {
 export class StoreQueryError extends DriftwatchError {
   readonly code: string | undefined;
   readonly queryName: string;
-  constructor(queryName: string, message: string, code: string | undefined, options?: { cause?: unknown }) {
-    super(`query ${queryName} failed: ${message}`, ExitCode.usage, options);
+  constructor(queryName: string, message: string, code: string | undefined, options?: { cause?: unknown }, exitCode: number = ExitCode.usage) {
+    super(`query ${queryName} failed: ${message}`, exitCode, options);
     this.code = code;
     this.queryName = queryName;
+  }
+}
+
+/** Why a statement could not finish: past its time limit, held by a mutation that cannot run, or a full disk. */
+export type StallReason = 'timeout' | 'mutation' | 'diskFull';
+
+/**
+ * A statement the store could not finish (exit 5). Still a StoreQueryError, so code that handles failed
+ * queries handles these too; the message names the statement, the cause and the fix.
+ */
+export class StoreStalledError extends StoreQueryError {
+  readonly reason: StallReason;
+  /** The disk that is full (a data path), when that is the cause. */
+  readonly diskPath: string | undefined;
+  /**
+   * The engine did not stop the statement at the limit and was left running it: the embedded engine's
+   * worker thread keeps the process alive until it ends, so a command exits without waiting for it.
+   */
+  readonly abandoned: boolean;
+  constructor(
+    queryName: string,
+    message: string,
+    code: string | undefined,
+    details: { reason: StallReason; diskPath?: string; abandoned?: boolean },
+    options?: { cause?: unknown },
+  ) {
+    super(queryName, message, code, options, ExitCode.storeStalled);
+    this.reason = details.reason;
+    this.diskPath = details.diskPath;
+    this.abandoned = details.abandoned ?? false;
   }
 }

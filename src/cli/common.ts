@@ -1,7 +1,7 @@
 // Shared pieces of the CLI commands: option parsing, opening the store, and turning errors into exit codes.
 import { InvalidArgumentError } from 'commander';
 import { loadConfig, type Config } from '../config/index.js';
-import { ConfigError, DriftwatchError } from '../errors.js';
+import { ConfigError, DriftwatchError, StoreStalledError } from '../errors.js';
 import { createLogger, type Logger } from '../log.js';
 import { openStore, type Store } from '../store/index.js';
 import { ensureTables } from '../setup.js';
@@ -59,12 +59,24 @@ export function parseInteger(text: string): number {
 export function reportError(error: unknown): number {
   if (error instanceof DriftwatchError) {
     process.stderr.write(`driftwatch: ${error.message}\n`);
+    if (error instanceof StoreStalledError && error.abandoned) exitDespiteEngine(error.exitCode);
     return error.exitCode;
   }
   const message = error instanceof Error ? error.message : String(error);
   process.stderr.write(`driftwatch: unexpected error: ${message}\n`);
   if (process.env.DRIFTWATCH_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
   return 70;
+}
+
+/**
+ * The embedded engine still runs the statement driftwatch stopped waiting for, on a worker thread that keeps
+ * the process alive until it ends, which may be never (a hung disk). The command has failed and said why, so
+ * the process exits shortly whatever the engine does; the timer itself keeps nothing alive.
+ */
+export const ABANDONED_EXIT_DELAY_MS = 2_000;
+
+function exitDespiteEngine(code: number): void {
+  setTimeout(() => process.exit(code), ABANDONED_EXIT_DELAY_MS).unref();
 }
 
 export function usageError(message: string): ConfigError {

@@ -67,6 +67,11 @@ export const configSchema = z
         user: z.string().default('default'),
         database: identifier.default('default'),
         requestTimeout: duration.default(30_000),
+        /**
+         * The longest any one statement may run or wait (for a lock, for its mutation) before it fails with a
+         * message naming it: a full disk or a stuck mutation must not hang a command. ClickHouse enforces it.
+         */
+        statementTimeout: duration.refine((ms) => ms > 0, 'must be more than 0s, e.g. 10m').default(600_000),
         retries: z.number().int().min(0).max(10).default(2),
         tls: z.strictObject({ caCert: z.string().optional(), rejectUnauthorized: z.boolean().default(true) }).optional(),
       })
