@@ -59,14 +59,29 @@ export async function seedCommand(options: SeedCliOptions): Promise<number> {
   });
 }
 
-export async function ingestCommand(options: { config?: string; table: string; file: string }): Promise<number> {
+/** `DRIFTWATCH_INGEST_BATCH_ROWS`: lines per insert, for memory-tight machines and tests (default 50,000). */
+function batchRowsFromEnv(env: NodeJS.ProcessEnv): number | undefined {
+  const text = env.DRIFTWATCH_INGEST_BATCH_ROWS;
+  if (text === undefined || text === '') return undefined;
+  if (!/^\d+$/.test(text) || Number(text) < 1) throw new ConfigError(`DRIFTWATCH_INGEST_BATCH_ROWS must be a positive whole number, got ${JSON.stringify(text)}`);
+  return Number(text);
+}
+
+export async function ingestCommand(options: { config?: string; table: string; file: string }, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const batchRows = batchRowsFromEnv(env);
   return withSession(options.config, async ({ store, config, logger }) => {
     const progress = lazyProgress('ingest', 'bytes');
-    const summary = await ingestFile(store, config, { table: options.table, file: options.file, onProgress: (done: number, total?: number) => progress.update(done, total) }, logger);
+    const summary = await ingestFile(
+      store,
+      config,
+      { table: options.table, file: options.file, ...(batchRows ? { batchRows } : {}), onProgress: (done: number, total?: number) => progress.update(done, total) },
+      logger,
+    );
     progress.done();
     for (const error of summary.errors) process.stdout.write(`line ${error.line}: ${error.reason}\n`);
     if (summary.skipped > summary.errors.length) process.stdout.write(`… and ${summary.skipped - summary.errors.length} more bad lines\n`);
     process.stdout.write(`loaded ${summary.loaded} rows into ${summary.table}, skipped ${summary.skipped} bad lines of ${summary.lines}, in ${summary.seconds.toFixed(1)} s\n`);
+    if (summary.alreadyLoaded > 0) process.stdout.write(`${summary.alreadyLoaded} rows had already been loaded by an earlier run of this file and were not sent again\n`);
     return 0;
   });
 }

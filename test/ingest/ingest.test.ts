@@ -180,11 +180,12 @@ describe('ingestFile refuses bad usage with a ConfigError', () => {
 describe('ingestFile when the store fails', () => {
   it('stops with the store error and logs how many rows had landed', async () => {
     let calls = 0;
+    // Batches go in as INSERT statements (with their deduplication token and async_insert = 0 in the SQL).
     const failing: Store = Object.create(t.store, {
-      insert: {
-        value: async (table: string, rows: object[]) => {
-          if (++calls === 2) throw new StoreUnreachableError('ClickHouse went away');
-          await t.store.insert(table, rows);
+      command: {
+        value: async (sql: string, params?: Record<string, unknown>, name?: string) => {
+          if (sql.startsWith('INSERT INTO `scoring_events`') && ++calls === 2) throw new StoreUnreachableError('ClickHouse went away');
+          await t.store.command(sql, params, name);
         },
       },
     });
@@ -193,7 +194,7 @@ describe('ingestFile when the store fails', () => {
     const error = await ingestFile(failing, t.config, { table: 'scoring_events', file, batchRows: 10 }, logger as unknown as Logger).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StoreUnreachableError);
     expect(logger.error).toHaveBeenCalledTimes(1);
-    expect(logger.error.mock.calls[0]?.[1]).toBe('ingest stopped: ClickHouse went away; 10 rows had landed');
+    expect(logger.error.mock.calls[0]?.[1]).toBe('ingest stopped: ClickHouse went away; 10 rows had landed. Run the same command again to load the rest: batches that landed are not sent twice');
     expect(await count("SELECT count() AS n FROM scoring_events WHERE model = 'fail'")).toBe(10);
   });
 });
