@@ -3,18 +3,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, parseConfig, substituteEnv } from '../../src/config/index.js';
-import { ConfigError } from '../../src/errors.js';
+import { configErrorMessage as messageOf } from '../helpers/failures.js';
 
-function messageOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    expect((error as ConfigError).exitCode).toBe(2);
-    return (error as Error).message;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('config defaults', () => {
   it('fills every default from an empty document, as DESIGN.md lists them', () => {

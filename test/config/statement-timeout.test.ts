@@ -1,18 +1,8 @@
 // store.statementTimeout: a duration, 10 minutes by default, never zero (every statement has a bound).
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/index.js';
-import { ConfigError } from '../../src/errors.js';
+import { configErrorMessage as messageOf } from '../helpers/failures.js';
 
-function messageOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    expect((error as ConfigError).exitCode).toBe(2);
-    return (error as Error).message;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('store.statementTimeout', () => {
   it('defaults to 10 minutes and takes any duration', () => {

@@ -6,12 +6,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.js';
 import { parseConfig, type Config } from '../../src/config/index.js';
-import { ExitCode, StoreStalledError } from '../../src/errors.js';
+import { ExitCode } from '../../src/errors.js';
 import { ensureTables } from '../../src/setup.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { clickhouseServerCommand, startClickHouseServer, type ClickHouseServer } from '../helpers/clickhouse-server.js';
 import { AT, seedSmallFixture } from '../helpers/fixture.js';
 import type { TempStore } from '../helpers/store.js';
+import { stalledFailure as stalled } from '../helpers/failures.js';
 
 const TIMEOUT_MS = 2_000;
 /** The engine notices its limit between blocks, and the diagnosis reads a few system tables. */
@@ -53,18 +54,6 @@ function fillLeaving(keep: number): void {
   expect(result.status, result.stderr).toBe(0);
 }
 
-async function stalled(run: () => Promise<unknown>): Promise<{ error: StoreStalledError; ms: number }> {
-  const started = Date.now();
-  const error = await run().then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  const ms = Date.now() - started;
-  expect(error, 'the statement should have failed').toBeInstanceOf(StoreStalledError);
-  expect((error as Error).message).not.toContain('\n');
-  expect((error as StoreStalledError).exitCode).toBe(ExitCode.storeStalled);
-  return { error: error as StoreStalledError, ms };
-}
 
 describe.skipIf(mounted !== undefined)('a full disk under the embedded store (a real tmpfs)', () => {
   const path = join(mount, 'data');

@@ -6,6 +6,7 @@ import { ExitCode, StoreQueryError, StoreStalledError } from '../../src/errors.j
 import { isUnreachable } from '../../src/store/index.js';
 import { boundSettings, classifyStall, diskTooFull, engineFailure, engineLimitMs, mutationTarget, parseTableRef, pathInMessage, statementBounds, writeTarget } from '../../src/store/bounds.js';
 import { tempStore, type TempStore } from '../helpers/store.js';
+import { stalledFailure as failure } from '../helpers/failures.js';
 
 const TIMEOUT_MS = 1_000;
 /** What the engine may overrun the limit by before it notices (it checks between blocks), plus the diagnosis. */
@@ -17,19 +18,6 @@ beforeAll(async () => {
 });
 afterAll(() => t.cleanup());
 
-async function failure(run: () => Promise<unknown>): Promise<{ error: StoreStalledError; ms: number }> {
-  const started = Date.now();
-  const error = await run().then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  const ms = Date.now() - started;
-  expect(error, 'the statement should have failed').toBeInstanceOf(StoreStalledError);
-  const stalled = error as StoreStalledError;
-  expect(stalled.exitCode).toBe(ExitCode.storeStalled);
-  expect(stalled.message).not.toContain('\n');
-  return { error: stalled, ms };
-}
 
 async function pending(table: string): Promise<{ mutation_id: string; command: string }[]> {
   return t.store.select('SELECT mutation_id, command FROM system.mutations WHERE database = currentDatabase() AND table = {table:String} AND NOT is_done ORDER BY mutation_id', { table });
