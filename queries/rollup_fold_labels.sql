@@ -1,4 +1,4 @@
--- Folds the matured event hours in [{from}, {to}) into driftwatch_rollup_labels under {version}: labels.sql per
+-- Folds the matured event hours of the chunk pieces (in [{from}, {to})) into driftwatch_rollup_labels under {version}: labels.sql per
 -- model × version × variant × segment × hour, live rows only (every reader of the table asks for live; shadow
 -- pairs have their own rollup, rollup_fold_shadow.sql). labels.sql's rule with every outcome the table holds
 -- (no {at}): `last_outcome` keeps the latest outcome time the fold saw per row, and the ledger keeps its maximum
@@ -10,7 +10,7 @@ WITH
   chunk AS (
     SELECT transaction_id, model, model_version, variant, segment, score, event_time
     FROM {{events}}
-    WHERE event_time >= {from:DateTime64(3, 'UTC')} AND event_time < {to:DateTime64(3, 'UTC')} AND variant = 'live'
+    WHERE {{pieces:chunk}} AND variant = 'live'
   ),
   known AS (
     SELECT transaction_id, argMax(approved, (outcome_time, approved)) AS approved, max(outcome_time) AS last_outcome

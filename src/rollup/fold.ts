@@ -5,10 +5,10 @@ import type { Logger } from '../log.js';
 import { chTime, tableRef, type QueryParams, type Store } from '../store/index.js';
 import type { RollupKind } from './fingerprint.js';
 import { nextVersion, recordFolds } from './ledger.js';
-import { HOUR_MS, OPEN_END_MS, OUTCOME_SKEW_MS, hourRuns, orphanLookbackMs } from './plan.js';
+import { HOUR_MS, OPEN_END_MS, OUTCOME_SKEW_MS, hourRuns, orphanLookbackMs, type Piece } from './plan.js';
 import { ROLLUP_TABLES } from './schema.js';
 import { shadowPairsSql } from './shadow.js';
-import { commandRollup } from './sql.js';
+import { commandRollup, piecesPredicate } from './sql.js';
 
 /** Source rows one fold query may read: with the outcomes join that keeps a chunk's hash table near 100 MB. */
 export const CHUNK_ROWS = 1_000_000;
@@ -59,35 +59,80 @@ async function foldedHours(store: Store, config: Config, kind: RollupKind, from:
   return new Map(rows.map((r) => [Number(r.h) * 1000, { rows: Number(r.n), settled: Number(r.s) }]));
 }
 
+/** The hours one fold statement writes, as contiguous runs (a chunk of a backfill is one run). */
+interface Chunk {
+  hours: number[];
+  runs: Piece[];
+}
+
+/** Label kinds read their events through a predicate over the runs, so one statement may fold scattered hours. */
+const SCATTERED: ReadonlySet<RollupKind> = new Set(['labels', 'shadow']);
+
 /**
- * Folds the requested hours, one INSERT … SELECT per chunk of contiguous hours holding about CHUNK_ROWS source
- * rows (an hour at least, a day at most), so memory stays flat whatever the window holds. Each chunk is
- * recorded in the ledger as soon as it lands: an interrupted backfill resumes where it stopped.
+ * The statements a fold takes: runs of contiguous hours holding about CHUNK_ROWS source rows (an hour at least, a
+ * day at most), so memory stays flat whatever the window holds. Label hours re-folded for late outcomes lie
+ * scattered over days; they go in groups of that many rows whatever their gaps, since each statement looks the
+ * group's transactions up in the whole outcomes table once.
+ */
+function chunksOf(request: FoldRequest): Chunk[] {
+  const perHour = Math.max(1, request.rowsPerHour);
+  const maxHours = Math.max(1, Math.min(24, Math.floor(CHUNK_ROWS / perHour)));
+  if (!(request.refold && SCATTERED.has(request.kind))) return hourRuns(request.hours, maxHours).map((run) => ({ hours: hoursIn(run), runs: [run] }));
+  const group = Math.max(1, Math.min(MAX_SCATTERED_HOURS, Math.floor(CHUNK_ROWS / perHour)));
+  const sorted = [...new Set(request.hours)].sort((a, b) => a - b);
+  const chunks: Chunk[] = [];
+  for (let i = 0; i < sorted.length; i += group) {
+    const hours = sorted.slice(i, i + group);
+    chunks.push({ hours, runs: hourRuns(hours) });
+  }
+  return chunks;
+}
+
+/** A week of scattered hours at most per statement: the predicate lists each run. */
+const MAX_SCATTERED_HOURS = 168;
+
+function hoursIn(run: Piece): number[] {
+  const out: number[] = [];
+  for (let h = run.from; h < run.to; h += HOUR_MS) out.push(h);
+  return out;
+}
+
+/**
+ * Folds the requested hours (chunksOf), one INSERT … SELECT per chunk. Each chunk is recorded in the ledger as
+ * soon as it lands: an interrupted backfill resumes where it stopped.
  */
 export async function foldHours(store: Store, config: Config, request: FoldRequest, logger?: Logger): Promise<number> {
   if (request.hours.length === 0 || (request.kind === 'features' && (request.edges ?? []).length === 0)) return 0;
-  const maxHours = Math.max(1, Math.min(24, Math.floor(CHUNK_ROWS / Math.max(1, request.rowsPerHour))));
-  const chunks = hourRuns(request.hours, maxHours);
-  for (const chunk of chunks) {
+  let first: number | undefined;
+  for (const chunk of chunksOf(request)) {
     const version = nextVersion();
+    first ??= version;
     const t0 = performance.now();
-    const params: QueryParams = { from: chTime(chunk.from), to: chTime(chunk.to), version, models: [], ...kindParams(config, request) };
+    const from = chunk.hours[0] as number;
+    const to = (chunk.hours[chunk.hours.length - 1] as number) + HOUR_MS;
+    const params: QueryParams = { from: chTime(from), to: chTime(to), version, models: [], ...kindParams(config, request) };
     // Shadow pairs of the chunk: both windows are its hours, and every outcome the table holds counts (settled).
-    const pieces: Record<string, string> = request.kind === 'shadow' ? { pairs: shadowPairsSql(config, [chunk], [chunk], OPEN_END_MS, params) } : {};
+    const pieces: Record<string, string> =
+      request.kind === 'shadow'
+        ? { pairs: shadowPairsSql(config, chunk.runs, chunk.runs, OPEN_END_MS, params) }
+        : request.kind === 'labels'
+          ? { chunk: piecesPredicate('event_time', chunk.runs, 'c', params) }
+          : {};
     await commandRollup(store, config, FOLD_QUERY[request.kind], params, pieces);
-    const seen = await foldedHours(store, config, request.kind, chunk.from, chunk.to, version);
-    const folds = [];
-    for (let hour = chunk.from; hour < chunk.to; hour += HOUR_MS) folds.push({ hour, version, rows: seen.get(hour)?.rows ?? 0, settled: seen.get(hour)?.settled ?? 0 });
+    const seen = await foldedHours(store, config, request.kind, from, to, version);
+    const folds = chunk.hours.map((hour) => ({ hour, version, rows: seen.get(hour)?.rows ?? 0, settled: seen.get(hour)?.settled ?? 0 }));
     await recordFolds(store, config, request.kind, request.fingerprint, folds);
-    if (request.refold) {
-      // Readers follow the ledger, so superseded rows are invisible already; deleting them keeps reads small.
-      await store.command(
-        `DELETE FROM ${tableRef(config, ROLLUP_TABLES[request.kind])} WHERE hour >= {from:DateTime64(3, 'UTC')} AND hour < {to:DateTime64(3, 'UTC')} AND version < {version:UInt64}`,
-        { from: chTime(chunk.from), to: chTime(chunk.to), version },
-        'rollup drop superseded',
-      );
-    }
-    logger?.debug({ kind: request.kind, from: new Date(chunk.from), hours: (chunk.to - chunk.from) / HOUR_MS, ms: Math.round(performance.now() - t0) }, 'rollup chunk folded');
+    logger?.debug({ kind: request.kind, from: new Date(from), hours: chunk.hours.length, ms: Math.round(performance.now() - t0) }, 'rollup chunk folded');
+  }
+  if (request.refold && first !== undefined) {
+    // Readers follow the ledger, so superseded rows are invisible already; deleting them keeps reads small. One
+    // DELETE for the request (a mutation costs far more than its rows): every version written above is ≥ `first`.
+    const params: QueryParams = { version: first };
+    await store.command(
+      `DELETE FROM ${tableRef(config, ROLLUP_TABLES[request.kind])} WHERE (${piecesPredicate('hour', hourRuns(request.hours), 'd', params)}) AND version < {version:UInt64}`,
+      params,
+      'rollup drop superseded',
+    );
   }
   return request.hours.length;
 }

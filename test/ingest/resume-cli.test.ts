@@ -8,7 +8,7 @@ import { openStore, packageRoot } from '../../src/store/index.js';
 import { tempStore, type TempStore } from '../helpers/store.js';
 import { eventRow } from './rows.js';
 
-const HOOK = pathToFileURL(fileURLToPath(new URL('./kill-hook.mjs', import.meta.url))).href;
+const HOOK = pathToFileURL(fileURLToPath(new URL('../helpers/kill-after-write.mjs', import.meta.url))).href;
 
 let t: TempStore;
 let configFile: string;
@@ -157,7 +157,7 @@ describe('ingest killed inside a batch (a preload SIGKILLs it right after one st
     const prefix = on.startsWith('INSERT') ? 'window' : 'pending';
     const path = writeFile(prefix, 24_000, []);
     const env = { DRIFTWATCH_INGEST_BATCH_ROWS: '4000' };
-    const killed = await ingest(path, { ...env, NODE_OPTIONS: `--import=${HOOK}`, DRIFTWATCH_TEST_KILL_ON: on, DRIFTWATCH_TEST_KILL_AT: '3' });
+    const killed = await ingest(path, { ...env, NODE_OPTIONS: `--import=${HOOK}`, DRIFTWATCH_KILL_ON: on, DRIFTWATCH_KILL_AFTER_WRITE: '3' });
     expect(killed.signal, killed.stderr.slice(-2000)).toBe('SIGKILL');
     expect(await landed(prefix, [])).toEqual({ rows: landedAtKill, ids: landedAtKill, bad: 0 });
 
