@@ -98,15 +98,46 @@ function hoursIn(run: Piece): number[] {
 }
 
 /**
- * Folds the requested hours (chunksOf), one INSERT … SELECT per chunk. Each chunk is recorded in the ledger as
- * soon as it lands: an interrupted backfill resumes where it stopped.
+ * Rows of re-folded hours that no ledger entry points at any more: deleted now and then in one DELETE per kind
+ * (a mutation costs far more than its rows; readers never see these rows, they only take space).
  */
-export async function foldHours(store: Store, config: Config, request: FoldRequest, logger?: Logger): Promise<number> {
+export class Superseded {
+  private readonly hours = new Map<RollupKind, Set<number>>();
+  private readonly firstVersion = new Map<RollupKind, number>();
+  private lastSweep = 0;
+
+  note(kind: RollupKind, hours: readonly number[], version: number): void {
+    const set = this.hours.get(kind) ?? new Set();
+    for (const h of hours) set.add(h);
+    this.hours.set(kind, set);
+    this.firstVersion.set(kind, Math.min(this.firstVersion.get(kind) ?? Infinity, version));
+  }
+
+  /** Deletes what was noted, at most once per `everyMs`: every noted hour was written again at `firstVersion` or later. */
+  async sweep(store: Store, config: Config, now: number, everyMs = HOUR_MS): Promise<void> {
+    if (this.hours.size === 0 || now - this.lastSweep < everyMs) return;
+    for (const [kind, hours] of this.hours) {
+      const params: QueryParams = { version: this.firstVersion.get(kind) ?? 0 };
+      await store.command(
+        `DELETE FROM ${tableRef(config, ROLLUP_TABLES[kind])} WHERE (${piecesPredicate('hour', hourRuns([...hours]), 'd', params)}) AND version < {version:UInt64}`,
+        params,
+        'rollup drop superseded',
+      );
+      this.hours.delete(kind);
+      this.firstVersion.delete(kind);
+    }
+    this.lastSweep = now;
+  }
+}
+
+/**
+ * Folds the requested hours (chunksOf), one INSERT … SELECT per chunk. Each chunk is recorded in the ledger as
+ * soon as it lands: an interrupted backfill resumes where it stopped. Re-folded hours are noted in `superseded`.
+ */
+export async function foldHours(store: Store, config: Config, request: FoldRequest, superseded: Superseded, logger?: Logger): Promise<number> {
   if (request.hours.length === 0 || (request.kind === 'features' && (request.edges ?? []).length === 0)) return 0;
-  let first: number | undefined;
   for (const chunk of chunksOf(request)) {
     const version = nextVersion();
-    first ??= version;
     const t0 = performance.now();
     const from = chunk.hours[0] as number;
     const to = (chunk.hours[chunk.hours.length - 1] as number) + HOUR_MS;
@@ -122,17 +153,8 @@ export async function foldHours(store: Store, config: Config, request: FoldReque
     const seen = await foldedHours(store, config, request.kind, from, to, version);
     const folds = chunk.hours.map((hour) => ({ hour, version, rows: seen.get(hour)?.rows ?? 0, settled: seen.get(hour)?.settled ?? 0 }));
     await recordFolds(store, config, request.kind, request.fingerprint, folds);
+    if (request.refold) superseded.note(request.kind, chunk.hours, version);
     logger?.debug({ kind: request.kind, from: new Date(from), hours: chunk.hours.length, ms: Math.round(performance.now() - t0) }, 'rollup chunk folded');
-  }
-  if (request.refold && first !== undefined) {
-    // Readers follow the ledger, so superseded rows are invisible already; deleting them keeps reads small. One
-    // DELETE for the request (a mutation costs far more than its rows): every version written above is ≥ `first`.
-    const params: QueryParams = { version: first };
-    await store.command(
-      `DELETE FROM ${tableRef(config, ROLLUP_TABLES[request.kind])} WHERE (${piecesPredicate('hour', hourRuns(request.hours), 'd', params)}) AND version < {version:UInt64}`,
-      params,
-      'rollup drop superseded',
-    );
   }
   return request.hours.length;
 }

@@ -8,7 +8,7 @@ import type { CycleWindows } from '../monitors/types.js';
 import { resolveWindows } from '../windows.js';
 import { changedEventHours, newOutcomeHours, orphanHoursOf, rowsPerHour, sourceParts, highestBlock, touchedEventHours } from './detect.js';
 import { eventsFingerprint, featuresFingerprint, labelsFingerprint, orphansFingerprint, ROLLUP_KINDS, shadowFingerprint, type RollupKind } from './fingerprint.js';
-import { foldHours } from './fold.js';
+import { foldHours, Superseded } from './fold.js';
 import { dropKind, forgetHours, loadLedgers, saveMarks, staleKinds, type Ledger } from './ledger.js';
 import { HOUR_MS, ceilHour, floorHour, orphanLookbackMs } from './plan.js';
 import { ensureRollupTables } from './schema.js';
@@ -27,6 +27,15 @@ export interface RefreshOptions {
   logger?: Logger;
   /** Fold hours from here on even if the windows start later (backfill for reports over older periods). */
   since?: Date;
+}
+
+const sweeps = new WeakMap<Store, Superseded>();
+
+/** The superseded rows of a store's re-folds, swept an hour apart by whichever refresh comes then. */
+function supersededOf(store: Store): Superseded {
+  let superseded = sweeps.get(store);
+  if (!superseded) sweeps.set(store, (superseded = new Superseded()));
+  return superseded;
 }
 
 /** The earliest hour any of a cycle's windows reads (fixed windows included), floored to the hour. */
@@ -55,6 +64,7 @@ function storedEdges(edges: FeatureEdges[], config: Config): FeatureEdges[] {
  */
 export async function refreshRollup(store: Store, config: Config, at: Date, options: RefreshOptions = {}): Promise<RefreshSummary> {
   const t0 = performance.now();
+  const superseded = supersededOf(store);
   const logger = options.logger ?? silentLogger;
   await ensureRollupTables(store, config);
   const edges = config.features.length > 0 ? storedEdges(await loadFeatureEdges(store, config), config) : [];
@@ -115,12 +125,15 @@ export async function refreshRollup(store: Store, config: Config, at: Date, opti
     { kind: 'orphans', fresh: missing(ledgers.orphans, orphansFrom, completeTo), again: refold('orphans', lateOrphans, []) },
     { kind: 'shadow', fresh: config.monitors.shadow.enabled ? missing(ledgers.shadow, shadowFrom, maturedTo) : [], again: refold('shadow', lateLabels, pairHours) },
   ];
-  for (const { kind, fresh, again } of plan) {
-    const base = { kind, fingerprint: fingerprints[kind], rowsPerHour: perHour, edges };
-    summary.refolded[kind] = await foldHours(store, config, { ...base, hours: again, refold: true }, logger);
-    summary.folded[kind] = await foldHours(store, config, { ...base, hours: fresh, refold: false }, logger);
+  const base = (kind: RollupKind) => ({ kind, fingerprint: fingerprints[kind], rowsPerHour: perHour, edges });
+  // Changed hours are found by comparing source row counts with the events ledger's: the events kind is re-folded
+  // last, so a process killed part-way leaves its ledger behind and the next refresh re-folds every kind again.
+  for (const { kind, again } of [...plan.filter((p) => p.kind !== 'events'), ...plan.filter((p) => p.kind === 'events')]) {
+    summary.refolded[kind] = await foldHours(store, config, { ...base(kind), hours: again, refold: true }, superseded, logger);
   }
+  for (const { kind, fresh } of plan) summary.folded[kind] = await foldHours(store, config, { ...base(kind), hours: fresh, refold: false }, superseded, logger);
   await saveMarks(store, config, { events: highestBlock(eventParts, eventMark), outcomes: outcomes.mark });
+  await superseded.sweep(store, config, Date.now());
   summary.seconds = (performance.now() - t0) / 1000;
   logger.debug({ ...summary }, 'rollup refreshed');
   return summary;
