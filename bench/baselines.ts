@@ -46,12 +46,27 @@ export async function join(store: Store, config: Config, at: Date, tableRows: nu
   return rows.length;
 }
 
+/** Outcomes the seed generated past its end (the delay distribution's late tail, up to three days): they land as time moves on. */
+export const PENDING_OUTCOMES = 'bench_pending_outcomes';
+
+export async function createPendingOutcomes(store: Store): Promise<void> {
+  await store.command(`CREATE TABLE IF NOT EXISTS ${PENDING_OUTCOMES} AS outcomes ENGINE = MergeTree ORDER BY outcome_time`, {}, 'bench pending outcomes');
+}
+
 /**
  * Appends five minutes of new traffic ending at `to`: the events of the same five minutes a week earlier and
- * the outcomes that arrived then, shifted by a week under new transaction ids (inside ClickHouse).
+ * the outcomes that arrived then, shifted by a week under new transaction ids (inside ClickHouse); and the
+ * seeded transactions' outcomes that arrive in these five minutes (late ones: the delay's tail of hours to
+ * days), so a steady cycle re-folds the hours they relabel, as it would on a live source.
  */
 export async function appendFiveMinutes(store: Store, to: Date): Promise<void> {
   const params = { from: chTime(to.getTime() - 7 * 86_400_000 - 300_000), to: chTime(to.getTime() - 7 * 86_400_000) };
+  await store.command(
+    `INSERT INTO outcomes SELECT * FROM ${PENDING_OUTCOMES}
+     WHERE outcome_time >= {from:DateTime64(3, 'UTC')} + INTERVAL 7 DAY AND outcome_time < {to:DateTime64(3, 'UTC')} + INTERVAL 7 DAY`,
+    params,
+    'bench append late outcomes',
+  );
   await store.command(
     `INSERT INTO scoring_events SELECT event_time + INTERVAL 7 DAY, concat(transaction_id, '-w'), model, model_version, variant, issuer, region,
        card_network, merchant_id, amount, currency, score, decision, latency_ms, features

@@ -10,7 +10,7 @@ import { dropRollup, ensureRollupTables, refreshRollup } from '../src/rollup/ind
 import { ensureTables } from '../src/setup.js';
 import { openStore, type Store } from '../src/store/index.js';
 import { seed } from '../src/synth/index.js';
-import { appendFiveMinutes, bareScan, join } from './baselines.js';
+import { PENDING_OUTCOMES, appendFiveMinutes, bareScan, createPendingOutcomes, join } from './baselines.js';
 import { measure, median, type Step } from './measure.js';
 import { naivePull } from './naive.js';
 
@@ -86,8 +86,9 @@ export async function runSize(options: SizeOptions): Promise<SizeResult> {
     await ensureTables(store, config);
     // As deployed: driftwatch's tables exist before traffic lands; the source tables are only read.
     await ensureRollupTables(store, config);
+    await createPendingOutcomes(store);
     const t0 = performance.now();
-    const seeded = await seed(store, config, { days: DAYS, end: END, seed: 1, scenarios: [], eventsPerDay: Math.round(options.rows / DAYS / ROWS_PER_TRANSACTION) }, log);
+    const seeded = await seed(store, config, { days: DAYS, end: END, seed: 1, scenarios: [], eventsPerDay: Math.round(options.rows / DAYS / ROWS_PER_TRANSACTION), pendingOutcomes: PENDING_OUTCOMES }, log);
     const seedSeconds = (performance.now() - t0) / 1000;
     log.info({ rows: seeded.events, outcomes: seeded.outcomes, seconds: Math.round(seedSeconds) }, 'bench data generated');
 

@@ -112,6 +112,7 @@ export async function seed(store: Store, config: Config, options: SeedOptions, l
   const common = { ...worldParams(), ...scenarioParams(plan), seed: options.seed, end_ms: checked.endMs };
   const eventsSql = insertEventsSql(config);
   const outcomesSql = insertOutcomesSql(config);
+  const pendingSql = options.pendingOutcomes ? insertOutcomesSql(config, options.pendingOutcomes) : undefined;
   logger.info({ from: new Date(traffic.fromMs), to: options.end, transactions: traffic.total, scenarios: checked.scenarios }, 'seeding synthetic traffic');
   let done = 0;
   options.onProgress?.(0, traffic.total);
@@ -119,6 +120,7 @@ export async function seed(store: Store, config: Config, options: SeedOptions, l
     const params = { ...common, ...chunkParams(chunk) };
     await store.command(eventsSql, params, 'synth events');
     await store.command(outcomesSql, params, 'synth outcomes');
+    if (pendingSql) await store.command(pendingSql, params, 'synth pending outcomes');
     done += chunk.count;
     logger.debug({ chunk: new Date(chunk.startMs), transactions: chunk.count }, 'seeded chunk');
     options.onProgress?.(done, traffic.total);

@@ -125,12 +125,12 @@ FROM (${transactionsSql()})
 ARRAY JOIN arrayFilter((x, keep) -> keep, [0, 1, 2, 0], [1, shadowed, second_shadowed, duplicated]) AS v`;
 }
 
-/** Outcomes: one per transaction, only those that have arrived by `end`. */
-export function insertOutcomesSql(config: Config): string {
+/** Outcomes: one per transaction, only those that have arrived by `end` (or, `pending`, only those still to come, into that table). */
+export function insertOutcomesSql(config: Config, pending?: string): string {
   const c = config.columns.outcomes;
   const columns = [c.transaction_id, c.outcome_time, c.approved, c.chargeback].map(q);
-  return `INSERT INTO ${tableRef(config, config.tables.outcomes)} (${columns.join(', ')})
+  return `INSERT INTO ${tableRef(config, pending ?? config.tables.outcomes)} (${columns.join(', ')})
 SELECT tx_id, fromUnixTimestamp64Milli(outcome_ms, 'UTC'), toUInt8(approved), chargeback
 FROM (${transactionsSql()})
-WHERE outcome_ms < {end_ms:Int64}`;
+WHERE outcome_ms ${pending ? '>=' : '<'} {end_ms:Int64}`;
 }

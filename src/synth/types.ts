@@ -13,6 +13,11 @@ export interface SeedOptions {
   /** when scenarios start; default end − 26h (covers the current window, and its 2 h maturity shift) */
   incidentStart?: Date;
   onProgress?: (rowsDone: number, rowsTotal: number) => void;
+  /**
+   * A table (outcomes' columns) that receives the outcomes still to come at `end` — the late tail of the delay
+   * distribution: the benchmark lands them as time moves on, as a live source would.
+   */
+  pendingOutcomes?: string;
 }
 
 export interface ScenarioTarget {
