@@ -23,7 +23,7 @@ function windowParams(reference: TimeWindow, current: TimeWindow) {
 }
 
 /** queries/orphan_outcomes.sql summed over whole-hour pieces of outcome time, one query per piece. */
-export async function rawOrphanOutcomes(store: Store, config: Config, pieces: readonly Piece[]): Promise<number> {
+export async function rawOrphanOutcomes(store: Store, config: Config, pieces: readonly Piece[], at: Date): Promise<number> {
   let orphans = 0;
   for (const piece of pieces) {
     if (piece.to <= piece.from) continue;
@@ -31,6 +31,7 @@ export async function rawOrphanOutcomes(store: Store, config: Config, pieces: re
       from: chTime(piece.from),
       to: chTime(piece.to),
       lookback_ms: orphanLookbackMs(config.windows.maturity),
+      at: chTime(at),
     });
     for (const row of rows) orphans += Number(row.orphans);
   }
@@ -236,7 +237,8 @@ export function rawSource(store: Store, config: Config): AggregateSource {
       return rows.map((r) => toQualityCounts(r));
     },
 
-    orphanOutcomes: (current) => rawOrphanOutcomes(store, config, [completeHours(current)]),
+    // As of the current window's end (`at`, for the usual windows).
+    orphanOutcomes: (current) => rawOrphanOutcomes(store, config, [completeHours(current)], current.to),
 
     async shadow(windows, models, options, at) {
       const params = shadowParams(models, options);

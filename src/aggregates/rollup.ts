@@ -137,12 +137,12 @@ export function rollupSource(store: Store, config: Config): AggregateSource {
 
     async orphanOutcomes(current) {
       const hours = completeHours(current);
-      const folded = await ledger('orphans', orphansFingerprint(config));
+      const folded = usableAt(await ledger('orphans', orphansFingerprint(config)), current.to);
       const plan = planRange(hours.from, hours.to, new Set(folded.keys()));
       const params: QueryParams = { hour_from: chSecond(plan.hourFrom), hour_to: chSecond(plan.hourTo) };
       foldedParams('folded', folded, plan.hours, params);
       const [sum] = await selectRollup<{ orphans: number }>(store, config, 'rollup_orphans', params);
-      return Number(sum?.orphans ?? 0) + (await rawOrphanOutcomes(store, config, plan.raw));
+      return Number(sum?.orphans ?? 0) + (await rawOrphanOutcomes(store, config, plan.raw, current.to));
     },
 
     async quality(windows, models, at) {

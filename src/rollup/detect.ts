@@ -5,7 +5,8 @@ import type { QueryParams, Store } from '../store/index.js';
 import { renderSql, tableRef } from '../store/index.js';
 import type { Ledger } from './ledger.js';
 import { HOUR_MS, floorHour, hourRuns } from './plan.js';
-import { piecesPredicate, selectRollup } from './sql.js';
+import { ROLLUP_TABLES } from './schema.js';
+import { foldedParams, piecesPredicate, selectRollup } from './sql.js';
 
 /** An active data part of a source table, as system.parts tells it (no data read). */
 export interface SourcePart {
@@ -110,6 +111,27 @@ export async function touchedEventHours(store: Store, config: Config, parts: rea
   );
   const rows = await store.select<{ h: number }>(sql, params, 'rollup touched label hours');
   return rows.map((r) => Number(r.h) * 1000).sort((a, b) => a - b);
+}
+
+/**
+ * Folded outcome hours (of `ledger`) one of whose orphans has an outcome in one of `parts`: that later outcome is
+ * now the transaction's latest, so the orphan leaves the hour it was counted in. Reads the new parts' ids and the
+ * orphans' ids the rollup keeps, nothing of the window.
+ */
+export async function movedOrphanHours(store: Store, config: Config, parts: readonly string[], ledger: Ledger): Promise<number[]> {
+  if (parts.length === 0 || ledger.size === 0) return [];
+  const hours = [...ledger.keys()];
+  const params: QueryParams = { parts: [...parts], hour_to: Math.max(...hours) / 1000 + 3600 };
+  foldedParams('folded', ledger, hours, params);
+  const rows = await store.select<{ h: number }>(
+    `SELECT DISTINCT toUnixTimestamp(hour) AS h FROM ${tableRef(config, ROLLUP_TABLES.orphans)} ARRAY JOIN orphan_ids AS id
+     WHERE toUnixTimestamp(hour) >= {folded_base:UInt32} AND toUnixTimestamp(hour) < {hour_to:UInt32}
+       AND version = {folded_versions:Array(UInt64)}[intDiv(toUnixTimestamp(hour) - {folded_base:UInt32}, 3600) + 1]
+       AND id IN (SELECT ${q(config.columns.outcomes.transaction_id)} FROM ${tableRef(config, config.tables.outcomes)} WHERE has({parts:Array(String)}, _part))`,
+    params,
+    'rollup moved orphans',
+  );
+  return rows.map((r) => Number(r.h) * 1000);
 }
 
 /** Outcome hours whose orphan count an event in hour `eventHour` can change (orphan_outcomes.sql: events from the lookback before the outcome's hour to its end). */

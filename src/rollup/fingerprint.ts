@@ -34,7 +34,7 @@ export function featuresFingerprint(config: Config, edges: readonly FeatureEdges
 
 /** Orphan outcomes per outcome hour (queries/orphan_outcomes.sql): the outcome columns and the maturity delay. */
 export function orphansFingerprint(config: Config): string {
-  return digest({ ...sourceOf(config), rule: 'orphans-v1', outcomes: config.columns.outcomes, maturity: config.windows.maturity });
+  return digest({ ...sourceOf(config), rule: 'orphans-v2 latest-outcome', outcomes: config.columns.outcomes, maturity: config.windows.maturity });
 }
 
 /** Shadow pairs per hour (queries/shadow_pairs.sql): labels.sql's outcome rule and the calibration bins. */

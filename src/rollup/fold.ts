@@ -34,7 +34,7 @@ const FOLD_QUERY: Record<RollupKind, string> = {
 
 function kindParams(config: Config, request: FoldRequest): QueryParams {
   if (request.kind === 'labels' || request.kind === 'shadow') return { skew_ms: OUTCOME_SKEW_MS, cal_bins: config.monitors.calibration.bins };
-  if (request.kind === 'orphans') return { lookback_ms: orphanLookbackMs(config.windows.maturity) };
+  if (request.kind === 'orphans') return { lookback_ms: orphanLookbackMs(config.windows.maturity), at: chTime(OPEN_END_MS) };
   if (request.kind === 'features') {
     const edges = request.edges ?? [];
     return { edge_models: edges.map((e) => e.model), edge_features: edges.map((e) => e.feature), edges: edges.map((e) => e.edges) };
@@ -47,7 +47,8 @@ function kindParams(config: Config, request: FoldRequest): QueryParams {
  * compares them); the label kinds, the latest outcome time they counted (reads as of an earlier time skip them).
  */
 async function foldedHours(store: Store, config: Config, kind: RollupKind, from: number, to: number, version: number): Promise<Map<number, { rows: number; settled: number }>> {
-  const value = kind === 'events' ? 'sum(events) AS n, 0 AS s' : kind === 'labels' || kind === 'shadow' ? '0 AS n, toUnixTimestamp64Milli(max(last_outcome)) AS s' : undefined;
+  const value =
+    kind === 'events' ? 'sum(events) AS n, 0 AS s' : kind === 'labels' || kind === 'shadow' ? '0 AS n, toUnixTimestamp64Milli(max(last_outcome)) AS s' : kind === 'orphans' ? '0 AS n, max(settled) AS s' : undefined;
   if (!value) return new Map();
   const rows = await store.select<{ h: number; n: number; s: number }>(
     `SELECT toUnixTimestamp(hour) AS h, ${value} FROM ${tableRef(config, ROLLUP_TABLES[kind])}
@@ -151,7 +152,9 @@ export async function foldHours(store: Store, config: Config, request: FoldReque
           : {};
     await commandRollup(store, config, FOLD_QUERY[request.kind], params, pieces);
     const seen = await foldedHours(store, config, request.kind, from, to, version);
-    const folds = chunk.hours.map((hour) => ({ hour, version, rows: seen.get(hour)?.rows ?? 0, settled: seen.get(hour)?.settled ?? 0 }));
+    // Orphans know their settled time per chunk (a transaction's outcomes span hours): every hour of it takes it.
+    const chunkSettled = request.kind === 'orphans' ? Math.max(0, ...[...seen.values()].map((s) => s.settled)) : undefined;
+    const folds = chunk.hours.map((hour) => ({ hour, version, rows: seen.get(hour)?.rows ?? 0, settled: chunkSettled ?? seen.get(hour)?.settled ?? 0 }));
     await recordFolds(store, config, request.kind, request.fingerprint, folds);
     if (request.refold) superseded.note(request.kind, chunk.hours, version);
     logger?.debug({ kind: request.kind, from: new Date(from), hours: chunk.hours.length, ms: Math.round(performance.now() - t0) }, 'rollup chunk folded');

@@ -6,7 +6,7 @@ import { loadFeatureEdges } from '../monitors/feature-edges.js';
 import { type Store } from '../store/index.js';
 import type { CycleWindows } from '../monitors/types.js';
 import { resolveWindows } from '../windows.js';
-import { changedEventHours, newOutcomeHours, orphanHoursOf, rowsPerHour, sourceParts, highestBlock, touchedEventHours } from './detect.js';
+import { changedEventHours, movedOrphanHours, newOutcomeHours, orphanHoursOf, rowsPerHour, sourceParts, highestBlock, touchedEventHours } from './detect.js';
 import { eventsFingerprint, featuresFingerprint, labelsFingerprint, orphansFingerprint, ROLLUP_KINDS, shadowFingerprint, type RollupKind } from './fingerprint.js';
 import { foldHours, Superseded } from './fold.js';
 import { dropKind, forgetHours, loadLedgers, saveMarks, staleKinds, type Ledger } from './ledger.js';
@@ -93,8 +93,6 @@ export async function refreshRollup(store: Store, config: Config, at: Date, opti
 
   const changed = ledgers.events.size > 0 ? await changedEventHours(store, config, eventParts, eventMark, ledgers.events) : [];
   const outcomes = ledgers.labels.size > 0 || ledgers.orphans.size > 0 || ledgers.shadow.size > 0 ? await newOutcomeHours(store, config, outcomeParts, outcomeMark) : { hours: [], mark: highestBlock(outcomeParts, outcomeMark) };
-  // An outcome hour's orphans change with its own outcomes and with the events that can match them.
-  const lateOrphans = [...outcomes.hours, ...orphanHoursOf(changed, orphanLookbackMs(config.windows.maturity))];
 
   const windows = resolveWindows(config, at);
   const from = firstHour(windows, options.since);
@@ -103,6 +101,13 @@ export async function refreshRollup(store: Store, config: Config, at: Date, opti
   const freshOutcomeParts = outcomes.hours.length > 0 ? outcomeParts.filter((p) => p.maxBlock > outcomeMark).map((p) => p.name) : [];
   const labelHours = [...new Set([...ledgers.labels.keys(), ...ledgers.shadow.keys()])];
   const lateLabels = await touchedEventHours(store, config, freshOutcomeParts, labelHours.filter((h) => h >= from));
+  // An outcome hour's orphans change with its own outcomes, with the events that can match them, and when one of
+  // its orphans gets a later outcome.
+  const lateOrphans = [
+    ...outcomes.hours,
+    ...orphanHoursOf(changed, orphanLookbackMs(config.windows.maturity)),
+    ...(await movedOrphanHours(store, config, freshOutcomeParts, ledgers.orphans)),
+  ];
   // Folded label hours before the windows are not checked against these outcomes, so they are forgotten.
   if (freshOutcomeParts.length > 0 && labelHours.some((h) => h < from)) {
     await forgetHours(store, config, ['labels', 'shadow'], from);

@@ -76,13 +76,18 @@ PARTITION BY toYYYYMM(hour)
 ORDER BY (model, feature, hour, segment)`;
 }
 
-/** Orphan outcomes per outcome hour (queries/orphan_outcomes.sql): one row per folded hour and version. */
+/**
+ * Orphan outcomes per outcome hour (queries/orphan_outcomes.sql): one row per folded hour and version, with the
+ * orphans' ids (a later outcome of one of them re-folds the hour) and the chunk's settled time.
+ */
 export function rollupOrphansDdl(config: Config): string {
   return `CREATE TABLE IF NOT EXISTS ${tableRef(config, ROLLUP_TABLES.orphans)} (
   hour      DateTime('UTC'),
   version   UInt64,
-  outcomes  UInt64,
-  orphans   UInt64
+  outcomes   UInt64,
+  orphans    UInt64,
+  orphan_ids Array(String),
+  settled    Int64
 ) ENGINE = MergeTree
 ORDER BY (hour, version)`;
 }
@@ -159,6 +164,8 @@ function addedColumns(config: Config): string[] {
     `ALTER TABLE ${tableRef(config, ROLLUP_TABLES.labels)} ADD COLUMN IF NOT EXISTS last_outcome DateTime64(3, 'UTC')`,
     `ALTER TABLE ${tableRef(config, ROLLUP_TABLES.shadow)} ADD COLUMN IF NOT EXISTS last_outcome DateTime64(3, 'UTC')`,
     `ALTER TABLE ${tableRef(config, ROLLUP_TABLES.ledger)} ADD COLUMN IF NOT EXISTS settled Int64 AFTER rows`,
+    `ALTER TABLE ${tableRef(config, ROLLUP_TABLES.orphans)} ADD COLUMN IF NOT EXISTS orphan_ids Array(String)`,
+    `ALTER TABLE ${tableRef(config, ROLLUP_TABLES.orphans)} ADD COLUMN IF NOT EXISTS settled Int64`,
   ];
 }
 
