@@ -4,8 +4,9 @@
 -- and reads it over the raw pieces of its windows.
 -- A pair is a live and a shadow row of the same transaction and model scored within an hour of each other
 -- (the shadow rows read are the pieces widened by an hour, the shadow pieces); a duplicated row counts once per
--- hour (LIMIT 1 BY). A pair is labeled by labels.sql's rule as of {at} (the latest outcome of the transaction); the
--- outcomes read are those from the matured pieces' start on (the outcomes pieces). `settled` is the latest outcome
+-- hour (the pair `pick` chooses, whatever order the rows are read in). A pair is labeled by labels.sql's rule as
+-- of {at} (the latest outcome of the transaction); the outcomes read are those from the matured pieces' start on
+-- (the outcomes pieces). `settled` is the latest outcome
 -- time of any outcome of the rows' labeled pairs, {at} or not: the fold (at the open end) records it per hour, so a
 -- read as of `at` uses a folded hour only when every outcome it counted came before `at`.
 -- Scores that are NaN, infinite or outside [0, 1] (either side) leave the score statistics, not the decisions.
@@ -42,27 +43,39 @@ WITH
     WHERE {{pieces:outcomes}} AND transaction_id IN (SELECT transaction_id FROM live WHERE in_mat)
     GROUP BY transaction_id
   ),
-  pairs AS (
+  candidates AS (
     SELECT
       l.model AS model,
       s.model_version AS shadow_version,
-      l.model_version AS live_version,
-      l.segment AS segment,
       toStartOfHour(l.event_time) AS hour,
       l.transaction_id AS transaction_id,
-      l.event_time AS event_time,
-      l.in_cur AS in_cur,
-      l.in_mat AS in_mat,
-      l.score AS live_score,
-      s.score AS shadow_score,
-      indexOf(['approve', 'decline', 'review'], l.decision) AS live_decision,
-      indexOf(['approve', 'decline', 'review'], s.decision) AS shadow_decision,
-      l.latency_ms AS live_latency,
-      s.latency_ms AS shadow_latency
+      (l.model_version, l.segment, l.event_time, l.in_cur, l.in_mat, l.score, s.score,
+        indexOf(['approve', 'decline', 'review'], l.decision), indexOf(['approve', 'decline', 'review'], s.decision),
+        l.latency_ms, s.latency_ms) AS pair,
+      -- which pair of a duplicated transaction counts: the earliest live row, then the earliest shadow row, then a
+      -- hash of the rest (no NaN in the key, so the pick never depends on the order rows are read in)
+      (l.event_time, s.event_time, cityHash64(l.model_version, l.segment, l.score, s.score, l.decision, s.decision, l.latency_ms, s.latency_ms)) AS pick
     FROM live AS l
     INNER JOIN shadow AS s ON l.transaction_id = s.transaction_id AND l.model = s.model
     WHERE s.event_time > l.event_time - toIntervalHour(1) AND s.event_time < l.event_time + toIntervalHour(1)
-    LIMIT 1 BY model, shadow_version, hour, transaction_id
+  ),
+  pairs AS (
+    SELECT
+      model, shadow_version, hour, transaction_id,
+      argMin(pair, pick) AS chosen,
+      chosen.1 AS live_version,
+      chosen.2 AS segment,
+      chosen.3 AS event_time,
+      chosen.4 AS in_cur,
+      chosen.5 AS in_mat,
+      chosen.6 AS live_score,
+      chosen.7 AS shadow_score,
+      chosen.8 AS live_decision,
+      chosen.9 AS shadow_decision,
+      chosen.10 AS live_latency,
+      chosen.11 AS shadow_latency
+    FROM candidates
+    GROUP BY model, shadow_version, hour, transaction_id
   ),
   labeled AS (
     SELECT

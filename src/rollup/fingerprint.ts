@@ -39,5 +39,5 @@ export function orphansFingerprint(config: Config): string {
 
 /** Shadow pairs per hour (queries/shadow_pairs.sql): labels.sql's outcome rule and the calibration bins. */
 export function shadowFingerprint(config: Config): string {
-  return digest({ ...sourceOf(config), rule: 'shadow-v1', outcomes: config.columns.outcomes, maturity: config.windows.maturity, bins: config.monitors.calibration.bins });
+  return digest({ ...sourceOf(config), rule: 'shadow-v2 pick', outcomes: config.columns.outcomes, maturity: config.windows.maturity, bins: config.monitors.calibration.bins });
 }

@@ -239,19 +239,16 @@ async function poolOfStep(store: Store, S: number, s: number, at: Date, d: Dice,
     if (d.chance(0.5) && outcomeAt < A) push('outcomes', 'outcome of a late event', outcomeRow(id, new Date(outcomeAt), d.chance(0.8) ? 1 : 0));
   }
 
-  // Copies of existing events (same id, version, variant, segment and score) 0–5 min later: old ones and recent ones.
-  // Live card-auth rows are copied only while no shadow row pairs them (and are not paired later): which of two
-  // live rows of one transaction a pair takes is not defined (shadow_pairs.sql, LIMIT 1 BY), so neither path is
-  // the reference there.
-  const unpaired = `(variant = 'shadow' OR model != 'card-auth' OR transaction_id NOT IN (SELECT transaction_id FROM scoring_events WHERE variant = 'shadow'))`;
-  const fresh = (rows: ExistingEvent[], n: number) => rows.filter((e, i) => !paired.has(e.transaction_id) && rows.findIndex((o) => o.transaction_id === e.transaction_id) === i).slice(0, n);
+  // Copies of existing events (same id, version, variant, segment and score) 0–5 min later: old ones and recent
+  // ones, paired live rows too (shadow_pairs.sql picks one pair per transaction and hour by a defined key).
+  const distinct = (rows: ExistingEvent[], n: number) => rows.filter((e, i) => rows.findIndex((o) => o.transaction_id === e.transaction_id) === i).slice(0, n);
+  const fresh = (rows: ExistingEvent[], n: number) => distinct(rows, rows.length).filter((e) => !paired.has(e.transaction_id)).slice(0, n);
   const copies = [
-    ...fresh(await existingEvents(store, unpaired, hours, A - 8 * DAY - 2 * HOUR, A - 2 * HOUR, 40, `${salt}-dup`), d.int(8, 20)),
-    ...fresh(await existingEvents(store, unpaired, undefined, A - 2 * HOUR, A, 20, `${salt}-dup-recent`), d.int(3, 10)),
+    ...distinct(await existingEvents(store, '1', hours, A - 8 * DAY - 2 * HOUR, A - 2 * HOUR, 40, `${salt}-dup`), d.int(8, 20)),
+    ...distinct(await existingEvents(store, '1', undefined, A - 2 * HOUR, A, 20, `${salt}-dup-recent`), d.int(3, 10)),
   ];
   for (const e of copies) {
     const { ms, ...rest } = e;
-    if (e.variant === 'live' && e.model === 'card-auth') paired.add(e.transaction_id);
     push('scoring_events', 'duplicate event', { ...rest, event_time: chTime(Number(ms) + d.int(0, 299_999)) });
   }
 
@@ -267,14 +264,14 @@ async function poolOfStep(store: Store, S: number, s: number, at: Date, d: Dice,
     `${salt}-pair`,
     { recent: chTime(A - 2 * HOUR) },
   );
-  // One shadow score per transaction and version: which of two differing shadow rows a pair takes is not defined either.
+  // Some transactions are scored twice by the shadow, with another score: shadow_pairs.sql's pick decides.
   for (const e of fresh(lives, d.int(15, 40))) {
     paired.add(e.transaction_id);
     const version = d.pick(shadowVersions);
     const score = Math.min(1, Math.max(0, Number(e.score) + d.float(-0.2, 0.2)));
     const spec = { id: e.transaction_id, issuer: e.issuer, region: e.region, model: 'card-auth', variant: 'shadow' as const, version, score, latency: d.int(20, 120), features: e.features };
     push('scoring_events', 'shadow pair', eventRow({ ...spec, time: new Date(Number(e.ms) + d.int(1_000, 50_000)) }));
-    if (d.chance(0.2)) push('scoring_events', 'shadow pair again', eventRow({ ...spec, time: new Date(Number(e.ms) + d.int(MIN, 30 * MIN)) }));
+    if (d.chance(0.2)) push('scoring_events', 'shadow pair again', eventRow({ ...spec, score: Math.min(1, Math.max(0, score + d.float(-0.1, 0.1))), time: new Date(Number(e.ms) + d.int(MIN, 30 * MIN)) }));
   }
 
   // Corrections: the label flipped, 1–30 h after the event (after the last outcome where that fits), before A.
