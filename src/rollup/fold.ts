@@ -79,7 +79,7 @@ function chunksOf(request: FoldRequest): Chunk[] {
   const perHour = Math.max(1, request.rowsPerHour);
   const maxHours = Math.max(1, Math.min(24, Math.floor(CHUNK_ROWS / perHour)));
   if (!(request.refold && SCATTERED.has(request.kind))) return hourRuns(request.hours, maxHours).map((run) => ({ hours: hoursIn(run), runs: [run] }));
-  const group = Math.max(1, Math.min(MAX_SCATTERED_HOURS, Math.floor(CHUNK_ROWS / perHour)));
+  const group = Math.max(1, Math.min(MAX_SCATTERED_HOURS, Math.floor(SCATTERED_ROWS / perHour)));
   const sorted = [...new Set(request.hours)].sort((a, b) => a - b);
   const chunks: Chunk[] = [];
   for (let i = 0; i < sorted.length; i += group) {
@@ -91,6 +91,11 @@ function chunksOf(request: FoldRequest): Chunk[] {
 
 /** A week of scattered hours at most per statement: the predicate lists each run. */
 const MAX_SCATTERED_HOURS = 168;
+/**
+ * Source rows of one statement re-folding scattered label hours: more than a backfill chunk, since each statement
+ * scans the outcomes table for its transactions once, and a cycle's late outcomes touch hours over days.
+ */
+const SCATTERED_ROWS = 4 * CHUNK_ROWS;
 
 function hoursIn(run: Piece): number[] {
   const out: number[] = [];
@@ -99,43 +104,11 @@ function hoursIn(run: Piece): number[] {
 }
 
 /**
- * Rows of re-folded hours that no ledger entry points at any more: deleted now and then in one DELETE per kind
- * (a mutation costs far more than its rows; readers never see these rows, they only take space).
- */
-export class Superseded {
-  private readonly hours = new Map<RollupKind, Set<number>>();
-  private readonly firstVersion = new Map<RollupKind, number>();
-  private lastSweep = 0;
-
-  note(kind: RollupKind, hours: readonly number[], version: number): void {
-    const set = this.hours.get(kind) ?? new Set();
-    for (const h of hours) set.add(h);
-    this.hours.set(kind, set);
-    this.firstVersion.set(kind, Math.min(this.firstVersion.get(kind) ?? Infinity, version));
-  }
-
-  /** Deletes what was noted, at most once per `everyMs`: every noted hour was written again at `firstVersion` or later. */
-  async sweep(store: Store, config: Config, now: number, everyMs = HOUR_MS): Promise<void> {
-    if (this.hours.size === 0 || now - this.lastSweep < everyMs) return;
-    for (const [kind, hours] of this.hours) {
-      const params: QueryParams = { version: this.firstVersion.get(kind) ?? 0 };
-      await store.command(
-        `DELETE FROM ${tableRef(config, ROLLUP_TABLES[kind])} WHERE (${piecesPredicate('hour', hourRuns([...hours]), 'd', params)}) AND version < {version:UInt64}`,
-        params,
-        'rollup drop superseded',
-      );
-      this.hours.delete(kind);
-      this.firstVersion.delete(kind);
-    }
-    this.lastSweep = now;
-  }
-}
-
-/**
  * Folds the requested hours (chunksOf), one INSERT … SELECT per chunk. Each chunk is recorded in the ledger as
- * soon as it lands: an interrupted backfill resumes where it stopped. Re-folded hours are noted in `superseded`.
+ * soon as it lands: an interrupted backfill resumes where it stopped. Rows of re-folded hours stay until a sweep
+ * (ledger.ts, sweepSuperseded).
  */
-export async function foldHours(store: Store, config: Config, request: FoldRequest, superseded: Superseded, logger?: Logger): Promise<number> {
+export async function foldHours(store: Store, config: Config, request: FoldRequest, logger?: Logger): Promise<number> {
   if (request.hours.length === 0 || (request.kind === 'features' && (request.edges ?? []).length === 0)) return 0;
   for (const chunk of chunksOf(request)) {
     const version = nextVersion();
@@ -156,7 +129,6 @@ export async function foldHours(store: Store, config: Config, request: FoldReque
     const chunkSettled = request.kind === 'orphans' ? Math.max(0, ...[...seen.values()].map((s) => s.settled)) : undefined;
     const folds = chunk.hours.map((hour) => ({ hour, version, rows: seen.get(hour)?.rows ?? 0, settled: chunkSettled ?? seen.get(hour)?.settled ?? 0 }));
     await recordFolds(store, config, request.kind, request.fingerprint, folds);
-    if (request.refold) superseded.note(request.kind, chunk.hours, version);
     logger?.debug({ kind: request.kind, from: new Date(from), hours: chunk.hours.length, ms: Math.round(performance.now() - t0) }, 'rollup chunk folded');
   }
   return request.hours.length;

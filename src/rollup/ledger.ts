@@ -1,6 +1,7 @@
 // The ledger of folded hours per rollup kind and fingerprint, and the insertion marks of the source tables.
 import type { Config } from '../config/index.js';
-import { chTime, tableRef, type Store } from '../store/index.js';
+import { chTime, tableRef, type QueryParams, type Store } from '../store/index.js';
+import { foldedParams } from './sql.js';
 import type { RollupKind } from './fingerprint.js';
 import { ROLLUP_TABLES } from './schema.js';
 
@@ -43,6 +44,8 @@ export interface LedgerSnapshot {
   fingerprints: Map<string, Set<string>>;
   /** Highest insert block already looked at per source table; -1 before the first refresh. */
   marks: { events: number; outcomes: number };
+  /** When superseded rollup rows were last swept (ms), 0 never. */
+  sweptAt: number;
 }
 
 async function readSnapshot(store: Store, config: Config): Promise<LedgerSnapshot> {
@@ -56,7 +59,12 @@ async function readSnapshot(store: Store, config: Config): Promise<LedgerSnapsho
   const ledgers = new Map<string, Ledger>();
   const fingerprints = new Map<string, Set<string>>();
   const marks = { events: -1, outcomes: -1 };
+  let sweptAt = 0;
   for (const r of rows) {
+    if (r.kind === 'mark:sweep') {
+      sweptAt = Number(r.n);
+      continue;
+    }
     if (r.kind === 'mark:events' || r.kind === 'mark:outcomes') {
       marks[r.kind === 'mark:events' ? 'events' : 'outcomes'] = Number(r.n);
       continue;
@@ -70,7 +78,7 @@ async function readSnapshot(store: Store, config: Config): Promise<LedgerSnapsho
     }
     ledger.set(Number(r.h) * 1000, { version: Number(r.v), rows: Number(r.n), settled: Number(r.s) });
   }
-  return { ledger: (kind, fingerprint) => ledgers.get(`${kind}\u0000${fingerprint}`) ?? new Map(), fingerprints, marks };
+  return { ledger: (kind, fingerprint) => ledgers.get(`${kind}\u0000${fingerprint}`) ?? new Map(), fingerprints, marks, sweptAt };
 }
 
 /**
@@ -140,6 +148,30 @@ export async function forgetHours(store: Store, config: Config, kinds: readonly 
     'rollup ledger forget',
   );
   invalidate(store);
+}
+
+/**
+ * Deletes the rows of `kind` that a later fold of their hour superseded (a version below the ledger's for that
+ * hour), in one DELETE. Rows of a fold still running elsewhere carry a newer version than the ledger's, so they
+ * stay; readers never see superseded rows, which only take space and read time.
+ */
+export async function sweepSuperseded(store: Store, config: Config, kind: RollupKind, ledger: Ledger): Promise<void> {
+  if (ledger.size === 0) return;
+  const hours = [...ledger.keys()];
+  const params: QueryParams = { hour_to: Math.max(...hours) / 1000 + 3600 };
+  foldedParams('folded', ledger, hours, params);
+  await store.command(
+    `DELETE FROM ${tableRef(config, ROLLUP_TABLES[kind])}
+     WHERE toUnixTimestamp(hour) >= {folded_base:UInt32} AND toUnixTimestamp(hour) < {hour_to:UInt32}
+       AND version < {folded_versions:Array(UInt64)}[intDiv(toUnixTimestamp(hour) - {folded_base:UInt32}, 3600) + 1]`,
+    params,
+    'rollup drop superseded',
+  );
+}
+
+/** Records that superseded rows were swept at `at` (ms). */
+export async function saveSweep(store: Store, config: Config, at: number): Promise<void> {
+  await store.insert(tableRef(config, ROLLUP_TABLES.ledger), [{ kind: 'mark:sweep', fingerprint: '', hour: 0, version: nextVersion(), rows: at, folded_at: chTime(at) }], 'rollup mark write');
 }
 
 /** Keeps the marks (the highest insert block looked at per source table), in one write. */

@@ -8,8 +8,8 @@ import type { CycleWindows } from '../monitors/types.js';
 import { resolveWindows } from '../windows.js';
 import { changedEventHours, movedOrphanHours, newOutcomeHours, orphanHoursOf, rowsPerHour, sourceParts, highestBlock, touchedEventHours } from './detect.js';
 import { eventsFingerprint, featuresFingerprint, labelsFingerprint, orphansFingerprint, ROLLUP_KINDS, shadowFingerprint, type RollupKind } from './fingerprint.js';
-import { foldHours, Superseded } from './fold.js';
-import { dropKind, forgetHours, loadLedgers, saveMarks, staleKinds, type Ledger } from './ledger.js';
+import { foldHours } from './fold.js';
+import { dropKind, forgetHours, loadLedgers, saveMarks, saveSweep, staleKinds, sweepSuperseded, type Ledger } from './ledger.js';
 import { HOUR_MS, ceilHour, floorHour, orphanLookbackMs } from './plan.js';
 import { ensureRollupTables } from './schema.js';
 
@@ -29,14 +29,8 @@ export interface RefreshOptions {
   since?: Date;
 }
 
-const sweeps = new WeakMap<Store, Superseded>();
-
-/** The superseded rows of a store's re-folds, swept an hour apart by whichever refresh comes then. */
-function supersededOf(store: Store): Superseded {
-  let superseded = sweeps.get(store);
-  if (!superseded) sweeps.set(store, (superseded = new Superseded()));
-  return superseded;
-}
+/** How often superseded rollup rows are swept (by whichever process refreshes then: a daemon or a run --once). */
+const SWEEP_EVERY_MS = HOUR_MS;
 
 /** The earliest hour any of a cycle's windows reads (fixed windows included), floored to the hour. */
 function firstHour(w: CycleWindows, since?: Date): number {
@@ -64,7 +58,6 @@ function storedEdges(edges: FeatureEdges[], config: Config): FeatureEdges[] {
  */
 export async function refreshRollup(store: Store, config: Config, at: Date, options: RefreshOptions = {}): Promise<RefreshSummary> {
   const t0 = performance.now();
-  const superseded = supersededOf(store);
   const logger = options.logger ?? silentLogger;
   await ensureRollupTables(store, config);
   const edges = config.features.length > 0 ? storedEdges(await loadFeatureEdges(store, config), config) : [];
@@ -134,11 +127,15 @@ export async function refreshRollup(store: Store, config: Config, at: Date, opti
   // Changed hours are found by comparing source row counts with the events ledger's: the events kind is re-folded
   // last, so a process killed part-way leaves its ledger behind and the next refresh re-folds every kind again.
   for (const { kind, again } of [...plan.filter((p) => p.kind !== 'events'), ...plan.filter((p) => p.kind === 'events')]) {
-    summary.refolded[kind] = await foldHours(store, config, { ...base(kind), hours: again, refold: true }, superseded, logger);
+    summary.refolded[kind] = await foldHours(store, config, { ...base(kind), hours: again, refold: true }, logger);
   }
-  for (const { kind, fresh } of plan) summary.folded[kind] = await foldHours(store, config, { ...base(kind), hours: fresh, refold: false }, superseded, logger);
+  for (const { kind, fresh } of plan) summary.folded[kind] = await foldHours(store, config, { ...base(kind), hours: fresh, refold: false }, logger);
   await saveMarks(store, config, { events: highestBlock(eventParts, eventMark), outcomes: outcomes.mark });
-  await superseded.sweep(store, config, Date.now());
+  if (Date.now() - snapshot.sweptAt >= SWEEP_EVERY_MS) {
+    const now = await loadLedgers(store, config, true);
+    for (const kind of ROLLUP_KINDS) await sweepSuperseded(store, config, kind, now.ledger(kind, fingerprints[kind]));
+    await saveSweep(store, config, Date.now());
+  }
   summary.seconds = (performance.now() - t0) / 1000;
   logger.debug({ ...summary }, 'rollup refreshed');
   return summary;

@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rawSource, rollupSource } from '../../src/aggregates/index.js';
 import { runCycle } from '../../src/cycle.js';
 import { refreshRollup } from '../../src/rollup/index.js';
+import { ROLLUP_KINDS } from '../../src/rollup/fingerprint.js';
+import { loadLedgers, sweepSuperseded } from '../../src/rollup/ledger.js';
 import { ensureTables } from '../../src/setup.js';
 import { seed, SCENARIOS } from '../../src/synth/index.js';
 import { chTime } from '../../src/store/index.js';
@@ -249,6 +251,26 @@ describe('maintenance', () => {
     const { raw, rollup } = await both(END);
     expectSameCycle(rollup, raw);
     expect(rollup.quality.badScores).toBe(before.quality.badScores + bad.length);
+  });
+
+  it('sweeping superseded rows leaves only the ledger\'s versions, and the cycle unchanged', async () => {
+    const superseded = async () => {
+      const [row] = await t.store.select<{ n: number }>(
+        `SELECT count() AS n FROM driftwatch_rollup_labels AS r
+         INNER JOIN (SELECT hour, max(version) AS v FROM driftwatch_rollup_ledger WHERE kind = 'labels' GROUP BY hour) AS l ON r.hour = l.hour
+         WHERE r.version < l.v`,
+      );
+      return Number(row?.n ?? 0);
+    };
+    expect(await superseded()).toBeGreaterThan(0);
+    const snapshot = await loadLedgers(t.store, t.config, true);
+    for (const kind of ROLLUP_KINDS) {
+      const fingerprint = [...(snapshot.fingerprints.get(kind) ?? [])][0];
+      if (fingerprint) await sweepSuperseded(t.store, t.config, kind, snapshot.ledger(kind, fingerprint));
+    }
+    expect(await superseded()).toBe(0);
+    const { raw, rollup } = await both(END);
+    expectSameCycle(rollup, raw);
   });
 
   it('a steady refresh with nothing new folds and re-folds nothing', async () => {
