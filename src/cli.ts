@@ -80,7 +80,7 @@ function program(setExit: (code: number) => void): Command {
   return cli;
 }
 
-/** Runs the CLI and returns the process exit code (DESIGN.md: 0 ok, 1 finding, 2 usage/config, 3 store unreachable). */
+/** Runs the CLI and returns the process exit code (ExitCode in errors.ts; the list is in README, "Commands"). */
 export async function main(argv: string[]): Promise<number> {
   let code = 0;
   const cli = program((c) => {

@@ -1,6 +1,6 @@
 // Errors a user can cause, each mapped to the CLI's documented exit code.
 
-/** Exit codes of the CLI (DESIGN.md). */
+/** Exit codes of the CLI (README, "Commands"). */
 export const ExitCode = {
   ok: 0,
   finding: 1,

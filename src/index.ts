@@ -1,4 +1,4 @@
-// Public API of the driftwatch package: the statistics of DESIGN.md, plus the pieces to run a cycle from code.
+// Public API of the driftwatch package: the statistics (README, "Library"), plus the pieces to run a cycle from code.
 export * from './stats/index.js';
 export type * from './monitors/types.js';
 export { loadConfig, parseConfig, type Config, type ConfigInput } from './config/index.js';

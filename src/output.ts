@@ -1,4 +1,4 @@
-// The `run --json` document of DESIGN.md, built from a cycle's result.
+// The `run --json` document (README, "`run --json`"), built from a cycle's result.
 import type { CycleResult, Finding } from './monitors/types.js';
 
 const SEVERITY_ORDER = { critical: 0, warning: 1 } as const;

@@ -53,7 +53,7 @@ export const MAX_REPORTED_ERRORS = 1000;
 const MAX_LOGGED_ERRORS = 20;
 
 /**
- * Streams `file` line by line, checks each row against the table's real columns (DESIGN.md, "What a valid row is")
+ * Streams `file` line by line, checks each row against the table's real columns (docs/architecture.md, "Contracts")
  * and inserts the valid ones in batches. Rows pass through Node here only because the user hands us a file.
  * Re-runnable: a batch that landed is never sent again, so the same call after a crash (or a finished run)
  * lands each line once; how is in land.ts. Every line is still read and checked, so every run reports the same bad lines.

@@ -1,11 +1,11 @@
-// What a valid row is (DESIGN.md): one JSON object whose values fit the table's real columns and DESIGN's vocabularies.
+// What a valid row is (docs/architecture.md, "Contracts"): one JSON object whose values fit the table's real columns and vocabularies.
 import type { Config } from '../config/index.js';
 import { ConfigError } from '../errors.js';
 import type { ColumnInfo } from '../store/index.js';
 import { clip, describe } from './messages.js';
 import { columnCheck, Problem, UnsupportedTypeError, type Check, type TypeContext } from './types.js';
 
-/** The variants DESIGN.md knows: a row with any other is refused, since monitors could not place it. */
+/** The variants the data model knows: a row with any other is refused, since monitors could not place it. */
 export const VARIANTS: readonly string[] = ['live', 'shadow'];
 
 /** A row ready for JSONEachRow, keyed by the table's column names. */

@@ -125,7 +125,7 @@ export function staleKinds(snapshot: LedgerSnapshot, current: Record<RollupKind,
 
 /**
  * Drops a kind's rollup rows and ledger entries, so it is folded again from scratch. The ledger goes first: the
- * ledger may never claim an hour whose rows are gone (RELIABILITY.md, "Rollup crash safety"). A process killed
+ * ledger may never claim an hour whose rows are gone (RELIABILITY.md, "Rollup integrity"). A process killed
  * between the two leaves rows nobody reads (readers follow the ledger's versions); the next refresh empties them.
  */
 export async function dropKind(store: Store, config: Config, kind: RollupKind): Promise<void> {

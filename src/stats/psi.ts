@@ -8,7 +8,7 @@ export interface PsiOptions {
 
 /**
  * PSI = Σ (aᵢ − eᵢ)·ln(aᵢ/eᵢ) over the proportions of `expected` (reference) and `actual` (current) counts.
- * A proportion of 0 is replaced by `epsilon` before the sum, without renormalising (DESIGN.md), so a bin
+ * A proportion of 0 is replaced by `epsilon` before the sum, without renormalising, so a bin
  * empty in one window contributes a large but finite term.
  */
 export function psiFromCounts(expected: readonly number[], actual: readonly number[], opts: PsiOptions = {}): number {

@@ -1,4 +1,4 @@
-// Idempotent DDL: the two source tables (DESIGN.md, with the configured column names) and driftwatch's own tables.
+// Idempotent DDL: the two source tables (default schema, with the configured column names) and the history table.
 import type { Config } from '../config/index.js';
 import { quoteIdentifier as q } from '../config/index.js';
 import type { Store } from './client.js';

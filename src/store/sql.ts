@@ -30,7 +30,7 @@ export function queryText(name: string): string {
 
 /**
  * Placeholders a query may use, each expanded from validated config identifiers:
- * - `{{events}}`: the scoring events as a subquery with DESIGN.md's column names
+ * - `{{events}}`: the scoring events as a subquery with the canonical column names (the keys of `columns.events`)
  *   whatever the user's columns are called, plus `segment` (Array(String), one value per configured segment column);
  * - `{{outcomes}}`: the outcomes, likewise renamed;
  * - `{{events_table}}`, `{{outcomes_table}}`, `{{history_table}}` and `{{table:NAME}}`: quoted table names;

@@ -1,4 +1,4 @@
-// The built package as another project uses it: plain node imports `driftwatch` and gets DESIGN.md's functions.
+// The built package as another project uses it: plain node imports `driftwatch` and gets the library's functions (README, "Library").
 import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';

@@ -19,7 +19,7 @@ export interface EventSpec {
   features?: Record<string, number>;
 }
 
-/** A scoring_events row with DESIGN.md's columns. Non-finite scores are sent as strings ClickHouse parses. */
+/** A scoring_events row with the default columns (src/store/schema.ts). Non-finite scores are sent as strings ClickHouse parses. */
 export function eventRow(e: EventSpec): Record<string, unknown> {
   const score = Number.isNaN(e.score) ? 'nan' : e.score === Infinity ? 'inf' : e.score === -Infinity ? '-inf' : e.score;
   return {

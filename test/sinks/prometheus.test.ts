@@ -1,4 +1,4 @@
-// Metrics → /metrics over HTTP: DESIGN's names and labels, the series cap, no stale series, failures keep values.
+// Metrics → /metrics over HTTP: the contract's names and labels (docs/architecture.md, "Contracts"), the series cap, no stale series, failures keep values.
 import { afterEach, describe, expect, test } from 'vitest';
 import { parseConfig, type ConfigInput } from '../../src/config/index.js';
 import type { CycleResult, Evaluation, ShadowVerdict } from '../../src/monitors/types.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as stats from '../../src/stats/index.js';
 
-// Oracle: DESIGN.md "Library exports" — the six contract functions, plus the aggregate helpers.
+// Oracle: README, "Library" — the six contract functions, plus the aggregate helpers.
 describe('stats exports', () => {
   it('exposes the DESIGN.md functions and the aggregate helpers', () => {
     const names = [

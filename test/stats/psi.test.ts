@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { psiFromCounts, psiNoiseFloor } from '../../src/stats/psi.js';
 import { expectClose, fixture, multinomial, rangeErrorOf, seededRandom } from './support.js';
 
-// Oracle: DESIGN.md's formula evaluated in numpy (make_fixtures.py psi_numpy); tolerance 1e-9 relative.
+// Oracle: the PSI formula (README, "How findings are judged") evaluated in numpy (make_fixtures.py psi_numpy); tolerance 1e-9 relative.
 const oracle = fixture<{ expected: number[]; actual: number[]; epsilon: number; psi: number }[]>('psi');
 
 describe('psiFromCounts', () => {

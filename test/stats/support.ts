@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { expect } from 'vitest';
 import { mulberry32 } from '../../src/synth/world.js';
 
-/** Default tolerance against numpy/scipy: 1e-9 relative (DESIGN.md: "agree with scipy to about 1e-9"). */
+/** Default tolerance against numpy/scipy: 1e-9 relative (README, "Library": "they agree with scipy to ≈1e-9"). */
 export const REL = 1e-9;
 
 export function fixture<T>(name: string): T {

@@ -45,7 +45,7 @@ export async function meanScore(store: Store, slice: Slice): Promise<number> {
   return row?.m ?? NaN;
 }
 
-/** Expected calibration error with B uniform bins (DESIGN.md), computed in SQL. */
+/** Expected calibration error with B uniform bins (README, "How findings are judged"), computed in SQL. */
 export async function ece(store: Store, slice: Slice, bins = 10): Promise<number> {
   const w = where(slice);
   const [row] = await store.select<{ ece: number }>(
