@@ -71,14 +71,15 @@ const SCATTERED: ReadonlySet<RollupKind> = new Set(['labels', 'shadow']);
 
 /**
  * The statements a fold takes: runs of contiguous hours holding about CHUNK_ROWS source rows (an hour at least, a
- * day at most), so memory stays flat whatever the window holds. Label hours re-folded for late outcomes lie
- * scattered over days; they go in groups of that many rows whatever their gaps, since each statement looks the
- * group's transactions up in the whole outcomes table once.
+ * day at most), so memory stays flat whatever the window holds. The label kinds look each statement's transactions
+ * up in the whole outcomes table (it is ordered by transaction id, and driftwatch adds no other order to it), so
+ * their hours go in larger groups, whatever their gaps: late outcomes re-fold hours scattered over days, and a
+ * cold start folds a week.
  */
 function chunksOf(request: FoldRequest): Chunk[] {
   const perHour = Math.max(1, request.rowsPerHour);
   const maxHours = Math.max(1, Math.min(24, Math.floor(CHUNK_ROWS / perHour)));
-  if (!(request.refold && SCATTERED.has(request.kind))) return hourRuns(request.hours, maxHours).map((run) => ({ hours: hoursIn(run), runs: [run] }));
+  if (!SCATTERED.has(request.kind)) return hourRuns(request.hours, maxHours).map((run) => ({ hours: hoursIn(run), runs: [run] }));
   const group = Math.max(1, Math.min(MAX_SCATTERED_HOURS, Math.floor(SCATTERED_ROWS / perHour)));
   const sorted = [...new Set(request.hours)].sort((a, b) => a - b);
   const chunks: Chunk[] = [];
@@ -91,10 +92,7 @@ function chunksOf(request: FoldRequest): Chunk[] {
 
 /** A week of scattered hours at most per statement: the predicate lists each run. */
 const MAX_SCATTERED_HOURS = 168;
-/**
- * Source rows of one statement re-folding scattered label hours: more than a backfill chunk, since each statement
- * scans the outcomes table for its transactions once, and a cycle's late outcomes touch hours over days.
- */
+/** Source rows of one label-kind statement: more than a backfill chunk, since each scans the outcomes table once. */
 const SCATTERED_ROWS = 4 * CHUNK_ROWS;
 
 function hoursIn(run: Piece): number[] {
