@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import type { Config } from '../config/index.js';
 import { StoreUnreachableError } from '../errors.js';
 import type { CycleResult, Evaluation, ShadowVerdict, ShadowVerdictKind } from '../monitors/types.js';
+import { withRetries } from '../retry.js';
 import { chTime, tableRef, type Store } from '../store/index.js';
 
 /**
@@ -79,7 +80,7 @@ export async function writeHistory(store: Store, config: Config, result: CycleRe
       .join('\n');
     // The token is hex, so it is safe as a literal; settings in the statement (not the session) leave other inserts alone.
     const sql = `INSERT INTO ${table} SETTINGS insert_deduplication_token = 'driftwatch-${token}-${chunk}' FORMAT JSONEachRow\n${body}`;
-    await withRetries(config.store.retries, () => store.command(sql, {}, 'history insert'));
+    await withRetries({ retries: config.store.retries, baseMs: 500, retryIf: retryableWrite }, () => store.command(sql, {}, 'history insert'));
   }
   return rows.length;
 }
@@ -243,15 +244,8 @@ function snake(key: string): string {
 }
 
 /** Retrying is safe because of the deduplication token, even when a timed-out write did land. */
-async function withRetries(retries: number, write: () => Promise<void>): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await write();
-    } catch (error) {
-      // A refused connection was already retried by the store (the write never reached the server).
-      const refused = (error as { cause?: { code?: string } }).cause?.code === 'ECONNREFUSED';
-      if (!(error instanceof StoreUnreachableError) || refused || attempt >= retries) throw error;
-      await new Promise((done) => setTimeout(done, 500 * 2 ** attempt));
-    }
-  }
+function retryableWrite(error: unknown): boolean {
+  // A refused connection was already retried by the store (the write never reached the server).
+  const refused = (error as { cause?: { code?: string } }).cause?.code === 'ECONNREFUSED';
+  return error instanceof StoreUnreachableError && !refused;
 }

@@ -1,10 +1,10 @@
 // The durable outbox: a notification is stored before any receiver sees it and marked delivered the moment it is.
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { AnyNotification, NotificationQueue } from '../alerts/types.js';
 import type { Config } from '../config/index.js';
-import { StoreQueryError } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
-import { chTime, tableRef, type Store } from '../store/index.js';
+import { chTime, type Store } from '../store/index.js';
+import { DurableQueue, queueTableDdl, timeMs, type QueueDefaults, type QueueOptions, type QueueRow, type QueueState, type QueueSpec } from './queue.js';
 
 /** What a receiver hands back about a delivered message (Slack: channel and ts), kept as the thread's root. */
 export type Receipt = Record<string, string>;
@@ -26,21 +26,11 @@ export interface Receiver {
   deliver(notification: AnyNotification, context: DeliveryContext): Promise<Receipt | void>;
 }
 
-export interface OutboxOptions {
+export interface OutboxOptions extends QueueOptions {
   logger?: Logger;
-  /** Who claims items; unique per process by default. */
-  owner?: string;
-  /** How long a claim on an item lasts; after it, a crashed deliverer's item is retried. */
-  leaseMs?: number;
-  baseDelayMs?: number;
-  maxDelayMs?: number;
-  /** Attempts before an item is given up (state `dead`). */
-  maxAttempts?: number;
-  /** Clock (ms), for tests. */
-  now?: () => number;
 }
 
-export type OutboxState = 'pending' | 'sending' | 'delivered' | 'dead';
+export type OutboxState = QueueState<'delivered'>;
 
 export interface FlushReport {
   delivered: number;
@@ -58,38 +48,28 @@ export interface AlertDelivery extends NotificationQueue {
 
 export const OUTBOX_TABLE = 'driftwatch_outbox';
 
-/**
- * Every change of an item is a new row with version + 1, inserted with the deduplication token `id:version`:
- * ClickHouse keeps only the first insert of a token, so of two deliverers writing the same version one wins,
- * which makes each write a compare-and-set (the winner is told by `write_id`). FINAL reads the latest version.
- */
+const OUTBOX: QueueSpec<'delivered'> = {
+  table: OUTBOX_TABLE,
+  key: 'id',
+  payload: ['sink LowCardinality(String)', 'thread String', "at DateTime64(3, 'UTC')", 'kind LowCardinality(String)', 'payload String'],
+  done: 'delivered',
+  doneAt: 'delivered_at',
+  receipt: 'receipt',
+  ttlDays: 90,
+  dedupWindow: 10000,
+  statements: { schema: 'outbox schema', read: 'outbox item', due: 'outbox due', claim: 'outbox claim', write: 'outbox write' },
+};
+
+/** Defaults: quick retries (an alert is only useful while fresh), given up after 30 attempts, about four hours. */
+const OUTBOX_DEFAULTS: QueueDefaults = { leaseMs: 120_000, baseDelayMs: 5_000, maxDelayMs: 600_000, maxAttempts: 30 };
+
+/** A durable queue row (sinks/queue.ts) whose payload is a notification; `write_id` tells the winner of a version. */
 export function outboxTableDdl(config: Config): string {
-  return `CREATE TABLE IF NOT EXISTS ${tableRef(config, OUTBOX_TABLE)} (
-  id            String,
-  version       UInt64,
-  write_id      String,
-  sink          LowCardinality(String),
-  thread        String,
-  at            DateTime64(3, 'UTC'),
-  kind          LowCardinality(String),
-  payload       String,
-  created       DateTime64(3, 'UTC'),
-  state         Enum8('pending' = 1, 'sending' = 2, 'delivered' = 3, 'dead' = 4),
-  attempts      UInt32,
-  next_attempt  DateTime64(3, 'UTC'),
-  owner         String,
-  lease_until   DateTime64(3, 'UTC'),
-  delivered_at  Nullable(DateTime64(3, 'UTC')),
-  receipt       String,
-  last_error    String
-) ENGINE = ReplacingMergeTree(version)
-ORDER BY id
-TTL toDateTime(created) + INTERVAL 90 DAY
-SETTINGS non_replicated_deduplication_window = 10000`;
+  return queueTableDdl(config, OUTBOX);
 }
 
 export async function ensureOutboxTable(store: Store, config: Config): Promise<void> {
-  await store.command(outboxTableDdl(config), {}, 'outbox schema');
+  await new DurableQueue(store, config, OUTBOX, OUTBOX_DEFAULTS).ensureTable();
 }
 
 /** Deterministic: the same notification enqueued twice is one message. */
@@ -106,24 +86,15 @@ export function threadKey(n: AnyNotification): string {
   return n.kind === 'verdict' ? n.groupKey : `${n.groupKey}#${n.episode.toISOString()}`;
 }
 
-interface OutboxRow {
+interface OutboxRow extends QueueRow<'delivered'> {
   id: string;
-  version: number;
-  write_id: string;
   sink: string;
   thread: string;
   at: string;
   kind: string;
   payload: string;
-  created: string;
-  state: OutboxState;
-  attempts: number;
-  next_attempt: string;
-  owner: string;
-  lease_until: string;
   delivered_at: string | null;
   receipt: string;
-  last_error: string;
 }
 
 export interface OutboxItem {
@@ -141,7 +112,6 @@ export interface OutboxItem {
 }
 
 const DATE_KEYS = new Set(['at', 'episode', 'since', 'firingSince', 'resolvedAt']);
-const ms = (text: string) => Date.parse(`${text.replace(' ', 'T')}Z`);
 
 /** Notifications travel as JSON: dates come back as Dates, and non-finite numbers (JSON null) as NaN. */
 export function parseNotification(payload: string): AnyNotification {
@@ -159,35 +129,30 @@ export function scrubSecrets(text: string): string {
 }
 
 /**
- * Delivery guarantees. An item is claimed (compare-and-set, with a lease) before it is sent and marked delivered
- * right after the receiver returns, so a delivered item is never sent again, by this or any other deliverer, after
- * any restart. The one remaining window: the receiver's service accepted the message but we did not record it
- * (the process died in the milliseconds before the mark, or the response was lost to a timeout); after the lease
- * the item is sent again, so that message may appear twice. Nothing is ever lost: an item stays until delivered
- * or `maxAttempts` runs out (state `dead`, logged as an error). Leases compare clocks, so deliverers on several
- * hosts need synchronised clocks.
+ * The Slack side of the durable queue (its guarantees: sinks/queue.ts). A notification may appear twice only in the
+ * queue's one window (accepted by Slack, not yet recorded); a dead item is logged as an error. Items of one thread
+ * go out in order, each reply under the thread's first delivered message.
  */
 export class Outbox implements AlertDelivery {
   private chain: Promise<unknown> = Promise.resolve();
   private readonly roots = new Map<string, Receipt>();
-  private readonly owner: string;
   private readonly now: () => number;
   private readonly logger: Logger;
 
   private constructor(
     private readonly store: Store,
-    private readonly config: Config,
+    private readonly queue: DurableQueue<'delivered', OutboxRow>,
     private readonly receiver: Receiver,
-    private readonly options: OutboxOptions,
+    options: OutboxOptions,
   ) {
-    this.owner = options.owner ?? randomUUID();
-    this.now = options.now ?? Date.now;
+    this.now = queue.now;
     this.logger = (options.logger ?? silentLogger).child({ module: 'outbox', sink: receiver.name });
   }
 
   static async open(store: Store, config: Config, receiver: Receiver, options: OutboxOptions = {}): Promise<Outbox> {
-    await ensureOutboxTable(store, config);
-    return new Outbox(store, config, receiver, options);
+    const queue = new DurableQueue<'delivered', OutboxRow>(store, config, OUTBOX, OUTBOX_DEFAULTS, options);
+    await queue.ensureTable();
+    return new Outbox(store, queue, receiver, options);
   }
 
   get sink(): string {
@@ -195,7 +160,7 @@ export class Outbox implements AlertDelivery {
   }
 
   private get table(): string {
-    return tableRef(this.config, OUTBOX_TABLE);
+    return this.queue.table;
   }
 
   /** Stores notifications for delivery; returns their ids. Enqueuing one twice stores it once. */
@@ -203,12 +168,7 @@ export class Outbox implements AlertDelivery {
     const ids: string[] = [];
     for (const n of notifications) {
       const id = outboxId(this.receiver.name, n);
-      const now = chTime(this.now());
-      await this.insertOnce({
-        id, version: 0, write_id: randomUUID(), sink: this.receiver.name, thread: threadKey(n), at: chTime(n.at), kind: n.kind,
-        payload: JSON.stringify(n), created: now, state: 'pending', attempts: 0, next_attempt: now, owner: '', lease_until: now,
-        delivered_at: null, receipt: '', last_error: '',
-      });
+      await this.queue.add({ id, sink: this.receiver.name, thread: threadKey(n), at: chTime(n.at), kind: n.kind, payload: JSON.stringify(n) });
       ids.push(id);
     }
     return ids;
@@ -230,8 +190,8 @@ export class Outbox implements AlertDelivery {
   async items(): Promise<OutboxItem[]> {
     const rows = await this.store.select<OutboxRow>(`SELECT * FROM ${this.table} FINAL WHERE sink = {sink:String} ORDER BY at DESC, created DESC`, { sink: this.receiver.name }, 'outbox items');
     return rows.map((r) => ({
-      id: r.id, sink: r.sink, thread: r.thread, kind: r.kind, state: r.state, attempts: r.attempts, nextAttempt: new Date(ms(r.next_attempt)),
-      ...(r.delivered_at ? { deliveredAt: new Date(ms(r.delivered_at)) } : {}),
+      id: r.id, sink: r.sink, thread: r.thread, kind: r.kind, state: r.state, attempts: r.attempts, nextAttempt: new Date(timeMs(r.next_attempt)),
+      ...(r.delivered_at ? { deliveredAt: new Date(timeMs(r.delivered_at)) } : {}),
       ...(r.receipt ? { receipt: JSON.parse(r.receipt) as Receipt } : {}),
       lastError: r.last_error, notification: parseNotification(r.payload),
     }));
@@ -247,7 +207,7 @@ export class Outbox implements AlertDelivery {
     // A thread whose earlier message is not out yet waits, so a follow-up never lands before (or without) its parent.
     const blocked = new Set<string>();
     for (const row of rows) {
-      const due = row.state === 'pending' ? ms(row.next_attempt) <= this.now() : ms(row.lease_until) <= this.now();
+      const due = row.state === 'pending' ? timeMs(row.next_attempt) <= this.now() : timeMs(row.lease_until) <= this.now();
       const outcome = blocked.has(row.thread) || !due ? 'deferred' : await this.deliverOne(row);
       if (outcome !== 'delivered') blocked.add(row.thread);
       report[outcome]++;
@@ -256,10 +216,10 @@ export class Outbox implements AlertDelivery {
   }
 
   private async deliverOne(row: OutboxRow): Promise<keyof FlushReport> {
-    const leaseMs = this.options.leaseMs ?? 120_000;
+    const leaseMs = this.queue.leaseMs;
     const thread = await this.threadRoot(row.thread);
     const claimedAt = this.now();
-    const claimed = await this.write(row, { state: 'sending', owner: this.owner, lease_until: chTime(claimedAt + leaseMs), attempts: row.attempts + 1 });
+    const claimed = await this.queue.claim(row, claimedAt);
     if (!claimed) return 'deferred';
     // Room for the last request to finish (or time out) before the lease ends and someone else may retry.
     const deadline = claimedAt + leaseMs - (this.receiver.requestTimeoutMs ?? 0) - leaseMs / 10;
@@ -272,7 +232,7 @@ export class Outbox implements AlertDelivery {
     }
     // Marked right after the receiver returns: a crash before this line is the one window in which a message
     // that was accepted can be sent again (after the lease expires).
-    const done = await this.write(claimed, { state: 'delivered', delivered_at: chTime(this.now()), receipt: JSON.stringify(receipt ?? {}), last_error: '' });
+    const done = await this.queue.complete(claimed, JSON.stringify(receipt ?? {}));
     if (!done) this.logger.error({ id: row.id }, 'delivered after the claim expired and another deliverer took it over: it may be sent twice; raise leaseMs');
     if (receipt && !this.roots.has(row.thread)) this.roots.set(row.thread, receipt);
     return 'delivered';
@@ -280,12 +240,10 @@ export class Outbox implements AlertDelivery {
 
   private async recordFailure(claimed: OutboxRow, error: unknown): Promise<void> {
     const message = scrubSecrets((error as Error)?.message ?? String(error)).slice(0, 1000);
-    const dead = claimed.attempts >= (this.options.maxAttempts ?? 30);
-    const delay = Math.min(this.options.maxDelayMs ?? 600_000, (this.options.baseDelayMs ?? 5_000) * 2 ** (claimed.attempts - 1));
-    await this.write(claimed, { state: dead ? 'dead' : 'pending', next_attempt: chTime(this.now() + delay), last_error: message });
+    const { dead, retryInMs } = await this.queue.fail(claimed, message);
     const fields = { id: claimed.id, attempts: claimed.attempts, error: message };
     if (dead) this.logger.error(fields, 'giving up on a notification');
-    else this.logger.warn({ ...fields, retryInMs: delay }, 'delivery failed; will retry');
+    else this.logger.warn({ ...fields, retryInMs }, 'delivery failed; will retry');
   }
 
   /** The receipt of the thread's first delivered message, if any (cached: a root never changes). */
@@ -301,30 +259,5 @@ export class Outbox implements AlertDelivery {
     const receipt = JSON.parse(root.receipt) as Receipt;
     this.roots.set(thread, receipt);
     return receipt;
-  }
-
-  /** Compare-and-set: writes `row` + changes as the next version; undefined if another writer got that version first. */
-  private async write(row: OutboxRow, changes: Partial<OutboxRow>): Promise<OutboxRow | undefined> {
-    const next: OutboxRow = { ...row, ...changes, version: row.version + 1, write_id: randomUUID() };
-    await this.insertOnce(next);
-    const [winner] = await this.store.select<{ write_id: string }>(
-      `SELECT write_id FROM ${this.table} WHERE id = {id:String} AND version = {version:UInt64} LIMIT 1`,
-      { id: next.id, version: next.version },
-      'outbox claim',
-    );
-    return winner?.write_id === next.write_id ? next : undefined;
-  }
-
-  private async insertOnce(row: OutboxRow): Promise<void> {
-    try {
-      await this.store.client.insert({
-        table: this.table,
-        values: [row],
-        format: 'JSONEachRow',
-        clickhouse_settings: { insert_deduplication_token: `${row.id}:${row.version}` },
-      });
-    } catch (error) {
-      throw new StoreQueryError('outbox write', (error as Error)?.message ?? String(error), (error as { code?: string }).code, { cause: error });
-    }
   }
 }

@@ -6,6 +6,7 @@ import { createChdbConnection } from 'chdb/connection';
 import type { Config } from '../config/index.js';
 import { ConfigError, StoreQueryError, StoreStalledError, StoreUnreachableError } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
+import { withRetries as retrying } from '../retry.js';
 import {
   boundSettings,
   classifyStall,
@@ -245,23 +246,20 @@ class ClientStore implements Store {
 
   /** Reads are retried on connection failures; writes only when the server was never reached. */
   private async withRetries<T>(name: string, idempotent: boolean, context: StatementContext, run: (signal: AbortSignal | undefined) => Promise<T>): Promise<T> {
-    for (let attempt = 0; ; attempt++) {
-      const started = Date.now();
-      // The embedded engine answers from a worker thread; past the backstop driftwatch stops waiting for it.
-      // A remote store has store.requestTimeout for the same purpose.
-      const signal = this.kind === 'embedded' ? AbortSignal.timeout(this.bounds.backstopMs) : undefined;
-      try {
-        return await run(signal);
-      } catch (error) {
-        if (signal?.aborted) throw this.abandoned(name, started, error);
-        const unreachable = isUnreachable(error);
-        const refused = (error as { code?: string }).code === 'ECONNREFUSED';
-        if (unreachable && attempt < this.retries && (idempotent || refused)) {
-          await new Promise((done) => setTimeout(done, 200 * 2 ** attempt));
-          continue;
-        }
-        throw await this.explain(name, error, Date.now() - started, context);
-      }
+    let started = Date.now();
+    let signal: AbortSignal | undefined;
+    const retryIf = (error: unknown) => !signal?.aborted && isUnreachable(error) && (idempotent || (error as { code?: string }).code === 'ECONNREFUSED');
+    try {
+      return await retrying({ retries: this.retries, baseMs: 200, retryIf }, () => {
+        started = Date.now();
+        // The embedded engine answers from a worker thread; past the backstop driftwatch stops waiting for it.
+        // A remote store has store.requestTimeout for the same purpose.
+        signal = this.kind === 'embedded' ? AbortSignal.timeout(this.bounds.backstopMs) : undefined;
+        return run(signal);
+      });
+    } catch (error) {
+      if (signal?.aborted) throw this.abandoned(name, started, error);
+      throw await this.explain(name, error, Date.now() - started, context);
     }
   }
 
