@@ -10,11 +10,14 @@ export interface CliResult {
 }
 
 export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 120_000): Promise<CliResult> {
+  return spawnDriftwatch(args, { ...process.env, DRIFTWATCH_LOG_LEVEL: 'warn', ...env }, timeoutMs);
+}
+
+/** `node bin/driftwatch.js …args` with exactly `env`; resolves on exit (with the signal, if killed) and how long it ran. */
+export function spawnDriftwatch(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 120_000): Promise<CliResult & { signal: NodeJS.Signals | null; ms: number }> {
+  const started = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(packageRoot, 'bin', 'driftwatch.js'), ...args], {
-      env: { ...process.env, DRIFTWATCH_LOG_LEVEL: 'warn', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(process.execPath, [join(packageRoot, 'bin', 'driftwatch.js'), ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -23,9 +26,10 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 
       child.kill('SIGKILL');
       reject(new Error(`driftwatch ${args.join(' ')} timed out; stderr: ${stderr}`));
     }, timeoutMs);
-    child.on('exit', (code) => {
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
       clearTimeout(timer);
-      resolve({ code, stdout, stderr });
+      resolve({ code, signal, stdout, stderr, ms: performance.now() - started });
     });
   });
 }

@@ -1,9 +1,7 @@
 // Crash-test tools: runs the CLI under the kill-after-write preload, reads and classifies its write log, picks kill points.
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { packageRoot } from '../../src/store/index.js';
+import { spawnDriftwatch } from './cli.js';
 
 /** The preload (plain ESM, so a plain `node` child loads it with `--import`). */
 export const KILL_PRELOAD = fileURLToPath(new URL('./kill-after-write.mjs', import.meta.url));
@@ -33,23 +31,7 @@ export function runDriftwatch(args: string[], hooks: WriteHooks = {}, timeoutMs 
     if (hooks.killAfter !== undefined) env.DRIFTWATCH_KILL_AFTER_WRITE = String(hooks.killAfter);
     if (hooks.writeLog !== undefined) env.DRIFTWATCH_WRITE_LOG = hooks.writeLog;
   }
-  const started = performance.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(packageRoot, 'bin', 'driftwatch.js'), ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`driftwatch ${args.join(' ')} timed out; stderr: ${stderr}`));
-    }, timeoutMs);
-    child.on('error', reject);
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr, ms: performance.now() - started });
-    });
-  });
+  return spawnDriftwatch(args, env, timeoutMs);
 }
 
 /** What a write does, from its logged statement: the kinds a rebuild is made of, and writes to the source tables (any but CREATE … IF NOT EXISTS). */
