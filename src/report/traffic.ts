@@ -3,7 +3,7 @@ import type { Config } from '../config/index.js';
 import { silentLogger, type Logger } from '../log.js';
 import { refreshRollup } from '../rollup/index.js';
 import { eventsFingerprint, labelsFingerprint } from '../rollup/fingerprint.js';
-import { loadLedger, type Ledger } from '../rollup/ledger.js';
+import { loadLedger, usableAt, type Ledger } from '../rollup/ledger.js';
 import { OUTCOME_SKEW_MS } from '../rollup/plan.js';
 import { calibrationFromBins, type CalibrationBinSums } from '../stats/index.js';
 import { chTime, runQuery, type Store } from '../store/index.js';
@@ -101,7 +101,8 @@ async function rollupParams(store: Store, config: Config, period: ReportPeriod, 
   const labels = await loadLedger(store, config, 'labels', labelsFingerprint(config));
   // The rollup folds an hour's labels once it has matured: hour end + maturity <= end of the week.
   const eventHours = hoursOf(events, from, period.week.to.getTime());
-  const labelHours = hoursOf(labels, from, period.week.to.getTime() - config.windows.maturity - HOUR_MS + 1, period.week.to.getTime());
+  // The week's labels are as of its end: hours that counted a later outcome are not usable.
+  const labelHours = hoursOf(usableAt(labels, period.week.to), from, period.week.to.getTime() - config.windows.maturity - HOUR_MS + 1);
   if (!eventHours || !labelHours) {
     logger.info('report: the rollup does not hold every hour of the two weeks; reading the raw tables instead');
     return undefined;
@@ -109,16 +110,13 @@ async function rollupParams(store: Store, config: Config, period: ReportPeriod, 
   return { ...eventHours.params('event'), ...labelHours.params('label'), issuer_index: issuer + 1, region_index: region + 1 };
 }
 
-/**
- * Every hour start in [from, to) with its folded version, or undefined if the ledger lacks one (or, for labels,
- * holds one that counted an outcome from `asOf` on: the week's labels are as of its end).
- */
-function hoursOf(ledger: Ledger, from: number, to: number, asOf = Infinity) {
+/** Every hour start in [from, to) with its folded version, or undefined if the ledger lacks one. */
+function hoursOf(ledger: Ledger, from: number, to: number) {
   const hours: number[] = [];
   const versions: number[] = [];
   for (let h = from; h < to; h += HOUR_MS) {
     const fold = ledger.get(h);
-    if (!fold || fold.settled >= asOf) return undefined;
+    if (!fold) return undefined;
     hours.push(h / 1000);
     versions.push(fold.version);
   }

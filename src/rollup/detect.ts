@@ -78,19 +78,28 @@ export async function changedEventHours(store: Store, config: Config, parts: rea
  * time partitioning, so the new parts' outcome times are read (new parts are small). A part merged away
  * meanwhile keeps the mark below its blocks, so the merged part is looked at next time.
  */
-export async function newOutcomeHours(store: Store, config: Config, parts: readonly SourcePart[], mark: number): Promise<{ hours: number[]; mark: number }> {
+export async function newOutcomeHours(store: Store, config: Config, parts: readonly SourcePart[], mark: number): Promise<{ hours: number[]; mark: number; parts: string[] }> {
   const fresh = parts.filter((p) => p.maxBlock > mark);
-  if (fresh.length === 0) return { hours: [], mark };
-  const table = tableRef(config, config.tables.outcomes);
+  if (fresh.length === 0) return { hours: [], mark, parts: [] };
   const rows = await store.select<{ hour: number }>(
-    `SELECT DISTINCT toUnixTimestamp(toStartOfHour(${q(config.columns.outcomes.outcome_time)})) AS hour FROM ${table} WHERE has({parts:Array(String)}, _part)`,
+    `SELECT DISTINCT toUnixTimestamp(toStartOfHour(${q(config.columns.outcomes.outcome_time)})) AS hour FROM ${newOutcomesSql(config)}`,
     { parts: fresh.map((p) => p.name) },
     'rollup new outcome hours',
   );
   const still = new Set((await sourceParts(store, config, config.tables.outcomes)).map((p) => p.name));
   const vanished = fresh.filter((p) => !still.has(p.name));
   const kept = vanished.length === 0 ? highestBlock(parts, mark) : Math.max(mark, Math.min(...vanished.map((p) => p.minBlock)) - 1);
-  return { hours: rows.map((r) => Number(r.hour) * 1000), mark: kept };
+  return { hours: rows.map((r) => Number(r.hour) * 1000), mark: kept, parts: fresh.map((p) => p.name) };
+}
+
+/** `outcomes WHERE` its part is one of `{parts}`: the rows of the outcome parts a refresh has not looked at yet. */
+export function newOutcomesSql(config: Config): string {
+  return `${tableRef(config, config.tables.outcomes)} WHERE has({parts:Array(String)}, _part)`;
+}
+
+/** The transaction ids of the new outcome parts (`{parts}`), as a subquery. */
+export function newOutcomeIdsSql(config: Config): string {
+  return `(SELECT ${q(config.columns.outcomes.transaction_id)} FROM ${newOutcomesSql(config)})`;
 }
 
 /**
@@ -102,11 +111,9 @@ export async function touchedEventHours(store: Store, config: Config, parts: rea
   if (parts.length === 0 || hours.length === 0) return [];
   const params: QueryParams = { parts: [...parts] };
   const predicate = piecesPredicate('event_time', hourRuns(hours), 'h', params);
-  const outcomes = tableRef(config, config.tables.outcomes);
   const sql = renderSql(
     `SELECT DISTINCT toUnixTimestamp(toStartOfHour(event_time)) AS h FROM {{events}}
-     WHERE (${predicate})
-       AND transaction_id IN (SELECT ${q(config.columns.outcomes.transaction_id)} FROM ${outcomes} WHERE has({parts:Array(String)}, _part))`,
+     WHERE (${predicate}) AND transaction_id IN ${newOutcomeIdsSql(config)}`,
     config,
   );
   const rows = await store.select<{ h: number }>(sql, params, 'rollup touched label hours');
@@ -127,7 +134,7 @@ export async function movedOrphanHours(store: Store, config: Config, parts: read
     `SELECT DISTINCT toUnixTimestamp(hour) AS h FROM ${tableRef(config, ROLLUP_TABLES.orphans)} ARRAY JOIN orphan_ids AS id
      WHERE toUnixTimestamp(hour) >= {folded_base:UInt32} AND toUnixTimestamp(hour) < {hour_to:UInt32}
        AND version = {folded_versions:Array(UInt64)}[intDiv(toUnixTimestamp(hour) - {folded_base:UInt32}, 3600) + 1]
-       AND id IN (SELECT ${q(config.columns.outcomes.transaction_id)} FROM ${tableRef(config, config.tables.outcomes)} WHERE has({parts:Array(String)}, _part))`,
+       AND id IN ${newOutcomeIdsSql(config)}`,
     params,
     'rollup moved orphans',
   );

@@ -42,13 +42,21 @@ function kindParams(config: Config, request: FoldRequest): QueryParams {
   return {};
 }
 
+/** Per kind, the ledger's `rows` (n) and `settled` (s) of an hour, from the rows a fold wrote under its version. */
+const FOLDED_HOUR: Record<RollupKind, string | undefined> = {
+  events: 'sum(events) AS n, 0 AS s',
+  labels: '0 AS n, toUnixTimestamp64Milli(max(last_outcome)) AS s',
+  shadow: '0 AS n, toUnixTimestamp64Milli(max(last_outcome)) AS s',
+  orphans: '0 AS n, max(settled) AS s',
+  features: undefined,
+};
+
 /**
  * What the ledger keeps of each hour a fold wrote: the events kind, the source rows it saw (change detection
  * compares them); the label kinds, the latest outcome time they counted (reads as of an earlier time skip them).
  */
 async function foldedHours(store: Store, config: Config, kind: RollupKind, from: number, to: number, version: number): Promise<Map<number, { rows: number; settled: number }>> {
-  const value =
-    kind === 'events' ? 'sum(events) AS n, 0 AS s' : kind === 'labels' || kind === 'shadow' ? '0 AS n, toUnixTimestamp64Milli(max(last_outcome)) AS s' : kind === 'orphans' ? '0 AS n, max(settled) AS s' : undefined;
+  const value = FOLDED_HOUR[kind];
   if (!value) return new Map();
   const rows = await store.select<{ h: number; n: number; s: number }>(
     `SELECT toUnixTimestamp(hour) AS h, ${value} FROM ${tableRef(config, ROLLUP_TABLES[kind])}

@@ -85,13 +85,13 @@ export async function refreshRollup(store: Store, config: Config, at: Date, opti
   const ledgers = Object.fromEntries(ROLLUP_KINDS.map((kind) => [kind, snapshot.ledger(kind, fingerprints[kind])])) as Record<RollupKind, Ledger>;
 
   const changed = ledgers.events.size > 0 ? await changedEventHours(store, config, eventParts, eventMark, ledgers.events) : [];
-  const outcomes = ledgers.labels.size > 0 || ledgers.orphans.size > 0 || ledgers.shadow.size > 0 ? await newOutcomeHours(store, config, outcomeParts, outcomeMark) : { hours: [], mark: highestBlock(outcomeParts, outcomeMark) };
+  const outcomes = ledgers.labels.size > 0 || ledgers.orphans.size > 0 || ledgers.shadow.size > 0 ? await newOutcomeHours(store, config, outcomeParts, outcomeMark) : { hours: [], mark: highestBlock(outcomeParts, outcomeMark), parts: [] };
 
   const windows = resolveWindows(config, at);
   const from = firstHour(windows, options.since);
   // A new outcome relabels its event's hour however late it came: the folded label hours inside the windows
   // holding a transaction of a new outcome part are folded again.
-  const freshOutcomeParts = outcomes.hours.length > 0 ? outcomeParts.filter((p) => p.maxBlock > outcomeMark).map((p) => p.name) : [];
+  const freshOutcomeParts = outcomes.parts;
   const labelHours = [...new Set([...ledgers.labels.keys(), ...ledgers.shadow.keys()])];
   const lateLabels = await touchedEventHours(store, config, freshOutcomeParts, labelHours.filter((h) => h >= from));
   // An outcome hour's orphans change with its own outcomes, with the events that can match them, and when one of

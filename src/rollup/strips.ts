@@ -1,8 +1,8 @@
 // Five-minute strips of the raw pieces at window edges, read once and kept while the raw tables under them are unchanged.
 import type { Config } from '../config/index.js';
 import { quoteIdentifier as q } from '../config/index.js';
-import { renderSql, tableRef, type QueryParams, type Store } from '../store/index.js';
-import { highestBlock, sourceParts, type SourcePart } from './detect.js';
+import { renderSql, type QueryParams, type Store } from '../store/index.js';
+import { highestBlock, newOutcomesSql, sourceParts, type SourcePart } from './detect.js';
 import { piecesPredicate } from './sql.js';
 import { HOUR_MS, OPEN_END_MS, floorHour, type Piece } from './plan.js';
 import type { SumsDelta } from './window-sums.js';
@@ -163,7 +163,7 @@ export async function touchedStrips(store: Store, config: Config, parts: readonl
      FROM {{events}} AS e
      INNER JOIN (
        SELECT ${q(config.columns.outcomes.transaction_id)} AS transaction_id, _part AS part
-       FROM ${tableRef(config, config.tables.outcomes)} WHERE has({parts:Array(String)}, _part)
+       FROM ${newOutcomesSql(config)}
      ) AS o ON e.transaction_id = o.transaction_id
      WHERE ${predicate}`,
     config,
