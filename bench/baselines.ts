@@ -1,8 +1,8 @@
 // The two baselines a cycle is judged against: a bare scan of the window grouped by segment, and the events ⋈ outcomes join.
 import type { Config } from '../src/config/index.js';
 import { chTime, type Store } from '../src/store/index.js';
-import { resolveWindows } from '../src/windows.js';
-import { OUTCOME_SKEW_MS } from '../src/rollup/plan.js';
+import { resolveWindows } from '../src/core/windows.js';
+import { OUTCOME_SKEW_MS } from '../src/aggregates/pieces.js';
 
 /** One SELECT over the whole window reading the columns a cycle needs, grouped by segment, no join. */
 export async function bareScan(store: Store, config: Config, at: Date): Promise<number> {

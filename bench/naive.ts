@@ -3,8 +3,8 @@ import type { CalibrationBinSums } from '../src/aggregates/types.js';
 import type { Config } from '../src/config/index.js';
 import { calibrationFromBins, psiFromCounts, twoProportionZTest } from '../src/stats/index.js';
 import { chTime, type Store } from '../src/store/index.js';
-import { resolveWindows } from '../src/windows.js';
-import { OUTCOME_SKEW_MS } from '../src/rollup/plan.js';
+import { resolveWindows } from '../src/core/windows.js';
+import { OUTCOME_SKEW_MS } from '../src/aggregates/pieces.js';
 
 const HOUR = 3_600_000;
 const CELLS = 256;

@@ -1,9 +1,9 @@
 -- Score PSI inputs: per model × segment, live event counts per PSI bin in the reference and current windows.
 --
--- Bins are the reference's quantiles (deciles by default) resolved on a fixed grid of 256 cells uniform in
--- logit(score) over [-8, 8] (1/16 logit wide: 0.004 around p = 0.95, finer towards 0 and 1, where payment
--- scores crowd). A cell goes to bin floor(B · refCountBefore / refTotal): the bin boundaries are the grid
--- boundaries where the reference CDF crosses k/B, so a rollup of per-cell counts yields the same bins.
+-- Bins are the reference's quantiles (deciles by default) resolved on the fixed logit grid of scores (the grid_cell
+-- placeholder, src/aggregates/grid.ts: 256 cells uniform in logit(score) over [-8, 8]). A cell goes to bin
+-- floor(B · refCountBefore / refTotal): the bin boundaries are the grid boundaries where the reference CDF crosses
+-- k/B, so a rollup of per-cell counts yields the same bins.
 -- With {fixed_bins} non-empty, cell c goes to bin fixed_bins[c + 1] instead (configured edges, snapped to the grid).
 -- Scores that are NaN, infinite or outside [0, 1] are excluded here and counted by the quality monitor.
 WITH
@@ -12,7 +12,7 @@ WITH
       model,
       segment,
       -- total over every Float64 (a bad score takes 0.5's cell; the WHERE below drops it anyway)
-      toUInt16(least(255, greatest(0, floor((log(if(score >= 0 AND score <= 1, score, 0.5) / (1 - if(score >= 0 AND score <= 1, score, 0.5))) + 8) * 16)))) AS cell,
+      toUInt16({{grid_cell:score}}) AS cell,
       countIf(event_time >= {ref_from:DateTime64(3, 'UTC')} AND event_time < {ref_to:DateTime64(3, 'UTC')}) AS n_ref,
       countIf(event_time >= {cur_from:DateTime64(3, 'UTC')} AND event_time < {cur_to:DateTime64(3, 'UTC')}) AS n_cur
     FROM {{events}}

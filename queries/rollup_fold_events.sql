@@ -33,9 +33,8 @@ FROM (
     score,
     score >= 0 AND score <= 1 AS valid,
     -- the cell of psi_score.sql; sumMapIf of a one-cell map per row is cheaper than a second GROUP BY over cells.
-    -- Total over every Float64: a NaN, ±Inf or out-of-range score takes 0.5's cell (never used: valid is 0), so no
-    -- integer conversion ever sees NaN or Inf, whether or not the engine compiles the expression.
-    toUInt8(least(255, greatest(0, floor((log(if(valid, score, 0.5) / (1 - if(valid, score, 0.5))) + 8) * 16)))) AS cell
+    -- A NaN, ±Inf or out-of-range score takes 0.5's cell (grid.ts), never used: valid is 0.
+    toUInt8({{grid_cell:score}}) AS cell
   FROM {{events}}
   WHERE event_time >= {from:DateTime64(3, 'UTC')} AND event_time < {to:DateTime64(3, 'UTC')}
 )

@@ -8,7 +8,7 @@ FROM (
     cityHash64(segment) AS segment_key,
     any(segment) AS seg,
     multiIf({{pieces:strips}}, toInt64(intDiv(toUnixTimestamp(event_time), 300) * 300), {{pieces:rest0}}, -1, -2) AS slot,
-    toUInt16(least(255, greatest(0, floor((log(if(score >= 0 AND score <= 1, score, 0.5) / (1 - if(score >= 0 AND score <= 1, score, 0.5))) + 8) * 16)))) AS cell,
+    toUInt16({{grid_cell:score}}) AS cell,
     count() AS n
   FROM {{events}}
   WHERE variant = 'live'

@@ -12,8 +12,8 @@
 -- Scores that are NaN, infinite or outside [0, 1] (either side) leave the score statistics, not the decisions.
 --   flip_keys/flip_counts  current: live decision × shadow decision, key 4·live + shadow with 1 approve,
 --                          2 decline, 3 review, 0 anything else
---   hist_*                 joint histogram on a grid of 1024 cells uniform in logit(score) over [−8, 8] (the psi grid's
---                          cells split in four; why this fine: src/monitors/shadow/compare.ts), key 1024·live cell +
+--   hist_*                 joint histogram on the fine grid, 1024 cells uniform in logit(score) over [−8, 8] (the psi
+--                          grid's cells split in four, src/aggregates/grid.ts; why this fine: src/monitors/shadow/compare.ts), key 1024·live cell +
 --                          shadow cell: current counts (rank correlation) and labeled positives / negatives (AUC, DeLong)
 --   cal_*                  labeled pairs per calibration bin [k/B, (k+1)/B): count, Σ score, Σ label, Σ (score − label)²
 --   latency_*              current: every finite latency (exact quantiles merge only as the values themselves)
@@ -88,8 +88,7 @@ WITH
       -- Cells and bins of unscored rows are never used; 0.5 stands in so NaN never reaches an integer cast.
       if(scored, live_score, 0.5) AS live_safe,
       if(scored, shadow_score, 0.5) AS shadow_safe,
-      toUInt32(least(1023, greatest(0, floor((log(live_safe / (1 - live_safe)) + 8) * 64)))) * 1024
-        + toUInt32(least(1023, greatest(0, floor((log(shadow_safe / (1 - shadow_safe)) + 8) * 64)))) AS cell,
+      toUInt32({{fine_grid_cell:live_safe}}) * {{fine_grid_cells}} + toUInt32({{fine_grid_cell:shadow_safe}}) AS cell,
       toUInt16(least({cal_bins:UInt16} - 1, floor(live_safe * {cal_bins:UInt16}))) AS live_bin,
       toUInt16(least({cal_bins:UInt16} - 1, floor(shadow_safe * {cal_bins:UInt16}))) AS shadow_bin
     FROM pairs AS p

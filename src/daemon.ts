@@ -4,24 +4,14 @@ import cron, { type ScheduledTask } from 'node-cron';
 import type { Config } from './config/index.js';
 import { runCycle, type CycleOptions } from './cycle.js';
 import { silentLogger, type Logger } from './log.js';
-import type { CycleResult } from './monitors/types.js';
+import type { CycleResult } from './core/types.js';
 import { startServer } from './server.js';
 import { writeHistory } from './sinks/history.js';
-import { cycleReadiness, Metrics, scheduleIntervalMs, type FiringCount } from './sinks/prometheus/index.js';
+import type { CycleHook } from './sinks/hook.js';
+import { cycleReadiness, Metrics, scheduleIntervalMs } from './sinks/prometheus/index.js';
 import type { Store } from './store/index.js';
 
-/** What the daemon does with a successful cycle besides metrics and history (alerts, shadow verdicts, …). */
-export interface CycleHook {
-  name: string;
-  /** Called after each successful cycle; errors are logged and do not fail the cycle. */
-  afterCycle(result: CycleResult, cycleId: string): Promise<void>;
-  /** Firing alerts per monitor and severity, for driftwatch_alerts_firing. */
-  firing?(): FiringCount[];
-  /** Flushes queued deliveries on stop. */
-  flush?(): Promise<void>;
-  /** A second schedule of its own (e.g. the weekly report). */
-  schedule?: { cron: string; run(): Promise<void> };
-}
+export type { CycleHook };
 
 export interface DaemonOptions {
   config: Config;

@@ -1,5 +1,5 @@
 // The `run --json` document (README, "`run --json`"), built from a cycle's result.
-import type { CycleResult, Finding } from './monitors/types.js';
+import type { CycleResult, Finding } from './core/types.js';
 
 const SEVERITY_ORDER = { critical: 0, warning: 1 } as const;
 

@@ -1,9 +1,9 @@
 // Creates every table driftwatch uses, idempotently: the source tables, history, and driftwatch's own state.
 import type { Config } from './config/index.js';
 import { alertTableDdl } from './alerts/index.js';
-import { featureEdgesDdl } from './monitors/feature-edges.js';
+import { featureEdgesDdl } from './aggregates/feature-edges.js';
 import { ROLLUP_DDL } from './rollup/schema.js';
-import { shadowVerdictsDdl } from './monitors/shadow.js';
+import { shadowVerdictsDdl } from './alerts/verdicts.js';
 import { reportsTableDdl } from './report/index.js';
 import { outboxTableDdl } from './sinks/outbox.js';
 import { ensureSchema, type Store } from './store/index.js';

@@ -1,4 +1,4 @@
-// Aggregates per segment for the monitors: the seam a rollup can serve without touching stats or monitors.
+// The read seam: per-segment aggregates for the monitors, one source per cycle, served by the raw tables or the rollup.
 export * from './types.js';
-export { rawSource } from './raw.js';
-export { rollupSource } from './rollup.js';
+export { CycleSource, rawSource, rollupSource } from './source.js';
+export { SCORE_GRID_CELLS, FINE_GRID_CELLS, cellMidpoint } from './grid.js';

@@ -1,46 +1,18 @@
-// Aggregates served by driftwatch's rollup: folded full hours from the rollup tables, the rest of each window from the raw tables.
+// The rollup read path: folded full hours from the rollup tables, the rest of each window from the raw tables.
 import type { Config } from '../config/index.js';
-import type { CycleWindows, TimeWindow } from '../monitors/types.js';
-import { eventsFingerprint, featuresFingerprint, labelsFingerprint, orphansFingerprint, shadowFingerprint, type RollupKind } from '../rollup/fingerprint.js';
-import { loadLedger, usableAt, type Ledger } from '../rollup/ledger.js';
-import { OPEN_END_MS, completeHours, planRange, planWindow, type Piece, type WindowPlan } from '../rollup/plan.js';
-import { qualityRaw } from '../rollup/raw-reads.js';
+import { labelsFromSums, scoreBinsFromSums } from '../rollup/cached-reads.js';
+import { qualityRaw, type ReadContext } from '../rollup/raw-reads.js';
+import { planRange, planWindows, type WindowPlan } from '../rollup/plan.js';
+import type { RollupState } from '../rollup/state.js';
 import type { SumsDelta } from '../rollup/window-sums.js';
-import { labelsFromSums, scoreBinsFromSums, sharedCaches, type ReadContext } from '../rollup/cached-reads.js';
-import { ensureRollupTables } from '../rollup/schema.js';
-import { shadowPairsSql } from '../rollup/shadow.js';
-import { chSecond, foldedParams, piecesPredicate, rollupSql, selectRollup } from '../rollup/sql.js';
 import type { QueryParams, Store } from '../store/index.js';
-import { rawOrphanOutcomes, rawSource, shadowParams, toShadow, type ShadowRow } from './raw.js';
-import type { AggregateSource, FeatureEdges, LabelSegment } from './types.js';
-import { FUTURE_TOLERANCE_MS, toBinned, toQualityCounts, type BinRow } from './rows.js';
-
-/** Hour columns are DateTime (to 2106): an open end is capped here. */
-const LAST_HOUR_MS = Date.UTC(2100, 0, 1);
-
-interface Planned {
-  params: QueryParams;
-  pieces: Record<string, string>;
-}
-
-/** Hour ranges, folded (hour, version) pairs and raw-piece predicates of named windows, as query parameters. */
-function planWindows(ledger: Ledger, windows: Record<string, TimeWindow | WindowPlan>, column = 'event_time', folded = 'folded'): Planned & { plans: Record<string, WindowPlan> } {
-  const hours = new Set(ledger.keys());
-  const params: QueryParams = {};
-  const pieces: Record<string, string> = {};
-  const plans: Record<string, WindowPlan> = {};
-  const used: number[] = [];
-  for (const [name, w] of Object.entries(windows)) {
-    const plan = 'raw' in w ? w : planWindow(w, hours);
-    plans[name] = plan;
-    params[`${name}_hour_from`] = chSecond(plan.hourFrom);
-    params[`${name}_hour_to`] = chSecond(Math.min(plan.hourTo, LAST_HOUR_MS));
-    pieces[name] = piecesPredicate(column, plan.raw, `${name}_p`, params);
-    used.push(...plan.hours);
-  }
-  foldedParams(folded, ledger, [...new Set(used)], params);
-  return { params, pieces, plans };
-}
+import { OPEN_END_MS, completeHours, type Piece } from './pieces.js';
+import type { RawReads } from './raw.js';
+import { FUTURE_TOLERANCE_MS, shadowParams, toBinned, toQualityCounts, toShadow, type BinRow, type ShadowRow } from './rows.js';
+import { shadowPairsSql } from './shadow-pairs.js';
+import { chSecond, foldedParams, querySql, selectQuery } from './sql.js';
+import type { ReadPath } from './types.js';
+import { hasVolume, volumeParams } from './volume.js';
 
 /** rollup_quality_raw.sql's vector [rows, NaN, ±Inf, out of range, duplicates] per window (current, reference, future). */
 const RAW_QUALITY: Record<number, readonly string[]> = {
@@ -66,103 +38,83 @@ function withRawQuality(rows: Record<string, number | string>[], raw: SumsDelta[
 }
 
 /**
- * The rollup-backed source. It reads whatever the ledger says is folded and takes everything else from the raw
- * tables, so it is correct with a stale or empty rollup too (only slower): call refreshRollup before a cycle.
- * Score bins and label sums are kept between cycles as running window sums (per store, for the life of the
- * process), so a cycle reads only the hours that entered or left its windows, plus the raw pieces.
+ * The rollup path. It reads whatever the ledger says is folded and takes everything else from the raw tables, so
+ * it is right with a stale or empty rollup too (only slower): refreshRollup before a cycle. Score bins and label
+ * sums come from the running window sums `state` keeps between cycles, so a cycle reads only the hours that
+ * entered or left its windows, plus the raw pieces. Questions it does not fold (calibration bins other than the
+ * configured ones) go to `raw`.
  */
-export function rollupSource(store: Store, config: Config): AggregateSource {
-  const raw = rawSource(store, config);
-  const context: ReadContext = { store, config, caches: sharedCaches(store) };
-  const ledger = async (kind: RollupKind, fingerprint: string): Promise<Ledger> => {
-    await ensureRollupTables(store, config);
-    return loadLedger(store, config, kind, fingerprint);
-  };
-  // The label sums a cycle's calibration and approval asked for, handed once to its quality (which runs after
-  // them and needs the same windows): one raw read of the matured pieces per cycle instead of two.
-  let handed: { key: string; sums: Promise<LabelSegment[]> } | undefined;
-  const keyOf = (windows: CycleWindows, models: string[], at: Date) => JSON.stringify([windows.matured, models, at]);
-  const labelSums = async (windows: CycleWindows, models: string[], at: Date): Promise<LabelSegment[]> =>
-    labelsFromSums(context, usableAt(await ledger('labels', labelsFingerprint(config)), at), windows, models, config.monitors.calibration.bins, at);
-  const takeLabelSums = (windows: CycleWindows, models: string[], at: Date): Promise<LabelSegment[]> => {
-    const mine = handed?.key === keyOf(windows, models, at) ? handed.sums : undefined;
-    handed = undefined;
-    return mine ?? labelSums(windows, models, at);
-  };
+export function rollupReads(store: Store, config: Config, state: RollupState, raw: RawReads): ReadPath {
+  const ctx: ReadContext = { store, config, state };
+  const configuredBins = config.monitors.calibration.bins;
   return {
-    async models(windows: CycleWindows) {
-      const { params, pieces } = planWindows(await ledger('events', eventsFingerprint(config)), { ref: windows.reference, cur: windows.current });
-      const rows = await selectRollup<{ model: string }>(store, config, 'rollup_models', params, pieces);
+    async models(windows) {
+      const { params, pieces } = planWindows(await state.folded(store, config, 'events'), { ref: windows.reference, cur: windows.current });
+      const rows = await selectQuery<{ model: string }>(store, config, 'rollup_models', params, pieces);
       return rows.map((r) => r.model);
     },
 
     async scoreBins(windows, models, options) {
-      return scoreBinsFromSums(context, await ledger('events', eventsFingerprint(config)), windows, models, options);
+      return scoreBinsFromSums(ctx, await state.folded(store, config, 'events'), windows, models, options, (nReference, nCurrent) => hasVolume(config, nReference, nCurrent));
     },
 
     learnFeatureEdges: (reference, models, features) => raw.learnFeatureEdges(reference, models, features),
 
-    async shadow(windows, models, options, at) {
-      if (options.calibrationBins !== config.monitors.calibration.bins) return raw.shadow(windows, models, options, at);
-      // Folded matured hours (each side from the hours inside its window) plus the raw pieces' pairs: the hours
-      // not matured yet at the current window's end, and the partial hours at the edges.
-      const folded = usableAt(await ledger('shadow', shadowFingerprint(config)), at);
-      const { params, plans } = planWindows(folded, { cur: windows.current, mat: windows.matured.current });
-      Object.assign(params, shadowParams(models, options));
-      const pairs = shadowPairsSql(config, (plans.cur as WindowPlan).raw, (plans.mat as WindowPlan).raw, at.getTime(), params);
-      const partials = `SELECT * FROM (${rollupSql('rollup_shadow', config)}) UNION ALL SELECT * EXCEPT (hour) FROM (${pairs})`;
-      return (await selectRollup<ShadowRow>(store, config, 'shadow_compare', params, { partials })).map((row) => toShadow(row, options.calibrationBins));
-    },
-
-    async featureBins(windows, edges: FeatureEdges[], minVolume) {
+    async featureBins(windows, edges) {
       if (edges.length === 0) return [];
       // Edges other than the ones folded give another fingerprint, hence an empty ledger: all raw, still right.
-      const { params, pieces } = planWindows(await ledger('features', featuresFingerprint(config, edges)), { ref: windows.reference, cur: windows.current });
-      const rows = await selectRollup<BinRow & { feature: string }>(
-        store,
-        config,
-        'rollup_psi_feature',
-        { ...params, edge_models: edges.map((e) => e.model), edge_features: edges.map((e) => e.feature), edges: edges.map((e) => e.edges), min_volume: minVolume },
-        pieces,
-      );
+      const { params, pieces } = planWindows(await state.folded(store, config, 'features', { edges }), { ref: windows.reference, cur: windows.current });
+      const edgeParams = { edge_models: edges.map((e) => e.model), edge_features: edges.map((e) => e.feature), edges: edges.map((e) => e.edges) };
+      const rows = await selectQuery<BinRow & { feature: string }>(store, config, 'rollup_psi_feature', { ...params, ...edgeParams, ...volumeParams(config) }, pieces);
       return rows.map((row) => toBinned(row, row.feature));
     },
 
-    labels(windows, models, calibrationBins, at) {
-      if (calibrationBins !== config.monitors.calibration.bins) return raw.labels(windows, models, calibrationBins, at);
-      const sums = labelSums(windows, models, at);
-      handed = { key: keyOf(windows, models, at), sums };
-      return sums;
+    async labels(matured, models, calibrationBins, at) {
+      if (calibrationBins !== configuredBins) return raw.labels(matured, models, calibrationBins, at);
+      return labelsFromSums(ctx, await state.folded(store, config, 'labels', { at }), matured, models, calibrationBins, at);
     },
 
-    async orphanOutcomes(current) {
-      const hours = completeHours(current);
-      const folded = usableAt(await ledger('orphans', orphansFingerprint(config)), current.to);
-      const plan = planRange(hours.from, hours.to, new Set(folded.keys()));
-      const params: QueryParams = { hour_from: chSecond(plan.hourFrom), hour_to: chSecond(plan.hourTo) };
-      foldedParams('folded', folded, plan.hours, params);
-      const [sum] = await selectRollup<{ orphans: number }>(store, config, 'rollup_orphans', params);
-      return Number(sum?.orphans ?? 0) + (await rawOrphanOutcomes(store, config, plan.raw, current.to));
-    },
-
-    async quality(windows, models, at) {
-      const events = await ledger('events', eventsFingerprint(config));
+    async quality(windows, models, at, cycle) {
+      const events = await state.folded(store, config, 'events');
       const future = planRange(at.getTime() + FUTURE_TOLERANCE_MS, OPEN_END_MS, new Set(events.keys()));
       const { params, pieces, plans } = planWindows(events, { cur: windows.current, ref: windows.reference, future });
-      const [rows, rawPieces] = await Promise.all([
-        selectRollup<Record<string, number | string>>(store, config, 'rollup_quality', { ...params, models }, pieces),
-        qualityRaw(store, config, [plans.cur as WindowPlan, plans.ref as WindowPlan, plans.future as WindowPlan].map((p) => p.raw) as [Piece[], Piece[], Piece[]], models, at),
+      const rawPieces = [plans.cur as WindowPlan, plans.ref as WindowPlan, plans.future as WindowPlan].map((p) => p.raw) as [Piece[], Piece[], Piece[]];
+      const [rows, rawCounts] = await Promise.all([
+        selectQuery<Record<string, number | string>>(store, config, 'rollup_quality', { ...params, models }, pieces),
+        qualityRaw(ctx, rawPieces, models, at),
       ]);
       // quality.sql's mature events and missing outcomes are labels.sql's events and events − labeled over the
-      // matured current window: the label sums of this cycle already hold them.
+      // matured current window: the cycle's label sums (asked through the cycle's source, so read once) hold them.
       const mature = new Map<string, { events: number; missing: number }>();
-      for (const s of await takeLabelSums(windows, models, at)) {
+      for (const s of await cycle.labels(windows, models, configuredBins, at)) {
         const m = mature.get(s.model) ?? { events: 0, missing: 0 };
         m.events += s.current.events;
         m.missing += s.current.events - s.current.labeled;
         mature.set(s.model, m);
       }
-      return withRawQuality(rows, rawPieces).map((r) => toQualityCounts(r, mature.get(String(r.model)) ?? { events: 0, missing: 0 }));
+      return withRawQuality(rows, rawCounts).map((r) => toQualityCounts(r, mature.get(String(r.model)) ?? { events: 0, missing: 0 }));
+    },
+
+    async orphanOutcomes(current) {
+      const hours = completeHours(current);
+      const folded = await state.folded(store, config, 'orphans', { at: current.to });
+      const plan = planRange(hours.from, hours.to, new Set(folded.keys()));
+      const params: QueryParams = { hour_from: chSecond(plan.hourFrom), hour_to: chSecond(plan.hourTo) };
+      foldedParams('folded', folded, plan.hours, params);
+      const [sum] = await selectQuery<{ orphans: number }>(store, config, 'rollup_orphans', params);
+      return Number(sum?.orphans ?? 0) + (await raw.orphansOver(plan.raw, current.to));
+    },
+
+    async shadow(current, matured, models, options, at) {
+      if (options.calibrationBins !== configuredBins) return raw.shadow(current, matured, models, options, at);
+      // Folded matured hours (each side from the hours inside its window) plus the raw pieces' pairs: the hours
+      // not matured yet at the current window's end, and the partial hours at the edges.
+      const folded = await state.folded(store, config, 'shadow', { at });
+      const { params, plans } = planWindows(folded, { cur: current, mat: matured });
+      Object.assign(params, shadowParams(config, models, options));
+      const pairs = shadowPairsSql(config, (plans.cur as WindowPlan).raw, (plans.mat as WindowPlan).raw, at.getTime(), params);
+      const partials = `SELECT * FROM (${querySql('rollup_shadow', config)}) UNION ALL SELECT * EXCEPT (hour) FROM (${pairs})`;
+      return (await selectQuery<ShadowRow>(store, config, 'shadow_compare', params, { partials })).map((row) => toShadow(row, options.calibrationBins));
     },
   };
 }

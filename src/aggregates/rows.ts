@@ -1,5 +1,9 @@
-// Rows as the aggregate queries return them, mapped to the seam's types: shared by the raw and rollup sources.
-import type { BinnedSegment, QualityCounts } from './types.js';
+// Rows as the aggregate queries return them, mapped to the seam's types: shared by the raw and rollup read paths.
+import type { Config } from '../config/index.js';
+import type { QueryParams } from '../store/index.js';
+import { FINE_GRID_CELLS } from './grid.js';
+import type { BinnedSegment, CalibrationBinSums, LatencyQuantiles, QualityCounts, ShadowOptions, ShadowSegment, WindowLabels } from './types.js';
+import { volumeParams } from './volume.js';
 
 /** Events stamped further than this past `at` count as clock skew. */
 export const FUTURE_TOLERANCE_MS = 5 * 60_000;
@@ -39,5 +43,128 @@ export function toQualityCounts(r: Record<string, number | string>, mature?: { e
     referenceRows: Number(r.reference_rows),
     matureEvents: mature ? mature.events : Number(r.mature_events),
     missingOutcomes: mature ? mature.missing : Number(r.missing_outcomes),
+  };
+}
+
+/** A row of queries/labels.sql: one model × segment × window. */
+export interface LabelRow {
+  model: string;
+  segment: string[];
+  window: 'reference' | 'current';
+  events: number;
+  labeled: number;
+  approved: number;
+  cal_count: number[];
+  cal_score: number[];
+  cal_label: number[];
+  cal_sq_error: number[];
+}
+
+export function emptyLabels(bins: number): WindowLabels {
+  return { events: 0, labeled: 0, approved: 0, calibration: Array.from({ length: bins }, () => ({ count: 0, sumScore: 0, sumLabel: 0, sumSquaredError: 0 })) };
+}
+
+export function toLabels(row: LabelRow): WindowLabels {
+  return {
+    events: Number(row.events),
+    labeled: Number(row.labeled),
+    approved: Number(row.approved),
+    calibration: row.cal_count.map((count, b) => ({
+      count: Number(count),
+      sumScore: Number(row.cal_score[b]),
+      sumLabel: Number(row.cal_label[b]),
+      sumSquaredError: Number(row.cal_sq_error[b]),
+    })),
+  };
+}
+
+type CalibrationColumns = { [column in `cal_${'live' | 'shadow'}_${'bins' | 'count' | 'score' | 'label' | 'sq_error'}`]: number[] };
+
+/** A row of queries/shadow_compare.sql. */
+export interface ShadowRow extends CalibrationColumns {
+  model: string;
+  shadow_version: string;
+  segment: string[];
+  live_versions: string[];
+  n_matched: number;
+  n_scored: number;
+  sum_score_delta: number;
+  flip_keys: number[];
+  flip_counts: number[];
+  n_labeled: number;
+  n_positive: number;
+  hist_cells: number[];
+  hist_current: number[];
+  hist_positive: number[];
+  hist_negative: number[];
+  latency_live: (number | null)[];
+  latency_shadow: (number | null)[];
+  latency_live_n: number;
+  latency_shadow_n: number;
+}
+
+/** Decision codes of queries/shadow_compare.sql: indexOf(['approve', 'decline', 'review'], decision). */
+const DECISIONS = ['other', 'approve', 'decline', 'review'] as const;
+
+function toFlips(row: ShadowRow): Record<string, Record<string, number>> {
+  const counts = row.flip_keys.map((key, i) => ({ live: DECISIONS[Math.floor(Number(key) / 4)] as string, shadow: DECISIONS[Number(key) % 4] as string, n: Number(row.flip_counts[i]) }));
+  // 'other' (a decision outside approve/decline/review) gets a row and column only when some transaction has one.
+  const used = DECISIONS.filter((d) => d !== 'other' || counts.some((c) => c.n > 0 && (c.live === d || c.shadow === d)));
+  const flips = Object.fromEntries(used.map((live) => [live, Object.fromEntries(used.map((shadow) => [shadow, 0]))]));
+  for (const c of counts) if (flips[c.live] && c.shadow in (flips[c.live] as object)) (flips[c.live] as Record<string, number>)[c.shadow] = c.n;
+  return flips;
+}
+
+/** Dense calibration bins from the query's sparse bin sums. */
+function toCalibration(row: ShadowRow, side: 'live' | 'shadow', bins: number): CalibrationBinSums[] {
+  const dense = Array.from({ length: bins }, () => ({ count: 0, sumScore: 0, sumLabel: 0, sumSquaredError: 0 }));
+  row[`cal_${side}_bins`].forEach((bin, i) => {
+    dense[Number(bin)] = {
+      count: Number(row[`cal_${side}_count`][i]),
+      sumScore: Number(row[`cal_${side}_score`][i]),
+      sumLabel: Number(row[`cal_${side}_label`][i]),
+      sumSquaredError: Number(row[`cal_${side}_sq_error`][i]),
+    };
+  });
+  return dense;
+}
+
+export function toShadow(row: ShadowRow, calibrationBins: number): ShadowSegment {
+  // ClickHouse writes the NaN quantiles of an empty set as null.
+  const value = (v: number | null | undefined) => (v == null ? NaN : Number(v));
+  const latency = (q: (number | null)[], n: number): LatencyQuantiles => ({ n: Number(n), p50: value(q[0]), p98: value(q[1]), p99: value(q[2]), p995: value(q[3]) });
+  return {
+    model: row.model,
+    shadowVersion: row.shadow_version,
+    segment: row.segment,
+    liveVersions: [...row.live_versions].sort(),
+    matched: Number(row.n_matched),
+    scored: Number(row.n_scored),
+    sumScoreDelta: Number(row.sum_score_delta),
+    flips: toFlips(row),
+    labeled: Number(row.n_labeled),
+    positives: Number(row.n_positive),
+    histogram: row.hist_cells.map((key, i) => ({
+      live: Math.floor(Number(key) / FINE_GRID_CELLS),
+      shadow: Number(key) % FINE_GRID_CELLS,
+      current: Number(row.hist_current[i]),
+      positive: Number(row.hist_positive[i]),
+      negative: Number(row.hist_negative[i]),
+    })),
+    calibrationLive: toCalibration(row, 'live', calibrationBins),
+    calibrationShadow: toCalibration(row, 'shadow', calibrationBins),
+    latencyLive: latency(row.latency_live, row.latency_live_n),
+    latencyShadow: latency(row.latency_shadow, row.latency_shadow_n),
+  };
+}
+
+/** shadow_compare.sql's parameters but the pieces': segment rows need config.minVolume matched transactions. */
+export function shadowParams(config: Config, models: string[], options: ShadowOptions): QueryParams {
+  return {
+    models,
+    cal_bins: options.calibrationBins,
+    ...volumeParams(config),
+    seg_min_labeled: options.segmentMinLabeled,
+    seg_min_minority: options.segmentMinMinority,
   };
 }

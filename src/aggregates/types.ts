@@ -1,5 +1,11 @@
 // The seam between data and monitors: per-segment aggregates, whichever store layout serves them.
-import type { CycleWindows, TimeWindow } from '../monitors/types.js';
+import type { CycleWindows, TimeWindow } from '../core/types.js';
+
+/** A reference and a current window, compared (a CycleWindows is one; so is its `matured`). */
+export interface WindowPair {
+  reference: TimeWindow;
+  current: TimeWindow;
+}
 
 /** Event counts per PSI bin of one model × feature × segment in both windows. */
 export interface BinnedSegment {
@@ -37,6 +43,13 @@ export interface LabelSegment {
   segment: string[];
   reference: WindowLabels;
   current: WindowLabels;
+  /**
+   * The minVolume rule, applied by the seam: `rate` when both windows hold at least minVolume labeled events
+   * (the segment's approval rate is judged); `calibration` when the current window holds at least minVolume
+   * labeled events with a valid score, i.e. in its calibration bins (its calibration is judged). Every segment is
+   * listed either way: the approval rate's mix/rate split needs them all.
+   */
+  enough: { rate: boolean; calibration: boolean };
 }
 
 export interface QualityCounts {
@@ -61,9 +74,8 @@ export interface FeatureEdges {
 
 export interface ScoreBinOptions {
   bins: number;
-  /** Bin of each of the 256 grid cells when edges are configured; empty for reference quantiles. */
+  /** Bin of each cell of the score grid (grid.ts) when edges are configured; empty for reference quantiles. */
   cellBins: number[];
-  minVolume: number;
 }
 
 /** Transactions of one joint-histogram cell: live score in grid cell `live`, shadow score in cell `shadow`. */
@@ -114,20 +126,31 @@ export interface ShadowSegment {
 
 export interface ShadowOptions {
   calibrationBins: number;
-  /** Segments with fewer matched transactions are left out. */
-  minVolume: number;
   /** Segments get a joint histogram (per-segment AUC) with this many labeled rows and of each class. */
   segmentMinLabeled: number;
   segmentMinMinority: number;
 }
 
-/** Where monitors get their numbers. The raw source reads the event tables; a rollup source reads driftwatch's rollup. */
+/**
+ * Where monitors get their numbers, for one cycle: each question is answered once per source (source.ts), so
+ * monitors asking the same question share one read. The raw source reads the event tables; a rollup source reads
+ * driftwatch's rollup. Windows are values the seam is asked for, never the seam's own. Segment rows are filtered by
+ * config.minVolume here, and only here (label rows carry the rule's verdict in `enough`).
+ */
 export interface AggregateSource {
-  models(windows: CycleWindows): Promise<string[]>;
-  scoreBins(windows: CycleWindows, models: string[], options: ScoreBinOptions): Promise<BinnedSegment[]>;
+  /** Models with live traffic in either window. */
+  models(windows: WindowPair): Promise<string[]>;
+  scoreBins(windows: WindowPair, models: string[], options: ScoreBinOptions): Promise<BinnedSegment[]>;
+  /** Learns bin edges of features over a reference window (queries/feature_edges.sql); nothing is stored. */
   learnFeatureEdges(reference: TimeWindow, models: string[], features: string[]): Promise<FeatureEdges[]>;
-  featureBins(windows: CycleWindows, edges: FeatureEdges[], minVolume: number): Promise<BinnedSegment[]>;
-  labels(windows: CycleWindows, models: string[], calibrationBins: number, at: Date): Promise<LabelSegment[]>;
+  /**
+   * The stored bin edges of `features` of `models`; those not stored yet are learned over `reference` and stored
+   * (feature-edges.ts), so bins never chase the data.
+   */
+  featureEdges(reference: TimeWindow, models: string[], features: string[]): Promise<FeatureEdges[]>;
+  featureBins(windows: WindowPair, edges: FeatureEdges[]): Promise<BinnedSegment[]>;
+  /** Label sums over `windows.matured` (the windows shifted back by the maturity delay), labels as of `at`. */
+  labels(windows: { matured: WindowPair }, models: string[], calibrationBins: number, at: Date): Promise<LabelSegment[]>;
   quality(windows: CycleWindows, models: string[], at: Date): Promise<QualityCounts[]>;
   /**
    * Orphan outcomes (queries/orphan_outcomes.sql) summed over the complete outcome hours inside `current`
@@ -135,5 +158,23 @@ export interface AggregateSource {
    */
   orphanOutcomes(current: TimeWindow): Promise<number>;
   /** Every shadow version vs live on shared transactions; segment rows follow their model's whole-model row. */
-  shadow(windows: CycleWindows, models: string[], options: ShadowOptions, at: Date): Promise<ShadowSegment[]>;
+  shadow(windows: { current: TimeWindow; matured: { current: TimeWindow } }, models: string[], options: ShadowOptions, at: Date): Promise<ShadowSegment[]>;
+}
+
+/** A label segment as a read path returns it: the seam adds the minVolume verdict. */
+export type LabelCounts = Omit<LabelSegment, 'enough'>;
+
+/**
+ * One read path (raw tables or rollup) behind the seam: the same questions, answered every time they are asked.
+ * `cycle` is the cycle's source, for an answer built on another question's (asked through it, so shared).
+ */
+export interface ReadPath {
+  models(windows: WindowPair): Promise<string[]>;
+  scoreBins(windows: WindowPair, models: string[], options: ScoreBinOptions): Promise<BinnedSegment[]>;
+  learnFeatureEdges(reference: TimeWindow, models: string[], features: string[]): Promise<FeatureEdges[]>;
+  featureBins(windows: WindowPair, edges: FeatureEdges[]): Promise<BinnedSegment[]>;
+  labels(matured: WindowPair, models: string[], calibrationBins: number, at: Date): Promise<LabelCounts[]>;
+  quality(windows: CycleWindows, models: string[], at: Date, cycle: AggregateSource): Promise<QualityCounts[]>;
+  orphanOutcomes(current: TimeWindow): Promise<number>;
+  shadow(current: TimeWindow, matured: TimeWindow, models: string[], options: ShadowOptions, at: Date): Promise<ShadowSegment[]>;
 }

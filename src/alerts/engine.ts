@@ -1,7 +1,8 @@
 // The alert engine: feeds each successful cycle through the lifecycle, groups what changed, keeps state durable.
 import type { Config } from '../config/index.js';
 import { silentLogger, type Logger } from '../log.js';
-import type { CycleResult, Evaluation, MonitorName } from '../monitors/types.js';
+import type { CycleResult, Evaluation } from '../core/types.js';
+import { enabledMonitors } from '../monitors/registry.js';
 import type { Store } from '../store/index.js';
 import { groupNotification, toView } from './grouping.js';
 import { alertKey, groupKey as groupKeyOf } from './key.js';
@@ -10,7 +11,6 @@ import { compileSilences, isSilenced, type Silence } from './silences.js';
 import { alertHistory, ensureAlertTables, loadActiveAlerts, saveAlerts } from './table.js';
 import type { Alert, AlertRecord, AlertView, FiringCount, Notification, NotificationQueue } from './types.js';
 
-const MONITORS: MonitorName[] = ['psi', 'calibration', 'approval_rate', 'shadow', 'quality'];
 const RANK = { ok: 0, warning: 1, critical: 2 } as const;
 
 export interface AlertEngineOptions {
@@ -163,7 +163,7 @@ export class AlertEngine {
    * below critical (held by hysteresis). Silenced alerts count (they are firing); zeros are listed so a gauge drops to 0.
    */
   firingCounts(): FiringCount[] {
-    const counts = MONITORS.flatMap((monitor) => (['warning', 'critical'] as const).map((severity) => ({ monitor, severity, count: 0 })));
+    const counts = enabledMonitors(this.config).flatMap(({ name: monitor }) => (['warning', 'critical'] as const).map((severity) => ({ monitor, severity, count: 0 })));
     for (const alert of this.active.values()) {
       if (alert.state !== 'firing') continue;
       const entry = counts.find((c) => c.monitor === alert.monitor && c.severity === (alert.severity === 'critical' ? 'critical' : 'warning'));

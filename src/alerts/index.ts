@@ -3,6 +3,7 @@ export * from './types.js';
 export { AlertEngine, type AlertEngineOptions } from './engine.js';
 export { alertKey, groupKey, sortedSegment, verdictKey } from './key.js';
 export { verdictNotification } from './verdict.js';
+export { recordVerdicts, saveVerdicts, SHADOW_VERDICTS_TABLE, shadowVerdictsDdl, verdictChanges, VerdictTracker, type VerdictChange } from './verdicts.js';
 export { step, STALE_AFTER_MS, NO_LONGER_EVALUATED, type LifecycleRules } from './lifecycle.js';
 export { groupNotification, toView } from './grouping.js';
 export { compileSilences, isSilenced, type Silence } from './silences.js';

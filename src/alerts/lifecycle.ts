@@ -1,5 +1,5 @@
 // The life of one alert, as a pure step per cycle: pending → firing → resolved, with hysteresis.
-import type { Evaluation } from '../monitors/types.js';
+import type { Evaluation } from '../core/types.js';
 import { alertKey, groupKey, sortedSegment } from './key.js';
 import type { Alert } from './types.js';
 
@@ -43,6 +43,7 @@ function opened(e: Evaluation, at: Date): Alert {
     model: e.model,
     segment: sortedSegment(e.segment),
     feature: e.feature,
+    ...(e.shadowVersion !== undefined ? { shadowVersion: e.shadowVersion } : {}),
     state: 'pending',
     severity: e.severity,
     value: e.value,

@@ -1,8 +1,9 @@
 // Durable alert state in ClickHouse: one row per alert occurrence, replaced by version, resolved rows kept as history.
 import type { Config } from '../config/index.js';
-import type { MonitorName, Severity } from '../monitors/types.js';
+import type { Severity } from '../core/types.js';
 import { chTime, tableRef, type Store } from '../store/index.js';
 import { toView } from './grouping.js';
+import { keyShadowVersion } from './key.js';
 import type { Alert, AlertRecord, AlertState } from './types.js';
 
 export const ALERTS_TABLE = 'driftwatch_alerts';
@@ -133,7 +134,7 @@ function fromRow(row: AlertRow): Alert {
   const alert: Alert = {
     key: row.key,
     groupKey: row.group_key,
-    monitor: row.monitor as MonitorName,
+    monitor: row.monitor,
     model: row.model,
     segment: row.segment,
     feature: row.feature,
@@ -157,7 +158,9 @@ function fromRow(row: AlertRow): Alert {
   };
   if (row.p_value !== null) alert.pValue = readFloat(row.p_value);
   if (row.q_value !== null) alert.qValue = readFloat(row.q_value);
-  if (row.details) alert.details = JSON.parse(row.details) as Record<string, unknown>;
+  if (row.details) alert.details = JSON.parse(row.details) as object;
+  const shadowVersion = keyShadowVersion(row.key);
+  if (shadowVersion !== undefined) alert.shadowVersion = shadowVersion;
   return alert;
 }
 

@@ -1,5 +1,5 @@
 // Alert engine vocabulary: an alert's tracked state, the view receivers get, and the notifications receivers deliver.
-import type { MonitorName, Segment, Severity, ShadowVerdictKind } from '../monitors/types.js';
+import type { Segment, Severity, ShadowVerdictKind } from '../core/types.js';
 
 /**
  * `pending`: critical, but not yet for `alerts.for` consecutive cycles. `firing`: announced (unless silenced).
@@ -14,10 +14,12 @@ export interface Alert {
   key: string;
   /** model + monitor: alerts of one group are announced together. */
   groupKey: string;
-  monitor: MonitorName;
+  monitor: string;
   model: string;
   segment: Segment;
   feature: string;
+  /** Part of the identity for a shadow's alerts: two shadows of one model alert apart. */
+  shadowVersion?: string;
   state: AlertState;
   /** Severity of the key's latest evaluation: a firing alert stays firing at warning (hysteresis). */
   severity: Severity;
@@ -27,7 +29,7 @@ export interface Alert {
   nReference: number;
   pValue?: number;
   qValue?: number;
-  details?: Record<string, unknown>;
+  details?: object;
   /** Consecutive critical cycles while pending. */
   criticalCount: number;
   /** Consecutive cycles below warning while firing. */
@@ -50,7 +52,7 @@ export interface Alert {
 /** What a receiver needs to describe one alert: the alert without the engine's bookkeeping. */
 export type AlertView = Pick<
   Alert,
-  | 'key' | 'monitor' | 'model' | 'segment' | 'feature' | 'state' | 'severity' | 'value' | 'threshold' | 'nCurrent' | 'nReference'
+  | 'key' | 'monitor' | 'model' | 'segment' | 'feature' | 'shadowVersion' | 'state' | 'severity' | 'value' | 'threshold' | 'nCurrent' | 'nReference'
   | 'pValue' | 'qValue' | 'details' | 'since' | 'firingSince' | 'resolvedAt' | 'resolveReason'
 > & {
   /** Fired (or came out of a silence) in this notification's cycle. */
@@ -67,7 +69,7 @@ export type NotificationKind = 'firing' | 'update' | 'resolved' | 'repeat';
 export interface Notification {
   groupKey: string;
   model: string;
-  monitor: MonitorName;
+  monitor: string;
   kind: NotificationKind;
   /** Every firing, unsilenced alert of the group, new ones first, then the largest breaches. */
   alerts: AlertView[];
@@ -140,7 +142,7 @@ export interface NotificationQueue {
 }
 
 export interface FiringCount {
-  monitor: MonitorName;
+  monitor: string;
   severity: 'warning' | 'critical';
   count: number;
 }

@@ -1,5 +1,5 @@
 // A shadow's verdict change as a notification: announced as it happens, beside the alerts but outside their lifecycle.
-import type { VerdictChange } from '../monitors/shadow.js';
+import type { VerdictChange } from './verdicts.js';
 import { verdictKey } from './key.js';
 import type { VerdictFigures, VerdictNotification } from './types.js';
 
@@ -13,7 +13,7 @@ const FIGURES: (keyof VerdictFigures)[] = [
  * message leaves out what is unknown rather than printing "NaN".
  */
 function figuresOf(change: VerdictChange): VerdictFigures {
-  const source: Record<string, unknown> = { ...change.verdict.details, agreement: change.verdict.agreement };
+  const source: Partial<Record<keyof VerdictFigures, unknown>> = { ...change.verdict.details, agreement: change.verdict.agreement };
   const figures: VerdictFigures = {};
   for (const name of FIGURES) {
     const value = source[name];

@@ -5,6 +5,7 @@ import { ConfigError, DriftwatchError, StoreStalledError } from '../errors.js';
 import { createLogger, type Logger } from '../log.js';
 import { openStore, type Store } from '../store/index.js';
 import { ensureTables } from '../setup.js';
+import { checkMonitorSettings } from '../monitors/registry.js';
 
 export interface Session {
   config: Config;
@@ -15,6 +16,7 @@ export interface Session {
 /** Loads config, opens the store and creates missing tables; the caller closes the store. */
 export async function openSession(configPath: string | undefined, logger: Logger = createLogger()): Promise<Session> {
   const config = loadConfig(configPath);
+  checkMonitorSettings(config, configPath ?? 'config');
   const store = openStore(config, logger);
   try {
     await ensureTables(store, config);

@@ -1,6 +1,7 @@
 // `driftwatch daemon`: scheduled cycles until SIGTERM/SIGINT, then a clean stop (exit 0 within 10 s).
 import { Daemon } from '../daemon.js';
 import { prepareCycle } from '../prepare.js';
+import { RollupState } from '../rollup/index.js';
 import { buildHooks } from './hooks.js';
 import { openSession } from './common.js';
 
@@ -8,7 +9,9 @@ export async function daemonCommand(options: { config?: string }): Promise<numbe
   const session = await openSession(options.config);
   const { store, config, logger } = session;
   const hooks = await buildHooks(session);
-  const daemon = new Daemon({ config, store, logger, beforeCycle: (at) => prepareCycle(store, config, at, logger), hooks });
+  // One rollup state for the daemon's life: each cycle reads only the hours and strips that moved since the last.
+  const state = new RollupState();
+  const daemon = new Daemon({ config, store, logger, beforeCycle: (at) => prepareCycle(store, config, at, { logger, state }), hooks });
   try {
     await daemon.start();
   } catch (error) {

@@ -1,8 +1,7 @@
 // The daemon's hooks: the alert engine and shadow verdict changes over one delivery (Slack, or the console without a token), and the weekly report.
-import { AlertEngine, verdictNotification } from '../alerts/index.js';
-import type { CycleHook } from '../daemon.js';
-import { saveVerdicts, shadowVerdictsDdl, verdictChanges } from '../monitors/shadow.js';
-import type { ShadowVerdict } from '../monitors/types.js';
+import { AlertEngine } from '../alerts/index.js';
+import { VerdictTracker } from '../alerts/verdicts.js';
+import type { CycleHook } from '../sinks/hook.js';
 import { reportHook } from '../report/index.js';
 import type { AlertDelivery } from '../sinks/outbox.js';
 import { openAlertDelivery, type AlertDeliveryOptions } from '../sinks/slack.js';
@@ -39,31 +38,15 @@ export async function alertEngineHook({ store, config, logger }: Session, delive
   };
 }
 
-/**
- * Shadow verdicts: one message per verdict that changed since the previous cycle (a new shadow included).
- * Changes are queued before the cycle's verdicts are written, so a crash or a failed write repeats a message
- * rather than losing one; a cycle retried at the same time is the same outbox item (its id is deterministic).
- */
+/** Shadow verdicts: a message per verdict that changed (see VerdictTracker), over the alerts' delivery. */
 export async function shadowHook({ store, config, logger }: Session, delivery: AlertDelivery): Promise<CycleHook> {
-  await store.command(shadowVerdictsDdl(config), {}, 'shadow verdicts schema');
-  // Verdicts of a cycle whose changes were queued but whose write failed: written before the next comparison,
-  // or that cycle would announce the same changes again.
-  const unsaved: { verdicts: readonly ShadowVerdict[]; at: Date }[] = [];
-  const saveUnsaved = async () => {
-    for (let next = unsaved[0]; next; next = unsaved[0]) {
-      await saveVerdicts(store, config, next.verdicts, next.at);
-      unsaved.shift();
-    }
-  };
+  const tracker = await VerdictTracker.open(store, config, delivery);
   return {
     name: 'shadow verdicts',
     async afterCycle(result) {
-      await saveUnsaved();
-      const changes = await verdictChanges(store, config, result.shadow, result.at);
-      if (changes.length > 0) await delivery.enqueue(changes.map(verdictNotification));
-      unsaved.push({ verdicts: result.shadow, at: result.at });
+      const changes = await tracker.queueChanges(result.shadow, result.at);
       try {
-        await saveUnsaved();
+        await tracker.save();
       } finally {
         // Queued is enough to send: a failed write must not hold the messages back.
         if (changes.length > 0) {

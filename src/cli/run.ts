@@ -4,7 +4,7 @@ import { runCycle } from '../cycle.js';
 import { prepareCycle } from '../prepare.js';
 import { writeHistory } from '../sinks/history.js';
 import { ExitCode } from '../errors.js';
-import type { CycleResult } from '../monitors/types.js';
+import type { CycleResult } from '../core/types.js';
 import { runDocument } from '../output.js';
 import { withSession } from './common.js';
 import { formatPValue } from '../text.js';
@@ -19,7 +19,8 @@ export interface RunOptions {
 export async function runCommand(options: RunOptions): Promise<number> {
   return withSession(options.config, async ({ store, config, logger }) => {
     const at = options.at ?? new Date();
-    const result = await runCycle(store, config, { logger, ...(await prepareCycle(store, config, at, logger)) });
+    // One cycle: prepareCycle's fresh rollup state lives as long as it.
+    const result = await runCycle(store, config, { logger, ...(await prepareCycle(store, config, at, { logger })) });
     // Like a daemon cycle, the values go to the history table; nothing is sent and alert state is untouched.
     await writeHistory(store, config, result, randomUUID());
     if (options.json) process.stdout.write(`${JSON.stringify(runDocument(result))}\n`);

@@ -23,7 +23,7 @@ const windowSpec = z.union([
 const cronExpression = z.string().refine((text) => cron.validate(text), 'must be a cron expression with 5 fields (or 6 with seconds first), e.g. "*/5 * * * *"');
 
 /** Warning and critical levels of one statistic, warning ≤ critical. */
-const levels = (warning: number, critical: number) =>
+export const levels = (warning: number, critical: number) =>
   z
     .strictObject({ warning: z.number().nonnegative().default(warning), critical: z.number().nonnegative().default(critical) })
     .prefault({})
@@ -164,6 +164,8 @@ export const configSchema = z
           })
           .prefault({}),
       })
+      // A monitor that brings its own settings (src/monitors/<name>/) is checked by the registry: see checkMonitorSettings.
+      .catchall(z.unknown())
       .prefault({}),
     alerts: z
       .strictObject({

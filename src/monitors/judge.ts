@@ -1,6 +1,6 @@
 // The severity rule shared by the statistical monitors: an effect size past its threshold AND significant under the cycle's FDR.
 import { benjaminiHochberg } from '../stats/index.js';
-import type { Evaluation, Severity } from './types.js';
+import type { Evaluation, Severity } from '../core/types.js';
 
 export interface Levels {
   warning: number;

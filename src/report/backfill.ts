@@ -2,7 +2,7 @@
 import type { Config } from '../config/index.js';
 import { runCycle } from '../cycle.js';
 import { silentLogger, type Logger } from '../log.js';
-import type { TimeWindow } from '../monitors/types.js';
+import type { TimeWindow } from '../core/types.js';
 import { writeHistory } from '../sinks/history.js';
 import type { Store } from '../store/index.js';
 

@@ -1,38 +1,9 @@
 // Number, time and change formatting shared by the HTML and text reports, so both say the same thing.
-import type { Segment } from '../monitors/types.js';
+import type { Segment } from '../core/types.js';
 import { cleanValue } from '../text.js';
-import { formatPValue } from '../text.js';
+import { NBSP, points, signed } from '../core/format.js';
 
-export const DASH = '—';
-/** Between a number and its unit, so `6.23 %` never breaks over two lines. */
-export const NBSP = '\u00a0';
-
-const signed = (n: number, digits: number) => `${n > 0 ? '+' : n < 0 ? '−' : '±'}${Math.abs(n).toFixed(digits)}`;
-
-export function count(n: number): string {
-  return Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : DASH;
-}
-
-export function percent(rate: number, digits = 1): string {
-  return Number.isFinite(rate) ? `${(rate * 100).toFixed(digits)}${NBSP}%` : DASH;
-}
-
-/** A change of a rate in percentage points: `−2.2 pp`, or `2.2 pp` unsigned (next to an arrow that says which way). */
-export function points(delta: number, options: { sign?: boolean; digits?: number } = {}): string {
-  if (!Number.isFinite(delta)) return DASH;
-  const digits = options.digits ?? 1;
-  const number = options.sign === false ? Math.abs(delta * 100).toFixed(digits) : signed(delta * 100, digits);
-  return `${number}${NBSP}pp`;
-}
-
-export function decimal(value: number, digits = 3): string {
-  return Number.isFinite(value) ? value.toFixed(digits) : DASH;
-}
-
-/** p- and q-values: small ones in scientific notation, so 1e-12 does not read as 0.000. */
-export function probability(p: number): string {
-  return Number.isFinite(p) ? formatPValue(p) : DASH;
-}
+export { count, DASH, decimal, NBSP, percent, points, probability } from '../core/format.js';
 
 export function segmentText(segment: Segment): string {
   const values = Object.values(segment).map((value) => cleanValue(value));

@@ -1,6 +1,6 @@
 // The daemon's side of the weekly report: send it on sinks.email.schedule, retry kept ones after each cycle.
 import type { Config } from '../config/index.js';
-import type { CycleHook } from '../daemon.js';
+import type { CycleHook } from '../sinks/hook.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/index.js';
 import { buildReport } from './build.js';

@@ -1,5 +1,5 @@
 // The week a report covers, the week before it, and the key that makes a week's email unique.
-import type { TimeWindow } from '../monitors/types.js';
+import type { TimeWindow } from '../core/types.js';
 
 const DAY_MS = 86_400_000;
 export const WEEK_MS = 7 * DAY_MS;

@@ -1,6 +1,7 @@
 // Words shared by the HTML and text reports: subject, headline cells, alert and shadow lines, the method note.
 import type { AlertRecord } from '../alerts/types.js';
-import { count, decimal, duration, percent, points, probability, segmentText, shortRange, time, trend, TRENDS, type Trend } from './format.js';
+import { monitorNamed } from '../monitors/registry.js';
+import { count, decimal, duration, percent, probability, segmentText, shortRange, time, trend, TRENDS, type Trend } from './format.js';
 import type { Headline, RateChange, ReportData, ShadowSummary } from './types.js';
 
 export interface HeadlineCell {
@@ -60,14 +61,9 @@ export interface AlertLine {
   duration: string;
 }
 
-/** What an alert measured, in the unit a reader thinks in: rate changes in points, rates in percent. */
+/** What an alert measured, in the unit a reader thinks in (its monitor's words: rate changes in points, …). */
 function alertMeasure(a: AlertRecord): { name: string; value: string; threshold: string } {
-  if (a.monitor === 'approval_rate') {
-    return { name: a.feature === 'mix' ? 'approval-rate change from traffic mix' : 'approval-rate change', value: points(a.value), threshold: `±${points(a.threshold, { sign: false })}` };
-  }
-  if (a.monitor === 'quality') return { name: a.feature.replace(/_/g, ' '), value: percent(a.value, 2), threshold: percent(a.threshold, 2) };
-  if (a.monitor === 'psi') return { name: `PSI of ${a.feature}`, value: decimal(a.value), threshold: String(a.threshold) };
-  return { name: a.monitor === 'calibration' ? a.feature.toUpperCase() : `${a.monitor} ${a.feature}`, value: decimal(a.value), threshold: String(a.threshold) };
+  return monitorNamed(a.monitor)?.present.report(a) ?? { name: `${a.monitor} ${a.feature}`, value: decimal(a.value), threshold: String(a.threshold) };
 }
 
 export function alertLine(a: AlertRecord): AlertLine {

@@ -1,6 +1,6 @@
 // What a weekly report holds: every number the HTML, text and charts show, gathered once.
 import type { AlertRecord } from '../alerts/types.js';
-import type { Segment } from '../monitors/types.js';
+import type { Segment } from '../core/types.js';
 import type { ReliabilityBin } from '../stats/index.js';
 import type { ReportPeriod } from './period.js';
 

@@ -1,38 +1,13 @@
 // Score bins and label sums from running window sums: hours entering or leaving a window from the rollup, raw pieces through the strip cache, the rest in Node.
-import type { BinnedSegment, CalibrationBinSums, LabelSegment, ScoreBinOptions, WindowLabels } from '../aggregates/types.js';
-import type { Config } from '../config/index.js';
-import type { CycleWindows, TimeWindow } from '../monitors/types.js';
-import type { Store } from '../store/index.js';
+import { SCORE_GRID_CELLS } from '../aggregates/grid.js';
+import { chSecond, selectQuery } from '../aggregates/sql.js';
+import type { BinnedSegment, CalibrationBinSums, LabelCounts, ScoreBinOptions, WindowLabels, WindowPair } from '../aggregates/types.js';
 import { eventsFingerprint, labelsFingerprint } from './fingerprint.js';
 import type { Ledger } from './ledger.js';
 import { planWindow, type WindowPlan } from './plan.js';
-import { chSecond, selectRollup } from './sql.js';
-import { labelsRaw, psiRaw } from './raw-reads.js';
-import { addDelta, changeVersions, WindowSums, type SumsChange, type SumsDelta } from './window-sums.js';
+import { labelsRaw, psiRaw, type ReadContext } from './raw-reads.js';
+import { addDelta, changeVersions, type SumsChange, type SumsDelta, type WindowSums } from './window-sums.js';
 
-const CELLS = 256;
-
-export interface ReadContext {
-  store: Store;
-  config: Config;
-  /** Running sums per question, its arguments and the config fingerprint: shared by every source of one store. */
-  caches: Map<string, WindowSums>;
-}
-
-const shared = new WeakMap<Store, Map<string, WindowSums>>();
-
-/**
- * The running sums of a store, kept for the life of the process: a caller that makes a new source every cycle
- * still reads only the hours that moved. Keys carry the config fingerprint, and versions guard the rest.
- */
-export function sharedCaches(store: Store): Map<string, WindowSums> {
-  let caches = shared.get(store);
-  if (!caches) {
-    caches = new Map();
-    shared.set(store, caches);
-  }
-  return caches;
-}
 
 interface DeltaRow {
   model: string;
@@ -41,15 +16,6 @@ interface DeltaRow {
   cells?: number[];
   d_ref: number[];
   d_cur: number[];
-}
-
-function cacheFor(ctx: ReadContext, key: string, width: number): WindowSums {
-  let sums = ctx.caches.get(key);
-  if (!sums) {
-    sums = new WindowSums(2, width);
-    ctx.caches.set(key, sums);
-  }
-  return sums;
 }
 
 const spanOf = (plan: WindowPlan) => ({ from: plan.hourFrom, to: plan.hourTo });
@@ -69,7 +35,7 @@ async function loadDelta(ctx: ReadContext, query: string, models: string[], chan
   const { base, versions } = changeVersions(change);
   const hours = [...new Set([...change.add.flat(), ...change.sub.flat()])];
   const seconds = (hs: number[] | undefined) => (hs ?? []).map((h) => h / 1000);
-  const rows = await selectRollup<DeltaRow>(ctx.store, ctx.config, query, {
+  const rows = await selectQuery<DeltaRow>(ctx.store, ctx.config, query, {
     models,
     ref_add: seconds(change.add[0]),
     cur_add: seconds(change.add[1]),
@@ -129,7 +95,7 @@ function bins(ref: Float64Array, cur: Float64Array, totalRef: number, options: S
   const referenceBins = new Array<number>(options.bins).fill(0);
   const currentBins = new Array<number>(options.bins).fill(0);
   let before = 0;
-  for (let cell = 0; cell < CELLS; cell++) {
+  for (let cell = 0; cell < SCORE_GRID_CELLS; cell++) {
     const r = ref[cell] as number;
     const c = cur[cell] as number;
     const bin = options.cellBins.length > 0 ? (options.cellBins[cell] as number) : Math.min(options.bins - 1, Math.floor((before * options.bins) / totalRef));
@@ -140,24 +106,36 @@ function bins(ref: Float64Array, cur: Float64Array, totalRef: number, options: S
   return { referenceBins, currentBins };
 }
 
-export async function scoreBinsFromSums(ctx: ReadContext, ledger: Ledger, windows: CycleWindows, models: string[], options: ScoreBinOptions): Promise<BinnedSegment[]> {
+/**
+ * psi_score.sql's answer from the running sums of the score cells: segments for which `judged(nReference,
+ * nCurrent)` holds (the seam's minVolume rule), binned.
+ */
+export async function scoreBinsFromSums(
+  ctx: ReadContext,
+  ledger: Ledger,
+  windows: WindowPair,
+  models: string[],
+  options: ScoreBinOptions,
+  judged: (nReference: number, nCurrent: number) => boolean,
+): Promise<BinnedSegment[]> {
   const folded = new Set(ledger.keys());
   const ref = planWindow(windows.reference, folded);
   const cur = planWindow(windows.current, folded);
-  const raw = await psiRaw(ctx.store, ctx.config, [ref.raw, cur.raw], models, windows.current.to);
-  const sums = cacheFor(ctx, `psi ${eventsFingerprint(ctx.config)} ${JSON.stringify(models)}`, CELLS);
+  const raw = await psiRaw(ctx, [ref.raw, cur.raw], models, windows.current.to);
+  const target = [targetHours(ref, ledger), targetHours(cur, ledger)];
+  const sums = ctx.state.windowSums(`psi ${eventsFingerprint(ctx.config)} ${JSON.stringify(models)}`, SCORE_GRID_CELLS, target);
   // Cached vectors are read in place: the statistics' inputs are taken inside the exclusive section.
   const out = await sums.exclusive(async () => {
-    await sums.update([targetHours(ref, ledger), targetHours(cur, ledger)], (change) => loadDelta(ctx, 'rollup_psi_delta', models, change), [spanOf(ref), spanOf(cur)]);
-    const judged: BinnedSegment[] = [];
+    await sums.update(target, (change) => loadDelta(ctx, 'rollup_psi_delta', models, change), [spanOf(ref), spanOf(cur)]);
+    const rows: BinnedSegment[] = [];
     merged(sums, raw, (model, segment, windows) => {
       const [r, c] = windows as [Float64Array, Float64Array];
       const nReference = total(r);
       const nCurrent = total(c);
-      if (nReference < options.minVolume || nCurrent < options.minVolume) return;
-      judged.push({ model, feature: 'score', segment, nReference, nCurrent, ...bins(r, c, nReference, options) });
+      if (!judged(nReference, nCurrent)) return;
+      rows.push({ model, feature: 'score', segment, nReference, nCurrent, ...bins(r, c, nReference, options) });
     });
-    return judged;
+    return rows;
   });
   return byModelAndSegment(out);
 }
@@ -233,15 +211,17 @@ class LabelCopies {
   }
 }
 
-export async function labelsFromSums(ctx: ReadContext, ledger: Ledger, windows: CycleWindows, models: string[], bins: number, at: Date): Promise<LabelSegment[]> {
+/** labels.sql's answer (over `matured`, the windows of label time) from the running sums of the label vectors. */
+export async function labelsFromSums(ctx: ReadContext, ledger: Ledger, matured: WindowPair, models: string[], bins: number, at: Date): Promise<LabelCounts[]> {
   const width = 3 + 4 * bins;
   const folded = new Set(ledger.keys());
-  const plans: [WindowPlan, WindowPlan] = [planWindow(windows.matured.reference as TimeWindow, folded), planWindow(windows.matured.current as TimeWindow, folded)];
-  const raw = await labelsRaw(ctx.store, ctx.config, [plans[0].raw, plans[1].raw], models, bins, at);
-  const sums = cacheFor(ctx, `labels ${labelsFingerprint(ctx.config)} ${bins} ${JSON.stringify(models)}`, width);
+  const plans: [WindowPlan, WindowPlan] = [planWindow(matured.reference, folded), planWindow(matured.current, folded)];
+  const raw = await labelsRaw(ctx, [plans[0].raw, plans[1].raw], models, bins, at);
+  const target = [targetHours(plans[0], ledger), targetHours(plans[1], ledger)];
+  const sums = ctx.state.windowSums(`labels ${labelsFingerprint(ctx.config)} ${bins} ${JSON.stringify(models)}`, width, target);
   const out = await sums.exclusive(async () => {
-    await sums.update([targetHours(plans[0], ledger), targetHours(plans[1], ledger)], (change) => loadDelta(ctx, 'rollup_labels_delta', models, change), [spanOf(plans[0]), spanOf(plans[1])]);
-    const listed: LabelSegment[] = [];
+    await sums.update(target, (change) => loadDelta(ctx, 'rollup_labels_delta', models, change), [spanOf(plans[0]), spanOf(plans[1])]);
+    const listed: LabelCounts[] = [];
     // Enough room for every cached segment and every raw row's segment, in both windows.
     const copies = new LabelCopies((sums.sums.size + raw.length) * 2, bins);
     merged(sums, raw, (model, segment, windows) => {

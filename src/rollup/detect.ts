@@ -3,10 +3,11 @@ import type { Config } from '../config/index.js';
 import { quoteIdentifier as q } from '../config/index.js';
 import type { QueryParams, Store } from '../store/index.js';
 import { renderSql, tableRef } from '../store/index.js';
+import { HOUR_MS, floorHour } from '../aggregates/pieces.js';
+import { foldedParams, piecesPredicate, selectQuery } from '../aggregates/sql.js';
 import type { Ledger } from './ledger.js';
-import { HOUR_MS, floorHour, hourRuns } from './plan.js';
+import { hourRuns } from './plan.js';
 import { ROLLUP_TABLES } from './schema.js';
-import { foldedParams, piecesPredicate, selectRollup } from './sql.js';
 
 /** An active data part of a source table, as system.parts tells it (no data read). */
 export interface SourcePart {
@@ -68,7 +69,7 @@ export async function changedEventHours(store: Store, config: Config, parts: rea
   if (touched.size === 0) return [];
   const params: QueryParams = {};
   const predicate = piecesPredicate('event_time', hourRuns([...touched]), 'h', params);
-  const counts = await selectRollup<{ h: number; n: number }>(store, config, 'rollup_hour_counts', params, { hours: predicate });
+  const counts = await selectQuery<{ h: number; n: number }>(store, config, 'rollup_hour_counts', params, { hours: predicate });
   const now = new Map(counts.map((c) => [Number(c.h) * 1000, Number(c.n)]));
   return [...touched].filter((hour) => (now.get(hour) ?? 0) !== ledger.get(hour)?.rows).sort((a, b) => a - b);
 }

@@ -1,5 +1,6 @@
 // Fingerprints of the config a rollup kind depends on: a change (segments, grid, maturity, bins, edges) means a rebuild.
 import { createHash } from 'node:crypto';
+import { GRID_LOGIT_FROM, GRID_LOGIT_TO, SCORE_GRID_CELLS } from '../aggregates/grid.js';
 import type { FeatureEdges } from '../aggregates/types.js';
 import type { Config } from '../config/index.js';
 
@@ -7,8 +8,8 @@ import type { Config } from '../config/index.js';
 export const ROLLUP_KINDS = ['events', 'labels', 'features', 'orphans', 'shadow'] as const;
 export type RollupKind = (typeof ROLLUP_KINDS)[number];
 
-/** Bumped when a fold query changes what it stores; psi_score.sql's grid is part of it. */
-const LAYOUT = 'rollup-v4 grid=logit256[-8,8] duplicates=5min labels=latest-outcome orphans=lookback';
+/** Bumped when a fold query changes what it stores; the score grid is part of it, so a new grid rebuilds the rollup. */
+const LAYOUT = `rollup-v4 grid=logit${SCORE_GRID_CELLS}[${GRID_LOGIT_FROM},${GRID_LOGIT_TO}] duplicates=5min labels=latest-outcome orphans=lookback`;
 
 function digest(value: unknown): string {
   return createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 16);
@@ -40,4 +41,20 @@ export function orphansFingerprint(config: Config): string {
 /** Shadow pairs per hour (queries/shadow_pairs.sql): labels.sql's outcome rule and the calibration bins. */
 export function shadowFingerprint(config: Config): string {
   return digest({ ...sourceOf(config), rule: 'shadow-v2 pick', outcomes: config.columns.outcomes, maturity: config.windows.maturity, bins: config.monitors.calibration.bins });
+}
+
+/** The fingerprint of `kind` under this config (and, for the feature kind, these stored edges). */
+export function fingerprintOf(config: Config, kind: RollupKind, edges: readonly FeatureEdges[] = []): string {
+  switch (kind) {
+    case 'events':
+      return eventsFingerprint(config);
+    case 'labels':
+      return labelsFingerprint(config);
+    case 'features':
+      return featuresFingerprint(config, edges);
+    case 'orphans':
+      return orphansFingerprint(config);
+    case 'shadow':
+      return shadowFingerprint(config);
+  }
 }

@@ -1,14 +1,15 @@
 // Folds hours into a rollup kind in bounded chunks, under a fresh version, then records them in the ledger.
+import { HOUR_MS, OPEN_END_MS, OUTCOME_SKEW_MS, orphanLookbackMs, type Piece } from '../aggregates/pieces.js';
+import { shadowPairsSql } from '../aggregates/shadow-pairs.js';
+import { commandQuery, piecesPredicate } from '../aggregates/sql.js';
 import type { FeatureEdges } from '../aggregates/types.js';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../log.js';
 import { chTime, tableRef, type QueryParams, type Store } from '../store/index.js';
 import type { RollupKind } from './fingerprint.js';
-import { nextVersion, recordFolds } from './ledger.js';
-import { HOUR_MS, OPEN_END_MS, OUTCOME_SKEW_MS, hourRuns, orphanLookbackMs, type Piece } from './plan.js';
+import { recordFolds, type LedgerWrites } from './ledger.js';
+import { hourRuns } from './plan.js';
 import { ROLLUP_TABLES } from './schema.js';
-import { shadowPairsSql } from './shadow.js';
-import { commandRollup, piecesPredicate } from './sql.js';
 
 /** Source rows one fold query may read: with the outcomes join that keeps a chunk's hash table near 100 MB. */
 export const CHUNK_ROWS = 1_000_000;
@@ -114,10 +115,10 @@ function hoursIn(run: Piece): number[] {
  * soon as it lands: an interrupted backfill resumes where it stopped. Rows of re-folded hours stay until a sweep
  * (ledger.ts, sweepSuperseded).
  */
-export async function foldHours(store: Store, config: Config, request: FoldRequest, logger?: Logger): Promise<number> {
+export async function foldHours(store: Store, config: Config, writes: LedgerWrites, request: FoldRequest, logger?: Logger): Promise<number> {
   if (request.hours.length === 0 || (request.kind === 'features' && (request.edges ?? []).length === 0)) return 0;
   for (const chunk of chunksOf(request)) {
-    const version = nextVersion();
+    const version = writes.nextVersion();
     const t0 = performance.now();
     const from = chunk.hours[0] as number;
     const to = (chunk.hours[chunk.hours.length - 1] as number) + HOUR_MS;
@@ -129,12 +130,12 @@ export async function foldHours(store: Store, config: Config, request: FoldReque
         : request.kind === 'labels'
           ? { chunk: piecesPredicate('event_time', chunk.runs, 'c', params) }
           : {};
-    await commandRollup(store, config, FOLD_QUERY[request.kind], params, pieces);
+    await commandQuery(store, config, FOLD_QUERY[request.kind], params, pieces);
     const seen = await foldedHours(store, config, request.kind, from, to, version);
     // Orphans know their settled time per chunk (a transaction's outcomes span hours): every hour of it takes it.
     const chunkSettled = request.kind === 'orphans' ? Math.max(0, ...[...seen.values()].map((s) => s.settled)) : undefined;
     const folds = chunk.hours.map((hour) => ({ hour, version, rows: seen.get(hour)?.rows ?? 0, settled: chunkSettled ?? seen.get(hour)?.settled ?? 0 }));
-    await recordFolds(store, config, request.kind, request.fingerprint, folds);
+    await recordFolds(store, config, writes, request.kind, request.fingerprint, folds);
     logger?.debug({ kind: request.kind, from: new Date(from), hours: chunk.hours.length, ms: Math.round(performance.now() - t0) }, 'rollup chunk folded');
   }
   return request.hours.length;

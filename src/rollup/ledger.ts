@@ -1,7 +1,7 @@
 // The ledger of folded hours per rollup kind and fingerprint, and the insertion marks of the source tables.
 import type { Config } from '../config/index.js';
+import { foldedParams } from '../aggregates/sql.js';
 import { chTime, tableRef, type QueryParams, type Store } from '../store/index.js';
-import { foldedParams } from './sql.js';
 import type { RollupKind } from './fingerprint.js';
 import { ROLLUP_TABLES } from './schema.js';
 
@@ -28,12 +28,23 @@ export function usableAt(ledger: Ledger, at: Date): Ledger {
 /** Hour start (ms) → its current fold. */
 export type Ledger = Map<number, FoldedHour>;
 
-let lastVersion = 0;
+/** Fold versions: increasing across calls of one clock and across processes (microseconds since the epoch, bumped on ties). */
+export class VersionClock {
+  #last = 0;
 
-/** A fold version: increasing across calls and processes (microseconds since the epoch, bumped on ties). */
-export function nextVersion(): number {
-  lastVersion = Math.max(lastVersion + 1, Date.now() * 1000);
-  return lastVersion;
+  next(): number {
+    this.#last = Math.max(this.#last + 1, Date.now() * 1000);
+    return this.#last;
+  }
+}
+
+/**
+ * What a ledger write needs of the process's rollup state (RollupState): a fold version, and to drop the ledger
+ * snapshot it keeps, before and after the write (a read that started meanwhile must not keep what it saw).
+ */
+export interface LedgerWrites {
+  nextVersion(): number;
+  ledgerWritten(): void;
 }
 
 /** Every ledger of the store in one read: folded hours per kind and fingerprint, and the insertion marks. */
@@ -48,7 +59,8 @@ export interface LedgerSnapshot {
   sweptAt: number;
 }
 
-async function readSnapshot(store: Store, config: Config): Promise<LedgerSnapshot> {
+/** Every ledger of the store, read now (RollupState keeps the snapshot between the writes it makes). */
+export async function readLedgers(store: Store, config: Config): Promise<LedgerSnapshot> {
   const rows = await store.select<{ kind: string; fingerprint: string; h: number; v: number; n: number; s: number }>(
     `SELECT kind, fingerprint, toUnixTimestamp(hour) AS h, max(version) AS v, argMax(rows, version) AS n, argMax(settled, version) AS s
      FROM ${tableRef(config, ROLLUP_TABLES.ledger)}
@@ -81,41 +93,27 @@ async function readSnapshot(store: Store, config: Config): Promise<LedgerSnapsho
   return { ledger: (kind, fingerprint) => ledgers.get(`${kind}\u0000${fingerprint}`) ?? new Map(), fingerprints, marks, sweptAt };
 }
 
-/**
- * The store's ledgers, read once and kept until this process writes the ledger again (a fold, a drop, a mark):
- * a cycle's reads after its refresh share one snapshot. `fresh` reads anew (a refresh always does, so a ledger
- * written by another process is seen at the next cycle).
- */
-const snapshots = new WeakMap<Store, Promise<LedgerSnapshot>>();
-
-export function loadLedgers(store: Store, config: Config, fresh = false): Promise<LedgerSnapshot> {
-  let snapshot = fresh ? undefined : snapshots.get(store);
-  if (!snapshot) {
-    snapshot = readSnapshot(store, config);
-    snapshots.set(store, snapshot);
-    // A failed read is not kept.
-    snapshot.catch(() => snapshots.get(store) === snapshot && snapshots.delete(store));
-  }
-  return snapshot;
-}
-
-function invalidate(store: Store): void {
-  snapshots.delete(store);
-}
-
+/** One kind's folded hours under one fingerprint, read now. */
 export async function loadLedger(store: Store, config: Config, kind: RollupKind, fingerprint: string): Promise<Ledger> {
-  return (await loadLedgers(store, config)).ledger(kind, fingerprint);
+  return (await readLedgers(store, config)).ledger(kind, fingerprint);
 }
 
-export async function recordFolds(store: Store, config: Config, kind: RollupKind, fingerprint: string, folds: { hour: number; version: number; rows: number; settled: number }[]): Promise<void> {
+export async function recordFolds(
+  store: Store,
+  config: Config,
+  writes: LedgerWrites,
+  kind: RollupKind,
+  fingerprint: string,
+  folds: { hour: number; version: number; rows: number; settled: number }[],
+): Promise<void> {
   const foldedAt = chTime(Date.now());
-  invalidate(store);
+  writes.ledgerWritten();
   await store.insert(
     tableRef(config, ROLLUP_TABLES.ledger),
     folds.map((f) => ({ kind, fingerprint, hour: f.hour / 1000, version: f.version, rows: f.rows, settled: f.settled, folded_at: foldedAt })),
     'rollup ledger write',
   );
-  invalidate(store);
+  writes.ledgerWritten();
 }
 
 /** Kinds whose ledger holds another fingerprint than the current one: their rollup is stale as a whole. */
@@ -128,10 +126,10 @@ export function staleKinds(snapshot: LedgerSnapshot, current: Record<RollupKind,
  * ledger may never claim an hour whose rows are gone (RELIABILITY.md, "Rollup integrity"). A process killed
  * between the two leaves rows nobody reads (readers follow the ledger's versions); the next refresh empties them.
  */
-export async function dropKind(store: Store, config: Config, kind: RollupKind): Promise<void> {
-  invalidate(store);
+export async function dropKind(store: Store, config: Config, writes: LedgerWrites, kind: RollupKind): Promise<void> {
+  writes.ledgerWritten();
   await store.command(`DELETE FROM ${tableRef(config, ROLLUP_TABLES.ledger)} WHERE kind = {kind:String}`, { kind }, 'rollup ledger drop');
-  invalidate(store);
+  writes.ledgerWritten();
   await store.command(`TRUNCATE TABLE IF EXISTS ${tableRef(config, ROLLUP_TABLES[kind])}`, {}, 'rollup truncate');
 }
 
@@ -140,14 +138,14 @@ export async function dropKind(store: Store, config: Config, kind: RollupKind): 
  * only inside its windows) must not be trusted by a later read. Their rows stay, unread; a read that needs the
  * hours again folds them afresh.
  */
-export async function forgetHours(store: Store, config: Config, kinds: readonly RollupKind[], before: number): Promise<void> {
-  invalidate(store);
+export async function forgetHours(store: Store, config: Config, writes: LedgerWrites, kinds: readonly RollupKind[], before: number): Promise<void> {
+  writes.ledgerWritten();
   await store.command(
     `DELETE FROM ${tableRef(config, ROLLUP_TABLES.ledger)} WHERE kind IN {kinds:Array(String)} AND hour < {before:DateTime64(3, 'UTC')}`,
     { kinds: [...kinds], before: chTime(before) },
     'rollup ledger forget',
   );
-  invalidate(store);
+  writes.ledgerWritten();
 }
 
 /**
@@ -170,16 +168,16 @@ export async function sweepSuperseded(store: Store, config: Config, kind: Rollup
 }
 
 /** Records that superseded rows were swept at `at` (ms). */
-export async function saveSweep(store: Store, config: Config, at: number): Promise<void> {
-  await store.insert(tableRef(config, ROLLUP_TABLES.ledger), [{ kind: 'mark:sweep', fingerprint: '', hour: 0, version: nextVersion(), rows: at, folded_at: chTime(at) }], 'rollup mark write');
+export async function saveSweep(store: Store, config: Config, writes: LedgerWrites, at: number): Promise<void> {
+  await store.insert(tableRef(config, ROLLUP_TABLES.ledger), [{ kind: 'mark:sweep', fingerprint: '', hour: 0, version: writes.nextVersion(), rows: at, folded_at: chTime(at) }], 'rollup mark write');
 }
 
 /** Keeps the marks (the highest insert block looked at per source table), in one write. */
-export async function saveMarks(store: Store, config: Config, marks: { events: number; outcomes: number }): Promise<void> {
+export async function saveMarks(store: Store, config: Config, writes: LedgerWrites, marks: { events: number; outcomes: number }): Promise<void> {
   const foldedAt = chTime(Date.now());
   await store.insert(
     tableRef(config, ROLLUP_TABLES.ledger),
-    (['events', 'outcomes'] as const).map((table) => ({ kind: `mark:${table}`, fingerprint: '', hour: 0, version: nextVersion(), rows: Math.max(0, marks[table]), folded_at: foldedAt })),
+    (['events', 'outcomes'] as const).map((table) => ({ kind: `mark:${table}`, fingerprint: '', hour: 0, version: writes.nextVersion(), rows: Math.max(0, marks[table]), folded_at: foldedAt })),
     'rollup mark write',
   );
   // Cached snapshots keep their folded hours; marks are read fresh by every refresh.

@@ -1,14 +1,11 @@
 // Splits a time window into full hours the rollup holds and raw pieces (partial hours at the edges, hours not folded yet).
-import type { TimeWindow } from '../monitors/types.js';
+import type { TimeWindow } from '../core/types.js';
+import { ceilHour, floorHour, HOUR_MS, type Piece } from '../aggregates/pieces.js';
+import { chSecond, foldedParams, piecesPredicate } from '../aggregates/sql.js';
+import type { QueryParams } from '../store/index.js';
 
-export const HOUR_MS = 3_600_000;
-/** Stands for "no end" in a raw piece: DateTime64(3) reaches 2299. */
-export const OPEN_END_MS = Date.UTC(2299, 0, 1);
-
-export interface Piece {
-  from: number;
-  to: number;
-}
+// The report's traffic read takes the label rule's skew from here.
+export { OUTCOME_SKEW_MS } from '../aggregates/pieces.js';
 
 export interface WindowPlan {
   /** Start of the first and end of the last full hour inside the window: rollup rows in [hourFrom, hourTo) that are folded. */
@@ -19,9 +16,6 @@ export interface WindowPlan {
   /** Everything else in the window, read from the raw tables. */
   raw: Piece[];
 }
-
-export const floorHour = (ms: number): number => Math.floor(ms / HOUR_MS) * HOUR_MS;
-export const ceilHour = (ms: number): number => Math.ceil(ms / HOUR_MS) * HOUR_MS;
 
 function pushPiece(pieces: Piece[], from: number, to: number): void {
   if (to <= from) return;
@@ -55,14 +49,43 @@ export function planRange(from: number, to: number, folded: ReadonlySet<number>)
   return plan;
 }
 
-/** The complete hours inside a window, [ceil(from), floor(to)): the outcome hours orphan outcomes are counted over. */
-export function completeHours(window: TimeWindow): Piece {
-  const from = ceilHour(window.from.getTime());
-  return { from, to: Math.max(from, floorHour(window.to.getTime())) };
-}
-
 export function planWindow(window: TimeWindow, folded: ReadonlySet<number>): WindowPlan {
   return planRange(window.from.getTime(), window.to.getTime(), folded);
+}
+
+/** Hour columns are DateTime (to 2106): an open end is capped here. */
+const LAST_HOUR_MS = Date.UTC(2100, 0, 1);
+
+export interface PlannedWindows {
+  /** `{NAME_hour_from}`, `{NAME_hour_to}`, the raw pieces' bounds and `{FOLDED_base}`/`{FOLDED_versions}`. */
+  params: QueryParams;
+  /** `{{pieces:NAME}}`: the raw pieces of each window as a predicate. */
+  pieces: Record<string, string>;
+  plans: Record<string, WindowPlan>;
+}
+
+/** Hour ranges, folded (hour, version) pairs and raw-piece predicates of named windows, as query parameters. */
+export function planWindows(
+  ledger: ReadonlyMap<number, { version: number }>,
+  windows: Record<string, TimeWindow | WindowPlan>,
+  column = 'event_time',
+  folded = 'folded',
+): PlannedWindows {
+  const hours = new Set(ledger.keys());
+  const params: QueryParams = {};
+  const pieces: Record<string, string> = {};
+  const plans: Record<string, WindowPlan> = {};
+  const used: number[] = [];
+  for (const [name, w] of Object.entries(windows)) {
+    const plan = 'raw' in w ? w : planWindow(w, hours);
+    plans[name] = plan;
+    params[`${name}_hour_from`] = chSecond(plan.hourFrom);
+    params[`${name}_hour_to`] = chSecond(Math.min(plan.hourTo, LAST_HOUR_MS));
+    pieces[name] = piecesPredicate(column, plan.raw, `${name}_p`, params);
+    used.push(...plan.hours);
+  }
+  foldedParams(folded, ledger, [...new Set(used)], params);
+  return { params, pieces, plans };
 }
 
 const DAY_MS = 24 * HOUR_MS;
@@ -79,16 +102,4 @@ export function hourRuns(hours: readonly number[], maxHours = Infinity): Piece[]
     else runs.push({ from: h, to: h + HOUR_MS });
   }
   return runs;
-}
-
-/**
- * How far before its event an outcome may be stamped and still label it (clocks of the scoring service and the
- * authorisation log differ a little). Every label query applies it per event, so where a query starts reading
- * outcomes (a piece's start less this) never changes a label.
- */
-export const OUTCOME_SKEW_MS = 5 * 60_000;
-
-/** An outcome with no scoring event in this span before its hour is an orphan: a day, or the maturity delay if longer. */
-export function orphanLookbackMs(maturityMs: number): number {
-  return Math.max(24 * HOUR_MS, maturityMs);
 }

@@ -1,17 +1,17 @@
 // Keeps the rollup current before a cycle: folds new and newly matured hours, re-folds changed ones, rebuilds on config change.
+import { loadFeatureEdges } from '../aggregates/feature-edges.js';
+import { HOUR_MS, ceilHour, floorHour, orphanLookbackMs } from '../aggregates/pieces.js';
 import type { FeatureEdges } from '../aggregates/types.js';
 import type { Config } from '../config/index.js';
+import type { CycleWindows } from '../core/types.js';
+import { resolveWindows } from '../core/windows.js';
 import { silentLogger, type Logger } from '../log.js';
-import { loadFeatureEdges } from '../monitors/feature-edges.js';
 import { type Store } from '../store/index.js';
-import type { CycleWindows } from '../monitors/types.js';
-import { resolveWindows } from '../windows.js';
 import { changedEventHours, movedOrphanHours, newOutcomeHours, orphanHoursOf, rowsPerHour, sourceParts, highestBlock, touchedEventHours } from './detect.js';
 import { eventsFingerprint, featuresFingerprint, labelsFingerprint, orphansFingerprint, ROLLUP_KINDS, shadowFingerprint, type RollupKind } from './fingerprint.js';
 import { foldHours } from './fold.js';
-import { dropKind, forgetHours, loadLedgers, saveMarks, saveSweep, staleKinds, sweepSuperseded, type Ledger } from './ledger.js';
-import { HOUR_MS, ceilHour, floorHour, orphanLookbackMs } from './plan.js';
-import { ensureRollupTables } from './schema.js';
+import { dropKind, forgetHours, saveMarks, saveSweep, staleKinds, sweepSuperseded, type Ledger } from './ledger.js';
+import { RollupState } from './state.js';
 
 export interface RefreshSummary {
   /** Hours folded for the first time, per kind. */
@@ -27,6 +27,11 @@ export interface RefreshOptions {
   logger?: Logger;
   /** Fold hours from here on even if the windows start later (backfill for reports over older periods). */
   since?: Date;
+  /**
+   * The process's rollup state (the daemon's, run --once's): its ledger snapshot and fold versions follow this
+   * refresh's writes, so the cycle's reads after it share one snapshot. Without one, a throwaway state.
+   */
+  state?: RollupState;
 }
 
 /** How often superseded rollup rows are swept (by whichever process refreshes then: a daemon or a run --once). */
@@ -59,7 +64,8 @@ function storedEdges(edges: FeatureEdges[], config: Config): FeatureEdges[] {
 export async function refreshRollup(store: Store, config: Config, at: Date, options: RefreshOptions = {}): Promise<RefreshSummary> {
   const t0 = performance.now();
   const logger = options.logger ?? silentLogger;
-  await ensureRollupTables(store, config);
+  const state = options.state ?? new RollupState();
+  await state.ensureTables(store, config);
   const edges = config.features.length > 0 ? storedEdges(await loadFeatureEdges(store, config), config) : [];
   const fingerprints: Record<RollupKind, string> = {
     events: eventsFingerprint(config),
@@ -70,14 +76,14 @@ export async function refreshRollup(store: Store, config: Config, at: Date, opti
   };
   const none = () => Object.fromEntries(ROLLUP_KINDS.map((kind) => [kind, 0])) as Record<RollupKind, number>;
   const summary: RefreshSummary = { folded: none(), refolded: none(), rebuilt: [], seconds: 0 };
-  let snapshot = await loadLedgers(store, config, true);
+  let snapshot = await state.ledgers(store, config, true);
   const stale = staleKinds(snapshot, fingerprints);
   for (const kind of stale) {
     logger.info({ kind }, 'rollup config changed: rebuilding');
-    await dropKind(store, config, kind);
+    await dropKind(store, config, state, kind);
     summary.rebuilt.push(kind);
   }
-  if (stale.length > 0) snapshot = await loadLedgers(store, config, true);
+  if (stale.length > 0) snapshot = await state.ledgers(store, config, true);
 
   // Snapshot first: rows inserted while folding carry higher blocks and are looked at next time.
   const [eventParts, outcomeParts] = await Promise.all([sourceParts(store, config, config.tables.events), sourceParts(store, config, config.tables.outcomes)]);
@@ -103,7 +109,7 @@ export async function refreshRollup(store: Store, config: Config, at: Date, opti
   ];
   // Folded label hours before the windows are not checked against these outcomes, so they are forgotten.
   if (freshOutcomeParts.length > 0 && labelHours.some((h) => h < from)) {
-    await forgetHours(store, config, ['labels', 'shadow'], from);
+    await forgetHours(store, config, state, ['labels', 'shadow'], from);
     for (const kind of ['labels', 'shadow'] as const) for (const h of [...ledgers[kind].keys()]) if (h < from) ledgers[kind].delete(h);
   }
   const completeTo = floorHour(at.getTime());
@@ -127,14 +133,14 @@ export async function refreshRollup(store: Store, config: Config, at: Date, opti
   // Changed hours are found by comparing source row counts with the events ledger's: the events kind is re-folded
   // last, so a process killed part-way leaves its ledger behind and the next refresh re-folds every kind again.
   for (const { kind, again } of [...plan.filter((p) => p.kind !== 'events'), ...plan.filter((p) => p.kind === 'events')]) {
-    summary.refolded[kind] = await foldHours(store, config, { ...base(kind), hours: again, refold: true }, logger);
+    summary.refolded[kind] = await foldHours(store, config, state, { ...base(kind), hours: again, refold: true }, logger);
   }
-  for (const { kind, fresh } of plan) summary.folded[kind] = await foldHours(store, config, { ...base(kind), hours: fresh, refold: false }, logger);
-  await saveMarks(store, config, { events: highestBlock(eventParts, eventMark), outcomes: outcomes.mark });
+  for (const { kind, fresh } of plan) summary.folded[kind] = await foldHours(store, config, state, { ...base(kind), hours: fresh, refold: false }, logger);
+  await saveMarks(store, config, state, { events: highestBlock(eventParts, eventMark), outcomes: outcomes.mark });
   if (Date.now() - snapshot.sweptAt >= SWEEP_EVERY_MS) {
-    const now = await loadLedgers(store, config, true);
+    const now = await state.ledgers(store, config, true);
     for (const kind of ROLLUP_KINDS) await sweepSuperseded(store, config, kind, now.ledger(kind, fingerprints[kind]));
-    await saveSweep(store, config, Date.now());
+    await saveSweep(store, config, state, Date.now());
   }
   summary.seconds = (performance.now() - t0) / 1000;
   logger.debug({ ...summary }, 'rollup refreshed');
@@ -143,12 +149,13 @@ export async function refreshRollup(store: Store, config: Config, at: Date, opti
 
 /** `driftwatch rollup --rebuild`: drops every rollup kind and folds afresh as of `at`. */
 export async function rebuildRollup(store: Store, config: Config, at: Date, options: RefreshOptions = {}): Promise<RefreshSummary> {
-  await dropRollup(store, config);
-  return refreshRollup(store, config, at, options);
+  const state = options.state ?? new RollupState();
+  await dropRollup(store, config, state);
+  return refreshRollup(store, config, at, { ...options, state });
 }
 
 /** Empties every rollup kind: the next refresh is a cold start. */
-export async function dropRollup(store: Store, config: Config): Promise<void> {
-  await ensureRollupTables(store, config);
-  for (const kind of ROLLUP_KINDS) await dropKind(store, config, kind);
+export async function dropRollup(store: Store, config: Config, state: RollupState = new RollupState()): Promise<void> {
+  await state.ensureTables(store, config);
+  for (const kind of ROLLUP_KINDS) await dropKind(store, config, state, kind);
 }

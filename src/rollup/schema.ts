@@ -169,15 +169,12 @@ function addedColumns(config: Config): string[] {
   ];
 }
 
-const ensured = new WeakSet<Store>();
-
 /**
- * Creates the rollup tables once per store. Source tables are only read: no index, projection or setting is
- * added to them (a projection on the outcomes table blocked the user's own merges).
+ * Creates the rollup tables and adds missing columns, idempotently (RollupState runs it once per process). Source
+ * tables are only read: no index, projection or setting is added to them (a projection on the outcomes table
+ * blocked the user's own merges).
  */
 export async function ensureRollupTables(store: Store, config: Config): Promise<void> {
-  if (ensured.has(store)) return;
   for (const ddl of ROLLUP_DDL) await store.command(ddl(config), {}, 'rollup schema');
   for (const statement of addedColumns(config)) await store.command(statement, {}, 'rollup schema');
-  ensured.add(store);
 }

@@ -1,10 +1,10 @@
 // Five-minute strips of the raw pieces at window edges, read once and kept while the raw tables under them are unchanged.
 import type { Config } from '../config/index.js';
 import { quoteIdentifier as q } from '../config/index.js';
+import { HOUR_MS, OPEN_END_MS, floorHour, type Piece } from '../aggregates/pieces.js';
+import { piecesPredicate } from '../aggregates/sql.js';
 import { renderSql, type QueryParams, type Store } from '../store/index.js';
 import { highestBlock, newOutcomesSql, sourceParts, type SourcePart } from './detect.js';
-import { piecesPredicate } from './sql.js';
-import { HOUR_MS, OPEN_END_MS, floorHour, type Piece } from './plan.js';
 import type { SumsDelta } from './window-sums.js';
 
 export const STRIP_MS = 300_000;
@@ -33,34 +33,29 @@ interface Entry {
   settled: number;
 }
 
-/** The strips of one question (PSI cells, label sums, quality counts), kept for the life of the process. */
+/** The strips of one question (PSI cells, label sums, quality counts), kept by RollupState between cycles. */
 export class StripCache {
   readonly entries = new Map<number, Entry>();
+  /** Strip → the last cycle a read wanted it. */
+  readonly #wanted = new Map<number, number>();
   private queue: Promise<unknown> = Promise.resolve();
 
-  /** Runs `work` after any other caller's work on this cache (two sources of one store share it). */
+  /** Runs `work` after any other caller's work on this cache (two sources of one RollupState share it). */
   exclusive<T>(work: () => Promise<T>): Promise<T> {
     const run = this.queue.then(work, work);
     this.queue = run.catch(() => undefined);
     return run;
   }
-}
 
-const caches = new WeakMap<Store, Map<string, StripCache>>();
-
-/** The strip cache of a question on a store (its key carries the config fingerprint and the question's arguments). */
-export function stripCache(store: Store, key: string): StripCache {
-  let byKey = caches.get(store);
-  if (!byKey) {
-    byKey = new Map();
-    caches.set(store, byKey);
+  /**
+   * Notes the strips a read of cycle `cycle` wants, and drops the entries no read wanted in this cycle or the one
+   * before: reads of several windows of one question share the cache without evicting each other's strips.
+   */
+  keep(strips: readonly number[], cycle: number): void {
+    for (const s of strips) this.#wanted.set(s, cycle);
+    for (const [s, c] of this.#wanted) if (c < cycle - 1) this.#wanted.delete(s);
+    for (const s of this.entries.keys()) if (!this.#wanted.has(s)) this.entries.delete(s);
   }
-  let cache = byKey.get(key);
-  if (!cache) {
-    cache = new StripCache();
-    byKey.set(key, cache);
-  }
-  return cache;
 }
 
 export interface StripPlan {
@@ -176,6 +171,8 @@ export async function touchedStrips(store: Store, config: Config, parts: readonl
 
 export interface StripRead {
   cache: StripCache;
+  /** The reading cycle (RollupState.cycle): what the cache keeps is what this cycle's and the last one's reads want. */
+  cycle: number;
   /** Raw pieces per window. */
   pieces: readonly (readonly Piece[])[];
   at: number;
@@ -201,12 +198,13 @@ async function readStripsNow(store: Store, config: Config, read: StripRead): Pro
     sourceParts(store, config, config.tables.events),
     read.labelsAt === undefined ? Promise.resolve(undefined) : sourceParts(store, config, config.tables.outcomes),
   ]);
-  const wanted = new Set(plan.wanted);
-  for (const strip of cache.entries.keys()) if (!wanted.has(strip)) cache.entries.delete(strip);
+  cache.keep(plan.wanted, read.cycle);
   const sources: StripSources = { events };
   if (outcomeParts && read.labelsAt !== undefined) {
-    const oldest = Math.min(...[...cache.entries.values()].map((e) => e.outcomeMark));
-    const touched = Number.isFinite(oldest) ? await touchedStrips(store, config, outcomeParts, oldest, [...cache.entries.keys()]) : new Map<string, Set<number>>();
+    // Only the strips this read may use are checked; others kept for other windows are checked when read.
+    const kept = plan.wanted.filter((s) => cache.entries.has(s));
+    const oldest = Math.min(...kept.map((s) => (cache.entries.get(s) as Entry).outcomeMark));
+    const touched = Number.isFinite(oldest) ? await touchedStrips(store, config, outcomeParts, oldest, kept) : new Map<string, Set<number>>();
     sources.outcomes = { parts: outcomeParts, touched, at: read.labelsAt };
   }
   const missing = plan.wanted.filter((s) => {

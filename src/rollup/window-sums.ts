@@ -1,5 +1,5 @@
 // Running sums of rollup rows over a cycle's windows, kept between cycles: a cycle reads only the hours that entered or left them.
-import { HOUR_MS } from './plan.js';
+import { HOUR_MS } from '../aggregates/pieces.js';
 
 /** Folded hours a window reads, with the ledger version of each. */
 export type HourVersions = ReadonlyMap<number, number>;
@@ -69,8 +69,23 @@ export class WindowSums {
   }
 
   /**
+   * Whether an update to `target` would load only the hours that moved (not a rebuild for distance alone): how
+   * RollupState picks, among a question's running sums, the ones that follow a window.
+   */
+  follows(target: HourVersions[]): boolean {
+    if (this.hours.length !== target.length) return false;
+    let moved = 0;
+    target.forEach((w, i) => {
+      const had = this.hours[i] as Map<number, number>;
+      for (const h of w.keys()) if (!had.has(h)) moved++;
+      for (const h of had.keys()) if (!w.has(h)) moved++;
+    });
+    return moved <= MAX_DELTA_HOURS;
+  }
+
+  /**
    * Runs `work` (an update and the reads of `sums` that follow it) after any other caller's work on these
-   * sums has finished: two sources of one store share the sums, and an update must not interleave with a read.
+   * sums has finished: two sources of one RollupState share the sums, and an update must not interleave with a read.
    */
   exclusive<T>(work: () => Promise<T>): Promise<T> {
     const run = this.queue.then(work, work);

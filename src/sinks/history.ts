@@ -2,7 +2,8 @@
 import { createHash } from 'node:crypto';
 import type { Config } from '../config/index.js';
 import { StoreUnreachableError } from '../errors.js';
-import type { CycleResult, Evaluation, ShadowVerdict, ShadowVerdictKind } from '../monitors/types.js';
+import type { CycleResult, Evaluation } from '../core/types.js';
+import { MONITORS, monitorNamed } from '../monitors/registry.js';
 import { withRetries } from '../retry.js';
 import { chTime, tableRef, type Store } from '../store/index.js';
 
@@ -22,7 +23,10 @@ import { chTime, tableRef, type Store } from '../store/index.js';
  *   `ece_live/shadow`, `approval_rate_live/shadow`, `spearman`, and `verdict`:
  *   value +1 promote / 0 hold / −1 reject, the verdict's name in `feature`, reasons in `note`;
  * - monitor `quality`, model and segment empty: `rows`, `bad_scores`, `missing_outcomes`,
- *   `duplicates` (and `null_scores`, `future_events`, `orphan_outcomes` when counted).
+ *   `duplicates` (and `null_scores`, `future_events`, `orphan_outcomes` when counted);
+ * - monitor `ks` (when on): `ks_distance`, with the feature (`score`) in `feature`.
+ * Each monitor names its own rows (`present.history` and `present.cycleHistory` in
+ * src/monitors/<name>/present.ts); this list is their contract with Grafana and the report.
  * Judged rows carry threshold and severity (`ok`/`warning`/`critical`); rows derived from
  * details are not judged: threshold NaN, severity ''. Missing p/q-values are NaN.
  */
@@ -51,18 +55,6 @@ type Float = number | 'nan' | 'inf' | '-inf';
 /** Rows per INSERT: keeps one request's body a few MB however many segments a cycle judges. */
 const CHUNK_ROWS = 50_000;
 
-const VERDICT_VALUE: Record<ShadowVerdictKind, number> = { promote: 1, hold: 0, reject: -1 };
-
-const QUALITY_METRICS = {
-  rows: 'rows',
-  badScores: 'bad_scores',
-  missingOutcomes: 'missing_outcomes',
-  duplicates: 'duplicates',
-  nullScores: 'null_scores',
-  futureEvents: 'future_events',
-  orphanOutcomes: 'orphan_outcomes',
-} as const;
-
 /**
  * Writes every row of the cycle. Idempotent per cycleId: each INSERT carries an
  * insert_deduplication_token derived from it (the table keeps the last 1000 tokens), so a
@@ -85,26 +77,30 @@ export async function writeHistory(store: Store, config: Config, result: CycleRe
   return rows.length;
 }
 
-/** The rows writeHistory writes, in order: evaluations (each with its derived rows), overall approval, shadow, quality. */
+/**
+ * The rows writeHistory writes, in order: every evaluation (each with the numbers its monitor writes beside
+ * it), then each monitor's values from its part of the result (overall approval, shadow verdicts, quality counts).
+ */
 export function historyRows(result: CycleResult, cycleId: string): HistoryRow[] {
   const base = { at: chTime(result.at), cycle_id: cycleId };
   const rows: HistoryRow[] = [];
   for (const evaluation of result.evaluations) rows.push(...evaluationRows(base, evaluation));
-  for (const record of result.approval ?? []) rows.push(...overallApprovalRows(base, record));
-  for (const verdict of result.shadow) rows.push(...shadowRows(base, verdict));
-  rows.push(...qualityRows(base, result));
+  for (const monitor of MONITORS) {
+    for (const value of monitor.present.cycleHistory?.(result) ?? []) rows.push(row(base, { ...value, monitor: monitor.name }));
+  }
   return rows;
 }
 
 type Base = Pick<HistoryRow, 'at' | 'cycle_id'>;
 
 function evaluationRows(base: Base, e: Evaluation): HistoryRow[] {
+  const named = monitorNamed(e.monitor)?.present.history(e) ?? { metric: e.feature, feature: '', derived: [] };
   const judged = row(base, {
     model: e.model,
     monitor: e.monitor,
-    metric: metricName(e),
-    feature: e.monitor === 'psi' ? e.feature : '',
-    shadow_version: typeof e.details?.shadowVersion === 'string' ? e.details.shadowVersion : '',
+    metric: named.metric,
+    feature: named.feature,
+    shadow_version: e.shadowVersion ?? '',
     segment: Object.fromEntries(Object.entries(e.segment).map(([k, v]) => [k, String(v)])),
     value: e.value,
     threshold: e.threshold,
@@ -114,76 +110,8 @@ function evaluationRows(base: Base, e: Evaluation): HistoryRow[] {
     p_value: e.pValue,
     q_value: e.qValue,
   });
-  const derived = derivedValues(e).map(([metric, value]) => ({ ...judged, metric, value: float(value), threshold: float(NaN), severity: '', p_value: float(NaN), q_value: float(NaN) }));
+  const derived = named.derived.map(([metric, value]) => ({ ...judged, metric, value: float(value), threshold: float(NaN), severity: '', p_value: float(NaN), q_value: float(NaN) }));
   return [judged, ...derived];
-}
-
-function metricName(e: Evaluation): string {
-  if (e.monitor === 'psi') return 'psi';
-  if (e.monitor === 'approval_rate' && e.feature === 'delta') return 'approval_delta';
-  return e.feature;
-}
-
-/** Numbers from an evaluation's details that dashboards plot next to the judged value. */
-function derivedValues(e: Evaluation): [string, unknown][] {
-  const d = e.details ?? {};
-  if (e.monitor === 'calibration' && e.feature === 'ece') return present([['mce', d.mce], ['brier', d.brier]]);
-  if (e.monitor === 'approval_rate' && e.feature === 'delta') {
-    const wilson = (d.currentWilson ?? d.wilson) as { lo?: unknown; hi?: unknown } | undefined;
-    return present([
-      ['approval_rate_current', d.currentRate],
-      ['approval_rate_reference', d.referenceRate],
-      ['wilson_lo', wilson?.lo ?? d.wilsonLo],
-      ['wilson_hi', wilson?.hi ?? d.wilsonHi],
-    ]);
-  }
-  return [];
-}
-
-function overallApprovalRows(base: Base, record: Record<string, unknown>): HistoryRow[] {
-  if (typeof record.model !== 'string') return [];
-  const values: [string, unknown][] = [];
-  for (const [key, value] of Object.entries(record)) {
-    if (typeof value === 'number') values.push([`overall_${snake(key)}`, value]);
-    // One level of nesting holds the mix/rate decomposition; deeper structures are the report's business.
-    else if (value && typeof value === 'object' && !Array.isArray(value)) {
-      for (const [inner, v] of Object.entries(value)) if (typeof v === 'number') values.push([`overall_${snake(key)}_${snake(inner)}`, v]);
-    }
-  }
-  return values.map(([metric, value]) => row(base, { model: record.model as string, monitor: 'approval_rate', metric, value }));
-}
-
-/** Further shadow numbers kept for the Shadow vs live dashboard: history metric ← verdict details key. */
-const SHADOW_DETAILS: [string, string][] = [
-  ['latency_p50_live', 'latencyP50Live'],
-  ['latency_p50_shadow', 'latencyP50Shadow'],
-  ['latency_p99_live', 'latencyP99Live'],
-  ['latency_p99_shadow', 'latencyP99Shadow'],
-  ['ece_live', 'eceLive'],
-  ['ece_shadow', 'eceShadow'],
-  ['approval_rate_live', 'approvalRateLive'],
-  ['approval_rate_shadow', 'approvalRateShadow'],
-  ['spearman', 'spearman'],
-];
-
-function shadowRows(base: Base, v: ShadowVerdict): HistoryRow[] {
-  const d = v.details ?? {};
-  const common = { model: v.model, monitor: 'shadow', shadow_version: v.shadowVersion };
-  const pValue = typeof d.pValue === 'number' ? d.pValue : undefined;
-  const values = present([['agreement', v.agreement], ['auc_live', d.aucLive], ['auc_shadow', d.aucShadow]]);
-  const more = present(SHADOW_DETAILS.map(([metric, key]) => [metric, d[key]]));
-  return [
-    ...values.map(([metric, value]) => row(base, { ...common, metric, value, p_value: metric === 'agreement' ? undefined : pValue })),
-    ...more.map(([metric, value]) => row(base, { ...common, metric, value })),
-    row(base, { ...common, metric: 'verdict', feature: v.verdict, value: VERDICT_VALUE[v.verdict] ?? NaN, note: v.reasons.join('; ') }),
-  ];
-}
-
-function qualityRows(base: Base, result: CycleResult): HistoryRow[] {
-  const quality = result.quality as unknown as Record<string, unknown>;
-  return present(Object.entries(QUALITY_METRICS).map(([key, metric]) => [metric, quality[key]])).map(([metric, value]) =>
-    row(base, { model: '', monitor: 'quality', metric, value }),
-  );
 }
 
 interface RowFields {
@@ -223,11 +151,6 @@ function row(base: Base, f: RowFields): HistoryRow {
   };
 }
 
-/** Keeps the pairs whose value is a number (NaN included: "computed, but undefined" is worth a row). */
-function present(pairs: [string, unknown][]): [string, unknown][] {
-  return pairs.filter(([, value]) => typeof value === 'number');
-}
-
 function float(value: unknown): Float {
   if (typeof value !== 'number' || Number.isNaN(value)) return 'nan';
   if (value === Infinity) return 'inf';
@@ -237,10 +160,6 @@ function float(value: unknown): Float {
 
 function count(value: number | undefined): number {
   return value !== undefined && Number.isFinite(value) && value > 0 ? Math.round(value) : 0;
-}
-
-function snake(key: string): string {
-  return key.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/[^A-Za-z0-9_]/g, '_').toLowerCase();
 }
 
 /** Retrying is safe because of the deduplication token, even when a timed-out write did land. */

@@ -108,15 +108,15 @@ describe('grouping', () => {
 
   it('keeps two rejected shadows of one model as two alerts in one message', async () => {
     const engine = await AlertEngine.open(t.store, config());
-    const rejected = (shadowVersion: string) => evaluation({ monitor: 'shadow', segment: {}, feature: 'auc_delta', value: -0.02, threshold: 1, details: { shadowVersion, verdict: 'reject' } });
+    const rejected = (shadowVersion: string) => evaluation({ monitor: 'shadow', segment: {}, feature: 'auc_delta', value: -0.02, threshold: 1, shadowVersion, details: { verdict: 'reject' } });
     const [n] = await engine.observe(cycle(at(0), [rejected('v41'), rejected('v42')]));
     expect(n?.groupKey).toBe('card-auth/shadow');
-    expect(n?.alerts.map((a) => a.details?.shadowVersion).sort()).toEqual(['v41', 'v42']);
+    expect(n?.alerts.map((a) => a.shadowVersion).sort()).toEqual(['v41', 'v42']);
     // One shadow recovers: only its alert resolves.
     await engine.observe(cycle(at(1), [rejected('v42'), { ...rejected('v41'), severity: 'ok' }]));
     const [update] = await engine.observe(cycle(at(2), [rejected('v42'), { ...rejected('v41'), severity: 'ok' }]));
-    expect(update?.resolved.map((a) => a.details?.shadowVersion)).toEqual(['v41']);
-    expect(engine.list().map((a) => a.details?.shadowVersion)).toEqual(['v42']);
+    expect(update?.resolved.map((a) => a.shadowVersion)).toEqual(['v41']);
+    expect(engine.list().map((a) => a.shadowVersion)).toEqual(['v42']);
   });
 
   it('repeats a still-firing group after the repeat interval, not before', async () => {

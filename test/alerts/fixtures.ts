@@ -1,6 +1,6 @@
 // Building blocks for alert tests: evaluations and cycle results with only what the engine reads.
-import type { CycleResult, Evaluation, Severity } from '../../src/monitors/types.js';
-import { isFinding } from '../../src/monitors/types.js';
+import type { CycleResult, Evaluation, Severity } from '../../src/core/types.js';
+import { isFinding } from '../../src/core/types.js';
 
 export const T0 = Date.parse('2026-11-24T12:00:00Z');
 export const MINUTE = 60_000;

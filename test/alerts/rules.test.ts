@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { alertKey, compileSilences, isSilenced, step, type LifecycleRules } from '../../src/alerts/index.js';
+import { keyShadowVersion } from '../../src/alerts/key.js';
 import { parseConfig } from '../../src/config/index.js';
 import { HOUR, T0, at, evaluation, withSeverity } from './fixtures.js';
 
@@ -11,12 +12,19 @@ describe('alert key', () => {
 
   it('tells two shadows of one model apart, and keeps the key of evaluations without a shadow version', () => {
     const shadow = (over: Parameters<typeof evaluation>[0]) => evaluation({ monitor: 'shadow', segment: {}, feature: 'auc_delta', ...over });
-    const v41 = alertKey(shadow({ details: { shadowVersion: 'v41', verdict: 'reject' } }));
-    const v42 = alertKey(shadow({ details: { shadowVersion: 'v42', verdict: 'reject' } }));
+    const v41 = alertKey(shadow({ shadowVersion: 'v41', details: { verdict: 'reject' } }));
+    const v42 = alertKey(shadow({ shadowVersion: 'v42', details: { verdict: 'reject' } }));
     expect(v41).not.toBe(v42);
     // Only the version counts: the verdict's other details change every cycle and must not start a new alert.
-    expect(alertKey(shadow({ details: { shadowVersion: 'v42', verdict: 'hold', aucLive: 0.8 } }))).toBe(v42);
+    expect(alertKey(shadow({ shadowVersion: 'v42', details: { verdict: 'hold', aucLive: 0.8 } }))).toBe(v42);
     expect(alertKey(evaluation({ details: { referenceRate: 0.9 } }))).toBe(JSON.stringify(['approval_rate', 'card-auth', { issuer: 'Chase', region: 'EU' }, 'delta']));
+  });
+
+  it('reads the shadow version back from a stored key (alerts written before it was a field carry it only there)', () => {
+    const shadow = (over: Parameters<typeof evaluation>[0]) => evaluation({ monitor: 'shadow', segment: {}, feature: 'auc_delta', ...over });
+    expect(keyShadowVersion(alertKey(shadow({ shadowVersion: 'v41 "quoted"' })))).toBe('v41 "quoted"');
+    expect(keyShadowVersion(alertKey(evaluation({})))).toBeUndefined();
+    expect(keyShadowVersion('not json')).toBeUndefined();
   });
 });
 

@@ -6,7 +6,7 @@ import { AlertEngine, verdictNotification } from '../../src/alerts/index.js';
 import type { AnyNotification } from '../../src/alerts/types.js';
 import { parseConfig, type Config } from '../../src/config/index.js';
 import { runCycle } from '../../src/cycle.js';
-import type { CycleResult } from '../../src/monitors/types.js';
+import type { CycleResult } from '../../src/core/types.js';
 import { runDocument } from '../../src/output.js';
 import { prepareCycle } from '../../src/prepare.js';
 import { gatherReport, renderText } from '../../src/report/index.js';

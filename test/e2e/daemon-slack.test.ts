@@ -6,7 +6,7 @@ import { alertEngineHook, alertsHook, openDelivery, shadowHook } from '../../src
 import type { Session } from '../../src/cli/common.js';
 import { Daemon, type CycleHook } from '../../src/daemon.js';
 import { silentLogger } from '../../src/log.js';
-import type { ShadowVerdict, ShadowVerdictKind } from '../../src/monitors/types.js';
+import type { ShadowVerdict, ShadowVerdictKind } from '../../src/core/types.js';
 import { packageRoot, type QueryParams, type Store } from '../../src/store/index.js';
 import { cycle } from '../alerts/fixtures.js';
 import { seedOutage } from '../helpers/outage.js';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { parseConfig } from '../../src/config/index.js';
-import type { CycleResult, Evaluation } from '../../src/monitors/types.js';
+import type { CycleResult, Evaluation } from '../../src/core/types.js';
 import type { MetricFamily } from '../helpers/prom.js';
 import { exposition, inputSeries, labelNames, metricNames, PROMTOOL, PROMTOOL_MISSING, run } from '../rules/promtool.js';
 import { dashboardQueries, expandPromQL, loadDashboards, PROMETHEUS_TYPE, type Expansion } from './dashboards.js';

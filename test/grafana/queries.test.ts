@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCycle } from '../../src/cycle.js';
 import { refreshRollup } from '../../src/rollup/index.js';
-import type { CycleResult } from '../../src/monitors/types.js';
+import type { CycleResult } from '../../src/core/types.js';
 import { ensureTables } from '../../src/setup.js';
 import { writeHistory } from '../../src/sinks/history.js';
 import { seed } from '../../src/synth/index.js';

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rawSource } from '../../src/aggregates/index.js';
 import { calibrationError, calibrationFromBins, psiFromCounts } from '../../src/stats/index.js';
-import { resolveWindows } from '../../src/windows.js';
+import { resolveWindows } from '../../src/core/windows.js';
 import { AT, seedSmallFixture } from '../helpers/fixture.js';
 import { tempStore, type TempStore } from '../helpers/store.js';
 
@@ -68,7 +68,7 @@ describe('score PSI aggregates', () => {
   it('equal decile counts recomputed from the raw rows, and so the same PSI', async () => {
     const source = rawSource(t.store, t.config);
     const windows = resolveWindows(t.config, AT);
-    const rows = await source.scoreBins(windows, [], { bins: 10, cellBins: [], minVolume: 100 });
+    const rows = await source.scoreBins(windows, [], { bins: 10, cellBins: [] });
     // GONE has no current traffic: not judged. BANK C sits in one grid cell: deciles collapse but it is still judged.
     expect(rows.map((r) => r.segment.join('/')).sort()).toEqual(['BANK A/EU', 'BANK B/NA', 'BANK C/EU']);
     for (const row of rows) {
@@ -122,5 +122,37 @@ describe('quality aggregates', () => {
     );
     expect(q?.missingOutcomes).toBe(expectedMissing[0]?.n);
     expect(q?.missingOutcomes).toBeGreaterThan(0);
+  });
+});
+
+describe('the seam applies minVolume and answers each question once per cycle', () => {
+  it('filters score bins by config.minVolume', async () => {
+    const windows = resolveWindows(t.config, AT);
+    const segments = async () => (await rawSource(t.store, t.config).scoreBins(windows, [], { bins: 10, cellBins: [] })).map((r) => r.segment.join('/')).sort();
+    expect(await segments()).toEqual(['BANK A/EU', 'BANK B/NA', 'BANK C/EU']);
+    const strict = await rawSource(t.store, { ...t.config, minVolume: 1_000_000 }).scoreBins(windows, [], { bins: 10, cellBins: [] });
+    expect(strict).toEqual([]);
+  });
+
+  it('marks each label segment with the rule the approval rate and calibration are judged by', async () => {
+    const windows = resolveWindows(t.config, AT);
+    const rows = await rawSource(t.store, t.config).labels(windows, [], 10, AT);
+    const min = t.config.minVolume;
+    for (const row of rows) {
+      const calibrated = row.current.calibration.reduce((s, b) => s + b.count, 0);
+      expect(row.enough.rate).toBe(row.reference.labeled >= min && row.current.labeled >= min);
+      expect(row.enough.calibration).toBe(row.current.labeled >= min && calibrated >= min);
+    }
+    expect(rows.some((r) => r.enough.rate)).toBe(true);
+    expect(rows.some((r) => !r.enough.rate)).toBe(true);
+  });
+
+  it('reads a question once per source, so monitors asking it share the answer; a new source reads again', async () => {
+    const windows = resolveWindows(t.config, AT);
+    const source = rawSource(t.store, t.config);
+    const first = await source.labels(windows, [], 10, AT);
+    expect(await source.labels(windows, [], 10, AT)).toBe(first);
+    expect(await source.labels({ matured: windows.matured }, [], 10, AT)).toBe(first);
+    expect(await rawSource(t.store, t.config).labels(windows, [], 10, AT)).not.toBe(first);
   });
 });

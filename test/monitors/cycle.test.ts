@@ -1,6 +1,7 @@
 // A whole cycle on hand-made data: what is judged, what is not, and the wrong-way cases.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCycle } from '../../src/cycle.js';
+import type { PsiDetails } from '../../src/monitors/psi/index.js';
 import { runDocument } from '../../src/output.js';
 import { AT, seedSmallFixture } from '../helpers/fixture.js';
 import { tempStore, type TempStore } from '../helpers/store.js';
@@ -43,7 +44,7 @@ describe('a cycle on the small fixture', () => {
     const result = await runCycle(t.store, t.config, { at: AT });
     expect(result.quality.badScores).toBe(5);
     const psiA = result.evaluations.find((e) => key(e) === 'psi BANK A/EU score');
-    const binned = (psiA?.details?.currentBins as number[]).reduce((a, b) => a + b, 0);
+    const binned = (psiA?.details as PsiDetails).currentBins.reduce((a, b) => a + b, 0);
     expect(psiA?.nCurrent).toBe(binned);
     expect(result.evaluations.every((e) => Number.isFinite(e.value))).toBe(true);
   });

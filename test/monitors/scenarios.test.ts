@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig, type Config } from '../../src/config/index.js';
 import { runCycle } from '../../src/cycle.js';
-import type { CycleResult, Finding } from '../../src/monitors/types.js';
+import type { CycleResult, Finding } from '../../src/core/types.js';
 import { ensureTables } from '../../src/setup.js';
 import { seed, type ScenarioName, type SeedSummary } from '../../src/synth/index.js';
 import { tempStore, type TempStore } from '../helpers/store.js';

@@ -5,12 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCycle } from '../../src/cycle.js';
-import { shadowMonitor } from '../../src/monitors/shadow.js';
-import type { ShadowVerdict } from '../../src/monitors/types.js';
+import { shadowMonitor } from '../../src/monitors/shadow/index.js';
+import type { ShadowFigures, ShadowVerdict } from '../../src/core/types.js';
 import { aucWithDeLong, calibrationError, spearmanCorrelation } from '../../src/stats/index.js';
 import { chTime } from '../../src/store/index.js';
 import { seed } from '../../src/synth/index.js';
-import { resolveWindows } from '../../src/windows.js';
+import { resolveWindows } from '../../src/core/windows.js';
 import { tempStore, type TempStore } from '../helpers/store.js';
 
 const AT = new Date('2026-11-24T12:00:00Z');
@@ -63,7 +63,7 @@ const binned = (score: number) => {
 };
 const current = () => pairs.filter((p) => p.in_cur);
 const labeled = () => pairs.filter((p) => p.in_mat && p.label !== null);
-const detail = (name: string) => verdict.details?.[name] as number;
+const detail = (name: keyof ShadowFigures) => verdict.details?.[name] as number;
 
 /** Quantile with linear interpolation between order statistics (numpy's default, ClickHouse's quantileExactInclusive). */
 function quantile(values: number[], q: number): number {

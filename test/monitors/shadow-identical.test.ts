@@ -1,8 +1,9 @@
 // Hand-made shadows: an exact copy of live is held (never rejected), a slower copy is rejected; verdict changes are recorded.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCycle } from '../../src/cycle.js';
-import { recordVerdicts, shadowMonitor, shadowVerdictsDdl } from '../../src/monitors/shadow.js';
-import type { CycleResult, ShadowVerdict } from '../../src/monitors/types.js';
+import { recordVerdicts, shadowVerdictsDdl } from '../../src/alerts/verdicts.js';
+import { shadowMonitor } from '../../src/monitors/shadow/index.js';
+import type { CycleResult, ShadowVerdict } from '../../src/core/types.js';
 import { runDocument } from '../../src/output.js';
 import { eventRow, outcomeRow, rng } from '../helpers/rows.js';
 import { tempStore, type TempStore } from '../helpers/store.js';

@@ -1,8 +1,8 @@
 // Shadow verdicts on synthetic traffic: a better shadow is promoted, a worse one rejected, a clean one never rejected.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCycle } from '../../src/cycle.js';
-import { shadowMonitor } from '../../src/monitors/shadow.js';
-import type { CycleResult, ShadowVerdict } from '../../src/monitors/types.js';
+import { shadowMonitor } from '../../src/monitors/shadow/index.js';
+import type { CycleResult, ShadowVerdict } from '../../src/core/types.js';
 import { runDocument } from '../../src/output.js';
 import { seed, type ScenarioName } from '../../src/synth/index.js';
 import { tempStore, type TempStore } from '../helpers/store.js';
@@ -62,7 +62,7 @@ describe('shadow verdicts on synthetic traffic', () => {
       ['v43', 'reject'],
     ]);
     const verdictFindings = result.findings.filter((f) => f.monitor === 'shadow' && Object.keys(f.segment).length === 0);
-    expect(verdictFindings.map((f) => [f.details?.shadowVersion, f.severity])).toEqual([['v43', 'critical']]);
+    expect(verdictFindings.map((f) => [f.shadowVersion, f.severity])).toEqual([['v43', 'critical']]);
   });
 
   for (const seedValue of [1, 2, 3, 4]) {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCycle } from '../../src/cycle.js';
 import { ingestFile, type IngestSummary } from '../../src/ingest/index.js';
-import type { CycleResult, Evaluation } from '../../src/monitors/types.js';
+import type { CycleResult, Evaluation } from '../../src/core/types.js';
 import { eventRow, outcomeRow, rng } from '../helpers/rows.js';
 import { tempStore, type TempStore } from '../helpers/store.js';
 

@@ -9,7 +9,7 @@ import { Daemon } from '../../src/daemon.js';
 import { ConfigError } from '../../src/errors.js';
 import { silentLogger } from '../../src/log.js';
 import { ensureTables } from '../../src/setup.js';
-import type { CycleResult, Evaluation } from '../../src/monitors/types.js';
+import type { CycleResult, Evaluation } from '../../src/core/types.js';
 import type { QueryParams, Store } from '../../src/store/index.js';
 import { eventRow, outcomeRow, rng } from '../helpers/rows.js';
 import { tempStore, type TempStore } from '../helpers/store.js';

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alertsHook } from '../../src/cli/hooks.js';
 import { Daemon, type CycleOutcome } from '../../src/daemon.js';
 import { silentLogger } from '../../src/log.js';
-import type { Evaluation } from '../../src/monitors/types.js';
+import type { Evaluation } from '../../src/core/types.js';
 import { gatherReport, renderHtml, renderText, type ReportData } from '../../src/report/index.js';
 import { formatForConsole } from '../../src/sinks/console.js';
 import { parseNotification } from '../../src/sinks/outbox.js';

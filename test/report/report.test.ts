@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reportError } from '../../src/cli/common.js';
 import { reportCommand } from '../../src/cli/report.js';
 import { silentLogger } from '../../src/log.js';
-import type { CycleResult } from '../../src/monitors/types.js';
+import type { CycleResult } from '../../src/core/types.js';
 import { gatherReport, renderHtml, renderText, reportHook, reportPeriod, ReportRecords } from '../../src/report/index.js';
 import { readTraffic } from '../../src/report/traffic.js';
 import { FROM, REPORT_AT, reportFixture, TO, type ReportFixture } from './fixture.js';

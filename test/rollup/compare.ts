@@ -1,6 +1,6 @@
 // Compares two cycle results the way the rollup issue asks: same evaluations and severities, values within 1e-9.
 import { expect } from 'vitest';
-import type { CycleResult, Evaluation } from '../../src/monitors/types.js';
+import type { CycleResult, Evaluation } from '../../src/core/types.js';
 
 const key = (e: Evaluation) => `${e.monitor} ${e.model} ${JSON.stringify(e.segment)} ${e.feature}`;
 

@@ -2,9 +2,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rawSource, rollupSource } from '../../src/aggregates/index.js';
 import { runCycle } from '../../src/cycle.js';
-import { refreshRollup } from '../../src/rollup/index.js';
+import { refreshRollup, RollupState } from '../../src/rollup/index.js';
 import { ROLLUP_KINDS } from '../../src/rollup/fingerprint.js';
-import { loadLedgers, sweepSuperseded } from '../../src/rollup/ledger.js';
+import { readLedgers, sweepSuperseded } from '../../src/rollup/ledger.js';
 import { ensureTables } from '../../src/setup.js';
 import { seed, SCENARIOS } from '../../src/synth/index.js';
 import { chTime } from '../../src/store/index.js';
@@ -43,19 +43,25 @@ beforeAll(async () => {
 });
 afterAll(() => t.cleanup());
 
-/** One rollup source for the whole file, as a daemon keeps one: its running window sums move from cycle to cycle. */
-let kept: ReturnType<typeof rollupSource> | undefined;
+/**
+ * One rollup state for the whole file, as a daemon keeps one: its running window sums and strips move from cycle
+ * to cycle, and every refresh goes through it (as the daemon's do), so its ledger snapshot follows their writes.
+ */
+const kept = new RollupState();
+const refresh = (at: Date, store: Store = t.store) => refreshRollup(store, t.config, at, { state: kept });
 
 async function both(at: Date) {
-  kept ??= rollupSource(t.store, t.config);
   const raw = await runCycle(t.store, t.config, { at, source: rawSource(t.store, t.config) });
-  const rollup = await runCycle(t.store, t.config, { at, source: kept });
+  const rollup = await runCycle(t.store, t.config, { at, source: rollupSource(t.store, t.config, kept) });
   return { raw, rollup };
 }
 
+/** A cycle read from the rollup by a process of its own (cold state). */
+const fresh = (at: Date) => runCycle(t.store, t.config, { at, source: rollupSource(t.store, t.config, new RollupState()) });
+
 describe('a cycle read from the rollup', () => {
   it('equals the full recompute with --at on the hour (cold start: refresh backfills the windows)', async () => {
-    const summary = await refreshRollup(t.store, t.config, END);
+    const summary = await refresh(END);
     expect(summary.folded.events).toBeGreaterThan(8 * 24);
     // Shadow pairs fold once matured: the 24 hours of the matured current window (the last two hours stay raw).
     expect(summary.folded.shadow).toBe(24);
@@ -69,7 +75,7 @@ describe('a cycle read from the rollup', () => {
 
   it('equals the full recompute with --at off the hour (partial hours from the raw tables)', async () => {
     const at = new Date(END.getTime() - 26 * 60_000 - 123);
-    await refreshRollup(t.store, t.config, at);
+    await refresh(at);
     const { raw, rollup } = await both(at);
     expectSameCycle(rollup, raw);
   });
@@ -86,13 +92,13 @@ describe('maintenance', () => {
     r.evaluations.find((e) => e.monitor === 'psi' && e.feature === 'score' && e.model === 'card-auth' && e.segment.issuer === issuer && e.segment.region === 'NA');
 
   it('an old hour ingested after a cycle is re-folded and shows in the next cycle', async () => {
-    const before = await runCycle(t.store, t.config, { at: END, source: rollupSource(t.store, t.config) });
+    const before = await fresh(END);
     const hour = END.getTime() - 3 * 86_400_000 - 2 * 3_600_000;
     const late = Array.from({ length: 400 }, (_, i) =>
       eventRow({ time: new Date(hour + i * 7_000), id: `late-${i}`, issuer: 'Northbank', region: 'NA', score: 0.02, version: 'v41' }),
     );
     await t.store.insert('scoring_events', late);
-    const summary = await refreshRollup(t.store, t.config, END);
+    const summary = await refresh(END);
     expect(summary.refolded.events).toBe(1);
     expect(summary.folded.events).toBe(0);
     const { raw, rollup } = await both(END);
@@ -110,12 +116,12 @@ describe('maintenance', () => {
       windows,
     );
     expect(unlabeled.length).toBeGreaterThan(50);
-    const before = await runCycle(t.store, t.config, { at: END, source: rollupSource(t.store, t.config) });
+    const before = await fresh(END);
     await t.store.insert(
       'outcomes',
       unlabeled.map((e) => outcomeRow(e.transaction_id, new Date(Number(e.ms) + 60_000), 1)),
     );
-    const summary = await refreshRollup(t.store, t.config, END);
+    const summary = await refresh(END);
     expect(summary.refolded.labels).toBeGreaterThan(0);
     expect(summary.refolded.shadow).toBeGreaterThan(0);
     const { raw, rollup } = await both(END);
@@ -124,14 +130,14 @@ describe('maintenance', () => {
   });
 
   it('late orphan outcomes, then the late events that match them, are re-folded and show in the next cycles', async () => {
-    const before = await runCycle(t.store, t.config, { at: END, source: rollupSource(t.store, t.config) });
+    const before = await fresh(END);
     const hour = END.getTime() - 5 * 3_600_000;
     const ids = Array.from({ length: 30 }, (_, i) => `orphan-late-${i}`);
     await t.store.insert(
       'outcomes',
       ids.map((id, i) => outcomeRow(id, new Date(hour + 600_000 + i * 1_000), 1)),
     );
-    let summary = await refreshRollup(t.store, t.config, END);
+    let summary = await refresh(END);
     expect(summary.refolded.orphans).toBe(1);
     let cycles = await both(END);
     expectSameCycle(cycles.rollup, cycles.raw);
@@ -142,7 +148,7 @@ describe('maintenance', () => {
       'scoring_events',
       ids.slice(0, 10).map((id, i) => eventRow({ time: new Date(hour - 3_600_000 + i * 1_000), id, issuer: 'Northbank', region: 'NA', score: 0.4, version: 'v41' })),
     );
-    summary = await refreshRollup(t.store, t.config, END);
+    summary = await refresh(END);
     expect(summary.refolded.orphans).toBeGreaterThan(0);
     cycles = await both(END);
     expectSameCycle(cycles.rollup, cycles.raw);
@@ -150,7 +156,7 @@ describe('maintenance', () => {
   });
 
   it('late shadow pairs in a folded hour are re-folded and show in the next cycle', async () => {
-    const before = await runCycle(t.store, t.config, { at: END, source: rollupSource(t.store, t.config) });
+    const before = await fresh(END);
     const hour = END.getTime() - 10 * 3_600_000;
     const spec = (i: number) => ({ time: new Date(hour + i * 9_000), id: `late-pair-${i}`, issuer: 'Northbank', region: 'NA', score: 0.9, decision: 'approve' });
     await t.store.insert('scoring_events', [
@@ -159,7 +165,7 @@ describe('maintenance', () => {
       ...Array.from({ length: 300 }, (_, i) => eventRow({ ...spec(i), time: new Date(hour + i * 9_000 + 4_000), variant: 'shadow', version: 'v42', score: 0.2, decision: 'decline' })),
     ]);
     await t.store.insert('outcomes', Array.from({ length: 300 }, (_, i) => outcomeRow(`late-pair-${i}`, new Date(hour + i * 9_000 + 60_000), 1)));
-    const summary = await refreshRollup(t.store, t.config, END);
+    const summary = await refresh(END);
     expect(summary.refolded.shadow).toBeGreaterThan(0);
     const { raw, rollup } = await both(END);
     expectSameCycle(rollup, raw);
@@ -193,7 +199,7 @@ describe('maintenance', () => {
         expect(labeled.length).toBeGreaterThan(20);
         await t.store.insert('outcomes', labeled.map((o) => outcomeRow(o.transaction_id, new Date(Number(o.last) + 1), 1 - Number(o.approved))));
       }
-      await refreshRollup(t.store, t.config, at);
+      await refresh(at);
       const { raw, rollup } = await both(at);
       expectSameCycle(rollup, raw);
     }
@@ -211,12 +217,12 @@ describe('maintenance', () => {
       span,
     );
     expect(labeled.length).toBe(400);
-    const before = await runCycle(t.store, t.config, { at: END, source: rollupSource(t.store, t.config) });
+    const before = await fresh(END);
     const corrections = labeled.map((o) => outcomeRow(o.transaction_id, new Date(Number(o.ms) + 3 * 3_600_000), 1 - Number(o.approved)));
     await t.store.insert('outcomes', corrections);
     // The same corrections delivered twice: a duplicate changes no label.
     await t.store.insert('outcomes', corrections.slice(0, 100));
-    const summary = await refreshRollup(t.store, t.config, END);
+    const summary = await refresh(END);
     expect(summary.refolded.labels).toBeGreaterThan(0);
     const corrected = await both(END);
     expectSameCycle(corrected.rollup, corrected.raw);
@@ -226,7 +232,7 @@ describe('maintenance', () => {
 
     // A merge keeps the latest row per transaction: the rule's own choice, so nothing moves.
     await t.store.command('OPTIMIZE TABLE outcomes FINAL');
-    await refreshRollup(t.store, t.config, END);
+    await refresh(END);
     const merged = await both(END);
     expectSameCycle(merged.rollup, merged.raw);
     expectSameCycle(merged.raw, corrected.raw);
@@ -237,16 +243,16 @@ describe('maintenance', () => {
     const bad = [1.7, -0.2, Number.NaN, Infinity, -Infinity].flatMap((score, k) =>
       Array.from({ length: 4 }, (_, i) => eventRow({ time: new Date(hour + (k * 4 + i) * 60_000), id: `bad-${k}-${i}`, issuer: 'Northbank', region: 'NA', score, version: 'v41' })),
     );
-    const before = await runCycle(t.store, t.config, { at: END, source: rollupSource(t.store, t.config) });
+    const before = await fresh(END);
     await t.store.insert('scoring_events', bad.slice(0, 10));
     // ClickHouse compiles an expression only after it has run a few times: test both ways explicitly.
-    let summary = await refreshRollup(withSettings(t.store, { compile_expressions: 0 }), t.config, END);
+    let summary = await refresh(END, withSettings(t.store, { compile_expressions: 0 }));
     expect(summary.refolded.events).toBe(1);
     await t.store.insert('scoring_events', bad.slice(10));
-    summary = await refreshRollup(withSettings(t.store, { compile_expressions: 1, min_count_to_compile_expression: '0' }), t.config, END);
+    summary = await refresh(END, withSettings(t.store, { compile_expressions: 1, min_count_to_compile_expression: '0' }));
     expect(summary.refolded.events).toBe(1);
-    // The kept source's store reads the ledger those folds wrote (as the daemon's next refresh would).
-    summary = await refreshRollup(t.store, t.config, END);
+    // The kept state's store reads the ledger those folds wrote (as the daemon's next refresh would).
+    summary = await refresh(END);
     expect(summary.refolded.events).toBe(0);
     const { raw, rollup } = await both(END);
     expectSameCycle(rollup, raw);
@@ -263,7 +269,7 @@ describe('maintenance', () => {
       return Number(row?.n ?? 0);
     };
     expect(await superseded()).toBeGreaterThan(0);
-    const snapshot = await loadLedgers(t.store, t.config, true);
+    const snapshot = await readLedgers(t.store, t.config);
     for (const kind of ROLLUP_KINDS) {
       const fingerprint = [...(snapshot.fingerprints.get(kind) ?? [])][0];
       if (fingerprint) await sweepSuperseded(t.store, t.config, kind, snapshot.ledger(kind, fingerprint));
@@ -274,7 +280,7 @@ describe('maintenance', () => {
   });
 
   it('a steady refresh with nothing new folds and re-folds nothing', async () => {
-    const summary = await refreshRollup(t.store, t.config, END);
+    const summary = await refresh(END);
     expect(summary.folded).toEqual({ events: 0, labels: 0, features: 0, orphans: 0, shadow: 0 });
     expect(summary.refolded).toEqual({ events: 0, labels: 0, features: 0, orphans: 0, shadow: 0 });
   });

@@ -1,6 +1,8 @@
-// Window plans (folded hours vs raw pieces), fold chunks, and running window sums, without a store.
+// Window plans (folded hours vs raw pieces), fold chunks, running window sums and the state keeping them, without a store.
 import { describe, expect, it } from 'vitest';
-import { HOUR_MS, hourRuns, OPEN_END_MS, planRange } from '../../src/rollup/plan.js';
+import { HOUR_MS, OPEN_END_MS } from '../../src/aggregates/pieces.js';
+import { hourRuns, planRange } from '../../src/rollup/plan.js';
+import { RollupState } from '../../src/rollup/state.js';
 import { WindowSums, type SumsChange, type SumsDelta } from '../../src/rollup/window-sums.js';
 
 const T0 = Date.UTC(2026, 10, 20, 0, 0, 0);
@@ -88,5 +90,45 @@ describe('WindowSums', () => {
     expect(loads[1]?.add[0]).toHaveLength(4);
     expect(loads[1]?.sub.flat()).toEqual([]);
     expect([...(sums.sums.get('k')?.windows[0] ?? [])]).toEqual([sum(0, 4)]);
+  });
+});
+
+describe('RollupState', () => {
+  const target = (from: number, to: number) => [new Map(Array.from({ length: to - from }, (_, i) => [h(from + i), 1])), new Map<number, number>()];
+  const follow = async (sums: WindowSums, hours: Map<number, number>[]) => sums.update(hours, async () => []);
+
+  it('keeps one running sums per window a question is asked for, and hands each back to the window it follows', async () => {
+    const state = new RollupState();
+    state.beginCycle();
+    const day = state.windowSums('q', 1, target(0, 24));
+    await follow(day, target(0, 24));
+    const week = state.windowSums('q', 1, target(0, 168));
+    expect(week).not.toBe(day);
+    await follow(week, target(0, 168));
+    state.beginCycle();
+    // An hour later each window finds its own sums again.
+    expect(state.windowSums('q', 1, target(1, 25))).toBe(day);
+    expect(state.windowSums('q', 1, target(1, 169))).toBe(week);
+  });
+
+  it('drops the sums and strips of questions no read used in the last cycle', async () => {
+    const state = new RollupState();
+    state.beginCycle();
+    const sums = state.windowSums('old', 1, target(0, 2));
+    await follow(sums, target(0, 2));
+    const strips = state.stripCache('old');
+    state.beginCycle();
+    expect(state.windowSums('old', 1, target(0, 2))).toBe(sums);
+    expect(state.stripCache('old')).toBe(strips);
+    state.beginCycle();
+    state.beginCycle();
+    expect(state.windowSums('old', 1, target(0, 2))).not.toBe(sums);
+    expect(state.stripCache('old')).not.toBe(strips);
+  });
+
+  it('hands out fold versions that only increase', () => {
+    const state = new RollupState();
+    const versions = Array.from({ length: 1000 }, () => state.nextVersion());
+    expect(versions.every((v, i) => i === 0 || v > (versions[i - 1] as number))).toBe(true);
   });
 });

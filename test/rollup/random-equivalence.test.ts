@@ -1,10 +1,10 @@
 // Issue 14: rows in random orders, random fold schedules, kills, corrections, duplicates and merges; every rollup cycle equals the raw path, and the end equals a store that had every row up front.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rawSource, rollupSource, type AggregateSource } from '../../src/aggregates/index.js';
+import { rawSource, rollupSource } from '../../src/aggregates/index.js';
 import { quoteIdentifier as q, type Config } from '../../src/config/index.js';
 import { runCycle } from '../../src/cycle.js';
-import type { CycleResult, Evaluation } from '../../src/monitors/types.js';
-import { rebuildRollup, refreshRollup } from '../../src/rollup/index.js';
+import type { CycleResult, Evaluation } from '../../src/core/types.js';
+import { rebuildRollup, refreshRollup, RollupState } from '../../src/rollup/index.js';
 import { ensureTables } from '../../src/setup.js';
 import { chTime, type QueryParams, type Store } from '../../src/store/index.js';
 import { seed, SCENARIOS } from '../../src/synth/index.js';
@@ -67,8 +67,8 @@ const killsAt: string[] = [];
 interface Process {
   readonly name: string;
   readonly store: Store;
-  /** Its rollup source, kept across cycles as a daemon keeps it. */
-  source?: AggregateSource;
+  /** Its rollup state, kept across cycles as a daemon keeps it (a restart is a new process: a new state). */
+  readonly state: RollupState;
   dead: boolean;
   /** Writes made while armed (the refresh being watched). */
   writes: string[];
@@ -83,6 +83,7 @@ function startProcess(base: Store, name: string): Process {
   const proc: Process = {
     name,
     store: undefined as unknown as Store,
+    state: new RollupState(),
     dead: false,
     writes: [],
     arm(n) {
@@ -506,11 +507,11 @@ async function runSeed(S: number): Promise<SeedOutcome> {
     const refreshStart = performance.now();
     while (!refreshed) {
       const killNow = attempt === 0 ? d.chance(0.4) : attempt === 1 ? d.chance(0.25) : false;
-      const fresh = daemon.source === undefined && daemon.writes.length === 0;
+      const fresh = daemon.state.cycle === 0 && daemon.writes.length === 0;
       const n = killNow ? d.int(1, (fresh ? schemaWrites : 0) + typical + 2) : undefined;
       daemon.arm(n);
       try {
-        const summary = await refreshRollup(daemon.store, config, at);
+        const summary = await refreshRollup(daemon.store, config, at, { state: daemon.state });
         note(`folded ${Object.values(summary.folded).join('/')} refolded ${Object.values(summary.refolded).join('/')}`);
         daemon.disarm();
         refreshed = true;
@@ -537,8 +538,7 @@ async function runSeed(S: number): Promise<SeedOutcome> {
 
     // (d) both paths, as of the step
     const raw = await runCycle(t.store, config, { at, source: rawSource(t.store, config) });
-    daemon.source ??= rollupSource(daemon.store, config);
-    const rollup = await runCycle(daemon.store, config, { at, source: daemon.source });
+    const rollup = await runCycle(daemon.store, config, { at, source: rollupSource(daemon.store, config, daemon.state) });
     note(`cycles ${secs(cycleStart)}`);
     same(rollup, raw, () => `${context()}\n→ rollup (${daemon.name}) vs raw at step ${s}`);
     sawFindings ||= raw.findings.length > 0;
@@ -563,9 +563,9 @@ async function runSeed(S: number): Promise<SeedOutcome> {
   await t.store.insert('outcomes', pool.filter((r) => r.table === 'outcomes').map((r) => r.row));
   await t.store.insert('driftwatch_feature_edges', edges);
   const once = start('fresh daemon');
-  await refreshRollup(once.store, config, finalAt);
+  await refreshRollup(once.store, config, finalAt, { state: once.state });
   const raw = await runCycle(t.store, config, { at: finalAt, source: rawSource(t.store, config) });
-  const rollup = await runCycle(once.store, config, { at: finalAt, source: rollupSource(once.store, config) });
+  const rollup = await runCycle(once.store, config, { at: finalAt, source: rollupSource(once.store, config, once.state) });
   same(rollup, raw, () => `seed ${S}: the fresh store (every row up front), rollup vs raw at ${finalAt.toISOString()}`);
   same(last.raw, raw, () => `${context()}\n→ the run's final raw cycle vs the fresh store's`);
   same(last.rollup, raw, () => `${context()}\n→ the run's final rollup cycle vs the fresh store's`);

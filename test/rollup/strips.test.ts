@@ -1,6 +1,6 @@
 // Five-minute strips of the raw pieces: which strips a cycle reads whole, which it keeps for later cycles, and the rest.
 import { describe, expect, it } from 'vitest';
-import { HOUR_MS, OPEN_END_MS } from '../../src/rollup/plan.js';
+import { HOUR_MS, OPEN_END_MS } from '../../src/aggregates/pieces.js';
 import { planStrips, STRIP_MS, stripPieces } from '../../src/rollup/strips.js';
 
 const H = Date.UTC(2026, 10, 20, 10, 0, 0);

@@ -1,7 +1,7 @@
 // Runs promtool (Debian package `prometheus`) and turns driftwatch's real /metrics exposition into promtool input series.
 import { spawnSync } from 'node:child_process';
 import type { Config } from '../../src/config/index.js';
-import type { CycleResult } from '../../src/monitors/types.js';
+import type { CycleResult } from '../../src/core/types.js';
 import { Metrics, type FiringCount } from '../../src/sinks/prometheus/index.js';
 import { parseMetrics, type MetricFamily } from '../helpers/prom.js';
 

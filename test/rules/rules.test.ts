@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { parseConfig } from '../../src/config/index.js';
-import type { CycleResult } from '../../src/monitors/types.js';
+import type { CycleResult } from '../../src/core/types.js';
 import type { MetricFamily } from '../helpers/prom.js';
 import { AMTOOL, AMTOOL_MISSING, exposition, labelNames, metricNames, PROMTOOL, PROMTOOL_MISSING, run } from './promtool.js';
 

@@ -1,6 +1,6 @@
 // The history sink against a fresh embedded ClickHouse: every row and metric name, NaN kept, idempotent per cycle, TTL.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { CycleResult, Evaluation } from '../../src/monitors/types.js';
+import type { CycleResult, Evaluation } from '../../src/core/types.js';
 import { historyRows, writeHistory } from '../../src/sinks/history.js';
 import { tempStore, type TempStore } from '../helpers/store.js';
 
@@ -36,7 +36,7 @@ function cycle(at = AT): CycleResult {
     findings: [],
     shadow: [{ model: 'card-auth', shadowVersion: 'v2', verdict: 'reject', reasons: ['AUC worse', 'latency p99 up'], agreement: 0.91, details: { aucLive: 0.81, aucShadow: 0.78, pValue: 0.01 } }],
     quality: { rows: 100_000, badScores: 12, missingOutcomes: 40, duplicates: 3, nullScores: 2 },
-    approval: [{ model: 'card-auth', currentRate: 0.86, referenceRate: 0.9, decomposition: { mix: -0.01, rate: -0.03 }, segments: [] }],
+    approval: [{ model: 'card-auth', currentRate: 0.86, referenceRate: 0.9, change: -0.04, mix: -0.01, rate: -0.03, nReference: 1000, nCurrent: 900, pValue: 0.02 }],
     durationMs: 900,
   };
 }
@@ -87,9 +87,13 @@ describe('writeHistory', () => {
       'approval_rate approval_delta inf ok',
       'approval_rate approval_rate_current 0.85 ',
       'approval_rate approval_rate_reference 0.9 ',
+      'approval_rate overall_change -0.04 ',
       'approval_rate overall_current_rate 0.86 ',
-      'approval_rate overall_decomposition_mix -0.01 ',
-      'approval_rate overall_decomposition_rate -0.03 ',
+      'approval_rate overall_mix -0.01 ',
+      'approval_rate overall_n_current 900 ',
+      'approval_rate overall_n_reference 1000 ',
+      'approval_rate overall_p_value 0.02 ',
+      'approval_rate overall_rate -0.03 ',
       'approval_rate overall_reference_rate 0.9 ',
       'approval_rate wilson_hi 0.87 ',
       'approval_rate wilson_lo 0.83 ',

@@ -2,7 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, test } from 'vitest';
 import { parseConfig } from '../../src/config/index.js';
-import type { CycleResult, Evaluation } from '../../src/monitors/types.js';
+import type { CycleResult, Evaluation } from '../../src/core/types.js';
 import { startServer } from '../../src/server.js';
 import { labelValue, MAX_LABEL_VALUE_LENGTH, Metrics, segmentLabelNames } from '../../src/sinks/prometheus/index.js';
 

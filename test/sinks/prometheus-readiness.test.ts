@@ -1,7 +1,7 @@
 // Readiness for /readyz: a recent successful cycle and a store that answers, each failure with its reason.
 import { describe, expect, test } from 'vitest';
 import { parseConfig } from '../../src/config/index.js';
-import type { CycleResult } from '../../src/monitors/types.js';
+import type { CycleResult } from '../../src/core/types.js';
 import { cycleReadiness, Metrics, scheduleIntervalMs } from '../../src/sinks/prometheus/index.js';
 
 const at = new Date('2026-11-24T12:00:00Z');

@@ -1,7 +1,7 @@
 // Metrics → /metrics over HTTP: the contract's names and labels (docs/architecture.md, "Contracts"), the series cap, no stale series, failures keep values.
 import { afterEach, describe, expect, test } from 'vitest';
 import { parseConfig, type ConfigInput } from '../../src/config/index.js';
-import type { CycleResult, Evaluation, ShadowVerdict } from '../../src/monitors/types.js';
+import type { CycleResult, Evaluation, ShadowVerdict } from '../../src/core/types.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { Metrics } from '../../src/sinks/prometheus/index.js';
 

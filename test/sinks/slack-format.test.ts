@@ -67,7 +67,7 @@ describe('Slack message', () => {
   });
 
   it('names the shadow of a shadow alert: two shadows of one model can alert together', () => {
-    const shadow = view({ monitor: 'shadow', segment: {}, feature: 'auc_delta', value: -0.02, threshold: 1, details: { shadowVersion: 'v42 <!here>' } });
+    const shadow = view({ monitor: 'shadow', segment: {}, feature: 'auc_delta', value: -0.02, threshold: 1, shadowVersion: 'v42 <!here>' });
     const { blocks } = toSlackMessage(describeNotification(notification({ groupKey: 'card-auth/shadow', monitor: 'shadow', alerts: [shadow] }), config));
     expect(JSON.stringify(blocks)).toContain('🔴 all traffic · *shadow* v42 &lt;!here&gt;');
   });

@@ -2,7 +2,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { verdictNotification, type VerdictNotification } from '../../src/alerts/index.js';
 import { parseConfig, type Config } from '../../src/config/index.js';
-import type { VerdictChange } from '../../src/monitors/shadow.js';
+import type { VerdictChange } from '../../src/alerts/verdicts.js';
 import { formatForConsole } from '../../src/sinks/console.js';
 import { Outbox, ensureOutboxTable, outboxId, parseNotification, threadKey } from '../../src/sinks/outbox.js';
 import { plainTextFor, slackMessageFor } from '../../src/sinks/slack/render.js';

@@ -17,7 +17,7 @@
  */
 import type { Config } from '../../config/index.js';
 import { normalQuantile } from '../../stats/index.js';
-import type { ShadowVerdictKind } from '../types.js';
+import type { ShadowVerdictKind } from '../../core/types.js';
 import type { ShadowComparison } from './compare.js';
 import { formatPValue } from '../../text.js';
 

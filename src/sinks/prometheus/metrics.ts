@@ -1,17 +1,14 @@
 // The driftwatch metric set on its own prom-client registry, fed with each cycle's result.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Config } from '../../config/index.js';
-import type { CycleResult } from '../../monitors/types.js';
+import type { FiringCount } from '../../alerts/types.js';
+import type { CycleResult } from '../../core/types.js';
 import { labelValue, segmentLabelNames } from './labels.js';
 import { selectSeries } from './select.js';
-import { CYCLE_METRICS, cycleCandidates, type CycleMetric, type SegmentLabeling } from './series.js';
+import { enabledMonitors } from '../../monitors/registry.js';
+import { cycleCandidates, cycleGauges, gaugeLabelNames, type CycleGauge, type SegmentLabeling } from './series.js';
 
-/** How many alerts are firing for one monitor at one severity (from the alert engine's state). */
-export interface FiringCount {
-  monitor: string;
-  severity: string;
-  count: number;
-}
+export type { FiringCount };
 
 export interface MetricsOptions {
   /** Clock for driftwatch_last_success_timestamp_seconds (tests pin it). */
@@ -23,19 +20,7 @@ export interface MetricsOptions {
 /** From a 0.1 s cycle on a small store to the 10-minute budget of a large backfill. */
 export const CYCLE_DURATION_BUCKETS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];
 
-/** alerts_firing is written for every monitor × severity, 0 included, so an alert rule never sees a gap. */
-const MONITORS = ['psi', 'calibration', 'approval_rate', 'shadow', 'quality'];
 const ALERT_SEVERITIES = ['warning', 'critical'];
-
-const HELP: Record<CycleMetric, string> = {
-  driftwatch_psi: 'Population Stability Index of the score or a feature, current vs reference window, per segment',
-  driftwatch_calibration_ece: 'Expected calibration error of the score against issuer approval, per segment',
-  driftwatch_approval_rate: 'Issuer approval rate per segment in the current or reference window',
-  driftwatch_approval_rate_delta: 'Approval rate change, current minus reference, per segment',
-  driftwatch_shadow_agreement: 'Share of transactions where the shadow model made the same decision as live',
-  driftwatch_shadow_auc: 'AUC on matured outcomes of the live and the shadow model, on the transactions both scored',
-  driftwatch_shadow_verdict: 'Verdict on a shadow model: 1 for the current verdict, 0 for the others',
-};
 
 export class Metrics {
   /** Every driftwatch metric and, unless disabled, the process metrics; knows nothing about HTTP. */
@@ -45,7 +30,10 @@ export class Metrics {
   private readonly labeling: SegmentLabeling;
   private readonly maxSeries: number;
   private readonly now: () => number;
-  private readonly gauges: Record<CycleMetric, Gauge>;
+  private readonly gauges: Map<string, Gauge>;
+  /** The enabled monitors' gauges (their descriptors), and the monitors alerts_firing lists. */
+  private readonly cycleGauges: CycleGauge[];
+  private readonly monitorNames: string[];
   private readonly alertsFiring: Gauge;
   private readonly seriesDropped: Gauge;
   private readonly cycleDuration: Histogram;
@@ -55,24 +43,16 @@ export class Metrics {
   private failuresInARow = 0;
 
   constructor(config: Config, options: MetricsOptions = {}) {
+    this.cycleGauges = cycleGauges(config);
+    this.monitorNames = enabledMonitors(config).map((m) => m.name);
     this.segmentLabels = segmentLabelNames(config.segments);
     this.labeling = { columns: config.segments, labels: this.segmentLabels };
     this.maxSeries = config.sinks.prometheus.maxSeries;
     this.now = options.now ?? Date.now;
     const registers = [this.registry];
-    const segment = [...this.segmentLabels];
-    const labelNames: Record<CycleMetric, string[]> = {
-      driftwatch_psi: ['model', 'feature', ...segment],
-      driftwatch_calibration_ece: ['model', ...segment],
-      driftwatch_approval_rate: ['model', ...segment, 'window'],
-      driftwatch_approval_rate_delta: ['model', ...segment],
-      driftwatch_shadow_agreement: ['model', 'shadow_version'],
-      driftwatch_shadow_auc: ['model', 'shadow_version', 'variant'],
-      driftwatch_shadow_verdict: ['model', 'shadow_version', 'verdict'],
-    };
-    this.gauges = Object.fromEntries(
-      CYCLE_METRICS.map((name) => [name, new Gauge({ name, help: HELP[name], labelNames: labelNames[name], registers })]),
-    ) as Record<CycleMetric, Gauge>;
+    this.gauges = new Map(
+      this.cycleGauges.map(({ gauge }) => [gauge.name, new Gauge({ name: gauge.name, help: gauge.help, labelNames: gaugeLabelNames(gauge, this.labeling), registers })]),
+    );
     this.alertsFiring = new Gauge({
       name: 'driftwatch_alerts_firing',
       help: 'Alerts currently firing, per monitor and severity',
@@ -106,10 +86,9 @@ export class Metrics {
    * segment that stopped alerting or disappeared leaves no stale series behind.
    */
   recordCycle(result: CycleResult, firing: readonly FiringCount[] = []): void {
-    const candidates = cycleCandidates(result, this.labeling);
-    for (const metric of CYCLE_METRICS) {
-      const { kept, dropped } = selectSeries(candidates[metric], this.maxSeries);
-      const gauge = this.gauges[metric];
+    const candidates = cycleCandidates(this.cycleGauges, result, this.labeling);
+    for (const [metric, gauge] of this.gauges) {
+      const { kept, dropped } = selectSeries(candidates.get(metric) ?? [], this.maxSeries);
       gauge.reset();
       for (const series of kept) gauge.set(series.labels, series.value);
       this.seriesDropped.set({ metric }, dropped);
@@ -140,7 +119,7 @@ export class Metrics {
 
   private recordFiring(firing: readonly FiringCount[]): void {
     const counts = new Map<string, { monitor: string; severity: string; count: number }>();
-    for (const monitor of MONITORS) for (const severity of ALERT_SEVERITIES) counts.set(`${monitor}\n${severity}`, { monitor, severity, count: 0 });
+    for (const monitor of this.monitorNames) for (const severity of ALERT_SEVERITIES) counts.set(`${monitor}\n${severity}`, { monitor, severity, count: 0 });
     for (const { monitor, severity, count } of firing) {
       const labels = { monitor: labelValue(monitor), severity: labelValue(severity) };
       const key = `${labels.monitor}\n${labels.severity}`;

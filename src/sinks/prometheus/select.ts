@@ -1,5 +1,5 @@
 // The series cap: which segments keep a series on /metrics when there are more than maxSeries.
-import type { Severity } from '../../monitors/types.js';
+import type { Severity } from '../../core/types.js';
 
 export type Labels = Record<string, string>;
 

@@ -1,15 +1,12 @@
 // What an alert message says, independent of markup: Slack renders it as Block Kit, the console as text.
 import type { AlertView, Notification } from '../../alerts/types.js';
 import type { Config } from '../../config/index.js';
-import type { MonitorName } from '../../monitors/types.js';
+import { formatNumber, pp } from '../../core/format.js';
+import type { Line, Span } from '../../core/message.js';
+import { monitorNamed } from '../../monitors/registry.js';
 import { formatPValue } from '../../text.js';
 
-/**
- * Our own words (`text`), a label (`bold`), user data (`value`: always escaped, cut at `max` characters, 80 by
- * default), or a time (shown in the reader's zone by Slack).
- */
-export type Span = string | { bold: string } | { value: string; max?: number } | { time: Date };
-export type Line = Span[];
+export type { Line, Span };
 
 export interface AlertEntry {
   lines: Line[];
@@ -36,31 +33,12 @@ const MAX_URL = 3000;
 
 const KIND_EMOJI = { firing: '🔴', update: '🔴', repeat: '🔁', resolved: '✅' } as const;
 
-function headline(monitor: MonitorName, views: AlertView[]): string {
-  const up = views.filter((v) => v.value > 0).length;
-  const down = views.filter((v) => v.value < 0).length;
-  switch (monitor) {
-    case 'approval_rate':
-      return down > 0 && up === 0 ? 'Approval rate dropped' : up > 0 && down === 0 ? 'Approval rate rose' : 'Approval rate changed';
-    case 'psi':
-      return views.every((v) => v.feature === 'score') ? 'Score distribution shifted' : 'Input distribution shifted';
-    case 'calibration':
-      return 'Calibration degraded';
-    case 'shadow':
-      return 'Shadow model diverged';
-    case 'quality':
-      return 'Data quality problem';
-  }
+/** A group's header in its monitor's words; a monitor this version does not know (an old stored alert) gets its name. */
+function headline(monitor: string, views: AlertView[]): string {
+  return monitorNamed(monitor)?.present.headline(views) ?? `${monitor} alert`;
 }
 
-export function formatNumber(n: number): string {
-  if (!Number.isFinite(n)) return String(n);
-  return Math.abs(n) >= 1000 ? Math.round(n).toLocaleString('en-US') : String(Number(n.toPrecision(3)));
-}
-
-export { formatPValue };
-
-export const pp = (x: number) => `${x > 0 ? '+' : x < 0 ? '−' : ''}${Math.abs(x * 100).toFixed(1)} pp`;
+export { formatNumber, formatPValue, pp };
 
 export function formatDuration(ms: number): string {
   const minutes = Math.max(0, Math.round(ms / 60_000));
@@ -70,17 +48,11 @@ export function formatDuration(ms: number): string {
   return `${Math.floor(hours / 24)}d ${hours % 24}h`;
 }
 
-const valueText = (v: AlertView) => (v.monitor === 'approval_rate' ? pp(v.value) : formatNumber(v.value));
-const thresholdText = (v: AlertView) => (v.monitor === 'approval_rate' ? `±${Math.abs(v.threshold * 100).toFixed(1)} pp` : formatNumber(v.threshold));
-const percent = (x: unknown) => (typeof x === 'number' && Number.isFinite(x) ? `${(x * 100).toFixed(1)}%` : undefined);
-
 /** The judged number (and its threshold), in the monitor's own terms. */
 function measure(v: AlertView, withThreshold = true): Line {
-  const label: Line = v.monitor === 'approval_rate' ? [{ bold: 'Approval rate' }] : v.monitor === 'psi' ? [{ bold: 'PSI' }, ' of ', { value: v.feature }] : [{ value: v.feature }];
-  const line: Line = [...label, ` ${valueText(v)}`];
-  const [before, after] = [percent(v.details?.referenceRate), percent(v.details?.currentRate)];
-  if (v.monitor === 'approval_rate' && before && after) line.push(` (${before} → ${after})`);
-  if (withThreshold) line.push(`, threshold ${thresholdText(v)}`);
+  const present = monitorNamed(v.monitor)?.present;
+  const line: Line = present ? present.measure(v) : [{ value: v.feature }, ` ${formatNumber(v.value)}`];
+  if (withThreshold) line.push(`, threshold ${present ? present.threshold(v) : formatNumber(v.threshold)}`);
   return line;
 }
 
@@ -90,8 +62,7 @@ function measure(v: AlertView, withThreshold = true): Line {
  */
 function where(v: AlertView, config: Config): Line {
   const names = [...config.segments.filter((c) => c in v.segment), ...Object.keys(v.segment).filter((c) => !config.segments.includes(c))];
-  const shadowVersion = v.details?.shadowVersion;
-  const shadow: Line = typeof shadowVersion === 'string' ? [{ bold: 'shadow' }, ' ', { value: shadowVersion }] : [];
+  const shadow: Line = v.shadowVersion !== undefined ? [{ bold: 'shadow' }, ' ', { value: v.shadowVersion }] : [];
   if (names.length === 0) return shadow.length > 0 ? ['all traffic · ', ...shadow] : ['all traffic'];
   const segment = names.flatMap((name, i): Span[] => [...(i > 0 ? [' · '] : []), { bold: name }, ' ', { value: v.segment[name] ?? '' }]);
   return shadow.length > 0 ? [...segment, ' · ', ...shadow] : segment;

@@ -1,6 +1,6 @@
 // The reference and current windows of a cycle as of `at`, and their label-matured shifts.
-import type { Config, WindowSpec } from './config/index.js';
-import type { CycleWindows, TimeWindow } from './monitors/types.js';
+import type { Config, WindowSpec } from '../config/index.js';
+import type { CycleWindows, TimeWindow } from './types.js';
 
 function fixed(spec: WindowSpec): TimeWindow | undefined {
   return typeof spec === 'number' ? undefined : { from: new Date(spec.from), to: new Date(spec.to) };

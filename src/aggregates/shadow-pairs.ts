@@ -1,23 +1,11 @@
-// queries/shadow_pairs.sql over given pieces of the current and matured windows: what the fold, the raw source and the rollup's raw pieces share.
+// queries/shadow_pairs.sql over given pieces of the current and matured windows: what the fold, the raw read and the rollup's raw pieces share.
 import type { Config } from '../config/index.js';
 import { chTime, type QueryParams } from '../store/index.js';
-import { HOUR_MS, OPEN_END_MS, OUTCOME_SKEW_MS, type Piece } from './plan.js';
-import { piecesPredicate, rollupSql } from './sql.js';
+import { HOUR_MS, OPEN_END_MS, OUTCOME_SKEW_MS, widen, type Piece } from './pieces.js';
+import { piecesPredicate, querySql } from './sql.js';
 
 /** A pair's shadow row is scored within this of its live row. */
 export const PAIR_SPAN_MS = HOUR_MS;
-
-/** The pieces, each widened by `before` and `after` (capped at the open end), overlapping ones merged. */
-export function widen(pieces: readonly Piece[], before: number, after: number): Piece[] {
-  const out: Piece[] = [];
-  const sorted = pieces.map((p) => ({ from: p.from - before, to: Math.min(OPEN_END_MS, p.to + after) })).sort((a, b) => a.from - b.from);
-  for (const p of sorted) {
-    const last = out[out.length - 1];
-    if (last && p.from <= last.to) last.to = Math.max(last.to, p.to);
-    else out.push(p);
-  }
-  return out;
-}
 
 /**
  * The text of shadow_pairs.sql for live events in `current` or `matured` (their bounds and `at` added to
@@ -27,7 +15,7 @@ export function widen(pieces: readonly Piece[], before: number, after: number): 
 export function shadowPairsSql(config: Config, current: readonly Piece[], matured: readonly Piece[], at: number, params: QueryParams): string {
   params.at = chTime(at);
   params.skew_ms = OUTCOME_SKEW_MS;
-  return rollupSql('shadow_pairs', config, {
+  return querySql('shadow_pairs', config, {
     cur: piecesPredicate('event_time', current, 'spc', params),
     mat: piecesPredicate('event_time', matured, 'spm', params),
     shadow: piecesPredicate('event_time', widen([...current, ...matured], PAIR_SPAN_MS, PAIR_SPAN_MS), 'sps', params),

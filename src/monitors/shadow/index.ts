@@ -1,13 +1,15 @@
 // Shadow models vs live on the transactions both scored: agreement, AUC (DeLong), calibration, latency, and a verdict.
-import type { ShadowSegment } from '../aggregates/index.js';
-import type { Config } from '../config/index.js';
-import { benjaminiHochberg } from '../stats/index.js';
-import { segmentRecord, type Monitor } from './monitor.js';
-import { compare, type ShadowComparison } from './shadow/compare.js';
-import { decide, type ShadowThresholds, type WorseSegment } from './shadow/verdict.js';
-import type { Evaluation, ShadowVerdict } from './types.js';
+import type { ShadowSegment } from '../../aggregates/index.js';
+import type { Config } from '../../config/index.js';
+import type { Evaluation, ShadowFigures, ShadowVerdict, ShadowVerdictKind } from '../../core/types.js';
+import { benjaminiHochberg } from '../../stats/index.js';
+import { segmentRecord, type Monitor } from '../monitor.js';
+import { compare, type ShadowComparison } from './compare.js';
+import { shadowPresentation } from './present.js';
+import { decide, type ShadowThresholds, type WorseSegment } from './verdict.js';
 
-export { recordVerdicts, saveVerdicts, shadowVerdictsDdl, verdictChanges, type VerdictChange } from './shadow/verdicts.js';
+/** The whole model's evaluation carries the verdict and its figures; a segment's carries nothing more. */
+export type ShadowDetails = Partial<ShadowFigures> & { verdict?: ShadowVerdictKind; reasons?: string[] };
 
 /** The two per-segment statistics; the whole-model evaluation carries the verdict under `auc_delta`. */
 const AUC_DELTA = 'auc_delta';
@@ -53,7 +55,7 @@ function worseSegments(tests: SegmentTest[], t: ShadowThresholds): WorseSegment[
   return [...worse.values()].sort((a, b) => volume(b) - volume(a));
 }
 
-function verdictDetails(config: Config, c: ShadowComparison, worse: WorseSegment[]): Record<string, unknown> {
+function verdictDetails(config: Config, c: ShadowComparison, worse: WorseSegment[]): ShadowFigures {
   const finite = (x: number | undefined) => (x !== undefined && Number.isFinite(x) ? x : undefined);
   return {
     liveVersions: c.liveVersions,
@@ -82,7 +84,7 @@ function verdictDetails(config: Config, c: ShadowComparison, worse: WorseSegment
   };
 }
 
-function evaluation(config: Config, c: ShadowComparison, feature: string, value: number, n: number, details: Record<string, unknown>): Evaluation {
+function evaluation(config: Config, c: ShadowComparison, feature: string, value: number, n: number, details: ShadowDetails): Evaluation<ShadowDetails> {
   return {
     monitor: 'shadow',
     model: c.model,
@@ -94,19 +96,20 @@ function evaluation(config: Config, c: ShadowComparison, feature: string, value:
     severity: 'ok',
     nCurrent: n,
     nReference: 0,
-    details: { shadowVersion: c.shadowVersion, ...details },
+    shadowVersion: c.shadowVersion,
+    details,
   };
 }
 
 /** One shadow version: its verdict, the whole-model evaluation (critical when rejected) and per-segment ones. */
-function judgeShadow(config: Config, overall: ShadowSegment, segments: ShadowSegment[]): { verdict: ShadowVerdict; evaluations: Evaluation[] } {
+function judgeShadow(config: Config, overall: ShadowSegment, segments: ShadowSegment[]): { verdict: ShadowVerdict; evaluations: Evaluation<ShadowDetails>[] } {
   const t = config.monitors.shadow;
   const whole = compare(overall);
   const tests = segmentTests(segments.map(compare));
   const worse = worseSegments(tests, t);
   const { verdict, reasons } = decide(whole, worse, t);
   const details = verdictDetails(config, whole, worse);
-  const evaluations: Evaluation[] = [];
+  const evaluations: Evaluation<ShadowDetails>[] = [];
   // No top-level p-value: the verdict already weighed DeLong's test, and the cycle's FDR must not overrule it.
   if (whole.auc) evaluations.push(evaluation(config, whole, AUC_DELTA, whole.auc.deltaAuc, whole.nLabeled, { verdict, reasons, ...details }));
   for (const test of tests) {
@@ -117,8 +120,9 @@ function judgeShadow(config: Config, overall: ShadowSegment, segments: ShadowSeg
   return { verdict: { model: whole.model, shadowVersion: whole.shadowVersion, verdict, reasons, ...(agreement !== undefined ? { agreement } : {}), details }, evaluations };
 }
 
-export const shadowMonitor: Monitor = {
+export const shadowMonitor: Monitor<ShadowDetails, 'shadow'> = {
   name: 'shadow',
+  present: shadowPresentation,
   severityInput(config, e) {
     // The whole model's evaluation is the verdict: critical exactly when the shadow is rejected.
     if (Object.keys(e.segment).length === 0) return { magnitude: e.details?.verdict === 'reject' ? 1 : 0, levels: { warning: 1, critical: 1 } };
@@ -132,11 +136,11 @@ export const shadowMonitor: Monitor = {
     const rows = await source.shadow(
       windows,
       models,
-      { calibrationBins: config.monitors.calibration.bins, minVolume: config.minVolume, segmentMinLabeled: t.segments.minLabeled, segmentMinMinority: t.segments.minMinority },
+      { calibrationBins: config.monitors.calibration.bins, segmentMinLabeled: t.segments.minLabeled, segmentMinMinority: t.segments.minMinority },
       at,
     );
     const shadow: ShadowVerdict[] = [];
-    const evaluations: Evaluation[] = [];
+    const evaluations: Evaluation<ShadowDetails>[] = [];
     for (const overall of rows.filter((row) => row.segment.length === 0)) {
       const segments = rows.filter((row) => row.segment.length > 0 && row.model === overall.model && row.shadowVersion === overall.shadowVersion);
       const judged = judgeShadow(config, overall, segments);

@@ -1,29 +1,30 @@
 // Approval rate per segment (two-proportion z-test, Wilson intervals) and the mix-vs-rate decomposition per model.
-import type { LabelSegment } from '../aggregates/index.js';
-import type { Config } from '../config/index.js';
-import { twoProportionZTest, wilsonInterval } from '../stats/index.js';
-import { segmentRecord, type Monitor } from './monitor.js';
-import type { Evaluation } from './types.js';
+import type { LabelSegment } from '../../aggregates/index.js';
+import type { Config } from '../../config/index.js';
+import type { ApprovalDecomposition, Evaluation } from '../../core/types.js';
+import { twoProportionZTest, wilsonInterval } from '../../stats/index.js';
+import { segmentRecord, type Monitor } from '../monitor.js';
+import { approvalPresentation } from './present.js';
 
-/** How a model's overall approval rate moved, split into traffic moving between segments and segments changing. */
-export interface ApprovalDecomposition {
-  model: string;
-  referenceRate: number;
+export type { ApprovalDecomposition };
+
+/** A segment's rates with their 95 % Wilson intervals (`delta`), or a model's overall change split (`mix`). */
+export interface ApprovalDetails {
   currentRate: number;
-  change: number;
-  /** Σ_s (w_cur,s − w_ref,s)·p_ref,s over segments in both windows, plus the effect of segments in one window only. */
-  mix: number;
-  /** Σ_s w_cur,s·(p_cur,s − p_ref,s) over segments present in both windows. */
-  rate: number;
-  nReference: number;
-  nCurrent: number;
-  pValue: number;
+  referenceRate: number;
+  z?: number;
+  currentWilson?: { lo: number; hi: number };
+  referenceWilson?: { lo: number; hi: number };
+  change?: number;
+  rate?: number;
+  mix?: number;
 }
 
-function evaluateSegment(config: Config, row: LabelSegment): Evaluation | undefined {
+function evaluateSegment(config: Config, row: LabelSegment): Evaluation<ApprovalDetails> | undefined {
   const ref = row.reference;
   const cur = row.current;
-  if (ref.labeled < config.minVolume || cur.labeled < config.minVolume) return undefined;
+  // The seam judged the segment's volume (minVolume, src/aggregates/volume.ts).
+  if (!row.enough.rate) return undefined;
   const referenceRate = ref.approved / ref.labeled;
   const currentRate = cur.approved / cur.labeled;
   const test = twoProportionZTest(cur.approved, cur.labeled, ref.approved, ref.labeled);
@@ -68,7 +69,7 @@ export function decompose(model: string, rows: LabelSegment[]): ApprovalDecompos
   return { model, referenceRate, currentRate, change, mix: change - rate, rate, nReference: nRef, nCurrent: nCur, pValue };
 }
 
-function mixEvaluation(config: Config, d: ApprovalDecomposition): Evaluation {
+function mixEvaluation(config: Config, d: ApprovalDecomposition): Evaluation<ApprovalDetails> {
   return {
     monitor: 'approval_rate',
     model: d.model,
@@ -84,8 +85,9 @@ function mixEvaluation(config: Config, d: ApprovalDecomposition): Evaluation {
   };
 }
 
-export const approvalMonitor: Monitor = {
+export const approvalMonitor: Monitor<ApprovalDetails, 'approval_rate'> = {
   name: 'approval_rate',
+  present: approvalPresentation,
   severityInput: (config, e) => ({
     magnitude: Math.abs(e.value),
     levels: e.feature === 'mix' ? config.monitors.approval_rate.mix : config.monitors.approval_rate.thresholds,
@@ -104,6 +106,6 @@ export const approvalMonitor: Monitor = {
       approval.push(decomposition);
       evaluations.push(mixEvaluation(config, decomposition));
     }
-    return { evaluations, approval: approval as unknown as Record<string, unknown>[] };
+    return { evaluations, approval };
   },
 };

@@ -1,11 +1,25 @@
 // Data quality per model: volume against expectation, bad scores, duplicates, outcomes missing past maturity; orphan outcomes.
-import type { QualityCounts } from '../aggregates/index.js';
-import type { Config } from '../config/index.js';
-import { windowHours } from '../windows.js';
-import type { Monitor } from './monitor.js';
-import type { CycleWindows, Evaluation, QualitySummary } from './types.js';
+import type { QualityCounts } from '../../aggregates/index.js';
+import { hasVolume } from '../../aggregates/volume.js';
+import type { Config } from '../../config/index.js';
+import type { CycleWindows, Evaluation, QualitySummary } from '../../core/types.js';
+import { windowHours } from '../../core/windows.js';
+import type { Monitor } from '../monitor.js';
+import { qualityPresentation } from './present.js';
 
-function evaluation(_config: Config, q: QualityCounts, feature: string, value: number, levels: { warning: number }, details: Record<string, unknown>): Evaluation {
+/** The counts behind a quality rate (which ones depends on the statistic). */
+export interface QualityDetails {
+  nan?: number;
+  infinite?: number;
+  outOfRange?: number;
+  duplicates?: number;
+  missingOutcomes?: number;
+  matureEvents?: number;
+  expectedRows?: number;
+  rows?: number;
+}
+
+function evaluation(_config: Config, q: QualityCounts, feature: string, value: number, levels: { warning: number }, details: QualityDetails): Evaluation<QualityDetails> {
   return {
     monitor: 'quality',
     model: q.model,
@@ -20,15 +34,15 @@ function evaluation(_config: Config, q: QualityCounts, feature: string, value: n
   };
 }
 
-function evaluateModel(config: Config, windows: CycleWindows, q: QualityCounts): Evaluation[] {
+function evaluateModel(config: Config, windows: CycleWindows, q: QualityCounts): Evaluation<QualityDetails>[] {
   const levels = config.monitors.quality;
   const badScores = q.nanScores + q.infScores + q.outOfRange;
-  const out: Evaluation[] = [];
+  const out: Evaluation<QualityDetails>[] = [];
   if (q.rows > 0) {
     out.push(evaluation(config, q, 'bad_score_rate', badScores / q.rows, levels.badScoreRate, { nan: q.nanScores, infinite: q.infScores, outOfRange: q.outOfRange }));
     out.push(evaluation(config, q, 'duplicate_rate', q.duplicates / q.rows, levels.duplicateRate, { duplicates: q.duplicates }));
   }
-  if (q.matureEvents >= config.minVolume) {
+  if (hasVolume(config, q.matureEvents)) {
     out.push(
       evaluation(config, q, 'missing_outcome_rate', q.missingOutcomes / q.matureEvents, levels.missingOutcomeRate, {
         missingOutcomes: q.missingOutcomes,
@@ -37,7 +51,7 @@ function evaluateModel(config: Config, windows: CycleWindows, q: QualityCounts):
     );
   }
   const expected = (q.referenceRows / windowHours(windows.reference)) * windowHours(windows.current);
-  if (q.referenceRows >= config.minVolume && expected > 0) {
+  if (hasVolume(config, q.referenceRows) && expected > 0) {
     out.push(evaluation(config, q, 'volume_drop', Math.max(0, 1 - q.rows / expected), levels.volumeDrop, { expectedRows: Math.round(expected), rows: q.rows }));
   }
   return out;
@@ -62,8 +76,9 @@ export function summarize(counts: QualityCounts[]): QualitySummary {
   };
 }
 
-export const qualityMonitor: Monitor = {
+export const qualityMonitor: Monitor<QualityDetails, 'quality'> = {
   name: 'quality',
+  present: qualityPresentation,
   severityInput: (config, e) => ({ magnitude: e.value, levels: config.monitors.quality[QUALITY_LEVELS[e.feature] ?? 'badScoreRate'] }),
   enabled: (config) => config.monitors.quality.enabled,
   async evaluate({ config, source, windows, models, at }) {

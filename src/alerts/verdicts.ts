@@ -1,7 +1,9 @@
-// The last verdict per model × shadow version, kept in driftwatch's own table, so a daemon announces only changes.
-import type { Config } from '../../config/index.js';
-import { chTime, tableRef, type Store } from '../../store/index.js';
-import type { ShadowVerdict, ShadowVerdictKind } from '../types.js';
+// A shadow verdict's lifecycle: the verdicts recorded per model × shadow version, and an announcement when one changes.
+import type { Config } from '../config/index.js';
+import { chTime, tableRef, type Store } from '../store/index.js';
+import type { ShadowVerdict, ShadowVerdictKind } from '../core/types.js';
+import type { NotificationQueue } from './types.js';
+import { verdictNotification } from './verdict.js';
 
 export const SHADOW_VERDICTS_TABLE = 'driftwatch_shadow_verdicts';
 
@@ -91,4 +93,43 @@ export async function recordVerdicts(store: Store, config: Config, verdicts: rea
   const changes = await verdictChanges(store, config, verdicts, at);
   await saveVerdicts(store, config, verdicts, at);
   return changes;
+}
+
+/**
+ * The daemon's side of verdicts: one message per verdict that changed since the previous cycle (a new shadow
+ * included). Changes are queued before the cycle's verdicts are written, so a crash or a failed write repeats a
+ * message rather than losing one; a cycle retried at the same time is the same outbox item (its id is
+ * deterministic). Verdicts whose write failed are written before the next comparison, or that cycle would
+ * announce the same changes again.
+ */
+export class VerdictTracker {
+  private readonly unsaved: { verdicts: readonly ShadowVerdict[]; at: Date }[] = [];
+
+  private constructor(
+    private readonly store: Store,
+    private readonly config: Config,
+    private readonly queue: NotificationQueue,
+  ) {}
+
+  static async open(store: Store, config: Config, queue: NotificationQueue): Promise<VerdictTracker> {
+    await store.command(shadowVerdictsDdl(config), {}, 'shadow verdicts schema');
+    return new VerdictTracker(store, config, queue);
+  }
+
+  /** Queues a message per changed verdict of this cycle and holds the verdicts for `save`; returns the changes. */
+  async queueChanges(verdicts: readonly ShadowVerdict[], at: Date): Promise<VerdictChange[]> {
+    await this.save();
+    const changes = await verdictChanges(this.store, this.config, verdicts, at);
+    if (changes.length > 0) await this.queue.enqueue(changes.map(verdictNotification));
+    this.unsaved.push({ verdicts, at });
+    return changes;
+  }
+
+  /** Writes the held verdicts, oldest first; on failure they stay held for the next cycle. */
+  async save(): Promise<void> {
+    for (let next = this.unsaved[0]; next; next = this.unsaved[0]) {
+      await saveVerdicts(this.store, this.config, next.verdicts, next.at);
+      this.unsaved.shift();
+    }
+  }
 }

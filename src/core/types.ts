@@ -1,6 +1,5 @@
-// What a cycle produces: per-segment values, the findings among them, shadow verdicts and data quality.
+// The shared vocabulary at the bottom of the data flow: windows, segments, evaluations and what a cycle produces.
 
-export type MonitorName = 'psi' | 'calibration' | 'approval_rate' | 'shadow' | 'quality';
 export type Severity = 'ok' | 'warning' | 'critical';
 
 /** A segment's values, keyed by the configured segment column names (e.g. `{ issuer, region }`). */
@@ -23,8 +22,9 @@ export interface CycleWindows {
  * One judged value of one monitor for one model × segment (× feature): every evaluated
  * segment gets one, whatever its severity; findings are the ones at warning or critical.
  */
-export interface Evaluation {
-  monitor: MonitorName;
+export interface Evaluation<Details extends object = object> {
+  /** The registered monitor's name (src/monitors/registry.ts); sinks look its presentation up by it. */
+  monitor: string;
   model: string;
   segment: Segment;
   /** `score` or a feature name for psi; the statistic's name for other monitors (e.g. `ece`, `delta`). */
@@ -40,14 +40,47 @@ export interface Evaluation {
   pValue?: number;
   /** BH-adjusted p-value across the cycle, when the monitor takes part in FDR control. */
   qValue?: number;
-  /** Monitor-specific numbers for messages and dashboards (rates, intervals, bins, …). */
-  details?: Record<string, unknown>;
+  /** Part of the identity: a shadow's evaluations are judged, keyed and announced per shadow version. */
+  shadowVersion?: string;
+  /** Monitor-specific numbers for messages and dashboards, typed by the monitor that made them. */
+  details?: Details;
 }
 
 /** An evaluation at warning or critical: what `run --json` lists and alerts are made of. */
-export type Finding = Evaluation & { severity: 'warning' | 'critical' };
+export type Finding<Details extends object = object> = Evaluation<Details> & { severity: 'warning' | 'critical' };
 
 export type ShadowVerdictKind = 'promote' | 'hold' | 'reject';
+
+/** The numbers behind a shadow's verdict, on the transactions both models scored; a number is absent when unknown. */
+export interface ShadowFigures {
+  liveVersions: string[];
+  aucLive?: number;
+  aucShadow?: number;
+  /** Shadow − live, with DeLong's p-value and standard error. */
+  deltaAuc?: number;
+  pValue?: number;
+  deltaAucSe?: number;
+  eceLive?: number;
+  eceShadow?: number;
+  latencyP50Live?: number;
+  latencyP50Shadow?: number;
+  latencyP99Live?: number;
+  latencyP99Shadow?: number;
+  latencyLogRatioSe?: number;
+  approvalRateLive?: number;
+  approvalRateShadow?: number;
+  /** Approve decisions the shadow adds (negative: removes), per 100 transactions both scored. */
+  expectedApprovalChangePp?: number;
+  meanScoreDelta?: number;
+  /** Live decision → shadow decision → transactions. */
+  flipMatrix: Record<string, Record<string, number>>;
+  spearman?: number;
+  nMatched: number;
+  nLabeled: number;
+  nPositive: number;
+  /** Segments significantly worse under the shadow, largest first. */
+  worseSegments: { segment: Segment; deltaAuc?: number; approvalChangePp?: number }[];
+}
 
 export interface ShadowVerdict {
   model: string;
@@ -56,7 +89,7 @@ export interface ShadowVerdict {
   reasons: string[];
   /** Agreement rate of decisions on transactions scored by both. */
   agreement?: number;
-  details?: Record<string, unknown>;
+  details?: Partial<ShadowFigures>;
 }
 
 export interface QualitySummary {
@@ -69,6 +102,21 @@ export interface QualitySummary {
   orphanOutcomes?: number;
 }
 
+/** How a model's overall approval rate moved, split into traffic moving between segments and segments changing. */
+export interface ApprovalDecomposition {
+  model: string;
+  referenceRate: number;
+  currentRate: number;
+  change: number;
+  /** Σ_s (w_cur,s − w_ref,s)·p_ref,s over segments in both windows, plus the effect of segments in one window only. */
+  mix: number;
+  /** Σ_s w_cur,s·(p_cur,s − p_ref,s) over segments present in both windows. */
+  rate: number;
+  nReference: number;
+  nCurrent: number;
+  pValue: number;
+}
+
 /** Everything one cycle computed, before any sink sees it. */
 export interface CycleResult {
   at: Date;
@@ -79,7 +127,7 @@ export interface CycleResult {
   shadow: ShadowVerdict[];
   quality: QualitySummary;
   /** Per model: overall approval rates and the mix/rate decomposition of their change. */
-  approval?: Record<string, unknown>[];
+  approval?: ApprovalDecomposition[];
   durationMs: number;
 }
 

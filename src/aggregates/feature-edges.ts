@@ -1,8 +1,8 @@
 // Stored PSI bin edges of features: learned once from a reference window and kept, so bins never chase the data.
-import type { FeatureEdges } from '../aggregates/index.js';
 import type { Config } from '../config/index.js';
+import type { TimeWindow } from '../core/types.js';
 import { chTime, tableRef, type Store } from '../store/index.js';
-import type { TimeWindow } from './types.js';
+import type { FeatureEdges } from './types.js';
 
 export const FEATURE_EDGES_TABLE = 'driftwatch_feature_edges';
 
@@ -35,4 +35,24 @@ export async function saveFeatureEdges(store: Store, config: Config, edges: Feat
     edges.map((e) => ({ model: e.model, feature: e.feature, edges: e.edges, learned_at: learnedAt, ref_from: chTime(reference.from), ref_to: chTime(reference.to) })),
     'save feature edges',
   );
+}
+
+/** Learns the edges of some models' features over a reference window (queries/feature_edges.sql). */
+export type LearnEdges = (reference: TimeWindow, models: string[], features: string[]) => Promise<FeatureEdges[]>;
+
+/**
+ * The edges of `features` of `models`: the stored ones, and those not stored yet learned over `reference` and
+ * saved (a feature with no finite value there gets none, and is learned again next time).
+ */
+export async function featureEdgesOf(store: Store, config: Config, learn: LearnEdges, reference: TimeWindow, models: string[], features: string[]): Promise<FeatureEdges[]> {
+  if (features.length === 0) return [];
+  const known = await loadFeatureEdges(store, config);
+  const missing = models.flatMap((model) => features.filter((feature) => !known.some((e) => e.model === model && e.feature === feature)).map((feature) => ({ model, feature })));
+  if (missing.length > 0) {
+    const learned = await learn(reference, [...new Set(missing.map((m) => m.model))], [...new Set(missing.map((m) => m.feature))]);
+    const fresh = learned.filter((e) => e.edges.length > 0 && missing.some((m) => m.model === e.model && m.feature === e.feature));
+    await saveFeatureEdges(store, config, fresh, reference);
+    known.push(...fresh);
+  }
+  return known.filter((e) => models.includes(e.model) && features.includes(e.feature));
 }

@@ -1,7 +1,8 @@
-// Rollup SQL: queries/rollup_*.sql with time-piece predicates filled in; values still travel as parameters.
+// The SQL of reads and folds: queries/NAME.sql with time-piece predicates and the grid filled in; values still travel as parameters.
 import type { Config } from '../config/index.js';
 import { chTime, queryText, renderSql, type QueryParams, type Store } from '../store/index.js';
-import { HOUR_MS, type Piece } from './plan.js';
+import { expandGrid } from './grid.js';
+import { HOUR_MS, type Piece } from './pieces.js';
 
 /**
  * `(col >= {p0_from} AND col < {p0_to}) OR …` over the pieces, `0` when there are none. Written out rather
@@ -18,22 +19,25 @@ export function piecesPredicate(column: string, pieces: readonly Piece[], prefix
     .join(' OR ');
 }
 
-/** queries/NAME.sql with each `{{pieces:KEY}}` replaced by `pieces[KEY]`, then the usual placeholders. */
-export function rollupSql(name: string, config: Config, pieces: Record<string, string> = {}): string {
+/**
+ * queries/NAME.sql with each `{{pieces:KEY}}` replaced by `pieces[KEY]`, the grid placeholders expanded
+ * (grid.ts: `{{grid_cell:COLUMN}}`, …), then the usual placeholders (store/sql.ts).
+ */
+export function querySql(name: string, config: Config, pieces: Record<string, string> = {}): string {
   const text = queryText(name).replace(/\{\{pieces:([a-z_0-9]+)\}\}/g, (_m, key: string) => {
     const predicate = pieces[key];
     if (predicate === undefined) throw new Error(`no pieces given for {{pieces:${key}}} in ${name}.sql`);
     return `(${predicate})`;
   });
-  return renderSql(text, config);
+  return renderSql(expandGrid(text), config);
 }
 
-export function selectRollup<T>(store: Store, config: Config, name: string, params: QueryParams, pieces: Record<string, string> = {}): Promise<T[]> {
-  return store.select<T>(rollupSql(name, config, pieces), params, name);
+export function selectQuery<T>(store: Store, config: Config, name: string, params: QueryParams, pieces: Record<string, string> = {}): Promise<T[]> {
+  return store.select<T>(querySql(name, config, pieces), params, name);
 }
 
-export function commandRollup(store: Store, config: Config, name: string, params: QueryParams, pieces: Record<string, string> = {}): Promise<void> {
-  return store.command(rollupSql(name, config, pieces), params, name);
+export function commandQuery(store: Store, config: Config, name: string, params: QueryParams, pieces: Record<string, string> = {}): Promise<void> {
+  return store.command(querySql(name, config, pieces), params, name);
 }
 
 /**

@@ -1,0 +1,107 @@
+// One cycle's read seam: a read path (raw tables or rollup) behind AggregateSource, each question answered once per cycle.
+import type { Config } from '../config/index.js';
+import type { CycleWindows, TimeWindow } from '../core/types.js';
+import type { RollupState } from '../rollup/state.js';
+import type { Store } from '../store/index.js';
+import { featureEdgesOf } from './feature-edges.js';
+import { rawReads } from './raw.js';
+import { rollupReads } from './rollup.js';
+import type { AggregateSource, BinnedSegment, FeatureEdges, LabelCounts, LabelSegment, QualityCounts, ReadPath, ScoreBinOptions, ShadowOptions, ShadowSegment, WindowPair } from './types.js';
+import { hasVolume } from './volume.js';
+
+/** Just the two windows: a question's key and its read depend on nothing else of what the caller passed. */
+const pair = (w: WindowPair): WindowPair => ({ reference: w.reference, current: w.current });
+
+/** labels' rows with the minVolume rule's verdict (LabelSegment.enough); bins are summed only where labels suffice. */
+function withVolume(config: Config, rows: LabelCounts[]): LabelSegment[] {
+  return rows.map((row) => {
+    const calibrated = () => row.current.calibration.reduce((sum, bin) => sum + bin.count, 0);
+    const rate = hasVolume(config, row.reference.labeled, row.current.labeled);
+    return { ...row, enough: { rate, calibration: hasVolume(config, row.current.labeled) && hasVolume(config, calibrated()) } };
+  });
+}
+
+/**
+ * The source of one cycle. Answers are kept for its life, by question and arguments: calibration and approval
+ * share one label read, and the rollup's quality reuses it. Make one per cycle (rawSource, rollupSource); a source
+ * kept across cycles would answer from the first.
+ */
+export class CycleSource implements AggregateSource {
+  readonly #answers = new Map<string, Promise<unknown>>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly config: Config,
+    private readonly path: ReadPath,
+  ) {}
+
+  #ask<T>(question: string, args: unknown[], answer: () => Promise<T>): Promise<T> {
+    const key = `${question}:${JSON.stringify(args)}`;
+    let answered = this.#answers.get(key) as Promise<T> | undefined;
+    if (!answered) {
+      answered = answer();
+      this.#answers.set(key, answered);
+    }
+    return answered;
+  }
+
+  models(windows: WindowPair): Promise<string[]> {
+    const w = pair(windows);
+    return this.#ask('models', [w], () => this.path.models(w));
+  }
+
+  scoreBins(windows: WindowPair, models: string[], options: ScoreBinOptions): Promise<BinnedSegment[]> {
+    const w = pair(windows);
+    const binning = { bins: options.bins, cellBins: options.cellBins };
+    return this.#ask('scoreBins', [w, models, binning], () => this.path.scoreBins(w, models, binning));
+  }
+
+  learnFeatureEdges(reference: TimeWindow, models: string[], features: string[]): Promise<FeatureEdges[]> {
+    return this.path.learnFeatureEdges(reference, models, features);
+  }
+
+  featureEdges(reference: TimeWindow, models: string[], features: string[]): Promise<FeatureEdges[]> {
+    const learn = (r: TimeWindow, m: string[], f: string[]) => this.learnFeatureEdges(r, m, f);
+    return this.#ask('featureEdges', [reference, models, features], () => featureEdgesOf(this.store, this.config, learn, reference, models, features));
+  }
+
+  featureBins(windows: WindowPair, edges: FeatureEdges[]): Promise<BinnedSegment[]> {
+    const w = pair(windows);
+    return this.#ask('featureBins', [w, edges], () => this.path.featureBins(w, edges));
+  }
+
+  labels(windows: { matured: WindowPair }, models: string[], calibrationBins: number, at: Date): Promise<LabelSegment[]> {
+    const matured = pair(windows.matured);
+    return this.#ask('labels', [matured, models, calibrationBins, at], async () => withVolume(this.config, await this.path.labels(matured, models, calibrationBins, at)));
+  }
+
+  quality(windows: CycleWindows, models: string[], at: Date): Promise<QualityCounts[]> {
+    const w: CycleWindows = { ...pair(windows), matured: pair(windows.matured) };
+    return this.#ask('quality', [w, models, at], () => this.path.quality(w, models, at, this));
+  }
+
+  orphanOutcomes(current: TimeWindow): Promise<number> {
+    return this.#ask('orphanOutcomes', [current], () => this.path.orphanOutcomes(current));
+  }
+
+  shadow(windows: { current: TimeWindow; matured: { current: TimeWindow } }, models: string[], options: ShadowOptions, at: Date): Promise<ShadowSegment[]> {
+    const { current } = windows;
+    const matured = windows.matured.current;
+    const asked: ShadowOptions = { calibrationBins: options.calibrationBins, segmentMinLabeled: options.segmentMinLabeled, segmentMinMinority: options.segmentMinMinority };
+    return this.#ask('shadow', [current, matured, models, asked, at], () => this.path.shadow(current, matured, models, asked, at));
+  }
+}
+
+/** One cycle's source over the raw tables. */
+export function rawSource(store: Store, config: Config): AggregateSource {
+  return new CycleSource(store, config, rawReads(store, config));
+}
+
+/**
+ * One cycle's source over the rollup, reading through `state` (the running sums, strips and ledger snapshot its
+ * owner keeps between cycles; a new RollupState reads from cold). Making it starts a cycle of `state`.
+ */
+export function rollupSource(store: Store, config: Config, state: RollupState): AggregateSource {
+  state.beginCycle();
+  return new CycleSource(store, config, rollupReads(store, config, state, rawReads(store, config)));
+}

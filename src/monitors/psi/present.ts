@@ -1,0 +1,22 @@
+// How a PSI reads: `PSI of score 0.31`, the driftwatch_psi gauge, and `psi` history rows with the feature beside them.
+import { decimal, formatNumber } from '../../core/format.js';
+import { evaluationGauge, SEGMENT_LABELS, type Presentation } from '../monitor.js';
+import type { PsiDetails } from './index.js';
+
+export const psiPresentation: Presentation<PsiDetails> = {
+  headline: (alerts) => (alerts.every((a) => a.feature === 'score') ? 'Score distribution shifted' : 'Input distribution shifted'),
+  measure: (e) => [{ bold: 'PSI' }, ' of ', { value: e.feature }, ` ${formatNumber(e.value)}`],
+  threshold: (e) => formatNumber(e.threshold),
+  report: (e) => ({ name: `PSI of ${e.feature}`, value: decimal(e.value), threshold: String(e.threshold) }),
+  gauges: [
+    evaluationGauge<PsiDetails>(
+      {
+        name: 'driftwatch_psi',
+        help: 'Population Stability Index of the score or a feature, current vs reference window, per segment',
+        labels: ['model', 'feature', SEGMENT_LABELS],
+      },
+      (e) => [{ labels: { model: e.model, feature: e.feature }, value: e.value }],
+    ),
+  ],
+  history: (e) => ({ metric: 'psi', feature: e.feature, derived: [] }),
+};

@@ -1,0 +1,26 @@
+// How data quality reads: rates in percent, and the cycle's counts (rows, bad scores, …) as history rows.
+import { formatNumber, percent } from '../../core/format.js';
+import type { QualitySummary } from '../../core/types.js';
+import { featureMeasure, numbers, type Presentation } from '../monitor.js';
+import type { QualityDetails } from './index.js';
+
+/** History metric of each count of the cycle's quality summary (model and segment empty). */
+const COUNTS: [keyof QualitySummary, string][] = [
+  ['rows', 'rows'],
+  ['badScores', 'bad_scores'],
+  ['missingOutcomes', 'missing_outcomes'],
+  ['duplicates', 'duplicates'],
+  ['nullScores', 'null_scores'],
+  ['futureEvents', 'future_events'],
+  ['orphanOutcomes', 'orphan_outcomes'],
+];
+
+export const qualityPresentation: Presentation<QualityDetails> = {
+  headline: () => 'Data quality problem',
+  measure: featureMeasure,
+  threshold: (e) => formatNumber(e.threshold),
+  report: (e) => ({ name: e.feature.replace(/_/g, ' '), value: percent(e.value, 2), threshold: percent(e.threshold, 2) }),
+  gauges: [],
+  history: (e) => ({ metric: e.feature, feature: '', derived: [] }),
+  cycleHistory: (result) => numbers(COUNTS.map(([key, metric]) => [metric, result.quality[key]])).map(([metric, value]) => ({ model: '', metric, value })),
+};
