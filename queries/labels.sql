@@ -8,7 +8,8 @@
 --   events      live events in the (matured) window
 --   labeled     of those, events with an outcome
 --   approved    of those, events the issuer approved
---   cal_*       per calibration bin [k/B, (k+1)/B) (a score of 1 in the last bin), over labeled events with a
+--   cal_*       per calibration bin [k/B, (k+1)/B) (edges k/B as Float64, a score of 1 in the last bin: the cal_bin
+--               placeholder, src/aggregates/calibration-bins.ts), over labeled events with a
 --               valid score: count, Σ score, Σ label, Σ (score − label)²
 -- All segments are returned, small ones too: the mix/rate decomposition needs the whole model.
 WITH
@@ -44,7 +45,7 @@ WITH
       k.approved AS label,
       has_label AND m.score >= 0 AND m.score <= 1 AS calibratable,
       -- total over every Float64: a score outside [0, 1] takes bin 0 here and bin {cal_bins} below
-      toUInt16(least({cal_bins:UInt16} - 1, floor(if(m.score >= 0 AND m.score <= 1, m.score, 0) * {cal_bins:UInt16}))) AS cal_bin
+      {{cal_bin:m.score}} AS cal_bin
     FROM matured AS m
     LEFT JOIN known AS k ON m.transaction_id = k.transaction_id
   ),

@@ -38,7 +38,9 @@ WITH
       matured AND k.transaction_id != '' AND k.last_outcome >= l.event_time - toIntervalMillisecond({skew_ms:UInt64}) AS has_label,
       k.approved AS label,
       isFinite(l.score) AND l.score >= 0 AND l.score <= 1 AS valid_score,
-      if(has_label AND valid_score, toUInt16(least({cal_bins:UInt16} - 1, floor(if(valid_score, l.score, 0) * {cal_bins:UInt16}))), {cal_bins:UInt16}) AS bin
+      -- The calibration bin (edges k/B) of src/aggregates/calibration-bins.ts, calibrationBinSql('l.score') written out:
+      -- this query is rendered without the cal_bin placeholder. test/stats/calibration-bins.test.ts keeps them equal.
+      if(has_label AND valid_score, toUInt16(least({cal_bins:UInt16} - 1, least({cal_bins:UInt16} - 1, floor(if(l.score >= 0 AND l.score <= 1, l.score, 0) * {cal_bins:UInt16})) + (if(l.score >= 0 AND l.score <= 1, l.score, 0) >= (least({cal_bins:UInt16} - 1, floor(if(l.score >= 0 AND l.score <= 1, l.score, 0) * {cal_bins:UInt16})) + 1) / {cal_bins:UInt16}) - (if(l.score >= 0 AND l.score <= 1, l.score, 0) < least({cal_bins:UInt16} - 1, floor(if(l.score >= 0 AND l.score <= 1, l.score, 0) * {cal_bins:UInt16})) / {cal_bins:UInt16}))), {cal_bins:UInt16}) AS bin
     FROM live AS l
     LEFT JOIN known AS k ON l.transaction_id = k.transaction_id
   )

@@ -31,7 +31,7 @@ WITH
       k.approved AS label,
       if(has_label, k.last_outcome, toDateTime64(0, 3, 'UTC')) AS seen,
       has_label AND c.score >= 0 AND c.score <= 1 AS calibratable,
-      toUInt16(least({cal_bins:UInt16} - 1, floor(if(c.score >= 0 AND c.score <= 1, c.score, 0) * {cal_bins:UInt16}))) AS cal_bin
+      {{cal_bin:c.score}} AS cal_bin
     FROM chunk AS c
     LEFT JOIN known AS k ON c.transaction_id = k.transaction_id
   ),

@@ -32,7 +32,7 @@ WITH
       toFloat64(k.approved) AS label,
       if(k.transaction_id != '' AND k.any_outcome >= m.event_time - toIntervalMillisecond({skew_ms:UInt64}), k.any_outcome, toDateTime64(0, 3, 'UTC')) AS seen,
       has_label AND m.score >= 0 AND m.score <= 1 AS calibratable,
-      toUInt16(least({cal_bins:UInt16} - 1, floor(if(m.score >= 0 AND m.score <= 1, m.score, 0) * {cal_bins:UInt16}))) AS cal_bin
+      {{cal_bin:m.score}} AS cal_bin
     FROM matured AS m
     LEFT JOIN known AS k ON m.transaction_id = k.transaction_id
   ),

@@ -15,7 +15,8 @@
 --   hist_*                 joint histogram on the fine grid, 1024 cells uniform in logit(score) over [−8, 8] (the psi
 --                          grid's cells split in four, src/aggregates/grid.ts; why this fine: src/monitors/shadow/compare.ts), key 1024·live cell +
 --                          shadow cell: current counts (rank correlation) and labeled positives / negatives (AUC, DeLong)
---   cal_*                  labeled pairs per calibration bin [k/B, (k+1)/B): count, Σ score, Σ label, Σ (score − label)²
+--   cal_*                  labeled pairs per calibration bin [k/B, (k+1)/B) (edges k/B as Float64: the cal_bin
+--                          placeholder, src/aggregates/calibration-bins.ts): count, Σ score, Σ label, Σ (score − label)²
 --   latency_*              current: every finite latency (exact quantiles merge only as the values themselves)
 WITH
   live AS (
@@ -89,8 +90,8 @@ WITH
       if(scored, live_score, 0.5) AS live_safe,
       if(scored, shadow_score, 0.5) AS shadow_safe,
       toUInt32({{fine_grid_cell:live_safe}}) * {{fine_grid_cells}} + toUInt32({{fine_grid_cell:shadow_safe}}) AS cell,
-      toUInt16(least({cal_bins:UInt16} - 1, floor(live_safe * {cal_bins:UInt16}))) AS live_bin,
-      toUInt16(least({cal_bins:UInt16} - 1, floor(shadow_safe * {cal_bins:UInt16}))) AS shadow_bin
+      {{cal_bin:live_safe}} AS live_bin,
+      {{cal_bin:shadow_safe}} AS shadow_bin
     FROM pairs AS p
     LEFT JOIN known AS k ON p.transaction_id = k.transaction_id
   )

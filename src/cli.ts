@@ -4,6 +4,7 @@ import { checkConfigCommand } from './cli/check-config.js';
 import { parseInteger, parsePositiveInt, parseTime, reportError } from './cli/common.js';
 import { ingestCommand, seedCommand } from './cli/data.js';
 import { runCommand } from './cli/run.js';
+import { parseStep } from './cli/backtest.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -34,6 +35,16 @@ function program(setExit: (code: number) => void): Command {
     .option('--at <iso>', 'evaluate as of this time (default: now)', parseTime)
     .option('--json', 'print the result document to stdout and nothing else')
     .action(async (opts) => setExit(await runCommand(opts)));
+
+  cli
+    .command('backtest')
+    .description("replay the daemon's cycles over a past range (alert lifecycle applied) and print the alerts they raise; sends nothing")
+    .addOption(configOption())
+    .requiredOption('--from <iso>', 'first cycle time', parseTime)
+    .requiredOption('--to <iso>', 'last cycle time', parseTime)
+    .option('--every <duration>', 'time between cycles, at least 1m', parseStep, 300_000)
+    .option('--json', 'print one JSON document { steps, alerts } to stdout and nothing else')
+    .action(async (opts) => setExit(await (await import('./cli/backtest.js')).backtestCommand(opts)));
 
   cli
     .command('report')

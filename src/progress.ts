@@ -11,8 +11,8 @@ export interface ProgressOptions {
   stream?: ProgressStream;
   /** Draw or not (default: whether the stream is a terminal). Logs and pipes get no control characters. */
   isTTY?: boolean;
-  /** What is counted: `rows` (default) or `bytes`, shown as kB/MB/GB. */
-  unit?: 'rows' | 'bytes';
+  /** What is counted: `rows` (default), `steps`, or `bytes` (shown as kB/MB/GB). */
+  unit?: 'rows' | 'steps' | 'bytes';
   /** Fewest milliseconds between redraws (default 200: about five a second, cheap and still lively). */
   intervalMs?: number;
   /** The clock, for tests. */
@@ -34,7 +34,7 @@ export function createProgress(label: string, total?: number, opts: ProgressOpti
   const now = opts.now ?? (() => performance.now());
   const interval = opts.intervalMs ?? 200;
   const format = opts.unit === 'bytes' ? formatBytes : formatCount;
-  const suffix = opts.unit === 'bytes' ? '' : ' rows';
+  const suffix = opts.unit === 'bytes' ? '' : ` ${opts.unit ?? 'rows'}`;
   const started = now();
   let lastDraw = -Infinity;
   let drawn = false;

@@ -1,6 +1,7 @@
 // The SQL of reads and folds: queries/NAME.sql with time-piece predicates and the grid filled in; values still travel as parameters.
 import type { Config } from '../config/index.js';
 import { chTime, queryText, renderSql, type QueryParams, type Store } from '../store/index.js';
+import { expandCalibrationBins } from './calibration-bins.js';
 import { expandGrid } from './grid.js';
 import { HOUR_MS, type Piece } from './pieces.js';
 
@@ -21,7 +22,8 @@ export function piecesPredicate(column: string, pieces: readonly Piece[], prefix
 
 /**
  * queries/NAME.sql with each `{{pieces:KEY}}` replaced by `pieces[KEY]`, the grid placeholders expanded
- * (grid.ts: `{{grid_cell:COLUMN}}`, …), then the usual placeholders (store/sql.ts).
+ * (grid.ts: `{{grid_cell:COLUMN}}`, …) and the calibration bins (calibration-bins.ts: `{{cal_bin:COLUMN}}`), then the
+ * usual placeholders (store/sql.ts).
  */
 export function querySql(name: string, config: Config, pieces: Record<string, string> = {}): string {
   const text = queryText(name).replace(/\{\{pieces:([a-z_0-9]+)\}\}/g, (_m, key: string) => {
@@ -29,7 +31,7 @@ export function querySql(name: string, config: Config, pieces: Record<string, st
     if (predicate === undefined) throw new Error(`no pieces given for {{pieces:${key}}} in ${name}.sql`);
     return `(${predicate})`;
   });
-  return renderSql(expandGrid(text), config);
+  return renderSql(expandCalibrationBins(expandGrid(text)), config);
 }
 
 export function selectQuery<T>(store: Store, config: Config, name: string, params: QueryParams, pieces: Record<string, string> = {}): Promise<T[]> {

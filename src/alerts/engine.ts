@@ -13,6 +13,12 @@ import type { Alert, AlertRecord, AlertView, FiringCount, Notification, Notifica
 
 const RANK = { ok: 0, warning: 1, critical: 2 } as const;
 
+/** Where the engine keeps its state: driftwatch_alerts (table.ts), or nowhere (a backtest's replay). */
+export interface AlertStateStore {
+  save(alerts: readonly Alert[], version: number, now: Date): Promise<void>;
+  history(range: { from: Date; to: Date }): Promise<AlertRecord[]>;
+}
+
 export interface AlertEngineOptions {
   logger?: Logger;
   /**
@@ -51,7 +57,7 @@ export class AlertEngine {
   private readonly unsaved = new Map<string, Alert>();
 
   private constructor(
-    private readonly store: Store,
+    private readonly state: AlertStateStore,
     private readonly config: Config,
     private readonly silences: Silence[],
     private readonly active: Map<string, Alert>,
@@ -65,7 +71,20 @@ export class AlertEngine {
     await ensureAlertTables(store, config);
     const { alerts, version } = await loadActiveAlerts(store, config);
     const active = new Map(alerts.map((a) => [a.key, a]));
-    return new AlertEngine(store, config, silences, active, version, options);
+    const state: AlertStateStore = {
+      save: (changed, v, now) => saveAlerts(store, config, changed, v, now),
+      history: (range) => alertHistory(store, config, range),
+    };
+    return new AlertEngine(state, config, silences, active, version, options);
+  }
+
+  /**
+   * An engine that starts with no alerts and keeps its state in memory only: the same lifecycle, grouping and
+   * silences as the daemon's, for a replay (`driftwatch backtest`) that must write nothing.
+   */
+  static inMemory(config: Config, options: AlertEngineOptions = {}): AlertEngine {
+    const state: AlertStateStore = { save: async () => undefined, history: async () => [] };
+    return new AlertEngine(state, config, compileSilences(config), new Map(), 0, options);
   }
 
   private get logger(): Logger {
@@ -131,7 +150,7 @@ export class AlertEngine {
     if (this.unsaved.size === 0) return;
     const alerts = [...this.unsaved.values()];
     this.version = Math.max(this.version + 1, Date.now());
-    await saveAlerts(this.store, this.config, alerts, this.version, new Date());
+    await this.state.save(alerts, this.version, new Date());
     for (const alert of alerts) if (this.unsaved.get(alert.key) === alert) this.unsaved.delete(alert.key);
   }
 
@@ -174,6 +193,6 @@ export class AlertEngine {
 
   /** Alerts firing at some time in the range, resolved ones included, with their durations (for the weekly report). */
   history(range: { from: Date; to: Date }): Promise<AlertRecord[]> {
-    return alertHistory(this.store, this.config, range);
+    return this.state.history(range);
   }
 }

@@ -5,12 +5,15 @@ import { ConfigError, DriftwatchError, StoreStalledError } from '../errors.js';
 import { createLogger, type Logger } from '../log.js';
 import { openStore, type Store } from '../store/index.js';
 import { ensureTables } from '../setup.js';
+import { RollupState } from '../rollup/index.js';
 import { checkMonitorSettings } from '../monitors/registry.js';
 
 export interface Session {
   config: Config;
   store: Store;
   logger: Logger;
+  /** The rollup's state for this process: the daemon's cycles and the weekly report share it (RollupState). */
+  rollup: RollupState;
 }
 
 /** Loads config, opens the store and creates missing tables; the caller closes the store. */
@@ -24,7 +27,7 @@ export async function openSession(configPath: string | undefined, logger: Logger
     await store.close().catch(() => undefined);
     throw error;
   }
-  return { config, store, logger };
+  return { config, store, logger, rollup: new RollupState() };
 }
 
 export async function withSession<T>(configPath: string | undefined, run: (session: Session) => Promise<T>, logger?: Logger): Promise<T> {

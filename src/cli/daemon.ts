@@ -1,16 +1,14 @@
 // `driftwatch daemon`: scheduled cycles until SIGTERM/SIGINT, then a clean stop (exit 0 within 10 s).
 import { Daemon } from '../daemon.js';
 import { prepareCycle } from '../prepare.js';
-import { RollupState } from '../rollup/index.js';
 import { buildHooks } from './hooks.js';
 import { openSession } from './common.js';
 
 export async function daemonCommand(options: { config?: string }): Promise<number> {
   const session = await openSession(options.config);
-  const { store, config, logger } = session;
+  const { store, config, logger, rollup: state } = session;
   const hooks = await buildHooks(session);
-  // One rollup state for the daemon's life: each cycle reads only the hours and strips that moved since the last.
-  const state = new RollupState();
+  // The session's rollup state lives as long as the daemon: each cycle reads only the hours and strips that moved since the last.
   const daemon = new Daemon({ config, store, logger, beforeCycle: (at) => prepareCycle(store, config, at, { logger, state }), hooks });
   try {
     await daemon.start();

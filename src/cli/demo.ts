@@ -1,7 +1,6 @@
 // `driftwatch demo`: seeds the embedded store with synthetic traffic and incidents, then runs the daemon.
 import { Daemon } from '../daemon.js';
 import { prepareCycle } from '../prepare.js';
-import { RollupState } from '../rollup/index.js';
 import { ConfigError } from '../errors.js';
 import { tableRef } from '../store/index.js';
 import { seed, type ScenarioName } from '../synth/index.js';
@@ -39,8 +38,7 @@ export async function demoCommand(options: { config?: string }): Promise<number>
     const summary = await seed(store, config, { days: DEMO_DAYS, end, seed: 1, scenarios: DEMO_SCENARIOS }, logger);
     process.stdout.write(`seeded ${summary.events.toLocaleString('en-US')} scoring events and ${summary.outcomes.toLocaleString('en-US')} outcomes in ${summary.seconds.toFixed(1)} s; incidents injected:\n`);
     for (const target of summary.targets) process.stdout.write(`  - ${target.scenario}: ${target.description}\n`);
-    const state = new RollupState();
-    const daemon = new Daemon({ config, store, logger, beforeCycle: (at) => prepareCycle(store, config, at, { logger, state }), hooks: await buildHooks(session) });
+    const daemon = new Daemon({ config, store, logger, beforeCycle: (at) => prepareCycle(store, config, at, { logger, state: session.rollup }), hooks: await buildHooks(session) });
     await daemon.start();
     process.stdout.write(`daemon running: metrics at ${daemon.url}/metrics — Ctrl-C to stop\n`);
     return await waitForSignal(async () => {

@@ -7,21 +7,24 @@ import type { AlertDelivery } from '../sinks/outbox.js';
 import { openAlertDelivery, type AlertDeliveryOptions } from '../sinks/slack.js';
 import type { Session } from './common.js';
 
+/** What the hooks need of a session; the rollup state, when given, is shared with the weekly report's refresh. */
+export type HookSession = Pick<Session, 'store' | 'config' | 'logger'> & Partial<Pick<Session, 'rollup'>>;
+
 /** Retries and timeouts of the receivers (tests shorten them). */
 export type DeliveryTuning = Pick<AlertDeliveryOptions, 'slack' | 'outbox' | 'console'>;
 
 /** Slack through the durable outbox with SLACK_BOT_TOKEN, else the console: one per daemon, shared by its hooks. */
-export function openDelivery({ store, config, logger }: Session, env: NodeJS.ProcessEnv = process.env, tuning: DeliveryTuning = {}): Promise<AlertDelivery> {
+export function openDelivery({ store, config, logger }: HookSession, env: NodeJS.ProcessEnv = process.env, tuning: DeliveryTuning = {}): Promise<AlertDelivery> {
   return openAlertDelivery(store, config, { ...tuning, logger, env });
 }
 
 /** Alerts over a delivery of their own: for a daemon that sends nothing else. */
-export async function alertsHook(session: Session, env: NodeJS.ProcessEnv = process.env, tuning: DeliveryTuning = {}): Promise<CycleHook> {
+export async function alertsHook(session: HookSession, env: NodeJS.ProcessEnv = process.env, tuning: DeliveryTuning = {}): Promise<CycleHook> {
   return alertEngineHook(session, await openDelivery(session, env, tuning));
 }
 
 /** Alerts: observe each successful cycle (queueing notifications durably first), then deliver what is queued. */
-export async function alertEngineHook({ store, config, logger }: Session, delivery: AlertDelivery): Promise<CycleHook> {
+export async function alertEngineHook({ store, config, logger }: HookSession, delivery: AlertDelivery): Promise<CycleHook> {
   const engine = await AlertEngine.open(store, config, { logger, queue: delivery });
   // Whatever a previous run queued and did not deliver (alerts or verdicts) goes out now, once.
   await delivery.flush().catch((e: Error) => logger.warn({ err: e.message }, 'queued messages not delivered yet; retrying after the next cycle'));
@@ -39,7 +42,7 @@ export async function alertEngineHook({ store, config, logger }: Session, delive
 }
 
 /** Shadow verdicts: a message per verdict that changed (see VerdictTracker), over the alerts' delivery. */
-export async function shadowHook({ store, config, logger }: Session, delivery: AlertDelivery): Promise<CycleHook> {
+export async function shadowHook({ store, config, logger }: HookSession, delivery: AlertDelivery): Promise<CycleHook> {
   const tracker = await VerdictTracker.open(store, config, delivery);
   return {
     name: 'shadow verdicts',
@@ -62,7 +65,7 @@ export async function shadowHook({ store, config, logger }: Session, delivery: A
 }
 
 /** The daemon's hooks: alerts and verdict changes share one delivery, so one outbox orders and retries both. */
-export async function buildHooks(session: Session, env: NodeJS.ProcessEnv = process.env, tuning: DeliveryTuning = {}): Promise<CycleHook[]> {
+export async function buildHooks(session: HookSession, env: NodeJS.ProcessEnv = process.env, tuning: DeliveryTuning = {}): Promise<CycleHook[]> {
   const delivery = await openDelivery(session, env, tuning);
   return [await alertEngineHook(session, delivery), await shadowHook(session, delivery), reportHook(session)];
 }

@@ -20,7 +20,7 @@ export async function reportCommand(options: ReportOptions, env: NodeJS.ProcessE
   // Checked before any work: a missing SMTP_URL is a usage error, not a reason to build and throw away a report.
   const smtpUrl = options.send ? smtpUrlFrom(env) : undefined;
   return withSession(options.config, async (session) => {
-    const gather = { at: options.at ?? new Date(), backfill: options.backfill ?? true, logger: session.logger };
+    const gather = { at: options.at ?? new Date(), backfill: options.backfill ?? true, logger: session.logger, rollup: session.rollup };
     let built: BuiltReport | undefined;
     const build = async () => (built ??= await buildReport(session.store, session.config, gather));
     if (options.out) {

@@ -2,6 +2,7 @@
 import { alertHistory, ensureAlertTables } from '../alerts/table.js';
 import type { Config } from '../config/index.js';
 import { silentLogger, type Logger } from '../log.js';
+import type { RollupState } from '../rollup/index.js';
 import type { Store } from '../store/index.js';
 import { backfillWeek } from './backfill.js';
 import { day, range, time } from './format.js';
@@ -20,6 +21,8 @@ export interface GatherOptions {
   /** PSI series drawn (the worst ones). */
   psiSeries?: number;
   logger?: Logger;
+  /** The rollup state of the process (the daemon's): the report's refresh folds through it. */
+  rollup?: RollupState;
 }
 
 export async function gatherReport(store: Store, config: Config, options: GatherOptions = {}): Promise<ReportData> {
@@ -34,7 +37,7 @@ export async function gatherReport(store: Store, config: Config, options: Gather
       coverage = await readCoverage(store, config, period);
     }
   }
-  const traffic = await readTraffic(store, config, period, logger);
+  const traffic = await readTraffic(store, config, period, logger, { state: options.rollup });
   const peaks = await readPsiPeaks(store, config, period);
   const psi = await readPsiSeries(store, config, period, options.psiSeries ?? 5);
   const shadow = await readShadow(store, config, period);

@@ -2,6 +2,7 @@
 import type { Config } from '../config/index.js';
 import type { CycleHook } from '../sinks/hook.js';
 import type { Logger } from '../log.js';
+import type { RollupState } from '../rollup/index.js';
 import type { Store } from '../store/index.js';
 import { buildReport } from './build.js';
 import { retryDueReports, sendWeeklyReport } from './deliver.js';
@@ -13,6 +14,8 @@ export interface ReportSession {
   config: Config;
   store: Store;
   logger: Logger;
+  /** The daemon's rollup state: the report's refresh then keeps the daemon's ledger snapshot current. */
+  rollup?: RollupState;
 }
 
 export interface ReportHookOptions extends RecordOptions {
@@ -29,7 +32,7 @@ export interface ReportHookOptions extends RecordOptions {
  * retry needs no schedule of its own. Without SMTP_URL the report's text goes to stdout (the demo's console).
  */
 export function reportHook(session: ReportSession, options: ReportHookOptions = {}): CycleHook {
-  const { config, store } = session;
+  const { config, store, rollup } = session;
   const logger = session.logger.child({ module: 'report' });
   const env = options.env ?? process.env;
   const mailer = options.mailer ?? (env.SMTP_URL ? smtpMailer(smtpUrlFrom(env)) : undefined);
@@ -62,12 +65,12 @@ export function reportHook(session: ReportSession, options: ReportHookOptions = 
   const weekly = async (): Promise<void> => {
     const at = new Date(now());
     if (!mailer) {
-      const built = await buildReport(store, config, { at, backfill, logger });
+      const built = await buildReport(store, config, { at, backfill, logger, rollup });
       process.stdout.write(built.text);
       logger.warn('SMTP_URL is not set: the weekly report was printed, not emailed');
       return;
     }
-    report(await sendWeeklyReport(store, config, { at, mailer, records: await open(), force: true, backfill, logger }));
+    report(await sendWeeklyReport(store, config, { at, mailer, records: await open(), force: true, backfill, logger, rollup }));
   };
   const retry = async (): Promise<void> => {
     if (!mailer) return;

@@ -1,7 +1,7 @@
 // The report's traffic aggregates (queries/report_traffic.sql), folded into hours, segments, calibration bins and quality counts.
 import type { Config } from '../config/index.js';
 import { silentLogger, type Logger } from '../log.js';
-import { refreshRollup } from '../rollup/index.js';
+import { refreshRollup, type RollupState } from '../rollup/index.js';
 import { eventsFingerprint, labelsFingerprint } from '../rollup/fingerprint.js';
 import { loadLedger, usableAt, type Ledger } from '../rollup/ledger.js';
 import { OUTCOME_SKEW_MS } from '../rollup/plan.js';
@@ -61,9 +61,15 @@ export interface Traffic {
 const HOUR_MS = 3_600_000;
 
 /** The two weeks' traffic: from the rollup when it can serve them, else from one join of the raw tables. */
-export async function readTraffic(store: Store, config: Config, period: ReportPeriod, logger: Logger = silentLogger, options: { raw?: boolean } = {}): Promise<Traffic> {
+export async function readTraffic(
+  store: Store,
+  config: Config,
+  period: ReportPeriod,
+  logger: Logger = silentLogger,
+  options: { raw?: boolean; state?: RollupState | undefined } = {},
+): Promise<Traffic> {
   const common = { prev_from: chTime(period.previous.from), from: chTime(period.week.from), to: chTime(period.week.to), models: config.models };
-  const rolled = options.raw ? undefined : await rollupParams(store, config, period, logger);
+  const rolled = options.raw ? undefined : await rollupParams(store, config, period, logger, options.state);
   const rows = rolled
     ? await runQuery<TrafficRow>(store, config, 'report_rollup', { ...common, ...rolled })
     : await runQuery<TrafficRow>(store, config, 'report_traffic', {
@@ -89,13 +95,13 @@ export async function readTraffic(store: Store, config: Config, period: ReportPe
  * returns the ledger's versions of their hours; undefined when the rollup cannot answer — issuer or region
  * not among the segments it is keyed by, or an hour it should hold missing — and the raw join must.
  */
-async function rollupParams(store: Store, config: Config, period: ReportPeriod, logger: Logger) {
+async function rollupParams(store: Store, config: Config, period: ReportPeriod, logger: Logger, state: RollupState | undefined) {
   const issuer = config.segments.indexOf('issuer');
   const region = config.segments.indexOf('region');
   if (issuer < 0 || region < 0) return undefined;
   // Never past now: an hour folded before it is complete would be folded again, with the rows still to come.
   const at = new Date(Math.min(period.week.to.getTime(), Date.now()));
-  await refreshRollup(store, config, at, { since: period.previous.from, logger });
+  await refreshRollup(store, config, at, { since: period.previous.from, logger, ...(state ? { state } : {}) });
   const from = period.previous.from.getTime();
   const events = await loadLedger(store, config, 'events', eventsFingerprint(config));
   const labels = await loadLedger(store, config, 'labels', labelsFingerprint(config));

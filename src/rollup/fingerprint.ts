@@ -11,6 +11,12 @@ export type RollupKind = (typeof ROLLUP_KINDS)[number];
 /** Bumped when a fold query changes what it stores; the score grid is part of it, so a new grid rebuilds the rollup. */
 const LAYOUT = `rollup-v4 grid=logit${SCORE_GRID_CELLS}[${GRID_LOGIT_FROM},${GRID_LOGIT_TO}] duplicates=5min labels=latest-outcome orphans=lookback`;
 
+/**
+ * How the label kinds (labels, shadow) put a score in a calibration bin: by comparison with the edges k/B
+ * (aggregates/calibration-bins.ts). Rollups folded with floor(score·B) differ at the edges, so they are rebuilt.
+ */
+const CALIBRATION_BINNING = 'cal-bin=edges-k/B';
+
 function digest(value: unknown): string {
   return createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 16);
 }
@@ -24,7 +30,7 @@ export function eventsFingerprint(config: Config): string {
 }
 
 export function labelsFingerprint(config: Config): string {
-  return digest({ ...sourceOf(config), outcomes: config.columns.outcomes, maturity: config.windows.maturity, bins: config.monitors.calibration.bins });
+  return digest({ ...sourceOf(config), outcomes: config.columns.outcomes, maturity: config.windows.maturity, bins: config.monitors.calibration.bins, binning: CALIBRATION_BINNING });
 }
 
 /** Feature bins depend on the stored edges: learning a new feature's edges starts that kind afresh. */
@@ -40,7 +46,7 @@ export function orphansFingerprint(config: Config): string {
 
 /** Shadow pairs per hour (queries/shadow_pairs.sql): labels.sql's outcome rule and the calibration bins. */
 export function shadowFingerprint(config: Config): string {
-  return digest({ ...sourceOf(config), rule: 'shadow-v2 pick', outcomes: config.columns.outcomes, maturity: config.windows.maturity, bins: config.monitors.calibration.bins });
+  return digest({ ...sourceOf(config), rule: 'shadow-v2 pick', outcomes: config.columns.outcomes, maturity: config.windows.maturity, bins: config.monitors.calibration.bins, binning: CALIBRATION_BINNING });
 }
 
 /** The fingerprint of `kind` under this config (and, for the feature kind, these stored edges). */

@@ -41,11 +41,15 @@ export interface CalibrationOptions {
 }
 
 /**
- * Index of the bin [k/B, (k+1)/B) holding `score`: floor(score·B), with a score of 1 in the last bin.
- * Rollup SQL must bin with the same expression (least(floor(score * B), B − 1)) for bin sums to match rows.
+ * Index of the bin [k/B, (k+1)/B) holding `score`, the edges k/B being the doubles `k / bins`: the k with
+ * k/B ≤ score < (k+1)/B, a score of 1 in the last bin. floor(score·B) alone is off by one next to an edge
+ * (0.57·100 = 56.999…), so it is only the first guess k0, corrected by one step against the edges around it.
+ * The SQL of aggregates/calibration-bins.ts is this expression for expression (on scores in [0, 1]), so bin sums match rows.
  */
 export function calibrationBin(score: number, bins: number): number {
-  return Math.min(bins - 1, Math.floor(score * bins));
+  const k0 = Math.max(0, Math.min(bins - 1, Math.floor(score * bins)));
+  const k = k0 + (score >= (k0 + 1) / bins ? 1 : 0) - (score < k0 / bins ? 1 : 0);
+  return Math.max(0, Math.min(bins - 1, k));
 }
 
 /** ECE, MCE, Brier and the reliability diagram from per-bin sums; bins[k] is taken as [k/B, (k+1)/B). */

@@ -7,7 +7,7 @@ import { configErrorMessage as messageOf } from '../helpers/failures.js';
 
 
 describe('config defaults', () => {
-  it('fills every default from an empty document, as DESIGN.md lists them', () => {
+  it('fills every default from an empty document, as the README Configuration section lists them', () => {
     const config = parseConfig({});
     expect(config.store.path).toBe('./data');
     expect(config.segments).toEqual(['issuer', 'region']);

@@ -26,7 +26,7 @@ function file(name: string, text: string): string {
 
 describe('help and usage', () => {
   it('every command has --help', async () => {
-    for (const command of ['demo', 'daemon', 'run', 'report', 'seed', 'ingest', 'check-config']) {
+    for (const command of ['demo', 'daemon', 'run', 'backtest', 'report', 'seed', 'ingest', 'check-config']) {
       const { code, stdout } = await runCli([command, '--help']);
       expect(code, command).toBe(0);
       expect(stdout).toContain(`Usage: driftwatch ${command}`);
@@ -98,6 +98,38 @@ describe('run --once', () => {
     const { code, stdout } = await runCli(['check-config', '--config', configFile]);
     expect(code).toBe(0);
     expect(stdout).toContain('config ok');
+  });
+});
+
+describe('backtest', () => {
+  const hour = (h: number) => new Date(AT.getTime() + h * 3_600_000).toISOString();
+
+  it('--json prints one document: the steps and each alert with its window, severity and times', async () => {
+    const { code, stdout, stderr } = await runCli(['backtest', '--config', configFile, '--from', hour(-2), '--to', hour(0), '--every', '1h', '--json']);
+    expect(code, stderr).toBe(0);
+    const doc = JSON.parse(stdout) as { steps: number; alerts: { monitor: string; segment: Record<string, string>; feature: string; window: string; severity: string; firedAt: string; resolvedAt: string | null }[] };
+    expect(doc.steps).toBe(3);
+    // BANK B/NA's outage fills the small fixture's current window: it fires at the first step and is still firing.
+    const outage = doc.alerts.find((a) => a.monitor === 'approval_rate' && a.segment.issuer === 'BANK B');
+    expect(outage).toMatchObject({ feature: 'delta', window: '1d', severity: 'critical', firedAt: hour(-2), resolvedAt: null });
+    for (const a of doc.alerts) expect(Object.keys(a)).toEqual(expect.arrayContaining(['monitor', 'model', 'segment', 'feature', 'window', 'severity', 'firedAt', 'resolvedAt']));
+  });
+
+  it('without --json prints a timeline', async () => {
+    const { code, stdout } = await runCli(['backtest', '--config', configFile, '--from', hour(-1), '--to', hour(0), '--every', '30m']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^backtest .* every 30m: 3 cycles, \d+ alert\(s\) fired/);
+    expect(stdout).toMatch(/CRITICAL +approval_rate card-auth issuer=BANK B region=NA delta \[1d\] — still firing/);
+  });
+
+  it('bad ranges and steps exit 2 naming the flag', async () => {
+    const after = await runCli(['backtest', '--config', configFile, '--from', hour(0), '--to', hour(-1)]);
+    expect(after.code).toBe(2);
+    expect(after.stderr).toMatch(/--from .* is after --to/);
+    const short = await runCli(['backtest', '--config', configFile, '--from', hour(-1), '--to', hour(0), '--every', '30s']);
+    expect(short.code).toBe(2);
+    expect(short.stderr).toMatch(/--every.*at least 1m/);
+    expect((await runCli(['backtest', '--config', configFile, '--to', hour(0)])).stderr).toMatch(/--from/);
   });
 });
 

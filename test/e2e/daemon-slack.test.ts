@@ -2,8 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { alertEngineHook, alertsHook, openDelivery, shadowHook } from '../../src/cli/hooks.js';
-import type { Session } from '../../src/cli/common.js';
+import { alertEngineHook, alertsHook, openDelivery, shadowHook, type HookSession } from '../../src/cli/hooks.js';
 import { Daemon, type CycleHook } from '../../src/daemon.js';
 import { silentLogger } from '../../src/log.js';
 import type { ShadowVerdict, ShadowVerdictKind } from '../../src/core/types.js';
@@ -101,7 +100,7 @@ describe('daemon → shadow verdict changes → Slack', () => {
   }
   /** The daemon's wiring (buildHooks without the weekly report): alerts and verdicts over one delivery. */
   async function hooks(env: NodeJS.ProcessEnv, write?: (text: string) => void): Promise<CycleHook[]> {
-    const session: Session = { store: t.store, config: t.config, logger: silentLogger };
+    const session: HookSession = { store: t.store, config: t.config, logger: silentLogger };
     const delivery = await openDelivery(session, env, write ? { console: { write } } : {});
     return [await alertEngineHook(session, delivery), await shadowHook(session, delivery)];
   }
@@ -133,7 +132,7 @@ describe('daemon → shadow verdict changes → Slack', () => {
 
   it('loses no change and repeats none when the store fails around the verdicts', async () => {
     const fail = new Set<string>();
-    const session: Session = { store: flakyStore(t.store, fail), config: t.config, logger: silentLogger };
+    const session: HookSession = { store: flakyStore(t.store, fail), config: t.config, logger: silentLogger };
     const hook = await shadowHook(session, await openDelivery(session, { SLACK_BOT_TOKEN: 'xoxb-verdicts' }));
     const before = slack.posts.length;
     const run = (i: number, kind: ShadowVerdictKind) => hook.afterCycle({ ...cycle(new Date(AT.getTime() + i * 5 * MINUTE), []), shadow: [verdict(kind, 'fraud-score')] }, `cycle-${i}`);

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { packageRoot } from '../../src/store/index.js';
 
 describe('package exports', () => {
-  it('plain node imports the DESIGN.md functions from the built package', () => {
+  it('plain node imports the library functions from the built package', () => {
     const dir = mkdtempSync(join(tmpdir(), 'driftwatch-consumer-'));
     mkdirSync(join(dir, 'node_modules'));
     symlinkSync(packageRoot, join(dir, 'node_modules', 'driftwatch'));

@@ -49,7 +49,7 @@ describe('a cycle on the small fixture', () => {
     expect(result.evaluations.every((e) => Number.isFinite(e.value))).toBe(true);
   });
 
-  it('produces the run --json document of DESIGN.md', async () => {
+  it('produces the documented run --json document', async () => {
     const doc = runDocument(await runCycle(t.store, t.config, { at: AT }));
     expect(doc.at).toBe('2026-11-20T12:00:00.000Z');
     expect(doc.windows.current).toEqual({ from: '2026-11-19T12:00:00.000Z', to: '2026-11-20T12:00:00.000Z' });

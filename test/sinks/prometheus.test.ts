@@ -60,7 +60,7 @@ function table(families: Family[], name: string): string[] {
 }
 
 describe('Metrics on /metrics', () => {
-  test('maps psi, calibration, approval and shadow results to DESIGN names, labels and values', async () => {
+  test('maps psi, calibration, approval and shadow results to the documented names, labels and values', async () => {
     const { metrics, scrape } = await serve();
     metrics.recordCycle(
       cycle(

@@ -3,7 +3,7 @@ import * as stats from '../../src/stats/index.js';
 
 // Oracle: README, "Library" — the six contract functions, plus the aggregate helpers.
 describe('stats exports', () => {
-  it('exposes the DESIGN.md functions and the aggregate helpers', () => {
+  it('exposes the README library functions and the aggregate helpers', () => {
     const names = [
       'psiFromCounts',
       'calibrationError',

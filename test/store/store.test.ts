@@ -12,7 +12,7 @@ beforeAll(async () => {
 afterAll(() => t.cleanup());
 
 describe('embedded store', () => {
-  it('creates the DESIGN.md tables idempotently', async () => {
+  it('creates the documented tables idempotently', async () => {
     const { ensureSchema } = await import('../../src/store/index.js');
     await ensureSchema(t.store, t.config);
     const columns = await describeTable(t.store, t.config, 'scoring_events');
