@@ -51,9 +51,10 @@ export function backtestSteps(from: Date, to: Date, everyMs: number): Date[] {
   return steps;
 }
 
-/** How the config's current window is named in alerts: its duration, or `fixed` for fixed dates. */
+/** How an alert's window is named when its evaluations carry none (one current window): its length, or `fixed`. */
 export function windowName(config: Config): string {
-  return typeof config.windows.current === 'number' ? formatDuration(config.windows.current) : 'fixed';
+  const spec = config.windows.current;
+  return Array.isArray(spec) ? formatDuration(spec[spec.length - 1] as number) : typeof spec === 'number' ? formatDuration(spec) : 'fixed';
 }
 
 /**
@@ -97,7 +98,7 @@ function started(view: AlertView, window: string, at: Date): BacktestAlert {
     model: view.model,
     segment: view.segment,
     feature: view.feature,
-    window,
+    window: view.window ?? window,
     ...(view.shadowVersion !== undefined ? { shadowVersion: view.shadowVersion } : {}),
     severity: view.severity === 'critical' ? 'critical' : 'warning',
     firedAt: at,

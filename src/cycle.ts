@@ -6,6 +6,7 @@ import { silentLogger, type Logger } from './log.js';
 import { controlFdr, judge } from './monitors/judge.js';
 import type { Monitor } from './monitors/monitor.js';
 import { MONITORS } from './monitors/registry.js';
+import { strongestPerIdentity } from './core/identity.js';
 import { isFinding, type CycleResult, type Evaluation } from './core/types.js';
 import type { Store } from './store/index.js';
 import { resolveWindows } from './core/windows.js';
@@ -47,7 +48,8 @@ export async function runCycle(store: Store, config: Config, options: CycleOptio
 
   controlFdr(result.evaluations, config.fdr);
   for (const evaluation of result.evaluations) applySeverity(config, byName.get(evaluation.monitor), evaluation);
-  result.findings = result.evaluations.filter(isFinding);
+  // One finding per identity: with several windows, the strongest window speaks for the segment.
+  result.findings = strongestPerIdentity(result.evaluations.filter(isFinding));
   result.durationMs = Date.now() - started;
   return result;
 }

@@ -13,6 +13,7 @@ function findingDocument(f: Finding) {
     model: f.model,
     segment: f.segment,
     feature: f.feature,
+    ...(f.window !== undefined ? { window: f.window } : {}),
     value: round(f.value),
     threshold: f.threshold,
     severity: f.severity,
@@ -37,6 +38,8 @@ export function runDocument(result: CycleResult) {
         reference: { from: iso(result.windows.matured.reference.from), to: iso(result.windows.matured.reference.to) },
         current: { from: iso(result.windows.matured.current.from), to: iso(result.windows.matured.current.to) },
       },
+      // With several current windows: each by name (`current` above is the longest).
+      ...(result.windows.currents.length > 1 ? { currents: result.windows.currents.map((w) => ({ name: w.name, from: iso(w.current.from), to: iso(w.current.to) })) } : {}),
     },
     models: result.models,
     findings: findings.map(findingDocument),

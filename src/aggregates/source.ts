@@ -76,7 +76,8 @@ export class CycleSource implements AggregateSource {
   }
 
   quality(windows: CycleWindows, models: string[], at: Date): Promise<QualityCounts[]> {
-    const w: CycleWindows = { ...pair(windows), matured: pair(windows.matured) };
+    // Quality judges the longest window: the other current windows do not change its question.
+    const w: CycleWindows = { ...pair(windows), matured: pair(windows.matured), currents: [] };
     return this.#ask('quality', [w, models, at], () => this.path.quality(w, models, at, this));
   }
 

@@ -1,6 +1,7 @@
 // The alert engine: feeds each successful cycle through the lifecycle, groups what changed, keeps state durable.
 import type { Config } from '../config/index.js';
 import { silentLogger, type Logger } from '../log.js';
+import { stronger } from '../core/identity.js';
 import type { CycleResult, Evaluation } from '../core/types.js';
 import { enabledMonitors } from '../monitors/registry.js';
 import type { Store } from '../store/index.js';
@@ -11,7 +12,6 @@ import { compileSilences, isSilenced, type Silence } from './silences.js';
 import { alertHistory, ensureAlertTables, loadActiveAlerts, saveAlerts } from './table.js';
 import type { Alert, AlertRecord, AlertView, FiringCount, Notification, NotificationQueue } from './types.js';
 
-const RANK = { ok: 0, warning: 1, critical: 2 } as const;
 
 /** Where the engine keeps its state: driftwatch_alerts (table.ts), or nowhere (a backtest's replay). */
 export interface AlertStateStore {
@@ -28,13 +28,13 @@ export interface AlertEngineOptions {
   queue?: NotificationQueue;
 }
 
-/** One evaluation per key; findings are evaluations too, and the worse severity wins if a key comes twice. */
+/** One evaluation per key: the strongest of its windows (findings are evaluations too). */
 function indexEvaluations(result: CycleResult): Map<string, Evaluation> {
   const byKey = new Map<string, Evaluation>();
   for (const e of [...result.evaluations, ...result.findings]) {
     const key = alertKey(e);
     const seen = byKey.get(key);
-    if (!seen || RANK[e.severity] > RANK[seen.severity]) byKey.set(key, e);
+    byKey.set(key, seen ? stronger(seen, e) : e);
   }
   return byKey;
 }

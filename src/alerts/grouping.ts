@@ -10,6 +10,7 @@ export function toView(alert: Alert, isNew = false): AlertView {
   const { key, monitor, model, segment, feature, state, severity, value, threshold, nCurrent, nReference } = alert;
   const view: AlertView = { key, monitor, model, segment, feature, state, severity, value, threshold, nCurrent, nReference, since: alert.since, isNew };
   if (alert.shadowVersion !== undefined) view.shadowVersion = alert.shadowVersion;
+  if (alert.window !== undefined) view.window = alert.window;
   if (alert.pValue !== undefined) view.pValue = alert.pValue;
   if (alert.qValue !== undefined) view.qValue = alert.qValue;
   if (alert.details !== undefined) view.details = alert.details;
@@ -32,6 +33,7 @@ function warningView(e: Evaluation): AlertView {
   const alert: Alert = {
     key: alertKey(e), groupKey: '', monitor: e.monitor, model: e.model, segment: sortedSegment(e.segment), feature: e.feature,
     ...(e.shadowVersion !== undefined ? { shadowVersion: e.shadowVersion } : {}),
+    ...(e.window !== undefined ? { window: e.window } : {}),
     state: 'pending', severity: e.severity, value: e.value, threshold: e.threshold, nCurrent: e.nCurrent, nReference: e.nReference,
     pValue: e.pValue, qValue: e.qValue, details: e.details, criticalCount: 0, cleanCount: 0, since: new Date(0), lastEvaluated: new Date(0),
     notified: false, silenced: false,

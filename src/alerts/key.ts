@@ -1,21 +1,11 @@
 // Alert identity: the key of one alert and the group it is announced with.
-import type { Evaluation, Segment } from '../core/types.js';
+import { identityKey, sortedSegment } from '../core/identity.js';
+import type { Evaluation } from '../core/types.js';
 
-/** The segment with its keys sorted, so `{region, issuer}` and `{issuer, region}` are one segment. */
-export function sortedSegment(segment: Segment): Segment {
-  return Object.fromEntries(Object.entries(segment).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-}
+export { sortedSegment };
 
-/**
- * monitor + model + segment + feature (+ shadow version), as JSON: unambiguous whatever characters the values
- * hold (a model or issuer name may contain any separator we could pick). Two shadows of one model are judged
- * apart, so the version is part of their key; evaluations without one keep the key they always had, so the
- * alerts already stored stay matched.
- */
-export function alertKey(e: Pick<Evaluation, 'monitor' | 'model' | 'segment' | 'feature' | 'shadowVersion'>): string {
-  const version = e.shadowVersion !== undefined ? [e.shadowVersion] : [];
-  return JSON.stringify([e.monitor, e.model, sortedSegment(e.segment), e.feature, ...version]);
-}
+/** An alert's key: the evaluation's identity (core/identity.ts). */
+export const alertKey = identityKey;
 
 /** The shadow version an alert key carries (its fifth element), if any: the key is the stored identity. */
 export function keyShadowVersion(key: string): string | undefined {

@@ -31,6 +31,7 @@ function withEvaluation(alert: Alert, e: Evaluation, at: Date): Alert {
     pValue: e.pValue,
     qValue: e.qValue,
     details: e.details,
+    window: e.window,
     lastEvaluated: at,
   };
 }

@@ -20,6 +20,8 @@ export interface Alert {
   feature: string;
   /** Part of the identity for a shadow's alerts: two shadows of one model alert apart. */
   shadowVersion?: string;
+  /** The current window of the latest evaluation (when several are judged): not part of the identity. */
+  window?: string;
   state: AlertState;
   /** Severity of the key's latest evaluation: a firing alert stays firing at warning (hysteresis). */
   severity: Severity;
@@ -52,7 +54,7 @@ export interface Alert {
 /** What a receiver needs to describe one alert: the alert without the engine's bookkeeping. */
 export type AlertView = Pick<
   Alert,
-  | 'key' | 'monitor' | 'model' | 'segment' | 'feature' | 'shadowVersion' | 'state' | 'severity' | 'value' | 'threshold' | 'nCurrent' | 'nReference'
+  | 'key' | 'monitor' | 'model' | 'segment' | 'feature' | 'shadowVersion' | 'window' | 'state' | 'severity' | 'value' | 'threshold' | 'nCurrent' | 'nReference'
   | 'pValue' | 'qValue' | 'details' | 'since' | 'firingSince' | 'resolvedAt' | 'resolveReason'
 > & {
   /** Fired (or came out of a silence) in this notification's cycle. */

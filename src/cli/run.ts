@@ -43,7 +43,8 @@ function summary(result: CycleResult): string {
   ];
   for (const f of result.findings) {
     const p = f.pValue !== undefined ? ` p=${formatPValue(f.pValue)}` : '';
-    lines.push(`  ${f.severity.toUpperCase().padEnd(8)} ${f.monitor} ${f.model} ${segmentText(f.segment)} ${f.feature}=${f.value.toFixed(4)} (threshold ${f.threshold}, n ${f.nCurrent}/${f.nReference}${p})`);
+    const window = f.window !== undefined ? ` [${f.window}]` : '';
+    lines.push(`  ${f.severity.toUpperCase().padEnd(8)} ${f.monitor} ${f.model} ${segmentText(f.segment)} ${f.feature}=${f.value.toFixed(4)}${window} (threshold ${f.threshold}, n ${f.nCurrent}/${f.nReference}${p})`);
   }
   for (const s of result.shadow) lines.push(`  SHADOW   ${s.model} ${s.shadowVersion}: ${s.verdict} — ${s.reasons.join('; ')}`);
   return `${lines.join('\n')}\n`;

@@ -1,7 +1,7 @@
 // The configuration schema: every key optional, defaults make the demo run with no file at all.
 import { z } from 'zod';
 import cron from 'node-cron';
-import { DURATION_PATTERN, parseDuration } from './duration.js';
+import { DURATION_PATTERN, formatDuration, parseDuration } from './duration.js';
 import { IDENTIFIER_PATTERN } from './identifiers.js';
 
 const identifier = z.string().regex(IDENTIFIER_PATTERN, 'must be an identifier: a letter or _ then letters, digits or _ (at most 63)');
@@ -19,6 +19,30 @@ const windowSpec = z.union([
   duration,
   z.strictObject({ from: isoTime, to: isoTime }).refine((w) => Date.parse(w.from) < Date.parse(w.to), 'from must be before to'),
 ]);
+
+/** Several current windows: lengths before `--at`, shortest first, e.g. [15m, 1h, 6h, 24h]. */
+const windowSet = z
+  .array(duration)
+  .min(1, 'list at least one window, e.g. [1h, 24h]')
+  .refine((lengths) => lengths.every((ms, i) => i === 0 || ms > (lengths[i - 1] as number)), 'list the windows shortest first, each once, e.g. [15m, 1h, 6h, 24h]');
+
+/**
+ * The windows fit together: each current window within the reference's length, and the authorisation outcome's
+ * maturity shorter than the reference (a chargeback's may be longer: its monitors judge only where it matured).
+ */
+function checkWindows(w: { current: unknown; reference: unknown; maturity: unknown }, ctx: z.RefinementCtx): void {
+  if (typeof w.reference !== 'number') return;
+  const reference = w.reference;
+  const lengths = Array.isArray(w.current) ? (w.current as number[]) : typeof w.current === 'number' ? [w.current] : [];
+  lengths.forEach((ms, i) => {
+    if (ms > reference) ctx.addIssue({ code: 'custom', path: Array.isArray(w.current) ? ['current', i] : ['current'], message: `a current window of ${formatDuration(ms)} is longer than the reference window (${formatDuration(reference)})` });
+  });
+  const approved = typeof w.maturity === 'number' ? w.maturity : (w.maturity as { approved?: number } | undefined)?.approved;
+  if (approved !== undefined && approved >= reference) {
+    const path = typeof w.maturity === 'number' ? ['maturity'] : ['maturity', 'approved'];
+    ctx.addIssue({ code: 'custom', path, message: `a maturity of ${formatDuration(approved)} is not shorter than the reference window (${formatDuration(reference)})` });
+  }
+}
 
 const cronExpression = z.string().refine((text) => cron.validate(text), 'must be a cron expression with 5 fields (or 6 with seconds first), e.g. "*/5 * * * *"');
 
@@ -89,10 +113,20 @@ export const configSchema = z
     features: z.array(z.string().min(1)).default([]),
     windows: z
       .strictObject({
-        current: windowSpec.default(86_400_000),
+        /** One window, fixed dates, or a set of lengths judged together (short ones catch sudden changes). */
+        current: z.union([windowSpec, windowSet]).default(86_400_000),
         reference: windowSpec.default(604_800_000),
-        maturity: duration.default(7_200_000),
+        /** When an event without an outcome counts as missing: one delay, or one per outcome column. */
+        maturity: z.union([duration, z.strictObject({ approved: duration.optional(), chargeback: duration.optional() })]).default(7_200_000),
       })
+      .superRefine(checkWindows)
+      .transform(({ maturity, ...rest }) => ({
+        ...rest,
+        /** The delay of the authorisation outcome (`approved`), which calibration and approval rate read. */
+        maturity: typeof maturity === 'number' ? maturity : (maturity.approved ?? 7_200_000),
+        /** Per outcome column, as configured (a single delay applies to every outcome). */
+        maturities: typeof maturity === 'number' ? { approved: maturity } : { approved: maturity.approved ?? 7_200_000, ...(maturity.chargeback !== undefined ? { chargeback: maturity.chargeback } : {}) },
+      }))
       .prefault({}),
     minVolume: z.number().int().positive().default(200),
     schedule: cronExpression.default('*/5 * * * *'),
@@ -227,4 +261,5 @@ export type ConfigInput = z.input<typeof configSchema>;
 export type Config = z.output<typeof configSchema>;
 export type EventColumns = Config['columns']['events'];
 export type OutcomeColumns = Config['columns']['outcomes'];
-export type WindowSpec = Config['windows']['current'];
+/** One window: a length before `--at`, or fixed dates. */
+export type WindowSpec = Config['windows']['reference'];

@@ -11,11 +11,22 @@ export interface TimeWindow {
   to: Date;
 }
 
+/** One of the cycle's current windows, named by its length (`15m`, `1h`, `1d`; `fixed` for fixed dates). */
+export interface CurrentWindow {
+  name: string;
+  current: TimeWindow;
+  /** The same window shifted back by the maturity delay, for label-based monitors. */
+  matured: TimeWindow;
+}
+
 export interface CycleWindows {
   reference: TimeWindow;
+  /** The longest current window (the only one unless `windows.current` lists several). */
   current: TimeWindow;
   /** Label-based monitors (calibration, approval) use the windows shifted back by the maturity delay. */
   matured: { reference: TimeWindow; current: TimeWindow };
+  /** Every current window, shortest first; the last is `current`. Each is judged against the one reference. */
+  currents: CurrentWindow[];
 }
 
 /**
@@ -42,6 +53,11 @@ export interface Evaluation<Details extends object = object> {
   qValue?: number;
   /** Part of the identity: a shadow's evaluations are judged, keyed and announced per shadow version. */
   shadowVersion?: string;
+  /**
+   * The current window judged (`1h`), when `windows.current` lists several. Not part of an alert's identity: a
+   * segment's alert follows whichever of its windows is strongest, so one incident is one alert.
+   */
+  window?: string;
   /** Monitor-specific numbers for messages and dashboards, typed by the monitor that made them. */
   details?: Details;
 }

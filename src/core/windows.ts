@@ -1,6 +1,6 @@
 // The reference and current windows of a cycle as of `at`, and their label-matured shifts.
-import type { Config, WindowSpec } from '../config/index.js';
-import type { CycleWindows, TimeWindow } from './types.js';
+import { formatDuration, type Config, type WindowSpec } from '../config/index.js';
+import type { CurrentWindow, CycleWindows, TimeWindow } from './types.js';
 
 function fixed(spec: WindowSpec): TimeWindow | undefined {
   return typeof spec === 'number' ? undefined : { from: new Date(spec.from), to: new Date(spec.to) };
@@ -12,15 +12,45 @@ function fixed(spec: WindowSpec): TimeWindow | undefined {
  * maturity delay; fixed windows keep their start and end no later than at − maturity.
  */
 export function resolveWindows(config: Config, at: Date): CycleWindows {
-  const { current: currentSpec, reference: referenceSpec, maturity } = config.windows;
-  const current = fixed(currentSpec) ?? { from: new Date(at.getTime() - (currentSpec as number)), to: at };
-  const reference = fixed(referenceSpec) ?? { from: new Date(current.from.getTime() - (referenceSpec as number)), to: current.from };
+  const { reference: referenceSpec, maturity } = config.windows;
+  const specs = currentSpecs(config);
   const shift = (window: TimeWindow, spec: WindowSpec): TimeWindow => {
     if (typeof spec === 'number') return { from: new Date(window.from.getTime() - maturity), to: new Date(window.to.getTime() - maturity) };
     const latest = at.getTime() - maturity;
     return { from: window.from, to: new Date(Math.max(window.from.getTime(), Math.min(window.to.getTime(), latest))) };
   };
-  return { reference, current, matured: { reference: shift(reference, referenceSpec), current: shift(current, currentSpec) } };
+  const currents = specs.map((spec): CurrentWindow => {
+    const current = fixed(spec) ?? { from: new Date(at.getTime() - (spec as number)), to: at };
+    return { name: windowName(spec), current, matured: shift(current, spec) };
+  });
+  const longest = currents[currents.length - 1] as CurrentWindow;
+  const current = longest.current;
+  const reference = fixed(referenceSpec) ?? { from: new Date(current.from.getTime() - (referenceSpec as number)), to: current.from };
+  return { reference, current, matured: { reference: shift(reference, referenceSpec), current: longest.matured }, currents };
+}
+
+/** The configured current windows, shortest first (one unless `windows.current` is a list). */
+function currentSpecs(config: Config): WindowSpec[] {
+  const spec = config.windows.current;
+  return Array.isArray(spec) ? spec : [spec];
+}
+
+/** `3600000` → `1h`; fixed dates → `fixed`. */
+export function windowName(spec: WindowSpec): string {
+  return typeof spec === 'number' ? formatDuration(spec) : 'fixed';
+}
+
+/**
+ * Whether an evaluation is of the longest current window (or of the only one): what the per-segment gauges and
+ * the history table show, so their series keep one value per segment and their meaning.
+ */
+export function ofLongestWindow(e: { window?: string }, windows: CycleWindows): boolean {
+  return e.window === undefined || e.window === windows.currents[windows.currents.length - 1]?.name;
+}
+
+/** Whether the config judges several current windows (then each evaluation and finding names its window). */
+export function judgesSeveralWindows(config: Config): boolean {
+  return currentSpecs(config).length > 1;
 }
 
 /** Hours in a window (fractional). */

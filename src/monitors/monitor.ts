@@ -126,3 +126,18 @@ export function featureMeasure(e: Judged): Line {
 export function numbers(pairs: [string, unknown][]): [string, unknown][] {
   return pairs.filter(([, value]) => typeof value === 'number');
 }
+
+/**
+ * Judges a statistic on each current window against the one reference (one window unless `windows.current`
+ * lists several); with several, each evaluation names its window. `judge` gets the windows narrowed to one.
+ */
+export async function judgeEachWindow<Details extends object>(windows: CycleWindows, judge: (one: CycleWindows) => Promise<Evaluation<Details>[]>): Promise<Evaluation<Details>[]> {
+  const several = windows.currents.length > 1;
+  const out: Evaluation<Details>[] = [];
+  for (const window of windows.currents) {
+    const one: CycleWindows = { reference: windows.reference, current: window.current, matured: { reference: windows.matured.reference, current: window.matured }, currents: [window] };
+    const evaluations = await judge(one);
+    out.push(...(several ? evaluations.map((e) => ({ ...e, window: window.name })) : evaluations));
+  }
+  return out;
+}

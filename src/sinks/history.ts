@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import type { Config } from '../config/index.js';
 import { StoreUnreachableError } from '../errors.js';
 import type { CycleResult, Evaluation } from '../core/types.js';
+import { ofLongestWindow } from '../core/windows.js';
 import { MONITORS, monitorNamed } from '../monitors/registry.js';
 import { withRetries } from '../retry.js';
 import { chTime, tableRef, type Store } from '../store/index.js';
@@ -84,7 +85,7 @@ export async function writeHistory(store: Store, config: Config, result: CycleRe
 export function historyRows(result: CycleResult, cycleId: string): HistoryRow[] {
   const base = { at: chTime(result.at), cycle_id: cycleId };
   const rows: HistoryRow[] = [];
-  for (const evaluation of result.evaluations) rows.push(...evaluationRows(base, evaluation));
+  for (const evaluation of result.evaluations) if (ofLongestWindow(evaluation, result.windows)) rows.push(...evaluationRows(base, evaluation));
   for (const monitor of MONITORS) {
     for (const value of monitor.present.cycleHistory?.(result) ?? []) rows.push(row(base, { ...value, monitor: monitor.name }));
   }

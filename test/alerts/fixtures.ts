@@ -32,7 +32,7 @@ export function cycle(time: Date, evaluations: Evaluation[]): CycleResult {
   const window = { from: new Date(time.getTime() - 24 * HOUR), to: time };
   return {
     at: time,
-    windows: { reference: window, current: window, matured: { reference: window, current: window } },
+    windows: { reference: window, current: window, matured: { reference: window, current: window }, currents: [{ name: '1d', current: window, matured: window }] },
     models: [...new Set(evaluations.map((e) => e.model))],
     evaluations,
     findings: evaluations.filter(isFinding),

@@ -21,7 +21,7 @@ function evaluation(fields: Partial<Evaluation> & Pick<Evaluation, 'monitor' | '
 /** A cycle with one value of every per-segment metric and one shadow version, as the monitors produce them. */
 const cycle: CycleResult = {
   at: AT,
-  windows: { reference: { from: AT, to: AT }, current: { from: AT, to: AT }, matured: { reference: { from: AT, to: AT }, current: { from: AT, to: AT } } },
+  windows: { reference: { from: AT, to: AT }, current: { from: AT, to: AT }, matured: { reference: { from: AT, to: AT }, current: { from: AT, to: AT } }, currents: [{ name: '1d', current: { from: AT, to: AT }, matured: { from: AT, to: AT } }] },
   models: ['card-auth'],
   evaluations: [
     evaluation({ monitor: 'psi', feature: 'score', value: 0.31, severity: 'critical' }),

@@ -119,7 +119,7 @@ describe('every alert rule', () => {
       const base = { model: 'card-auth', segment, threshold: 0.1, severity: 'ok' as const, nCurrent: 4000, nReference: 26000 };
       const result: CycleResult = {
         at,
-        windows: { reference: window, current: window, matured: { reference: window, current: window } },
+        windows: { reference: window, current: window, matured: { reference: window, current: window }, currents: [{ name: '1d', current: window, matured: window }] },
         models: ['card-auth'],
         evaluations: [
           { ...base, monitor: 'psi', feature: 'score', value: 0.3 },

@@ -15,7 +15,7 @@ function cycle(at = AT): CycleResult {
   const window = { from: new Date(at.getTime() - 86_400_000), to: at };
   return {
     at,
-    windows: { reference: window, current: window, matured: { reference: window, current: window } },
+    windows: { reference: window, current: window, matured: { reference: window, current: window }, currents: [{ name: '1d', current: window, matured: window }] },
     models: ['card-auth'],
     evaluations: [
       evaluation({ monitor: 'psi', feature: 'score', value: 0.31, threshold: 0.25, severity: 'critical' }),

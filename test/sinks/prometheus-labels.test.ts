@@ -68,7 +68,7 @@ describe('hostile label values on /metrics', () => {
   }));
   const result: CycleResult = {
     at,
-    windows: { reference: window, current: window, matured: { reference: window, current: window } },
+    windows: { reference: window, current: window, matured: { reference: window, current: window }, currents: [{ name: '1d', current: window, matured: window }] },
     models: [],
     evaluations,
     findings: [],

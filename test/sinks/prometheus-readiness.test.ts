@@ -8,7 +8,7 @@ const at = new Date('2026-11-24T12:00:00Z');
 const window = { from: at, to: at };
 const empty: CycleResult = {
   at,
-  windows: { reference: window, current: window, matured: { reference: window, current: window } },
+  windows: { reference: window, current: window, matured: { reference: window, current: window }, currents: [{ name: '1d', current: window, matured: window }] },
   models: [],
   evaluations: [],
   findings: [],

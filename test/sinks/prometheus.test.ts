@@ -18,7 +18,7 @@ function cycle(evaluations: Evaluation[], shadow: ShadowVerdict[] = [], duration
   const window = { from: new Date(AT.getTime() - 86_400_000), to: AT };
   return {
     at: AT,
-    windows: { reference: window, current: window, matured: { reference: window, current: window } },
+    windows: { reference: window, current: window, matured: { reference: window, current: window }, currents: [{ name: '1d', current: window, matured: window }] },
     models: ['card-auth'],
     evaluations,
     findings: [],

@@ -3,7 +3,7 @@ import type { LabelSegment } from '../../aggregates/index.js';
 import type { Config } from '../../config/index.js';
 import type { ApprovalDecomposition, Evaluation } from '../../core/types.js';
 import { twoProportionZTest, wilsonInterval } from '../../stats/index.js';
-import { segmentRecord, type Monitor } from '../monitor.js';
+import { judgeEachWindow, segmentRecord, type Monitor } from '../monitor.js';
 import { approvalPresentation } from './present.js';
 
 export type { ApprovalDecomposition };
@@ -94,8 +94,12 @@ export const approvalMonitor: Monitor<ApprovalDetails, 'approval_rate'> = {
   }),
   enabled: (config) => config.monitors.approval_rate.enabled,
   async evaluate({ config, source, windows, models, at }) {
+    const evaluations = await judgeEachWindow(windows, async (one) => {
+      const rows = await source.labels(one, models, config.monitors.calibration.bins, at);
+      return rows.flatMap((row) => evaluateSegment(config, row) ?? []);
+    });
+    // The model-wide split of the change is the longest window's: a mix of traffic is a slow story.
     const rows = await source.labels(windows, models, config.monitors.calibration.bins, at);
-    const evaluations = rows.flatMap((row) => evaluateSegment(config, row) ?? []);
     const approval: ApprovalDecomposition[] = [];
     for (const model of models) {
       const decomposition = decompose(
@@ -104,7 +108,8 @@ export const approvalMonitor: Monitor<ApprovalDetails, 'approval_rate'> = {
       );
       if (!decomposition) continue;
       approval.push(decomposition);
-      evaluations.push(mixEvaluation(config, decomposition));
+      const mix = mixEvaluation(config, decomposition);
+      evaluations.push(windows.currents.length > 1 ? { ...mix, window: windows.currents[windows.currents.length - 1]?.name } : mix);
     }
     return { evaluations, approval };
   },

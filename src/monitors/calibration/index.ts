@@ -3,7 +3,7 @@ import type { LabelSegment } from '../../aggregates/index.js';
 import type { Config } from '../../config/index.js';
 import type { Evaluation } from '../../core/types.js';
 import { calibrationFromBins, calibrationTest, type CalibrationResult } from '../../stats/index.js';
-import { segmentRecord, type Monitor } from '../monitor.js';
+import { judgeEachWindow, segmentRecord, type Monitor } from '../monitor.js';
 import { calibrationPresentation } from './present.js';
 
 /** The rest of the calibration picture beside the judged ECE, and the Hosmer–Lemeshow test behind it. */
@@ -56,7 +56,10 @@ export const calibrationMonitor: Monitor<CalibrationDetails, 'calibration'> = {
   severityInput: (config, e) => ({ magnitude: e.value, levels: config.monitors.calibration.thresholds }),
   enabled: (config) => config.monitors.calibration.enabled,
   async evaluate({ config, source, windows, models, at }) {
-    const rows = await source.labels(windows, models, config.monitors.calibration.bins, at);
-    return { evaluations: rows.flatMap((row) => evaluateSegment(config, row) ?? []) };
+    const evaluations = await judgeEachWindow(windows, async (one) => {
+      const rows = await source.labels(one, models, config.monitors.calibration.bins, at);
+      return rows.flatMap((row) => evaluateSegment(config, row) ?? []);
+    });
+    return { evaluations };
   },
 };

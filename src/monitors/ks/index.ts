@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { SCORE_GRID_CELLS, type BinnedSegment } from '../../aggregates/index.js';
 import { levels, type Config } from '../../config/index.js';
 import type { Evaluation } from '../../core/types.js';
-import { segmentRecord, type Monitor } from '../monitor.js';
+import { judgeEachWindow, segmentRecord, type Monitor } from '../monitor.js';
 import { ksPresentation } from './present.js';
 import { ksFromCounts } from './statistic.js';
 
@@ -56,7 +56,10 @@ export const ksMonitor: Monitor<KsDetails, 'ks'> = {
   enabled: (config) => settingsOf(config).enabled,
   severityInput: (config, e) => ({ magnitude: e.value, levels: settingsOf(config).thresholds }),
   async evaluate({ config, source, windows, models }) {
-    const rows = await source.scoreBins(windows, models, { bins: SCORE_GRID_CELLS, cellBins: EVERY_CELL });
-    return { evaluations: rows.flatMap((row) => evaluateRow(config, row) ?? []) };
+    const evaluations = await judgeEachWindow(windows, async (one) => {
+      const rows = await source.scoreBins(one, models, { bins: SCORE_GRID_CELLS, cellBins: EVERY_CELL });
+      return rows.flatMap((row) => evaluateRow(config, row) ?? []);
+    });
+    return { evaluations };
   },
 };

@@ -3,7 +3,7 @@ import { cellMidpoint, SCORE_GRID_CELLS, type BinnedSegment, type FeatureEdges }
 import type { Config } from '../../config/index.js';
 import type { Evaluation } from '../../core/types.js';
 import { chiSquareHomogeneity, psiFromCounts, psiNoiseFloor } from '../../stats/index.js';
-import { segmentRecord, type Monitor, type MonitorContext } from '../monitor.js';
+import { judgeEachWindow, segmentRecord, type Monitor, type MonitorContext } from '../monitor.js';
 import { psiPresentation } from './present.js';
 
 /** The χ² test behind a PSI and the bins it was computed from. */
@@ -61,11 +61,12 @@ export const psiMonitor: Monitor<PsiDetails, 'psi'> = {
   async evaluate(context) {
     const { config, source, windows, models } = context;
     const { bins, edges } = config.monitors.psi;
-    const scoreRows = await source.scoreBins(windows, models, {
-      bins: edges ? edges.length + 1 : bins,
-      cellBins: edges ? cellBinsForEdges(edges) : [],
+    const featureBins = await featureEdges(context);
+    const evaluations = await judgeEachWindow(windows, async (one) => {
+      const scoreRows = await source.scoreBins(one, models, { bins: edges ? edges.length + 1 : bins, cellBins: edges ? cellBinsForEdges(edges) : [] });
+      const featureRows = await source.featureBins(one, featureBins);
+      return [...scoreRows, ...featureRows].map((row) => evaluateBins(config, row));
     });
-    const featureRows = await source.featureBins(windows, await featureEdges(context));
-    return { evaluations: [...scoreRows, ...featureRows].map((row) => evaluateBins(config, row)) };
+    return { evaluations };
   },
 };

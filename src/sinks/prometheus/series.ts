@@ -1,6 +1,7 @@
 // How a cycle's result becomes the series of each monitor's gauges: the monitors say which, this file labels them.
 import type { Config } from '../../config/index.js';
 import type { CycleResult, Segment } from '../../core/types.js';
+import { ofLongestWindow } from '../../core/windows.js';
 import { SEGMENT_LABELS, type Gauge } from '../../monitors/monitor.js';
 import { enabledMonitors } from '../../monitors/registry.js';
 import { labelValue } from './labels.js';
@@ -32,7 +33,7 @@ export function gaugeLabelNames(gauge: Gauge, labeling: SegmentLabeling): string
 export function cycleCandidates(gauges: readonly CycleGauge[], result: CycleResult, labeling: SegmentLabeling): Map<string, Candidate[]> {
   const out = new Map<string, Candidate[]>();
   for (const { monitor, gauge } of gauges) {
-    const own = result.evaluations.filter((e) => e.monitor === monitor);
+    const own = result.evaluations.filter((e) => e.monitor === monitor && ofLongestWindow(e, result.windows));
     const candidates: Candidate[] = [];
     for (const entry of gauge.series(own, result)) {
       const series = entry.series.flatMap((s) => point(orderedLabels(gauge, s.labels, entry.segment, labeling), s.value));

@@ -85,7 +85,7 @@ export function drillDownUrl(v: Pick<AlertView, 'model' | 'segment'>, config: Co
 function alertEntry(v: AlertView, n: Notification, config: Config): AlertEntry {
   const mark = v.severity === 'critical' ? '🔴' : '🟠';
   const first: Line = [`${mark} `, ...where(v, config), ...(v.isNew && n.kind !== 'firing' ? [' — ', { bold: 'new' }] : [])];
-  const second: Line = [...measure(v), ...(v.pValue !== undefined ? [` · p = ${formatPValue(v.pValue)}`] : [])];
+  const second: Line = [...measure(v), ...(v.pValue !== undefined ? [` · p = ${formatPValue(v.pValue)}`] : []), ...(v.window !== undefined ? [` · ${v.window} window`] : [])];
   const started = v.firingSince ?? v.since;
   const third: Line = [
     `Volume ${formatNumber(v.nCurrent)} now vs ${formatNumber(v.nReference)} reference · critical since `,

@@ -1,0 +1,86 @@
+// Several current windows (`windows.current: [1h, 24h]`): each statistic judged on each against the one reference,
+// one finding per segment (its strongest window), and the config's window set checked at load.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig, type Config } from '../../src/config/index.js';
+import { runCycle } from '../../src/cycle.js';
+import { ConfigError } from '../../src/errors.js';
+import { runDocument } from '../../src/output.js';
+import { prepareCycle } from '../../src/prepare.js';
+import { ensureTables } from '../../src/setup.js';
+import { historyRows } from '../../src/sinks/history.js';
+import { seed, type SeedSummary } from '../../src/synth/index.js';
+import { tempStore, type TempStore } from '../helpers/store.js';
+
+const HOUR = 3_600_000;
+const END = new Date('2026-11-20T12:00:00Z');
+
+describe('windows.current as a set', () => {
+  it('takes lengths shortest first, each within the reference, and a maturity per outcome', () => {
+    const config = parseConfig({ windows: { current: ['15m', '1h', '24h'], maturity: { approved: '5m', chargeback: '60d' } } });
+    expect(config.windows.current).toEqual([900_000, HOUR, 24 * HOUR]);
+    expect(config.windows.maturity).toBe(300_000);
+    expect(config.windows.maturities).toEqual({ approved: 300_000, chargeback: 60 * 24 * HOUR });
+    expect(parseConfig({}).windows.maturities).toEqual({ approved: 2 * HOUR });
+  });
+
+  it('refuses an empty, unordered or too long set, and an approval maturity past the reference, naming the key', () => {
+    const invalid = (windows: object) => {
+      try {
+        parseConfig({ windows });
+      } catch (error) {
+        expect(error).toBeInstanceOf(ConfigError);
+        return (error as Error).message;
+      }
+      return 'accepted';
+    };
+    expect(invalid({ current: [] })).toMatch(/windows\.current: list at least one window/);
+    expect(invalid({ current: ['1h', '15m'] })).toMatch(/windows\.current: list the windows shortest first/);
+    expect(invalid({ current: ['1h', '1h'] })).toMatch(/windows\.current: list the windows shortest first/);
+    expect(invalid({ current: ['1h', '8d'] })).toMatch(/windows\.current\.1: a current window of 8d is longer than the reference window \(1w\)/);
+    expect(invalid({ maturity: { approved: '8d' } })).toMatch(/windows\.maturity\.approved: a maturity of 8d is not shorter than the reference window/);
+    expect(invalid({ maturity: { chargeback: '60d' } })).toBe('accepted');
+  });
+});
+
+describe('a cycle with [1h, 24h] on an outage 90 minutes old', () => {
+  let t: TempStore;
+  let summary: SeedSummary;
+  const configOf = (current: string | string[]): Config =>
+    parseConfig({ store: { path: t.config.store.path }, windows: { current, maturity: { approved: '5m' } }, minVolume: 100 });
+
+  beforeAll(async () => {
+    t = await tempStore();
+    const config = configOf('24h');
+    await ensureTables(t.store, config);
+    summary = await seed(t.store, config, { days: 9, end: END, seed: 9, scenarios: ['issuer-outage'], eventsPerDay: 120_000, incidentStart: new Date(END.getTime() - 1.5 * HOUR) });
+  }, 180_000);
+  afterAll(() => t.cleanup());
+
+  it('the 1h window finds it at critical where the 24h window alone does not, once per segment, the same from the rollup', async () => {
+    const target = summary.targets.find((x) => x.scenario === 'issuer-outage');
+    const onTarget = (f: { monitor: string; model: string; feature: string; segment: Record<string, string> }) =>
+      f.monitor === 'approval_rate' && f.model === target?.model && f.feature === 'delta' && f.segment.issuer === target?.segment.issuer && f.segment.region === target?.segment.region;
+
+    const single = await runCycle(t.store, configOf('24h'), { at: END });
+    expect(single.findings.filter((f) => onTarget(f) && f.severity === 'critical')).toEqual([]);
+
+    const config = configOf(['1h', '24h']);
+    const raw = await runCycle(t.store, config, { at: END });
+    const found = raw.findings.filter(onTarget);
+    expect(found.map((f) => [f.severity, f.window])).toEqual([['critical', '1h']]);
+    // Both windows were judged (and went through the one FDR pass); the finding is the strongest of them.
+    expect(raw.evaluations.filter(onTarget).map((e) => e.window).sort()).toEqual(['1d', '1h']);
+
+    const rolled = await runCycle(t.store, config, await prepareCycle(t.store, config, END));
+    // Sums in another order: equal to ~1e-14, compared at nine significant digits.
+    const near = (x: number | undefined) => (x === undefined ? x : Number(x.toPrecision(9)));
+    const brief = (r: typeof raw) => r.evaluations.map((e) => [e.monitor, e.window, JSON.stringify(e.segment), e.feature, near(e.value), near(e.qValue), e.severity]);
+    expect(brief(rolled)).toEqual(brief(raw));
+
+    const doc = runDocument(raw);
+    expect(doc.windows.currents?.map((w) => w.name)).toEqual(['1h', '1d']);
+    expect(doc.findings.find(onTarget)).toMatchObject({ window: '1h', severity: 'critical' });
+    // Gauges and history keep one value per segment: the longest window's.
+    expect(historyRows(raw, 'c').filter((r) => r.monitor === 'approval_rate' && r.model === target?.model && r.metric === 'approval_delta' && r.segment.issuer === target?.segment.issuer && r.segment.region === target?.segment.region)).toHaveLength(1);
+  }, 180_000);
+});
