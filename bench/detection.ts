@@ -22,14 +22,15 @@ const scenario = process.argv[2] as ScenarioName | undefined;
 if (scenario && !SCENARIOS.includes(scenario)) throw new Error(`unknown scenario ${scenario}; one of ${SCENARIOS.join(', ')}`);
 const seedValue = Number(process.argv[3] ?? 1);
 const dir = mkdtempSync(join(tmpdir(), 'driftwatch-detection-'));
-const base = parseConfig({ store: { path: join(dir, 'data') } });
+const storeInput = { path: join(dir, 'data') };
+const base = parseConfig({ store: storeInput });
 const store = openStore(base);
 try {
   await ensureSchema(store, base);
   await ensureTables(store, base);
   await seed(store, base, { days: 10, end: END, seed: seedValue, scenarios: scenario ? [scenario] : [], eventsPerDay: 120_000, incidentStart: ONSET });
   for (const [name, windows] of SETTINGS) {
-    const config = parseConfig({ store: base.store, windows });
+    const config = parseConfig({ store: storeInput, windows });
     const started = Date.now();
     const result = await backtest(store, config, { from: new Date(END.getTime() - 12 * HOUR), to: END, everyMs: 15 * 60_000 });
     const critical = result.alerts.filter((a) => a.severity === 'critical');
