@@ -2,8 +2,8 @@
 import { AlertEngine } from './alerts/index.js';
 import type { AlertView } from './alerts/types.js';
 import type { Config } from './config/index.js';
-import { formatDuration } from './config/index.js';
 import type { Segment, Severity } from './core/types.js';
+import { resolveWindows } from './core/windows.js';
 import { runCycle } from './cycle.js';
 import { silentLogger, type Logger } from './log.js';
 import { prepareCycle } from './prepare.js';
@@ -51,12 +51,6 @@ export function backtestSteps(from: Date, to: Date, everyMs: number): Date[] {
   return steps;
 }
 
-/** How an alert's window is named when its evaluations carry none (one current window): its length, or `fixed`. */
-export function windowName(config: Config): string {
-  const spec = config.windows.current;
-  return Array.isArray(spec) ? formatDuration(spec[spec.length - 1] as number) : typeof spec === 'number' ? formatDuration(spec) : 'fixed';
-}
-
 /**
  * Replays the daemon: each step folds what the rollup lacks as of that time (through one rollup state, as the
  * daemon's cycles do) and runs a cycle as of it; an in-memory alert engine applies `alerts.for`,
@@ -68,7 +62,8 @@ export async function backtest(store: Store, config: Config, options: BacktestOp
   const steps = backtestSteps(options.from, options.to, options.everyMs);
   const state = new RollupState();
   const engine = AlertEngine.inMemory(config);
-  const window = windowName(config);
+  // An alert whose evaluations name no window (one current window) was judged on the longest: its name.
+  const window = resolveWindows(config, options.to).currents.at(-1)?.name ?? 'fixed';
   const open = new Map<string, BacktestAlert>();
   const alerts: BacktestAlert[] = [];
   for (const [i, at] of steps.entries()) {

@@ -1,12 +1,12 @@
 // One cycle's read seam: a read path (raw tables or rollup) behind AggregateSource, each question answered once per cycle.
 import type { Config } from '../config/index.js';
-import type { CycleWindows, TimeWindow } from '../core/types.js';
+import type { TimeWindow } from '../core/types.js';
 import type { RollupState } from '../rollup/state.js';
 import type { Store } from '../store/index.js';
 import { featureEdgesOf } from './feature-edges.js';
 import { rawReads } from './raw.js';
 import { rollupReads } from './rollup.js';
-import type { AggregateSource, BinnedSegment, FeatureEdges, LabelCounts, LabelSegment, QualityCounts, ReadPath, ScoreBinOptions, ShadowOptions, ShadowSegment, WindowPair } from './types.js';
+import type { AggregateSource, BinnedSegment, FeatureEdges, LabelCounts, LabelSegment, QualityCounts, QualityWindows, ReadPath, ScoreBinOptions, ShadowOptions, ShadowSegment, WindowPair } from './types.js';
 import { hasVolume } from './volume.js';
 
 /** Just the two windows: a question's key and its read depend on nothing else of what the caller passed. */
@@ -75,9 +75,8 @@ export class CycleSource implements AggregateSource {
     return this.#ask('labels', [matured, models, calibrationBins, at], async () => withVolume(this.config, await this.path.labels(matured, models, calibrationBins, at)));
   }
 
-  quality(windows: CycleWindows, models: string[], at: Date): Promise<QualityCounts[]> {
-    // Quality judges the longest window: the other current windows do not change its question.
-    const w: CycleWindows = { ...pair(windows), matured: pair(windows.matured), currents: [] };
+  quality(windows: QualityWindows, models: string[], at: Date): Promise<QualityCounts[]> {
+    const w: QualityWindows = { ...pair(windows), matured: pair(windows.matured) };
     return this.#ask('quality', [w, models, at], () => this.path.quality(w, models, at, this));
   }
 

@@ -131,6 +131,9 @@ export interface ShadowOptions {
   segmentMinMinority: number;
 }
 
+/** Quality's question: the longest current window, the reference and their maturity shifts (never the window set). */
+export type QualityWindows = Pick<CycleWindows, 'reference' | 'current' | 'matured'>;
+
 /**
  * Where monitors get their numbers, for one cycle: each question is answered once per source (source.ts), so
  * monitors asking the same question share one read. The raw source reads the event tables; a rollup source reads
@@ -151,7 +154,7 @@ export interface AggregateSource {
   featureBins(windows: WindowPair, edges: FeatureEdges[]): Promise<BinnedSegment[]>;
   /** Label sums over `windows.matured` (the windows shifted back by the maturity delay), labels as of `at`. */
   labels(windows: { matured: WindowPair }, models: string[], calibrationBins: number, at: Date): Promise<LabelSegment[]>;
-  quality(windows: CycleWindows, models: string[], at: Date): Promise<QualityCounts[]>;
+  quality(windows: QualityWindows, models: string[], at: Date): Promise<QualityCounts[]>;
   /**
    * Orphan outcomes (queries/orphan_outcomes.sql) summed over the complete outcome hours inside `current`
    * (`orphanHours`): an hour still in progress may hold outcomes whose events have not landed yet.
@@ -174,7 +177,7 @@ export interface ReadPath {
   learnFeatureEdges(reference: TimeWindow, models: string[], features: string[]): Promise<FeatureEdges[]>;
   featureBins(windows: WindowPair, edges: FeatureEdges[]): Promise<BinnedSegment[]>;
   labels(matured: WindowPair, models: string[], calibrationBins: number, at: Date): Promise<LabelCounts[]>;
-  quality(windows: CycleWindows, models: string[], at: Date, cycle: AggregateSource): Promise<QualityCounts[]>;
+  quality(windows: QualityWindows, models: string[], at: Date, cycle: AggregateSource): Promise<QualityCounts[]>;
   orphanOutcomes(current: TimeWindow): Promise<number>;
   shadow(current: TimeWindow, matured: TimeWindow, models: string[], options: ShadowOptions, at: Date): Promise<ShadowSegment[]>;
 }
