@@ -42,11 +42,11 @@ function parseArgs(argv: string[]): Args {
 const fmt = (n: number, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
 
 function table(results: SizeResult[]): string {
-  const head = '| rows | bare scan s | join s | cold cycle s | steady cycle s | naive pull s | steady/bare | cold/join | naive/steady | peak RSS MB |';
-  const rule = '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|';
+  const head = '| rows | bare scan s | join s | cold cycle s | steady cycle s | one-window steady s | naive pull s | steady/bare | cold/join | set/one window | naive/steady | peak RSS MB |';
+  const rule = '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|';
   const lines = results.map(
     (r) =>
-      `| ${r.rows.toLocaleString('en-US')} | ${fmt(r.bareScanS)} | ${fmt(r.joinS)} | ${fmt(r.coldCycleS)} | ${fmt(r.cycleS)} | ${fmt(r.naiveS, 1)} | ${fmt(r.cycleOverBare)} | ${fmt(r.coldOverJoin)} | ${fmt(r.naiveOverCycle, 0)} | ${r.peakRssMb} |`,
+      `| ${r.rows.toLocaleString('en-US')} | ${fmt(r.bareScanS)} | ${fmt(r.joinS)} | ${fmt(r.coldCycleS)} | ${fmt(r.cycleS)} | ${fmt(r.steadyOneWindowS)} | ${fmt(r.naiveS, 1)} | ${fmt(r.cycleOverBare)} | ${fmt(r.coldOverJoin)} | ${fmt(r.windowSetOverOne)} | ${fmt(r.naiveOverCycle, 0)} | ${r.peakRssMb} |`,
   );
   return [head, rule, ...lines].join('\n');
 }
@@ -78,7 +78,7 @@ function main(): number {
     results.push(JSON.parse(last) as SizeResult);
     console.error(table(results));
   }
-  const keys = ['rows', 'bareScanS', 'joinS', 'coldCycleS', 'cycleS', 'naiveS', 'cycleOverBare', 'coldOverJoin', 'naiveOverCycle', 'peakRssMb'] as const;
+  const keys = ['rows', 'bareScanS', 'joinS', 'coldCycleS', 'cycleS', 'steadyOneWindowS', 'naiveS', 'cycleOverBare', 'coldOverJoin', 'windowSetOverOne', 'naiveOverCycle', 'peakRssMb'] as const;
   if (args.json) process.stdout.write(`${JSON.stringify(results.map((r) => Object.fromEntries(keys.map((k) => [k, r[k]]))))}\n`);
   else process.stdout.write(`${table(results)}\n`);
   return 0;

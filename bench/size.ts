@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join as joinPath } from 'node:path';
 import { rollupSource } from '../src/aggregates/index.js';
 import { parseConfig, type Config } from '../src/config/index.js';
+import { ofLongestWindow } from '../src/core/windows.js';
 import { runCycle } from '../src/cycle.js';
 import { createLogger } from '../src/log.js';
 import { dropRollup, ensureRollupTables, refreshRollup, RollupState } from '../src/rollup/index.js';
@@ -26,6 +27,9 @@ export interface SizeResult {
   joinS: number;
   coldCycleS: number;
   cycleS: number;
+  /** The steady cycle with one 24 h window and no sequential test (the defaults before issue 16), and the ratio. */
+  steadyOneWindowS: number;
+  windowSetOverOne: number;
   naiveS: number;
   cycleOverBare: number;
   coldOverJoin: number;
@@ -50,6 +54,11 @@ export interface SizeOptions {
 /** Cycles as a daemon runs them, every monitor on (the defaults): refresh the rollup, then the monitors read from it. */
 function benchConfig(path: string): Config {
   return parseConfig({ store: { path } });
+}
+
+/** The defaults before the window set (issue 16): one 24 h window and no sequential test, for the cost of the set. */
+function oneWindowConfig(path: string): Config {
+  return parseConfig({ store: { path }, windows: { current: '24h' }, monitors: { approval_rate: { sequential: { enabled: false } } } });
 }
 
 /** A daemon cycle: refresh, then the monitors read through a source of this cycle over the state a daemon keeps across cycles. */
@@ -112,12 +121,24 @@ export async function runSize(options: SizeOptions): Promise<SizeResult> {
       },
       (run) => appendFiveMinutes(store, steadyAt(run)),
     );
+    // The same steady cycle with one 24 h window and no sequential test, on a state of its own warmed by one cycle.
+    const single = oneWindowConfig(joinPath(dir, 'data'));
+    const singleState = new RollupState();
+    await appendFiveMinutes(store, steadyAt(options.runs));
+    await cycle(store, single, steadyAt(options.runs), singleState);
+    steps.steadyOneWindow = await measure(
+      options.runs,
+      async (run) => {
+        await cycle(store, single, steadyAt(options.runs + 1 + run), singleState);
+      },
+      (run) => appendFiveMinutes(store, steadyAt(options.runs + 1 + run)),
+    );
     const at = steadyAt(options.runs - 1);
     let naive = await naivePull(store, config, at);
     steps.naive = await measure(options.naiveRuns, async () => (naive = await naivePull(store, config, at)));
 
     // The naive numbers must be the cycle's, or the comparison is unfair to one side.
-    const psi = last.evaluations.filter((e) => e.monitor === 'psi' && e.feature === 'score');
+    const psi = last.evaluations.filter((e) => e.monitor === 'psi' && e.feature === 'score' && ofLongestWindow(e, last.windows));
     const naiveMatches = psi.length === naive.psi.size && psi.every((e) => Math.abs((naive.psi.get(`${e.model}\t${Object.values(e.segment).join('\t')}`) ?? NaN) - e.value) < 1e-9);
     const m = (name: string) => median(steps[name]?.seconds ?? [NaN]);
     const result: SizeResult = {
@@ -128,6 +149,8 @@ export async function runSize(options: SizeOptions): Promise<SizeResult> {
       cycleS: m('steady'),
       naiveS: m('naive'),
       cycleOverBare: m('steady') / m('bare'),
+      steadyOneWindowS: m('steadyOneWindow'),
+      windowSetOverOne: m('steady') / m('steadyOneWindow'),
       coldOverJoin: m('cold') / m('join'),
       naiveOverCycle: m('naive') / m('steady'),
       peakRssMb: Math.max(steps.cold?.peakRssMb ?? 0, steps.steady?.peakRssMb ?? 0),

@@ -30,5 +30,5 @@ FROM (
 GROUP BY model, feature, segment, bin, n_bins
 )
 GROUP BY model, feature, segment
-HAVING n_ref >= {min_volume:UInt64} AND n_cur >= {min_volume:UInt64}
+HAVING n_ref >= {min_reference:UInt64} AND n_cur >= {min_current:UInt64}
 ORDER BY model, feature, segment

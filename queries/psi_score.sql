@@ -32,7 +32,7 @@ WITH
       sum(n_cur) AS total_cur
     FROM cells
     GROUP BY model, segment
-    HAVING total_ref >= {min_volume:UInt64} AND total_cur >= {min_volume:UInt64}
+    HAVING total_ref >= {min_reference:UInt64} AND total_cur >= {min_current:UInt64}
   )
 SELECT
   model,

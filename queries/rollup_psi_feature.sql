@@ -51,5 +51,5 @@ WITH
   )
 SELECT model, feature, segment, arraySum(ref) AS n_ref, arraySum(cur) AS n_cur, ref AS ref_bins, cur AS cur_bins
 FROM (SELECT model, feature, segment, sumForEach(ref_bins) AS ref, sumForEach(cur_bins) AS cur FROM counts GROUP BY model, feature, segment)
-WHERE n_ref >= {min_volume:UInt64} AND n_cur >= {min_volume:UInt64}
+WHERE n_ref >= {min_reference:UInt64} AND n_cur >= {min_current:UInt64}
 ORDER BY model, feature, segment

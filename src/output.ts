@@ -1,4 +1,5 @@
 // The `run --json` document (README, "`run --json`"), built from a cycle's result.
+import { formatDuration } from './config/index.js';
 import type { CycleResult, Finding } from './core/types.js';
 
 const SEVERITY_ORDER = { critical: 0, warning: 1 } as const;
@@ -39,6 +40,8 @@ export function runDocument(result: CycleResult) {
         current: { from: iso(result.windows.matured.current.from), to: iso(result.windows.matured.current.to) },
       },
       // With several current windows: each by name (`current` above is the longest).
+      // The approved outcome's maturity: configured, learned from the data, or the default until it can be.
+      ...(result.windows.maturity ? { maturity: { approved: { ms: result.windows.maturity.approved, duration: formatDuration(result.windows.maturity.approved), source: result.windows.maturity.source } } } : {}),
       ...(result.windows.currents.length > 1 ? { currents: result.windows.currents.map((w) => ({ name: w.name, from: iso(w.current.from), to: iso(w.current.to) })) } : {}),
     },
     models: result.models,

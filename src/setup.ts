@@ -2,6 +2,7 @@
 import type { Config } from './config/index.js';
 import { alertTableDdl } from './alerts/index.js';
 import { featureEdgesDdl } from './aggregates/feature-edges.js';
+import { maturityDdl } from './aggregates/maturity.js';
 import { ROLLUP_DDL } from './rollup/schema.js';
 import { shadowVerdictsDdl } from './alerts/verdicts.js';
 import { reportsTableDdl } from './report/index.js';
@@ -9,7 +10,7 @@ import { outboxTableDdl } from './sinks/outbox.js';
 import { ensureSchema, type Store } from './store/index.js';
 
 /** DDL of driftwatch's own tables beyond the source and history tables; modules add theirs here. */
-const OWN_TABLES: ((config: Config) => string)[] = [featureEdgesDdl, alertTableDdl, outboxTableDdl, shadowVerdictsDdl, reportsTableDdl, ...ROLLUP_DDL];
+const OWN_TABLES: ((config: Config) => string)[] = [featureEdgesDdl, maturityDdl, alertTableDdl, outboxTableDdl, shadowVerdictsDdl, reportsTableDdl, ...ROLLUP_DDL];
 
 export async function ensureTables(store: Store, config: Config): Promise<void> {
   await ensureSchema(store, config);

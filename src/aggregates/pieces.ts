@@ -2,6 +2,8 @@
 import type { TimeWindow } from '../core/types.js';
 
 export const HOUR_MS = 3_600_000;
+/** Five minutes: the strips the rollup keeps at window edges, and the sequential test's unit of time. */
+export const STRIP_MS = 300_000;
 /** Stands for "no end" in a raw piece: DateTime64(3) reaches 2299. */
 export const OPEN_END_MS = Date.UTC(2299, 0, 1);
 

@@ -2,12 +2,12 @@
 import type { Config } from '../config/index.js';
 import type { TimeWindow } from '../core/types.js';
 import { chTime, type Store } from '../store/index.js';
-import { OUTCOME_SKEW_MS, completeHours, orphanLookbackMs, type Piece } from './pieces.js';
+import { OUTCOME_SKEW_MS, STRIP_MS, completeHours, orphanLookbackMs, type Piece } from './pieces.js';
 import { FUTURE_TOLERANCE_MS, emptyLabels, shadowParams, toBinned, toLabels, toQualityCounts, toShadow, type BinRow, type LabelRow, type ShadowRow } from './rows.js';
 import { shadowPairsSql } from './shadow-pairs.js';
 import { selectQuery } from './sql.js';
-import type { FeatureEdges, LabelCounts, ReadPath, WindowPair } from './types.js';
-import { volumeParams } from './volume.js';
+import type { FeatureEdges, LabelCounts, LabelStrips, ReadPath, WindowPair } from './types.js';
+import { volumeParams, volumeRule } from './volume.js';
 
 function windowParams({ reference, current }: WindowPair) {
   return { ref_from: chTime(reference.from), ref_to: chTime(reference.to), cur_from: chTime(current.from), cur_to: chTime(current.to) };
@@ -49,7 +49,7 @@ export function rawReads(store: Store, config: Config): RawReads {
         models,
         bins: options.bins,
         fixed_bins: options.cellBins,
-        ...volumeParams(config),
+        ...volumeParams(volumeRule(config, windows.reference)),
       });
       return rows.map((row) => toBinned(row, 'score'));
     },
@@ -72,7 +72,7 @@ export function rawReads(store: Store, config: Config): RawReads {
         edge_models: edges.map((e) => e.model),
         edge_features: edges.map((e) => e.feature),
         edges: edges.map((e) => e.edges),
-        ...volumeParams(config),
+        ...volumeParams(volumeRule(config, windows.reference)),
       });
       return rows.map((row) => toBinned(row, row.feature));
     },
@@ -96,6 +96,26 @@ export function rawReads(store: Store, config: Config): RawReads {
         entry[row.window] = toLabels(row);
       }
       return [...bySegment.values()];
+    },
+
+    async labelStrips(span, models, at) {
+      const strips = Math.round((span.to.getTime() - span.from.getTime()) / STRIP_MS);
+      const rows = await selectQuery<{ model: string; segment: string[]; backs: number[]; labeled: number[]; approved: number[] }>(store, config, 'label_strips', {
+        from: chTime(span.from),
+        to: chTime(span.to),
+        models,
+        at: chTime(at),
+        skew_ms: OUTCOME_SKEW_MS,
+      });
+      return rows.map((row): LabelStrips => {
+        const labeled = new Array<number>(strips).fill(0);
+        const approved = new Array<number>(strips).fill(0);
+        row.backs.forEach((back, i) => {
+          labeled[strips - 1 - Number(back)] = Number(row.labeled[i]);
+          approved[strips - 1 - Number(back)] = Number(row.approved[i]);
+        });
+        return { model: row.model, segment: row.segment, labeled, approved };
+      });
     },
 
     async quality(windows, models, at) {

@@ -12,7 +12,7 @@ import { FUTURE_TOLERANCE_MS, shadowParams, toBinned, toQualityCounts, toShadow,
 import { shadowPairsSql } from './shadow-pairs.js';
 import { chSecond, foldedParams, querySql, selectQuery } from './sql.js';
 import type { ReadPath } from './types.js';
-import { hasVolume, volumeParams } from './volume.js';
+import { hasVolume, volumeParams, volumeRule } from './volume.js';
 
 /** rollup_quality_raw.sql's vector [rows, NaN, ±Inf, out of range, duplicates] per window (current, reference, future). */
 const RAW_QUALITY: Record<number, readonly string[]> = {
@@ -55,7 +55,7 @@ export function rollupReads(store: Store, config: Config, state: RollupState, ra
     },
 
     async scoreBins(windows, models, options) {
-      return scoreBinsFromSums(ctx, await state.folded(store, config, 'events'), windows, models, options, (nReference, nCurrent) => hasVolume(config, nReference, nCurrent));
+      return scoreBinsFromSums(ctx, await state.folded(store, config, 'events'), windows, models, options, (nReference, nCurrent) => hasVolume(volumeRule(config, windows.reference), nReference, nCurrent));
     },
 
     learnFeatureEdges: (reference, models, features) => raw.learnFeatureEdges(reference, models, features),
@@ -65,9 +65,12 @@ export function rollupReads(store: Store, config: Config, state: RollupState, ra
       // Edges other than the ones folded give another fingerprint, hence an empty ledger: all raw, still right.
       const { params, pieces } = planWindows(await state.folded(store, config, 'features', { edges }), { ref: windows.reference, cur: windows.current });
       const edgeParams = { edge_models: edges.map((e) => e.model), edge_features: edges.map((e) => e.feature), edges: edges.map((e) => e.edges) };
-      const rows = await selectQuery<BinRow & { feature: string }>(store, config, 'rollup_psi_feature', { ...params, ...edgeParams, ...volumeParams(config) }, pieces);
+      const rows = await selectQuery<BinRow & { feature: string }>(store, config, 'rollup_psi_feature', { ...params, ...edgeParams, ...volumeParams(volumeRule(config, windows.reference)) }, pieces);
       return rows.map((row) => toBinned(row, row.feature));
     },
+
+    // Five-minute strips of the last hours, read from the raw tables: the rollup folds hours.
+    labelStrips: (span, models, at) => raw.labelStrips(span, models, at),
 
     async labels(matured, models, calibrationBins, at) {
       if (calibrationBins !== configuredBins) return raw.labels(matured, models, calibrationBins, at);

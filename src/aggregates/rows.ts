@@ -3,7 +3,6 @@ import type { Config } from '../config/index.js';
 import type { QueryParams } from '../store/index.js';
 import { FINE_GRID_CELLS } from './grid.js';
 import type { BinnedSegment, CalibrationBinSums, LatencyQuantiles, QualityCounts, ShadowOptions, ShadowSegment, WindowLabels } from './types.js';
-import { volumeParams } from './volume.js';
 
 /** Events stamped further than this past `at` count as clock skew. */
 export const FUTURE_TOLERANCE_MS = 5 * 60_000;
@@ -163,7 +162,7 @@ export function shadowParams(config: Config, models: string[], options: ShadowOp
   return {
     models,
     cal_bins: options.calibrationBins,
-    ...volumeParams(config),
+    min_volume: config.minVolume,
     seg_min_labeled: options.segmentMinLabeled,
     seg_min_minority: options.segmentMinMinority,
   };

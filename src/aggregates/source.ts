@@ -6,18 +6,19 @@ import type { Store } from '../store/index.js';
 import { featureEdgesOf } from './feature-edges.js';
 import { rawReads } from './raw.js';
 import { rollupReads } from './rollup.js';
-import type { AggregateSource, BinnedSegment, FeatureEdges, LabelCounts, LabelSegment, QualityCounts, QualityWindows, ReadPath, ScoreBinOptions, ShadowOptions, ShadowSegment, WindowPair } from './types.js';
-import { hasVolume } from './volume.js';
+import type { AggregateSource, BinnedSegment, FeatureEdges, LabelCounts, LabelSegment, LabelStrips, QualityCounts, QualityWindows, ReadPath, ScoreBinOptions, ShadowOptions, ShadowSegment, WindowPair } from './types.js';
+import { hasVolume, volumeRule } from './volume.js';
 
 /** Just the two windows: a question's key and its read depend on nothing else of what the caller passed. */
 const pair = (w: WindowPair): WindowPair => ({ reference: w.reference, current: w.current });
 
 /** labels' rows with the minVolume rule's verdict (LabelSegment.enough); bins are summed only where labels suffice. */
-function withVolume(config: Config, rows: LabelCounts[]): LabelSegment[] {
+function withVolume(config: Config, reference: TimeWindow, rows: LabelCounts[]): LabelSegment[] {
+  const rule = volumeRule(config, reference);
   return rows.map((row) => {
     const calibrated = () => row.current.calibration.reduce((sum, bin) => sum + bin.count, 0);
-    const rate = hasVolume(config, row.reference.labeled, row.current.labeled);
-    return { ...row, enough: { rate, calibration: hasVolume(config, row.current.labeled) && hasVolume(config, calibrated()) } };
+    const rate = hasVolume(rule, row.reference.labeled, row.current.labeled);
+    return { ...row, enough: { rate, calibration: rate && hasVolume(rule, row.reference.labeled, calibrated()) } };
   });
 }
 
@@ -72,7 +73,11 @@ export class CycleSource implements AggregateSource {
 
   labels(windows: { matured: WindowPair }, models: string[], calibrationBins: number, at: Date): Promise<LabelSegment[]> {
     const matured = pair(windows.matured);
-    return this.#ask('labels', [matured, models, calibrationBins, at], async () => withVolume(this.config, await this.path.labels(matured, models, calibrationBins, at)));
+    return this.#ask('labels', [matured, models, calibrationBins, at], async () => withVolume(this.config, matured.reference, await this.path.labels(matured, models, calibrationBins, at)));
+  }
+
+  labelStrips(span: TimeWindow, models: string[], at: Date): Promise<LabelStrips[]> {
+    return this.#ask('labelStrips', [span, models, at], () => this.path.labelStrips(span, models, at));
   }
 
   quality(windows: QualityWindows, models: string[], at: Date): Promise<QualityCounts[]> {

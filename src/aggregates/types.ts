@@ -44,10 +44,11 @@ export interface LabelSegment {
   reference: WindowLabels;
   current: WindowLabels;
   /**
-   * The minVolume rule, applied by the seam: `rate` when both windows hold at least minVolume labeled events
-   * (the segment's approval rate is judged); `calibration` when the current window holds at least minVolume
-   * labeled events with a valid score, i.e. in its calibration bins (its calibration is judged). Every segment is
-   * listed either way: the approval rate's mix/rate split needs them all.
+   * The minVolume rule (volume.ts), applied by the seam: `rate` when the segment is big enough (its labeled
+   * reference events per 24 h at least minVolume) and the current window holds the test's floor of labeled events
+   * (its approval rate is judged); `calibration` when, besides, the current window's calibration bins hold the
+   * floor (its calibration is judged). Every segment is listed either way: the approval rate's mix/rate split
+   * needs them all.
    */
   enough: { rate: boolean; calibration: boolean };
 }
@@ -63,6 +64,14 @@ export interface QualityCounts {
   referenceRows: number;
   matureEvents: number;
   missingOutcomes: number;
+}
+
+/** Labeled live events of one segment per five-minute strip of event time, oldest strip first. */
+export interface LabelStrips {
+  model: string;
+  segment: string[];
+  labeled: number[];
+  approved: number[];
 }
 
 /** Learned inner bin edges of one model's feature. */
@@ -138,7 +147,7 @@ export type QualityWindows = Pick<CycleWindows, 'reference' | 'current' | 'matur
  * Where monitors get their numbers, for one cycle: each question is answered once per source (source.ts), so
  * monitors asking the same question share one read. The raw source reads the event tables; a rollup source reads
  * driftwatch's rollup. Windows are values the seam is asked for, never the seam's own. Segment rows are filtered by
- * config.minVolume here, and only here (label rows carry the rule's verdict in `enough`).
+ * the minVolume rule here, and only here (volume.ts; label rows carry the rule's verdict in `enough`).
  */
 export interface AggregateSource {
   /** Models with live traffic in either window. */
@@ -154,6 +163,11 @@ export interface AggregateSource {
   featureBins(windows: WindowPair, edges: FeatureEdges[]): Promise<BinnedSegment[]>;
   /** Label sums over `windows.matured` (the windows shifted back by the maturity delay), labels as of `at`. */
   labels(windows: { matured: WindowPair }, models: string[], calibrationBins: number, at: Date): Promise<LabelSegment[]>;
+  /**
+   * Labels per five-minute strip over `span` (strips counted back from its end; a span of whole strips), labels as
+   * of `at`: the sequential test's input. Segments without a labeled event in the span are left out.
+   */
+  labelStrips(span: TimeWindow, models: string[], at: Date): Promise<LabelStrips[]>;
   quality(windows: QualityWindows, models: string[], at: Date): Promise<QualityCounts[]>;
   /**
    * Orphan outcomes (queries/orphan_outcomes.sql) summed over the complete outcome hours inside `current`
@@ -177,6 +191,7 @@ export interface ReadPath {
   learnFeatureEdges(reference: TimeWindow, models: string[], features: string[]): Promise<FeatureEdges[]>;
   featureBins(windows: WindowPair, edges: FeatureEdges[]): Promise<BinnedSegment[]>;
   labels(matured: WindowPair, models: string[], calibrationBins: number, at: Date): Promise<LabelCounts[]>;
+  labelStrips(span: TimeWindow, models: string[], at: Date): Promise<LabelStrips[]>;
   quality(windows: QualityWindows, models: string[], at: Date, cycle: AggregateSource): Promise<QualityCounts[]>;
   orphanOutcomes(current: TimeWindow): Promise<number>;
   shadow(current: TimeWindow, matured: TimeWindow, models: string[], options: ShadowOptions, at: Date): Promise<ShadowSegment[]>;

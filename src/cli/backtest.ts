@@ -5,7 +5,7 @@ import { formatDuration, parseDuration } from '../config/index.js';
 import { DriftwatchError, ExitCode } from '../errors.js';
 import { createProgress } from '../progress.js';
 import { cleanValue } from '../text.js';
-import { withSession } from './common.js';
+import { settleSession, withSession } from './common.js';
 
 export interface BacktestCommandOptions {
   config?: string;
@@ -30,7 +30,8 @@ export async function backtestCommand(options: BacktestCommandOptions): Promise<
   if (options.from.getTime() > options.to.getTime()) {
     throw new DriftwatchError(`--from (${options.from.toISOString()}) is after --to (${options.to.toISOString()}); give the earlier time first`, ExitCode.usage);
   }
-  return withSession(options.config, async ({ store, config, logger }) => {
+  return withSession(options.config, async (session) => {
+    const { store, config, logger } = await settleSession(session, options.from);
     const progress = createProgress('backtest', undefined, { unit: 'steps' });
     let result: BacktestResult;
     try {

@@ -7,6 +7,7 @@ import { openStore, type Store } from '../store/index.js';
 import { ensureTables } from '../setup.js';
 import { RollupState } from '../rollup/index.js';
 import { checkMonitorSettings } from '../monitors/registry.js';
+import { settleMaturity, type LearnedMaturity } from '../aggregates/maturity.js';
 
 export interface Session {
   config: Config;
@@ -14,6 +15,8 @@ export interface Session {
   logger: Logger;
   /** The rollup's state for this process: the daemon's cycles and the weekly report share it (RollupState). */
   rollup: RollupState;
+  /** What the approved outcome's maturity was learned from, once settled from the data (settleSession). */
+  learnedMaturity?: LearnedMaturity;
 }
 
 /** Loads config, opens the store and creates missing tables; the caller closes the store. */
@@ -28,6 +31,17 @@ export async function openSession(configPath: string | undefined, logger: Logger
     throw error;
   }
   return { config, store, logger, rollup: new RollupState() };
+}
+
+/**
+ * Settles the session's maturity as of `at`: as configured, else learned once from the data and kept
+ * (aggregates/maturity.ts). Commands that judge or fold labels call it before their first cycle, after any seeding.
+ */
+export async function settleSession(session: Session, at: Date): Promise<Session> {
+  const settled = await settleMaturity(session.store, session.config, at, session.logger);
+  session.config = settled.config;
+  if (settled.learned) session.learnedMaturity = settled.learned;
+  return session;
 }
 
 export async function withSession<T>(configPath: string | undefined, run: (session: Session) => Promise<T>, logger?: Logger): Promise<T> {

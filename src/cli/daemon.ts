@@ -2,10 +2,10 @@
 import { Daemon } from '../daemon.js';
 import { prepareCycle } from '../prepare.js';
 import { buildHooks } from './hooks.js';
-import { openSession } from './common.js';
+import { openSession, settleSession } from './common.js';
 
 export async function daemonCommand(options: { config?: string }): Promise<number> {
-  const session = await openSession(options.config);
+  const session = await settleSession(await openSession(options.config), new Date());
   const { store, config, logger, rollup: state } = session;
   const hooks = await buildHooks(session);
   // The session's rollup state lives as long as the daemon: each cycle reads only the hours and strips that moved since the last.

@@ -4,7 +4,7 @@ import { prepareCycle } from '../prepare.js';
 import { ConfigError } from '../errors.js';
 import { tableRef } from '../store/index.js';
 import { seed, type ScenarioName } from '../synth/index.js';
-import { openSession, type Session } from './common.js';
+import { openSession, settleSession, type Session } from './common.js';
 import { floorToHour } from './data.js';
 import { waitForSignal } from './daemon.js';
 import { buildHooks } from './hooks.js';
@@ -38,7 +38,9 @@ export async function demoCommand(options: { config?: string }): Promise<number>
     const summary = await seed(store, config, { days: DEMO_DAYS, end, seed: 1, scenarios: DEMO_SCENARIOS }, logger);
     process.stdout.write(`seeded ${summary.events.toLocaleString('en-US')} scoring events and ${summary.outcomes.toLocaleString('en-US')} outcomes in ${summary.seconds.toFixed(1)} s; incidents injected:\n`);
     for (const target of summary.targets) process.stdout.write(`  - ${target.scenario}: ${target.description}\n`);
-    const daemon = new Daemon({ config, store, logger, beforeCycle: (at) => prepareCycle(store, config, at, { logger, state: session.rollup }), hooks: await buildHooks(session) });
+    // Learned from the traffic just seeded (unless configured): the authorisation outcomes' delay.
+    const settled = (await settleSession(session, new Date())).config;
+    const daemon = new Daemon({ config: settled, store, logger, beforeCycle: (at) => prepareCycle(store, settled, at, { logger, state: session.rollup }), hooks: await buildHooks(session) });
     await daemon.start();
     process.stdout.write(`daemon running: metrics at ${daemon.url}/metrics — Ctrl-C to stop\n`);
     return await waitForSignal(async () => {

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { ExitCode } from '../errors.js';
 import { buildReport, ReportRecords, sendWeeklyReport, smtpMailer, smtpUrlFrom, SinkUnreachableError, standaloneHtml, type BuiltReport } from '../report/index.js';
 import { reportPeriod } from '../report/period.js';
-import { withSession, type Session } from './common.js';
+import { settleSession, withSession, type Session } from './common.js';
 
 export interface ReportOptions {
   config?: string;
@@ -19,7 +19,8 @@ export interface ReportOptions {
 export async function reportCommand(options: ReportOptions, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   // Checked before any work: a missing SMTP_URL is a usage error, not a reason to build and throw away a report.
   const smtpUrl = options.send ? smtpUrlFrom(env) : undefined;
-  return withSession(options.config, async (session) => {
+  return withSession(options.config, async (unsettled) => {
+    const session = await settleSession(unsettled, options.at ?? new Date());
     const gather = { at: options.at ?? new Date(), backfill: options.backfill ?? true, logger: session.logger, rollup: session.rollup };
     let built: BuiltReport | undefined;
     const build = async () => (built ??= await buildReport(session.store, session.config, gather));

@@ -1,6 +1,6 @@
 // `driftwatch rollup [--rebuild] [--at ISO]`: brings the rollup up to date, or drops and folds it afresh (operators).
 import { rebuildRollup, refreshRollup } from '../rollup/index.js';
-import { withSession } from './common.js';
+import { settleSession, withSession } from './common.js';
 
 export interface RollupOptions {
   config?: string;
@@ -9,8 +9,9 @@ export interface RollupOptions {
 }
 
 export async function rollupCommand(options: RollupOptions): Promise<number> {
-  return withSession(options.config, async ({ store, config, logger }) => {
-    const at = options.at ?? new Date();
+  const at = options.at ?? new Date();
+  return withSession(options.config, async (session) => {
+    const { store, config, logger } = await settleSession(session, at);
     const fold = options.rebuild ? rebuildRollup : refreshRollup;
     const summary = await fold(store, config, at, { logger });
     process.stdout.write(

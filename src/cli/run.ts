@@ -6,7 +6,7 @@ import { writeHistory } from '../sinks/history.js';
 import { ExitCode } from '../errors.js';
 import type { CycleResult } from '../core/types.js';
 import { runDocument } from '../output.js';
-import { withSession } from './common.js';
+import { settleSession, withSession } from './common.js';
 import { formatPValue } from '../text.js';
 
 export interface RunOptions {
@@ -17,8 +17,9 @@ export interface RunOptions {
 }
 
 export async function runCommand(options: RunOptions): Promise<number> {
-  return withSession(options.config, async ({ store, config, logger }) => {
-    const at = options.at ?? new Date();
+  const at = options.at ?? new Date();
+  return withSession(options.config, async (session) => {
+    const { store, config, logger } = await settleSession(session, at);
     // One cycle: prepareCycle's fresh rollup state lives as long as it.
     const result = await runCycle(store, config, { logger, ...(await prepareCycle(store, config, at, { logger })) });
     // Like a daemon cycle, the values go to the history table; nothing is sent and alert state is untouched.

@@ -30,7 +30,7 @@ const windowSet = z
  * The windows fit together: each current window within the reference's length, and the authorisation outcome's
  * maturity shorter than the reference (a chargeback's may be longer: its monitors judge only where it matured).
  */
-function checkWindows(w: { current: unknown; reference: unknown; maturity: unknown }, ctx: z.RefinementCtx): void {
+function checkWindows(w: { current: unknown; reference: unknown; maturity?: unknown }, ctx: z.RefinementCtx): void {
   if (typeof w.reference !== 'number') return;
   const reference = w.reference;
   const lengths = Array.isArray(w.current) ? (w.current as number[]) : typeof w.current === 'number' ? [w.current] : [];
@@ -43,6 +43,12 @@ function checkWindows(w: { current: unknown; reference: unknown; maturity: unkno
     ctx.addIssue({ code: 'custom', path, message: `a maturity of ${formatDuration(approved)} is not shorter than the reference window (${formatDuration(reference)})` });
   }
 }
+
+/** The approved outcome's delay while it cannot be learned yet (too few outcomes): two hours. */
+export const DEFAULT_MATURITY_MS = 7_200_000;
+
+/** Where the approved outcome's maturity comes from. */
+export type MaturitySource = 'config' | 'learned' | 'default';
 
 const cronExpression = z.string().refine((text) => cron.validate(text), 'must be a cron expression with 5 fields (or 6 with seconds first), e.g. "*/5 * * * *"');
 
@@ -113,20 +119,32 @@ export const configSchema = z
     features: z.array(z.string().min(1)).default([]),
     windows: z
       .strictObject({
-        /** One window, fixed dates, or a set of lengths judged together (short ones catch sudden changes). */
-        current: z.union([windowSpec, windowSet]).default(86_400_000),
+        /**
+         * One window, fixed dates, or a set of lengths judged together (short ones catch sudden changes). Default:
+         * 15m, 1h, 6h and 24h, the multiwindow set of SRE burn-rate alerting.
+         */
+        current: z.union([windowSpec, windowSet]).default([900_000, 3_600_000, 21_600_000, 86_400_000]),
         reference: windowSpec.default(604_800_000),
-        /** When an event without an outcome counts as missing: one delay, or one per outcome column. */
-        maturity: z.union([duration, z.strictObject({ approved: duration.optional(), chargeback: duration.optional() })]).default(7_200_000),
+        /**
+         * When an event without an outcome counts as missing: one delay, or one per outcome column. Without
+         * `approved`, its delay is learned from the data (src/aggregates/maturity.ts).
+         */
+        maturity: z.union([duration, z.strictObject({ approved: duration.optional(), chargeback: duration.optional() })]).optional(),
       })
       .superRefine(checkWindows)
-      .transform(({ maturity, ...rest }) => ({
-        ...rest,
-        /** The delay of the authorisation outcome (`approved`), which calibration and approval rate read. */
-        maturity: typeof maturity === 'number' ? maturity : (maturity.approved ?? 7_200_000),
-        /** Per outcome column, as configured (a single delay applies to every outcome). */
-        maturities: typeof maturity === 'number' ? { approved: maturity } : { approved: maturity.approved ?? 7_200_000, ...(maturity.chargeback !== undefined ? { chargeback: maturity.chargeback } : {}) },
-      }))
+      .transform(({ maturity, ...rest }) => {
+        const approved = typeof maturity === 'number' ? maturity : maturity?.approved;
+        const chargeback = typeof maturity === 'object' ? maturity.chargeback : undefined;
+        return {
+          ...rest,
+          /** The delay of the authorisation outcome (`approved`), which calibration and approval rate read. */
+          maturity: approved ?? DEFAULT_MATURITY_MS,
+          /** Per outcome column: the configured delays, `approved` as in `maturity`. */
+          maturities: { approved: approved ?? DEFAULT_MATURITY_MS, ...(chargeback !== undefined ? { chargeback } : {}) },
+          /** Where `maturity` comes from: the config, the data (once learned), or the default until it is. */
+          maturitySource: (approved !== undefined ? 'config' : 'default') as MaturitySource,
+        };
+      })
       .prefault({}),
     minVolume: z.number().int().positive().default(200),
     schedule: cronExpression.default('*/5 * * * *'),
@@ -155,6 +173,13 @@ export const configSchema = z
             thresholds: levels(0.03, 0.08),
             /** The part of a whole model's approval-rate change caused by traffic moving between segments. */
             mix: levels(0.02, 0.05),
+            /** The sequential test for sudden changes (src/monitors/approval/sequential.ts): spans of the last `lookback`. */
+            sequential: z
+              .strictObject({
+                enabled: z.boolean().default(true),
+                lookback: duration.refine((ms) => ms >= 300_000 && ms <= 86_400_000 && ms % 300_000 === 0, 'must be whole five-minute strips from 5m to 24h, e.g. 6h').default(21_600_000),
+              })
+              .prefault({}),
           })
           .prefault({}),
         shadow: z

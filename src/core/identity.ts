@@ -25,9 +25,12 @@ function breach(e: Pick<Evaluation, 'value' | 'threshold'>): number {
   return e.threshold === 0 ? Math.abs(e.value) : Math.abs(e.value) / Math.abs(e.threshold);
 }
 
-/** Of two evaluations of one identity, the stronger: the worse severity, then the larger breach, then the smaller q. */
+/**
+ * Of two evaluations of one identity, the stronger: the worse severity, then the smaller q (the stronger evidence:
+ * a short window's effect size is inflated by its noise, PSI's most of all), then the larger breach.
+ */
 export function stronger<E extends Evaluation>(a: E, b: E): E {
-  const bFirst = RANK[b.severity] - RANK[a.severity] || breach(b) - breach(a) || (a.qValue ?? 1) - (b.qValue ?? 1);
+  const bFirst = RANK[b.severity] - RANK[a.severity] || (a.qValue ?? 1) - (b.qValue ?? 1) || breach(b) - breach(a);
   return bFirst > 0 ? b : a;
 }
 

@@ -27,6 +27,8 @@ export interface CycleWindows {
   matured: { reference: TimeWindow; current: TimeWindow };
   /** Every current window, shortest first; the last is `current`. Each is judged against the one reference. */
   currents: CurrentWindow[];
+  /** The approved outcome's maturity (the shift of `matured`) and where it comes from: config, learned, default. */
+  maturity?: { approved: number; source: 'config' | 'learned' | 'default' };
 }
 
 /**

@@ -26,7 +26,7 @@ export function resolveWindows(config: Config, at: Date): CycleWindows {
   const longest = currents[currents.length - 1] as CurrentWindow;
   const current = longest.current;
   const reference = fixed(referenceSpec) ?? { from: new Date(current.from.getTime() - (referenceSpec as number)), to: current.from };
-  return { reference, current, matured: { reference: shift(reference, referenceSpec), current: longest.matured }, currents };
+  return { reference, current, matured: { reference: shift(reference, referenceSpec), current: longest.matured }, currents, maturity: { approved: maturity, source: config.windows.maturitySource } };
 }
 
 /** The configured current windows, shortest first (one unless `windows.current` is a list). */

@@ -172,7 +172,11 @@ class VectorLabels implements WindowLabels {
     const calibration = new Array<CalibrationBinSums>(B);
     for (let b = 0; b < B; b++) {
       const at = first + b;
-      calibration[b] = { count: v[at] as number, sumScore: v[at + B] as number, sumLabel: v[at + 2 * B] as number, sumSquaredError: v[at + 3 * B] as number };
+      // Running sums that added and took away the same hours keep rounding dust: a bin's sums are clamped to
+      // [0, count] (values in [0, 1] sum to no more), so an emptied bin is all zeros, as labels.sql gives it.
+      const count = v[at] as number;
+      const sum = (offset: number) => Math.min(count, Math.max(0, v[at + offset] as number));
+      calibration[b] = { count, sumScore: sum(B), sumLabel: sum(2 * B), sumSquaredError: sum(3 * B) };
     }
     this.#calibration = calibration;
     return calibration;

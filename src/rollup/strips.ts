@@ -1,13 +1,13 @@
 // Five-minute strips of the raw pieces at window edges, read once and kept while the raw tables under them are unchanged.
 import type { Config } from '../config/index.js';
 import { quoteIdentifier as q } from '../config/index.js';
-import { HOUR_MS, OPEN_END_MS, floorHour, type Piece } from '../aggregates/pieces.js';
+import { HOUR_MS, OPEN_END_MS, STRIP_MS, floorHour, type Piece } from '../aggregates/pieces.js';
 import { piecesPredicate } from '../aggregates/sql.js';
 import { renderSql, type QueryParams, type Store } from '../store/index.js';
 import { highestBlock, newOutcomesSql, sourceParts, type SourcePart } from './detect.js';
 import type { SumsDelta } from './window-sums.js';
 
-export const STRIP_MS = 300_000;
+export { STRIP_MS };
 
 /**
  * One segment's (or model's) numbers in one strip, or in the rest of window `-slot - 1` (the bits of its raw

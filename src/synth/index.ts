@@ -10,11 +10,11 @@ import { silentLogger, type Logger } from '../log.js';
 import { chTime, ensureSchema, tableRef, type Store } from '../store/index.js';
 import { quoteIdentifier as q } from '../config/index.js';
 import { HOUR_MS, planTraffic } from './calendar.js';
-import { chunkParams, worldParams } from './params.js';
+import { chunkParams, delayParams, worldParams } from './params.js';
 import { describeTargets, planScenarios, scenarioParams, type BadRowCounts, type ScenarioPlan } from './scenarios.js';
 import { insertEventsSql, insertOutcomesSql } from './sql.js';
 import { SCENARIOS, type ScenarioName, type SeedOptions, type SeedSummary } from './types.js';
-import { MODEL } from './world.js';
+import { DELAYS, MODEL } from './world.js';
 
 export { SCENARIOS, type ScenarioName, type ScenarioTarget, type SeedOptions, type SeedSummary } from './types.js';
 
@@ -109,7 +109,7 @@ export async function seed(store: Store, config: Config, options: SeedOptions, l
   const plan = planScenarios(checked.scenarios, traffic.fromMs, incidentMs, options.incidentStart !== undefined);
   await ensureSchema(store, config);
   const before = await countRows(store, config, traffic.fromMs, traffic.toMs);
-  const common = { ...worldParams(), ...scenarioParams(plan), seed: options.seed, end_ms: checked.endMs };
+  const common = { ...worldParams(), ...delayParams(DELAYS[options.delays ?? 'authorisation']), ...scenarioParams(plan), seed: options.seed, end_ms: checked.endMs };
   const eventsSql = insertEventsSql(config);
   const outcomesSql = insertOutcomesSql(config);
   const pendingSql = options.pendingOutcomes ? insertOutcomesSql(config, options.pendingOutcomes) : undefined;

@@ -1,7 +1,7 @@
 // The query parameters that carry the synthetic world (world.ts) into the generator SQL.
 import type { QueryParams } from '../store/index.js';
 import type { Chunk } from './calendar.js';
-import { cumulative, DELAY, HOME_SHARE, issuers, logit, MODEL, NETWORKS, REGIONS, ZIPF } from './world.js';
+import { CHARGEBACKS, cumulative, HOME_SHARE, type DelayShape, issuers, logit, MODEL, NETWORKS, REGIONS, ZIPF } from './world.js';
 
 let cached: QueryParams | undefined;
 
@@ -60,20 +60,26 @@ export function worldParams(): QueryParams {
     approve_label: 'approve',
     review_label: 'review',
     decline_label: 'decline',
-    minutes_share: DELAY.minutesShare,
-    minutes_mean: DELAY.minutesMeanSeconds,
-    hours_share: DELAY.hoursShare,
-    hours_mean: DELAY.hoursMeanSeconds,
-    hours_cap: DELAY.hoursCapSeconds,
-    days_min: DELAY.daysMinSeconds,
-    days_max: DELAY.daysMaxSeconds,
-    cb_unknown: DELAY.chargebackUnknown,
-    cb_rate: DELAY.chargebackRate,
+    cb_unknown: CHARGEBACKS.unknown,
+    cb_rate: CHARGEBACKS.rate,
   };
   return cached;
 }
 
 /** Parameters of one chunk. */
+/** The generator's outcome delay parameters for one shape of world.ts's DELAYS. */
+export function delayParams(shape: DelayShape): QueryParams {
+  return {
+    minutes_share: shape.minutesShare,
+    minutes_mean: shape.minutesMeanSeconds,
+    hours_share: shape.hoursShare,
+    hours_mean: shape.hoursMeanSeconds,
+    hours_cap: shape.hoursCapSeconds,
+    days_min: shape.daysMinSeconds,
+    days_max: shape.daysMaxSeconds,
+  };
+}
+
 export function chunkParams(chunk: Chunk): QueryParams {
   return { offset: chunk.offset, count: chunk.count, cum: chunk.cum, chunk_ms: chunk.startMs };
 }

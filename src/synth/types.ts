@@ -18,6 +18,8 @@ export interface SeedOptions {
    * distribution: the benchmark lands them as time moves on, as a live source would.
    */
   pendingOutcomes?: string;
+  /** How outcomes are delayed (world.ts DELAYS): `authorisation` (seconds; the default) or `slow` (minutes to days). */
+  delays?: 'authorisation' | 'slow';
 }
 
 export interface ScenarioTarget {

@@ -11,7 +11,8 @@ describe('config defaults', () => {
     const config = parseConfig({});
     expect(config.store.path).toBe('./data');
     expect(config.segments).toEqual(['issuer', 'region']);
-    expect(config.windows).toEqual({ current: 86_400_000, reference: 604_800_000, maturity: 7_200_000, maturities: { approved: 7_200_000 } });
+    expect(config.windows).toEqual({ current: [900_000, 3_600_000, 21_600_000, 86_400_000], reference: 604_800_000, maturity: 7_200_000, maturities: { approved: 7_200_000 }, maturitySource: 'default' });
+    expect(config.monitors.approval_rate.sequential).toEqual({ enabled: true, lookback: 21_600_000 });
     expect(config.minVolume).toBe(200);
     expect(config.schedule).toBe('*/5 * * * *');
     expect(config.sinks.prometheus).toMatchObject({ port: 9464, host: '127.0.0.1', maxSeries: 2000 });

@@ -77,7 +77,7 @@ describe('a cycle with monitors.ks on', () => {
   let config: Config;
   beforeAll(async () => {
     t = await tempStore();
-    config = parseConfig({ store: { path: t.config.store.path }, monitors: { ks: { enabled: true } } });
+    config = parseConfig({ store: { path: t.config.store.path }, windows: { current: '24h' }, monitors: { ks: { enabled: true } } });
     await ensureTables(t.store, config);
     await seed(t.store, config, { days: 9, end: END, seed: 5, scenarios: ['score-drift'], eventsPerDay: 40_000 });
   }, 120_000);

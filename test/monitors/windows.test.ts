@@ -45,8 +45,9 @@ describe('windows.current as a set', () => {
 describe('a cycle with [1h, 24h] on an outage 90 minutes old', () => {
   let t: TempStore;
   let summary: SeedSummary;
-  const configOf = (current: string | string[]): Config =>
-    parseConfig({ store: { path: t.config.store.path }, windows: { current, maturity: { approved: '5m' } }, minVolume: 100 });
+  // The sequential test off unless asked for: these tests are about the windows.
+  const configOf = (current: string | string[], sequential = false): Config =>
+    parseConfig({ store: { path: t.config.store.path }, windows: { current, maturity: { approved: '5m' } }, minVolume: 100, monitors: { approval_rate: { sequential: { enabled: sequential } } } });
 
   beforeAll(async () => {
     t = await tempStore();
@@ -82,5 +83,22 @@ describe('a cycle with [1h, 24h] on an outage 90 minutes old', () => {
     expect(doc.findings.find(onTarget)).toMatchObject({ window: '1h', severity: 'critical' });
     // Gauges and history keep one value per segment: the longest window's.
     expect(historyRows(raw, 'c').filter((r) => r.monitor === 'approval_rate' && r.model === target?.model && r.metric === 'approval_delta' && r.segment.issuer === target?.segment.issuer && r.segment.region === target?.segment.region)).toHaveLength(1);
+  }, 180_000);
+
+  it('the sequential test finds it with the 24h window alone, dated from the onset, and nothing else at critical', async () => {
+    const target = summary.targets.find((x) => x.scenario === 'issuer-outage');
+    const result = await runCycle(t.store, configOf('24h', true), { at: END });
+    const critical = result.findings.filter((f) => f.severity === 'critical' && f.monitor === 'approval_rate' && f.feature === 'delta');
+    expect(critical.map((f) => [f.model, f.segment.issuer, f.segment.region, f.window])).toEqual([[target?.model, target?.segment.issuer, target?.segment.region, 'sequential']]);
+    const [finding] = critical;
+    const since = Date.parse((finding?.details as { since: string }).since);
+    // The strongest span starts at the onset, to the strip (five minutes; the matured edge is 5 minutes before END).
+    expect(Math.abs(since - (END.getTime() - 1.5 * HOUR))).toBeLessThanOrEqual(5 * 60_000);
+    expect(finding?.value).toBeLessThan(-0.3);
+    expect(finding?.qValue).toBeLessThan(1e-6);
+    // One sequential evaluation per segment big enough to judge, every one through the cycle's FDR pass.
+    const sequential = result.evaluations.filter((e) => e.window === 'sequential');
+    expect(sequential.length).toBeGreaterThan(50);
+    expect(sequential.every((e) => e.qValue !== undefined)).toBe(true);
   }, 180_000);
 });

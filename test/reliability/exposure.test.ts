@@ -180,16 +180,16 @@ describe('every value is a query parameter: injection through config and data', 
   });
 
   it('results are right: hostile feature names measure what a plain name measures, hostile models match nothing', () => {
-    const key = (e: Evaluation) => `${e.monitor} ${e.model} ${JSON.stringify(e.segment)} ${e.feature}`;
+    const key = (e: Evaluation) => `${e.monitor} ${e.model} ${JSON.stringify(e.segment)} ${e.feature}${e.window !== undefined ? ` ${e.window}` : ''}`;
     const byKey = new Map(hostile.evaluations.map((e) => [key(e), e]));
     // The plain run's evaluations are all in the hostile run, with the same values (quality and FDR aside).
     // Sums may run in another order with more models in the query: equal to the last few bits.
     for (const e of plain.evaluations.filter((x) => x.monitor !== 'quality')) expect(byKey.get(key(e))?.value, key(e)).toBeCloseTo(e.value, 12);
     for (const issuer of ['BANK A', SQL_ISSUER]) {
       const segment = JSON.stringify({ issuer, region: 'EU' });
-      const reference = byKey.get(`psi card-auth ${segment} plain`);
+      const reference = byKey.get(`psi card-auth ${segment} plain 1d`);
       expect(reference?.value).toBeGreaterThan(0.25);
-      for (const feature of HOSTILE_FEATURES) expect(byKey.get(`psi card-auth ${segment} ${feature}`)?.value, feature).toBe(reference?.value);
+      for (const feature of HOSTILE_FEATURES) expect(byKey.get(`psi card-auth ${segment} ${feature} 1d`)?.value, feature).toBe(reference?.value);
     }
     expect(hostile.evaluations.filter((e) => e.monitor !== 'quality' && HOSTILE_MODELS.includes(e.model))).toEqual([]);
     const quality = hostile.evaluations.filter((e) => e.monitor === 'quality' && HOSTILE_MODELS.includes(e.model));

@@ -19,7 +19,7 @@ const DAY = 24 * HOUR;
 /** The seeded traffic ends at the final cycle's time; the first cycle runs twelve hours earlier. */
 const T = new Date('2026-11-20T12:00:00Z');
 const T0 = new Date(T.getTime() - 12 * HOUR);
-const SETTINGS: ConfigInput = { windows: { maturity: '2h' }, features: ['amount_z', 'device_risk'], minVolume: 200 };
+const SETTINGS: ConfigInput = { windows: { current: ['1h', '24h'], maturity: '2h' }, features: ['amount_z', 'device_risk'], minVolume: 200 };
 
 /** Kill cases run at a time: a child spends much of its time waiting for mutations (DELETE), not on a core. */
 const WIDTH = 3;
@@ -158,7 +158,7 @@ beforeAll(async () => {
   await withStore(seeded, async (store, config) => {
     await ensureSchema(store, config);
     await ensureTables(store, config);
-    await seed(store, config, { days: 9, end: T, seed: 11, scenarios: [...SCENARIOS], eventsPerDay: 10_000 });
+    await seed(store, config, { days: 9, end: T, seed: 11, scenarios: [...SCENARIOS], eventsPerDay: 10_000, delays: 'slow' });
     // Feature edges are learned once and kept: stored here, so both stores bin features alike whenever they first ran.
     const models = (await store.select<{ model: string }>('SELECT DISTINCT model FROM scoring_events ORDER BY model')).map((r) => r.model);
     const reference = resolveWindows(config, T0).reference;

@@ -37,9 +37,10 @@ const END = new Date('2026-11-20T12:00:00Z');
 let t: TempStore;
 
 beforeAll(async () => {
-  t = await tempStore({ windows: { maturity: '2h' }, features: ['amount_z', 'device_risk'], minVolume: 200 });
+  // Two windows: the rollup keeps running sums per window; the default four cost the raw side 4× and compare nothing more.
+  t = await tempStore({ windows: { current: ['1h', '24h'], maturity: '2h' }, features: ['amount_z', 'device_risk'], minVolume: 200 });
   await ensureTables(t.store, t.config);
-  await seed(t.store, t.config, { days: 9, end: END, seed: 11, scenarios: [...SCENARIOS], eventsPerDay: 30_000 });
+  await seed(t.store, t.config, { days: 9, end: END, seed: 11, scenarios: [...SCENARIOS], eventsPerDay: 30_000, delays: 'slow' });
 });
 afterAll(() => t.cleanup());
 

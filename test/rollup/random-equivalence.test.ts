@@ -357,7 +357,7 @@ let t: TempStore;
 let config: Config;
 
 beforeAll(async () => {
-  t = await tempStore({ windows: { maturity: '2h' }, features: ['amount_z', 'device_risk'], minVolume: 50 });
+  t = await tempStore({ windows: { current: ['1h', '24h'], maturity: '2h' }, features: ['amount_z', 'device_risk'], minVolume: 50 });
   config = t.config;
 });
 afterAll(() => t.cleanup());
@@ -367,7 +367,7 @@ async function freshStore(S: number): Promise<void> {
   const tables = await t.store.select<{ name: string }>(`SELECT name FROM system.tables WHERE database = currentDatabase()`);
   for (const { name } of tables) await t.store.command(`DROP TABLE IF EXISTS ${q(name)} SYNC`);
   await ensureTables(t.store, config);
-  await seed(t.store, config, { days: 9, end: END, seed: S, scenarios: [...SCENARIOS], eventsPerDay: 8_000 });
+  await seed(t.store, config, { days: 9, end: END, seed: S, scenarios: [...SCENARIOS], eventsPerDay: 8_000, delays: 'slow' });
 }
 
 async function insertRows(rows: readonly PoolRow[], d: Dice): Promise<void> {

@@ -22,6 +22,9 @@ describe('stats exports', () => {
       'normalQuantile',
       'twoSidedPValue',
       'chiSquareSurvival',
+      'logMixtureRatio',
+      'scanForChange',
+      'smoothedProportions',
     ];
     for (const name of names) expect(typeof (stats as Record<string, unknown>)[name], name).toBe('function');
     expect(Object.keys(stats).sort()).toEqual([...names].sort());

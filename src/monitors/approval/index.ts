@@ -5,6 +5,7 @@ import type { ApprovalDecomposition, Evaluation } from '../../core/types.js';
 import { twoProportionZTest, wilsonInterval } from '../../stats/index.js';
 import { judgeEachWindow, segmentRecord, type Monitor } from '../monitor.js';
 import { approvalPresentation } from './present.js';
+import { sequentialEvaluations } from './sequential.js';
 
 export type { ApprovalDecomposition };
 
@@ -18,6 +19,9 @@ export interface ApprovalDetails {
   change?: number;
   rate?: number;
   mix?: number;
+  /** Sequential findings (window `sequential`): where the strongest span starts, and its ln likelihood ratio. */
+  since?: string;
+  logRatio?: number;
 }
 
 function evaluateSegment(config: Config, row: LabelSegment): Evaluation<ApprovalDetails> | undefined {
@@ -98,6 +102,7 @@ export const approvalMonitor: Monitor<ApprovalDetails, 'approval_rate'> = {
       const rows = await source.labels(one, models, config.monitors.calibration.bins, at);
       return rows.flatMap((row) => evaluateSegment(config, row) ?? []);
     });
+    evaluations.push(...(await sequentialEvaluations(config, source, windows, models, at)));
     // The model-wide split of the change is the longest window's: a mix of traffic is a slow story.
     const rows = await source.labels(windows, models, config.monitors.calibration.bins, at);
     const approval: ApprovalDecomposition[] = [];

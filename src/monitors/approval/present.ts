@@ -24,7 +24,8 @@ export const approvalPresentation: Presentation<ApprovalDetails> = {
   },
   measure(e) {
     const [before, after] = [percentText(e.details?.referenceRate), percentText(e.details?.currentRate)];
-    return [{ bold: 'Approval rate' }, ` ${pp(e.value)}`, ...(before && after ? [` (${before} → ${after})`] : [])];
+    const since = typeof e.details?.since === 'string' ? [` since ${e.details.since.slice(11, 16)} UTC`] : [];
+    return [{ bold: 'Approval rate' }, ` ${pp(e.value)}`, ...(before && after ? [` (${before} → ${after})`] : []), ...since];
   },
   threshold: (e) => `±${Math.abs(e.threshold * 100).toFixed(1)} pp`,
   report: (e) => ({

@@ -1,6 +1,6 @@
 // Data quality per model: volume against expectation, bad scores, duplicates, outcomes missing past maturity; orphan outcomes.
 import type { QualityCounts } from '../../aggregates/index.js';
-import { hasVolume } from '../../aggregates/volume.js';
+import { atLeastMinVolume } from '../../aggregates/volume.js';
 import type { Config } from '../../config/index.js';
 import type { CycleWindows, Evaluation, QualitySummary } from '../../core/types.js';
 import { windowHours } from '../../core/windows.js';
@@ -42,7 +42,7 @@ function evaluateModel(config: Config, windows: CycleWindows, q: QualityCounts):
     out.push(evaluation(config, q, 'bad_score_rate', badScores / q.rows, levels.badScoreRate, { nan: q.nanScores, infinite: q.infScores, outOfRange: q.outOfRange }));
     out.push(evaluation(config, q, 'duplicate_rate', q.duplicates / q.rows, levels.duplicateRate, { duplicates: q.duplicates }));
   }
-  if (hasVolume(config, q.matureEvents)) {
+  if (atLeastMinVolume(config, q.matureEvents)) {
     out.push(
       evaluation(config, q, 'missing_outcome_rate', q.missingOutcomes / q.matureEvents, levels.missingOutcomeRate, {
         missingOutcomes: q.missingOutcomes,
@@ -51,7 +51,7 @@ function evaluateModel(config: Config, windows: CycleWindows, q: QualityCounts):
     );
   }
   const expected = (q.referenceRows / windowHours(windows.reference)) * windowHours(windows.current);
-  if (hasVolume(config, q.referenceRows) && expected > 0) {
+  if (atLeastMinVolume(config, q.referenceRows) && expected > 0) {
     out.push(evaluation(config, q, 'volume_drop', Math.max(0, 1 - q.rows / expected), levels.volumeDrop, { expectedRows: Math.round(expected), rows: q.rows }));
   }
   return out;
