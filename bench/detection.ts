@@ -22,6 +22,8 @@ const SETTINGS: [string, ConfigInput][] = [
   ['default: [15m, 1h, 6h, 24h], learned maturity, sequential test', {}],
 ];
 
+// DETECTION_SETTINGS=default replays today's defaults only (the clean runs' long replays).
+const SETTINGS_RUN = process.env.DETECTION_SETTINGS === 'default' ? SETTINGS.slice(1) : SETTINGS;
 const [mode, ...rest] = process.argv.slice(2);
 if (mode !== 'latency' && mode !== 'clean') throw new Error('usage: detection.js latency SCENARIO SEED [EVENTS_PER_DAY] | clean SEED [DAYS] [EVENTS_PER_DAY]');
 
@@ -65,7 +67,7 @@ if (mode === 'latency') {
     const summary = await seed(store, parseConfig({ store: storeInput }), { days: 10, end: END, seed: seedValue, scenarios: [scenario], eventsPerDay, incidentStart: onset });
     const target = summary.targets[0];
     const perHour = target?.segment.issuer ? await hourlyVolume(store, target.segment.issuer, target.segment.region ?? '', onset) : undefined;
-    for (const [name, input] of SETTINGS) {
+    for (const [name, input] of SETTINGS_RUN) {
       const from = new Date(onset.getTime() - HOUR);
       const config = await configured(store, storeInput, input, from);
       const started = Date.now();
@@ -101,7 +103,7 @@ if (mode === 'latency') {
   const eventsPerDay = Number(rest[2] ?? 120_000);
   await withStore(async (store, storeInput) => {
     await seed(store, parseConfig({ store: storeInput }), { days: 8 + days, end: END, seed: seedValue, scenarios: [], eventsPerDay });
-    for (const [name, input] of SETTINGS) {
+    for (const [name, input] of SETTINGS_RUN) {
       const from = new Date(END.getTime() - days * 24 * HOUR);
       const config = await configured(store, storeInput, input, from);
       const started = Date.now();

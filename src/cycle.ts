@@ -9,7 +9,7 @@ import { MONITORS } from './monitors/registry.js';
 import { strongestPerIdentity } from './core/identity.js';
 import { isFinding, type CycleResult, type Evaluation } from './core/types.js';
 import type { Store } from './store/index.js';
-import { resolveWindows } from './core/windows.js';
+import { renewals, resolveWindows } from './core/windows.js';
 
 export interface CycleOptions {
   at?: Date;
@@ -46,7 +46,7 @@ export async function runCycle(store: Store, config: Config, options: CycleOptio
     logger.debug({ monitor: monitor.name, evaluations: output.evaluations?.length ?? 0, ms: Date.now() - t0 }, 'monitor done');
   }
 
-  controlFdr(result.evaluations, config.fdr);
+  controlFdr(result.evaluations, config.fdr, (e) => renewals(e, windows));
   for (const evaluation of result.evaluations) applySeverity(config, byName.get(evaluation.monitor), evaluation);
   // One finding per identity: with several windows, the strongest window speaks for the segment.
   result.findings = strongestPerIdentity(result.evaluations.filter(isFinding));

@@ -53,6 +53,22 @@ export function judgesSeveralWindows(config: Config): boolean {
   return currentSpecs(config).length > 1;
 }
 
+const DAY_MS = 86_400_000;
+
+/**
+ * How many times more often an evaluation's window sees fresh data than a day window: 24h / its length for a
+ * current window shorter than a day (96 for 15m, 24 for 1h, 4 for 6h), else 1 (a day or longer, fixed dates, the
+ * sequential test, which accounts for its own looks). Under no change, a 15-minute window judged all day is 96
+ * independent tests where a day window is one: multiplying its p-value by 96 (Bonferroni over the day's windows)
+ * keeps its chance of a false alarm per day at the day window's, so short windows add speed, not false alarms
+ * (docs/architecture.md, "Noticing in minutes").
+ */
+export function renewals(e: { window?: string }, windows: CycleWindows): number {
+  const window = windows.currents.find((w) => w.name === e.window);
+  if (!window || window.name === 'fixed') return 1;
+  return Math.max(1, DAY_MS / (window.current.to.getTime() - window.current.from.getTime()));
+}
+
 /** Hours in a window (fractional). */
 export function windowHours(window: TimeWindow): number {
   return (window.to.getTime() - window.from.getTime()) / 3_600_000;

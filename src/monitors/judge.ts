@@ -20,12 +20,17 @@ export function judge(magnitude: number, levels: Levels, qValue: number | undefi
   return { severity: 'ok', threshold: levels.warning };
 }
 
-/** Benjamini–Hochberg across every evaluation of the cycle that carries a p-value; sets `qValue` in place. */
-export function controlFdr(evaluations: Evaluation[], fdr: number): void {
+/**
+ * Benjamini–Hochberg across every evaluation of the cycle that carries a p-value; sets `qValue` in place. Each
+ * p-value is first multiplied by `renewals(e)` (at most 1 once multiplied): how many times more often its test
+ * sees fresh data than a day window does (core/windows.ts `renewals`), so every window spends the same false-alarm
+ * budget per day.
+ */
+export function controlFdr(evaluations: Evaluation[], fdr: number, renewals: (e: Evaluation) => number = () => 1): void {
   const tested = evaluations.filter((e) => e.pValue !== undefined && Number.isFinite(e.pValue));
   if (tested.length === 0) return;
   const { adjusted } = benjaminiHochberg(
-    tested.map((e) => e.pValue as number),
+    tested.map((e) => Math.min(1, (e.pValue as number) * renewals(e))),
     fdr,
   );
   tested.forEach((e, i) => {

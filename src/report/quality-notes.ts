@@ -1,5 +1,5 @@
 // Data-quality notes in words: the week's bad scores and missing outcomes, and what the quality monitor flagged.
-import type { Config } from '../config/index.js';
+import { formatDuration, type Config } from '../config/index.js';
 import { count, percent, time } from './format.js';
 import type { QualityJudgement } from './history.js';
 import type { WeekQuality } from './traffic.js';
@@ -45,7 +45,7 @@ const worse = (a: Note['level'], b: Note['level']): Note['level'] => (a === 'cri
  */
 export function qualityNotes(config: Config, models: readonly string[], traffic: readonly WeekQuality[], judgements: readonly QualityJudgement[]): Note[] {
   const notes: Note[] = [];
-  const maturityHours = config.windows.maturity / 3_600_000;
+  const maturity = formatDuration(config.windows.maturity);
   for (const model of models) {
     const week = traffic.find((q) => q.model === model && q.week === 'current');
     const before = traffic.find((q) => q.model === model && q.week === 'previous');
@@ -56,7 +56,7 @@ export function qualityNotes(config: Config, models: readonly string[], traffic:
     }
     const items: { metric: Metric; total?: { level: Note['level']; text: string } }[] = [
       { metric: 'bad_score_rate', total: badScores(config, model, week, before) },
-      { metric: 'missing_outcome_rate', total: missingOutcomes(config, model, week, before, maturityHours) },
+      { metric: 'missing_outcome_rate', total: missingOutcomes(config, model, week, before, maturity) },
       { metric: 'duplicate_rate' },
       { metric: 'volume_drop' },
     ];
@@ -79,12 +79,12 @@ function badScores(config: Config, model: string, week: WeekQuality, before: Wee
   };
 }
 
-function missingOutcomes(config: Config, model: string, week: WeekQuality, before: WeekQuality | undefined, maturityHours: number) {
+function missingOutcomes(config: Config, model: string, week: WeekQuality, before: WeekQuality | undefined, maturity: string) {
   if (week.matured === 0) return undefined;
   const rate = week.missingOutcomes / week.matured;
   const was = before && before.matured > 0 ? percent(before.missingOutcomes / before.matured, 1) : 'no data';
   return {
     level: level(config, 'missing_outcome_rate', rate),
-    text: `${model}: ${percent(rate, 1)} of matured events (${count(week.missingOutcomes)}) got no outcome within ${maturityHours} h — week before: ${was}`,
+    text: `${model}: ${percent(rate, 1)} of matured events (${count(week.missingOutcomes)}) got no outcome within ${maturity} — week before: ${was}`,
   };
 }

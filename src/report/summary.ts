@@ -1,5 +1,6 @@
 // Words shared by the HTML and text reports: subject, headline cells, alert and shadow lines, the method note.
 import type { AlertRecord } from '../alerts/types.js';
+import { formatDuration } from '../config/index.js';
 import { monitorNamed } from '../monitors/registry.js';
 import { count, decimal, duration, percent, probability, segmentText, shortRange, time, trend, TRENDS, type Trend } from './format.js';
 import type { Headline, RateChange, ReportData, ShadowSummary } from './types.js';
@@ -102,7 +103,7 @@ export function method(data: ReportData): string {
   const s = data.settings;
   return [
     `Weeks are UTC, ${data.period.week.from.toISOString().slice(0, 10)} to ${data.period.week.to.toISOString().slice(0, 10)} (exclusive) against the 7 days before.`,
-    `Approval rates and calibration count live events whose outcome arrived within ${s.maturityMs / 3_600_000} h (the maturity delay); younger events count for volume only.`,
+    `Approval rates and calibration count live events whose outcome arrived within ${formatDuration(s.maturityMs)} (the maturity delay); younger events count for volume only.`,
     data.trafficSource === 'rollup' ? 'Volume, approval and calibration come from the hourly rollup.' : 'Volume, approval and calibration come from one aggregate query over events and outcomes.',
     `Changes are two-proportion z-tests, Benjamini–Hochberg at FDR ${s.fdr} across each table's segments, each with at least ${s.minVolume} labeled events in both weeks.`,
     `PSI, shadow verdicts and quality judgements come from the history table (${data.coverage.current.cycles} cycles this week, ${data.coverage.previous.cycles} the week before).`,

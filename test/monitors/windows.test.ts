@@ -2,7 +2,10 @@
 // one finding per segment (its strongest window), and the config's window set checked at load.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig, type Config } from '../../src/config/index.js';
+import { renewals, resolveWindows } from '../../src/core/windows.js';
+import type { Evaluation } from '../../src/core/types.js';
 import { runCycle } from '../../src/cycle.js';
+import { controlFdr } from '../../src/monitors/judge.js';
 import { ConfigError } from '../../src/errors.js';
 import { runDocument } from '../../src/output.js';
 import { prepareCycle } from '../../src/prepare.js';
@@ -39,6 +42,21 @@ describe('windows.current as a set', () => {
     expect(invalid({ current: ['1h', '8d'] })).toMatch(/windows\.current\.1: a current window of 8d is longer than the reference window \(1w\)/);
     expect(invalid({ maturity: { approved: '8d' } })).toMatch(/windows\.maturity\.approved: a maturity of 8d is not shorter than the reference window/);
     expect(invalid({ maturity: { chargeback: '60d' } })).toBe('accepted');
+  });
+});
+
+describe('every window spends the day window\'s false-alarm budget', () => {
+  it('multiplies a short window\'s p-value by how often it renews against a day window before the FDR pass', () => {
+    const windows = resolveWindows(parseConfig({ windows: { current: ['15m', '1h', '6h', '24h'] } }), END);
+    expect(['15m', '1h', '6h', '1d', 'sequential', undefined].map((window) => renewals({ window }, windows))).toEqual([96, 24, 4, 1, 1, 1]);
+    const evaluation = (window: string): Evaluation => ({ monitor: 'psi', model: 'm', segment: {}, feature: 'score', window, value: 1, threshold: 0.1, severity: 'ok', nCurrent: 100, nReference: 1000, pValue: 0.001 });
+    const judged = [evaluation('15m'), evaluation('1d')];
+    controlFdr(judged, 0.01, (e) => renewals(e, windows));
+    // BH over [0.096, 0.001]: q = 0.096 for the 15-minute window, 0.002 for the day window; p-values stay the tests' own.
+    expect(judged.map((e) => [e.pValue, e.qValue])).toEqual([
+      [0.001, 0.096],
+      [0.001, 0.002],
+    ]);
   });
 });
 
