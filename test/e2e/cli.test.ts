@@ -98,6 +98,11 @@ describe('run --once', () => {
     const { code, stdout } = await runCli(['check-config', '--config', configFile]);
     expect(code).toBe(0);
     expect(stdout).toContain('config ok');
+    expect(stdout).toContain('maturity: approved 1h — configured (windows.maturity)');
+    // Without windows.maturity it is learned; the small fixture has too few outcomes a day to learn from.
+    const learned = await runCli(['check-config', '--config', file('learned.yaml', `store: { path: ${JSON.stringify(t.config.store.path)} }\nminVolume: 100\n`)]);
+    expect(learned.code).toBe(0);
+    expect(learned.stdout).toMatch(/maturity: approved 2h — default: too few outcomes yet to learn it from the data; set windows\.maturity to fix it/);
   });
 });
 
