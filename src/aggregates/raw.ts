@@ -9,6 +9,9 @@ import { selectQuery } from './sql.js';
 import type { FeatureEdges, LabelCounts, LabelStrips, ReadPath, WindowPair } from './types.js';
 import { volumeParams, volumeRule } from './volume.js';
 
+/** A window with nothing in it, at `at`: the side of a two-window query that is not asked. */
+const emptyAt = (at: Date): TimeWindow => ({ from: at, to: at });
+
 function windowParams({ reference, current }: WindowPair) {
   return { ref_from: chTime(reference.from), ref_to: chTime(reference.to), cur_from: chTime(current.from), cur_to: chTime(current.to) };
 }
@@ -34,6 +37,9 @@ export function rawReads(store: Store, config: Config): RawReads {
     }
     return orphans;
   };
+
+  /** The reference side of labels, by window and arguments: the same for every current window of this path's cycle. */
+  const referenceLabels = new Map<string, Promise<LabelRow[]>>();
 
   return {
     orphansOver,
@@ -78,13 +84,17 @@ export function rawReads(store: Store, config: Config): RawReads {
     },
 
     async labels(matured, models, calibrationBins, at) {
-      const rows = await selectQuery<LabelRow>(store, config, 'labels', {
-        ...windowParams(matured),
-        models,
-        cal_bins: calibrationBins,
-        at: chTime(at),
-        skew_ms: OUTCOME_SKEW_MS,
-      });
+      // One side at a time (the other window empty): the reference, shared by every current window of the cycle,
+      // is read once for them all.
+      const side = (pair: WindowPair) => selectQuery<LabelRow>(store, config, 'labels', { ...windowParams(pair), models, cal_bins: calibrationBins, at: chTime(at), skew_ms: OUTCOME_SKEW_MS });
+      const referenceKey = JSON.stringify([matured.reference, models, calibrationBins, at]);
+      let reference = referenceLabels.get(referenceKey);
+      if (!reference) {
+        reference = side({ reference: matured.reference, current: emptyAt(matured.reference.from) });
+        referenceLabels.set(referenceKey, reference);
+      }
+      const [referenceRows, currentRows] = await Promise.all([reference, side({ reference: emptyAt(matured.current.from), current: matured.current })]);
+      const rows = [...referenceRows, ...currentRows];
       const bySegment = new Map<string, LabelCounts>();
       for (const row of rows) {
         const key = JSON.stringify([row.model, row.segment]);
