@@ -46,8 +46,8 @@ export interface LabelSegment {
   /**
    * The minVolume rule (volume.ts), applied by the seam: `rate` when the segment is big enough (its labeled
    * reference events per 24 h at least minVolume) and the current window holds the test's floor of labeled events
-   * (its approval rate is judged); `calibration` when, besides, the current window's calibration bins hold the
-   * floor (its calibration is judged). Every segment is listed either way: the approval rate's mix/rate split
+   * (its approval rate is judged); `calibration` when, besides, the current window's calibration bins hold
+   * minVolume events (its calibration is judged: Hosmer–Lemeshow's test needs more than a proportion test). Every segment is listed either way: the approval rate's mix/rate split
    * needs them all.
    */
   enough: { rate: boolean; calibration: boolean };
