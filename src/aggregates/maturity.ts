@@ -36,8 +36,8 @@ export function maturityDdl(config: Config): string {
   learned_at   DateTime64(3, 'UTC'),
   sample_from  DateTime64(3, 'UTC'),
   sample_to    DateTime64(3, 'UTC')
-) ENGINE = ReplacingMergeTree(learned_at)
-ORDER BY outcome`;
+) ENGINE = MergeTree
+ORDER BY (outcome, learned_at)`;
 }
 
 /** The delay bounded and rounded up to a whole minute. */

@@ -64,7 +64,8 @@ const DAY_MS = 86_400_000;
  * (docs/architecture.md, "Noticing in minutes").
  */
 export function renewals(e: { window?: string }, windows: CycleWindows): number {
-  const window = windows.currents.find((w) => w.name === e.window);
+  // One configured window: evaluations carry no window name, and it is that one.
+  const window = e.window === undefined && windows.currents.length === 1 ? windows.currents[0] : windows.currents.find((w) => w.name === e.window);
   if (!window || window.name === 'fixed') return 1;
   return Math.max(1, DAY_MS / (window.current.to.getTime() - window.current.from.getTime()));
 }

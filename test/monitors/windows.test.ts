@@ -49,6 +49,8 @@ describe('every window spends the day window\'s false-alarm budget', () => {
   it('multiplies a short window\'s p-value by how often it renews against a day window before the FDR pass', () => {
     const windows = resolveWindows(parseConfig({ windows: { current: ['15m', '1h', '6h', '24h'] } }), END);
     expect(['15m', '1h', '6h', '1d', 'sequential', undefined].map((window) => renewals({ window }, windows))).toEqual([96, 24, 4, 1, 1, 1]);
+    // One configured window: its evaluations name no window, and it renews all the same.
+    expect(renewals({}, resolveWindows(parseConfig({ windows: { current: '15m' } }), END))).toBe(96);
     const evaluation = (window: string): Evaluation => ({ monitor: 'psi', model: 'm', segment: {}, feature: 'score', window, value: 1, threshold: 0.1, severity: 'ok', nCurrent: 100, nReference: 1000, pValue: 0.001 });
     const judged = [evaluation('15m'), evaluation('1d')];
     controlFdr(judged, 0.01, (e) => renewals(e, windows));

@@ -23,14 +23,17 @@ export const QUARTER_STRIPS = 91 * 288;
 const key = (model: string, segment: readonly string[]) => JSON.stringify([model, segment]);
 
 /**
- * One evaluation per segment with labels in the lookback: the span ending at the matured edge whose approvals
+ * One evaluation per segment with labels in the lookback: the span ending at the matured edge (on the five-minute
+ * grid) whose approvals
  * depart most from the reference rate, its rate and the test's p-value. Segments too small for minVolume (their
  * reference volume per 24 h) are not judged; no floor applies inside the span, since the test is exact.
  */
 export async function sequentialEvaluations(config: Config, source: AggregateSource, windows: CycleWindows, models: string[], at: Date): Promise<Evaluation<ApprovalDetails>[]> {
   const settings = config.monitors.approval_rate.sequential;
   if (!settings.enabled || models.length === 0) return [];
-  const end = windows.matured.current.to;
+  // On the five-minute grid, whatever the schedule: spans start at grid times only, so a quarter holds exactly
+  // QUARTER_STRIPS starts however often it is looked at.
+  const end = new Date(Math.floor(windows.matured.current.to.getTime() / STRIP_MS) * STRIP_MS);
   const span = { from: new Date(end.getTime() - settings.lookback), to: end };
   const strips = settings.lookback / STRIP_MS;
   const references = new Map<string, LabelSegment>();
