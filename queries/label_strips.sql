@@ -9,7 +9,7 @@ WITH
       model,
       segment,
       event_time,
-      intDiv(toUnixTimestamp64Milli({to:DateTime64(3, 'UTC')}) - toUnixTimestamp64Milli(event_time) - 1, 300000) AS back
+      intDiv(toUnixTimestamp64Milli({to:DateTime64(3, 'UTC')}) - toUnixTimestamp64Milli(toDateTime64(event_time, 3, 'UTC')) - 1, 300000) AS back
     FROM {{events}}
     WHERE variant = 'live'
       AND (empty({models:Array(String)}) OR has({models:Array(String)}, model))

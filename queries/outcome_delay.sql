@@ -17,7 +17,7 @@ WITH
   )
 SELECT
   count() AS n,
-  quantileExact(0.999)(greatest(toInt64(0), toUnixTimestamp64Milli(f.first_outcome) - toUnixTimestamp64Milli(s.event_time))) AS p999_ms
+  quantileExact(0.999)(greatest(toInt64(0), toUnixTimestamp64Milli(toDateTime64(f.first_outcome, 3, 'UTC')) - toUnixTimestamp64Milli(toDateTime64(s.event_time, 3, 'UTC')))) AS p999_ms
 FROM sample AS s
 INNER JOIN first AS f ON s.transaction_id = f.transaction_id
 WHERE f.first_outcome >= s.event_time - toIntervalMillisecond({skew_ms:UInt64})
