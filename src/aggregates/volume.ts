@@ -3,8 +3,7 @@
 // "Noticing in minutes").
 import type { Config } from '../config/index.js';
 import type { TimeWindow } from '../core/types.js';
-
-const DAY_MS = 86_400_000;
+import { windowHours } from '../core/windows.js';
 
 /**
  * Events a current window must hold for its test to be trusted, whatever the segment's size: the χ² and normal
@@ -24,7 +23,7 @@ export interface VolumeRule {
  * is judged on a 30-minute window too (by its own significance test) while a 40-a-day issuer is never judged.
  */
 export function volumeRule(config: Pick<Config, 'minVolume'>, reference: TimeWindow): VolumeRule {
-  const days = (reference.to.getTime() - reference.from.getTime()) / DAY_MS;
+  const days = windowHours(reference) / 24;
   return { reference: Math.max(1, Math.ceil(config.minVolume * days)), current: Math.min(WINDOW_FLOOR, config.minVolume) };
 }
 

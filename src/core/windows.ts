@@ -53,8 +53,6 @@ export function judgesSeveralWindows(config: Config): boolean {
   return currentSpecs(config).length > 1;
 }
 
-const DAY_MS = 86_400_000;
-
 /**
  * How many times more often an evaluation's window sees fresh data than a day window: 24h / its length for a
  * current window shorter than a day (96 for 15m, 24 for 1h, 4 for 6h), else 1 (a day or longer, fixed dates, the
@@ -67,7 +65,7 @@ export function renewals(e: { window?: string }, windows: CycleWindows): number 
   // One configured window: evaluations carry no window name, and it is that one.
   const window = e.window === undefined && windows.currents.length === 1 ? windows.currents[0] : windows.currents.find((w) => w.name === e.window);
   if (!window || window.name === 'fixed') return 1;
-  return Math.max(1, DAY_MS / (window.current.to.getTime() - window.current.from.getTime()));
+  return Math.max(1, 24 / windowHours(window.current));
 }
 
 /** Hours in a window (fractional). */
