@@ -1,8 +1,11 @@
 // Where a cycle's time goes: `node dist/bench/profile.js ROWS DIR [STEADY_RUNS]` keeps the generated rows in DIR
 // (generated once), then times a cold cycle and steady cycles query by query. A development aid for the rollup.
+// PROFILE_WINDOWS=one profiles the one-window config (24 h, no sequential test) instead of the defaults. The
+// approved outcome's maturity is settled (learned) first, as the daemon does.
 import { existsSync } from 'node:fs';
 import { join as joinPath } from 'node:path';
 import { rollupSource } from '../src/aggregates/index.js';
+import { settleMaturity } from '../src/aggregates/maturity.js';
 import { parseConfig } from '../src/config/index.js';
 import { runCycle } from '../src/cycle.js';
 import { createLogger } from '../src/log.js';
@@ -10,7 +13,7 @@ import { dropRollup, ensureRollupTables, refreshRollup, RollupState } from '../s
 import { ensureTables } from '../src/setup.js';
 import { openStore, type Store } from '../src/store/index.js';
 import { seed } from '../src/synth/index.js';
-import { appendFiveMinutes, bareScan } from './baselines.js';
+import { appendFiveMinutes, bareScan, createPendingOutcomes, PENDING_OUTCOMES } from './baselines.js';
 
 const END = new Date('2026-11-20T00:00:00Z');
 
@@ -40,16 +43,20 @@ async function main(): Promise<void> {
   const [rowsArg, dir, runsArg] = process.argv.slice(2);
   const rows = Number(rowsArg);
   const log = createLogger({ pretty: false, level: process.env.LOG_LEVEL ?? 'warn' });
-  const config = parseConfig({ store: { path: joinPath(dir as string, 'data') } });
+  const oneWindow = process.env.PROFILE_WINDOWS === 'one' ? { windows: { current: '24h' }, monitors: { approval_rate: { sequential: { enabled: false } } } } : {};
+  let config = parseConfig({ store: { path: joinPath(dir as string, 'data') }, ...oneWindow });
   const fresh = !existsSync(joinPath(dir as string, 'data'));
   const store = openStore(config, log);
   await ensureTables(store, config);
   await ensureRollupTables(store, config);
-  if (fresh) await seed(store, config, { days: 14, end: END, seed: 1, scenarios: [], eventsPerDay: Math.round(rows / 14 / 1.225) }, log);
+  await createPendingOutcomes(store);
+  if (fresh) await seed(store, config, { days: 14, end: END, seed: 1, scenarios: [], eventsPerDay: Math.round(rows / 14 / 1.225), pendingOutcomes: PENDING_OUTCOMES }, log);
   // steady cycles continue from the last appended five minutes
   const [latest] = await store.select<{ last: number }>('SELECT toUnixTimestamp(max(event_time)) AS last FROM scoring_events', {}, 'last');
   const last = latest?.last ?? 0;
   let at = new Date(Math.max(END.getTime(), Math.ceil((Number(last) * 1000) / 300_000) * 300_000));
+  config = (await settleMaturity(store, config, at, log)).config;
+  console.log('maturity', config.windows.maturitySource, config.windows.maturity / 1000, 's');
   const probe = instrument(store);
   let t0 = performance.now();
   await bareScan(store, config, at);

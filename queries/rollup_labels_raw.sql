@@ -1,16 +1,16 @@
--- Label sums of the raw pieces of the matured windows, per model × segment × slot (a five-minute strip, or the rest
--- of window w's pieces as −(w + 1); see rollup_psi_raw.sql), in rollup_labels_delta.sql's vector layout: labels.sql's
+-- Label sums of the raw pieces of the matured windows, per model × segment × slot (a five-minute strip, or rest
+-- piece i as −(i + 1); see rollup_psi_raw.sql), in rollup_labels_delta.sql's vector layout: labels.sql's
 -- rule as of {at}, outcomes looked up by the pieces' transaction ids. `settled` is the latest outcome time of any
 -- outcome of the slot's events, {at} or not: a strip whose `settled` is before {at} reads the same as of any later
 -- time until a new outcome for its events lands, so src/rollup/strips.ts may keep it.
 WITH
   matured AS (
     SELECT transaction_id, model, segment, cityHash64(segment) AS segment_key, score, event_time,
-      multiIf({{pieces:strips}}, toInt64(intDiv(toUnixTimestamp(event_time), 300) * 300), {{pieces:rest0}}, -1, -2) AS slot
+      {{pieces:slot}} AS slot
     FROM {{events}}
     WHERE variant = 'live'
       AND (empty({models:Array(String)}) OR has({models:Array(String)}, model))
-      AND ({{pieces:strips}} OR {{pieces:rest0}} OR {{pieces:rest1}})
+      AND {{pieces:read}}
   ),
   known AS (
     SELECT transaction_id,

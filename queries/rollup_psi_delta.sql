@@ -1,11 +1,13 @@
--- Changes to the cached score-cell sums of the PSI windows (src/rollup/window-sums.ts): per window, folded hours
--- entering it ({ref_add}, {cur_add}) count +1 and hours leaving it ({ref_sub}, {cur_sub}) −1; per model × segment,
--- the signed counts per grid cell. Only rows of the ledger's version of their hour ({versions} from {base}) count.
+-- Changes to the cached score-cell sums of the PSI windows (src/rollup/window-sums.ts): per window w (reference
+-- first, then each current window), folded hours entering it ({adds}[w]) count +1 and hours leaving it ({subs}[w])
+-- −1; per model × segment × window, the signed counts per grid cell. Only rows of the ledger's version of their
+-- hour ({versions} from {base}) count.
 WITH
   rows AS (
     SELECT model, segment_key, segment, cells, counts,
-      toInt64(has({ref_add:Array(UInt32)}, toUnixTimestamp(hour))) - has({ref_sub:Array(UInt32)}, toUnixTimestamp(hour)) AS s_ref,
-      toInt64(has({cur_add:Array(UInt32)}, toUnixTimestamp(hour))) - has({cur_sub:Array(UInt32)}, toUnixTimestamp(hour)) AS s_cur
+      arrayMap(
+        w -> toInt64(has({adds:Array(Array(UInt32))}[w], toUnixTimestamp(hour))) - has({subs:Array(Array(UInt32))}[w], toUnixTimestamp(hour)),
+        range(1, length({adds:Array(Array(UInt32))}) + 1)) AS signs
     FROM {{table:driftwatch_rollup_events}}
     WHERE variant = 'live'
       AND (empty({models:Array(String)}) OR has({models:Array(String)}, model))
@@ -14,17 +16,19 @@ WITH
       AND version = {versions:Array(UInt64)}[intDiv(toUnixTimestamp(hour) - {base:UInt32}, 3600) + 1]
   ),
   cells AS (
-    SELECT model, segment_key, cell, sum(n * s_ref) AS r, sum(n * s_cur) AS c
+    SELECT model, segment_key, w, cell, sum(n * s) AS d
     FROM rows
+    ARRAY JOIN signs AS s, arrayEnumerate(signs) AS w
     ARRAY JOIN cells AS cell, counts AS n
-    GROUP BY model, segment_key, cell
+    WHERE s != 0
+    GROUP BY model, segment_key, w, cell
   ),
   names AS (SELECT segment_key, CAST(any(segment), 'Array(String)') AS segment FROM rows GROUP BY segment_key)
-SELECT c.model AS model, toString(c.segment_key) AS key, n.segment AS segment, c.cells AS cells, c.d_ref AS d_ref, c.d_cur AS d_cur
+SELECT c.model AS model, toString(c.segment_key) AS key, n.segment AS segment, c.w - 1 AS window, c.cells AS cells, c.delta AS delta
 FROM (
-  SELECT model, segment_key, groupArray(cell) AS cells, groupArray(r) AS d_ref, groupArray(c) AS d_cur
+  SELECT model, segment_key, w, groupArray(cell) AS cells, groupArray(d) AS delta
   FROM cells
-  WHERE r != 0 OR c != 0
-  GROUP BY model, segment_key
+  WHERE d != 0
+  GROUP BY model, segment_key, w
 ) AS c
 INNER JOIN names AS n ON c.segment_key = n.segment_key

@@ -1,6 +1,6 @@
 -- Data quality of the raw pieces (quality.sql's event-side counts: rows, NaN, ±Inf, out of [0, 1], duplicates) per
 -- model × slot: a five-minute strip (slot = its start in Unix seconds, kept between cycles by src/rollup/strips.ts)
--- or the rest of window w's pieces (slot = −(w + 1); windows current, reference, future). A duplicate is a row
+-- or rest piece i (slot = −(i + 1), see rollup_psi_raw.sql; windows current, reference, future). A duplicate is a row
 -- repeating a (model version, variant, segment, transaction id) within one five-minute slot, as in quality.sql.
 SELECT
   model,
@@ -10,9 +10,9 @@ SELECT
     toFloat64(count() - uniqExact(cityHash64(model_version, variant, segment, intDiv(toUnixTimestamp(event_time), 300), transaction_id)))] AS vec
 FROM (
   SELECT model, model_version, variant, segment, transaction_id, score, event_time,
-    multiIf({{pieces:strips}}, toInt64(intDiv(toUnixTimestamp(event_time), 300) * 300), {{pieces:rest0}}, -1, {{pieces:rest1}}, -2, -3) AS slot
+    {{pieces:slot}} AS slot
   FROM {{events}}
   WHERE (empty({models:Array(String)}) OR has({models:Array(String)}, model))
-    AND ({{pieces:strips}} OR {{pieces:rest0}} OR {{pieces:rest1}} OR {{pieces:rest2}})
+    AND {{pieces:read}}
 )
 GROUP BY model, slot

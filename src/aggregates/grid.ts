@@ -44,3 +44,22 @@ export function expandGrid(text: string): string {
     .replace(/\{\{(fine_)?grid_cell:([a-z_][a-z_0-9]*)\}\}/g, (_m, fine: string | undefined, column: string) => gridCellSql(column, fine !== undefined))
     .replace(/\{\{fine_grid_cells\}\}/g, String(FINE_GRID_CELLS));
 }
+
+/** Each grid cell its own bin (ScoreBinOptions.cellBins): a window's counts per cell, which any binning is made of. */
+export const EVERY_CELL: readonly number[] = Array.from({ length: SCORE_GRID_CELLS }, (_, cell) => cell);
+
+/**
+ * Bins of the score grid's cells by a reference's counts per cell (psi_score.sql's rule): a cell goes to
+ * floor(B · reference count before it / reference total), so each bin holds about 1/B of the reference.
+ */
+export function referenceCellBins(reference: ArrayLike<number>, bins: number): number[] {
+  let total = 0;
+  for (let cell = 0; cell < SCORE_GRID_CELLS; cell++) total += reference[cell] ?? 0;
+  const out = new Array<number>(SCORE_GRID_CELLS);
+  let before = 0;
+  for (let cell = 0; cell < SCORE_GRID_CELLS; cell++) {
+    out[cell] = Math.min(bins - 1, Math.floor((before * bins) / total));
+    before += reference[cell] ?? 0;
+  }
+  return out;
+}

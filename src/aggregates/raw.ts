@@ -6,7 +6,7 @@ import { OUTCOME_SKEW_MS, STRIP_MS, completeHours, orphanLookbackMs, type Piece 
 import { FUTURE_TOLERANCE_MS, emptyLabels, shadowParams, toBinned, toLabels, toQualityCounts, toShadow, type BinRow, type LabelRow, type ShadowRow } from './rows.js';
 import { shadowPairsSql } from './shadow-pairs.js';
 import { selectQuery } from './sql.js';
-import type { FeatureEdges, LabelCounts, LabelStrips, ReadPath, WindowPair } from './types.js';
+import type { BinnedSegment, FeatureEdges, LabelCounts, LabelStrips, ReadPath, ScoreStrips, WindowPair } from './types.js';
 import { volumeParams, volumeRule } from './volume.js';
 
 /** A window with nothing in it, at `at`: the side of a two-window query that is not asked. */
@@ -38,9 +38,6 @@ export function rawReads(store: Store, config: Config): RawReads {
     return orphans;
   };
 
-  /** The reference side of labels, by window and arguments: the same for every current window of this path's cycle. */
-  const referenceLabels = new Map<string, Promise<LabelRow[]>>();
-
   return {
     orphansOver,
 
@@ -49,15 +46,20 @@ export function rawReads(store: Store, config: Config): RawReads {
       return rows.map((r) => r.model);
     },
 
-    async scoreBins(windows, models, options) {
-      const rows = await selectQuery<BinRow>(store, config, 'psi_score', {
-        ...windowParams(windows),
-        models,
-        bins: options.bins,
-        fixed_bins: options.cellBins,
-        ...volumeParams(volumeRule(config, windows.reference)),
-      });
-      return rows.map((row) => toBinned(row, 'score'));
+    async scoreBins({ reference, currents }, models, options) {
+      // psi_score.sql bins by the reference's quantiles in the query itself: one query per current window.
+      const out: BinnedSegment[][] = [];
+      for (const current of currents) {
+        const rows = await selectQuery<BinRow>(store, config, 'psi_score', {
+          ...windowParams({ reference, current }),
+          models,
+          bins: options.bins,
+          fixed_bins: options.cellBins,
+          ...volumeParams(volumeRule(config, reference)),
+        });
+        out.push(rows.map((row) => toBinned(row, 'score')));
+      }
+      return out;
     },
 
     async learnFeatureEdges(reference, models, features) {
@@ -83,29 +85,26 @@ export function rawReads(store: Store, config: Config): RawReads {
       return rows.map((row) => toBinned(row, row.feature));
     },
 
-    async labels(matured, models, calibrationBins, at) {
-      // One side at a time (the other window empty): the reference, shared by every current window of the cycle,
-      // is read once for them all.
+    async labels({ reference, currents }, models, calibrationBins, at) {
+      // One side at a time (the other window empty): the reference, shared by every current window, is read once.
       const side = (pair: WindowPair) => selectQuery<LabelRow>(store, config, 'labels', { ...windowParams(pair), models, cal_bins: calibrationBins, at: chTime(at), skew_ms: OUTCOME_SKEW_MS });
-      const referenceKey = JSON.stringify([matured.reference, models, calibrationBins, at]);
-      let reference = referenceLabels.get(referenceKey);
-      if (!reference) {
-        reference = side({ reference: matured.reference, current: emptyAt(matured.reference.from) });
-        referenceLabels.set(referenceKey, reference);
-      }
-      const [referenceRows, currentRows] = await Promise.all([reference, side({ reference: emptyAt(matured.current.from), current: matured.current })]);
-      const rows = [...referenceRows, ...currentRows];
-      const bySegment = new Map<string, LabelCounts>();
-      for (const row of rows) {
-        const key = JSON.stringify([row.model, row.segment]);
-        let entry = bySegment.get(key);
-        if (!entry) {
-          entry = { model: row.model, segment: row.segment, reference: emptyLabels(calibrationBins), current: emptyLabels(calibrationBins) };
-          bySegment.set(key, entry);
+      const referenceRows = await side({ reference, current: emptyAt(reference.from) });
+      const out: LabelCounts[][] = [];
+      for (const current of currents) {
+        const currentRows = await side({ reference: emptyAt(current.from), current });
+        const bySegment = new Map<string, LabelCounts>();
+        for (const row of [...referenceRows, ...currentRows]) {
+          const key = JSON.stringify([row.model, row.segment]);
+          let entry = bySegment.get(key);
+          if (!entry) {
+            entry = { model: row.model, segment: row.segment, reference: emptyLabels(calibrationBins), current: emptyLabels(calibrationBins) };
+            bySegment.set(key, entry);
+          }
+          entry[row.window] = toLabels(row);
         }
-        entry[row.window] = toLabels(row);
+        out.push([...bySegment.values()]);
       }
-      return [...bySegment.values()];
+      return out;
     },
 
     async labelStrips(span, models, at) {
@@ -125,6 +124,20 @@ export function rawReads(store: Store, config: Config): RawReads {
           approved[strips - 1 - Number(back)] = Number(row.approved[i]);
         });
         return { model: row.model, segment: row.segment, labeled, approved };
+      });
+    },
+
+    async scoreStrips(span, models) {
+      const strips = Math.round((span.to.getTime() - span.from.getTime()) / STRIP_MS);
+      const rows = await selectQuery<{ model: string; segment: string[]; backs: number[]; cells: number[][]; counts: number[][] }>(store, config, 'score_strips', {
+        from: chTime(span.from),
+        to: chTime(span.to),
+        models,
+      });
+      return rows.map((row): ScoreStrips => {
+        const out: ScoreStrips['strips'] = Array.from({ length: strips }, () => ({ cells: [], counts: [] }));
+        row.backs.forEach((back, i) => (out[strips - 1 - Number(back)] = { cells: (row.cells[i] ?? []).map(Number), counts: (row.counts[i] ?? []).map(Number) }));
+        return { model: row.model, segment: row.segment, strips: out };
       });
     },
 

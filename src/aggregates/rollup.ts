@@ -1,7 +1,7 @@
 // The rollup read path: folded full hours from the rollup tables, the rest of each window from the raw tables.
 import type { Config } from '../config/index.js';
 import { labelsFromSums, scoreBinsFromSums } from '../rollup/cached-reads.js';
-import { qualityRaw, type ReadContext } from '../rollup/raw-reads.js';
+import { qualityRaw, scoreStripsRaw, type ReadContext } from '../rollup/raw-reads.js';
 import { planRange, planWindows, type WindowPlan } from '../rollup/plan.js';
 import type { RollupState } from '../rollup/state.js';
 import type { SumsDelta } from '../rollup/window-sums.js';
@@ -55,7 +55,8 @@ export function rollupReads(store: Store, config: Config, state: RollupState, ra
     },
 
     async scoreBins(windows, models, options) {
-      return scoreBinsFromSums(ctx, await state.folded(store, config, 'events'), windows, models, options, (nReference, nCurrent) => hasVolume(volumeRule(config, windows.reference), nReference, nCurrent));
+      const rule = volumeRule(config, windows.reference);
+      return scoreBinsFromSums(ctx, await state.folded(store, config, 'events'), windows, models, options, (nReference, nCurrent) => hasVolume(rule, nReference, nCurrent));
     },
 
     learnFeatureEdges: (reference, models, features) => raw.learnFeatureEdges(reference, models, features),
@@ -71,6 +72,9 @@ export function rollupReads(store: Store, config: Config, state: RollupState, ra
 
     // Five-minute strips of the last hours, read from the raw tables: the rollup folds hours.
     labelStrips: (span, models, at) => raw.labelStrips(span, models, at),
+
+    // Five-minute strips of the events, through the strip cache the PSI windows' raw pieces use.
+    scoreStrips: (span, models, at) => scoreStripsRaw(ctx, span, models, at),
 
     async labels(matured, models, calibrationBins, at) {
       if (calibrationBins !== configuredBins) return raw.labels(matured, models, calibrationBins, at);

@@ -167,3 +167,10 @@ export function shadowParams(config: Config, models: string[], options: ShadowOp
     seg_min_minority: options.segmentMinMinority,
   };
 }
+
+/** Sorts like ORDER BY model, segment: one joined key per item (NUL sorts first, as a shorter array does). */
+export function byModelAndSegment<T extends { model: string; segment: string[] }>(items: T[]): T[] {
+  const keyed = items.map((item) => ({ item, key: `${item.model}\u0000${item.segment.join('\u0000')}` }));
+  keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return keyed.map((k) => k.item);
+}

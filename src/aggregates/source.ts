@@ -1,16 +1,35 @@
 // One cycle's read seam: a read path (raw tables or rollup) behind AggregateSource, each question answered once per cycle.
 import type { Config } from '../config/index.js';
-import type { TimeWindow } from '../core/types.js';
+import type { CurrentWindow, TimeWindow } from '../core/types.js';
 import type { RollupState } from '../rollup/state.js';
 import type { Store } from '../store/index.js';
 import { featureEdgesOf } from './feature-edges.js';
 import { rawReads } from './raw.js';
 import { rollupReads } from './rollup.js';
-import type { AggregateSource, BinnedSegment, FeatureEdges, LabelCounts, LabelSegment, LabelStrips, QualityCounts, QualityWindows, ReadPath, ScoreBinOptions, ShadowOptions, ShadowSegment, WindowPair } from './types.js';
+import type { AggregateSource, BinnedSegment, FeatureEdges, LabelCounts, LabelSegment, LabelStrips, PairOfSet, QualityCounts, QualityWindows, ReadPath, ScoreBinOptions, ScoreStrips, ShadowOptions, ShadowSegment, WindowPair, WindowSet } from './types.js';
 import { hasVolume, volumeRule } from './volume.js';
 
 /** Just the two windows: a question's key and its read depend on nothing else of what the caller passed. */
 const pair = (w: WindowPair): WindowPair => ({ reference: w.reference, current: w.current });
+
+const sameWindow = (a: TimeWindow, b: TimeWindow) => a.from.getTime() === b.from.getTime() && a.to.getTime() === b.to.getTime();
+
+/**
+ * The window set a pair belongs to and the pair's place in it: the cycle's current windows (`pick` chooses their
+ * plain or matured side) when the pair's current window is one of them, else a set asked before that holds the
+ * pair, else the pair alone.
+ */
+function setOf(pair: WindowPair, windows: Pick<PairOfSet, 'currents' | 'set'>, pick: (w: CurrentWindow) => TimeWindow, asked: WindowSet[]): { set: WindowSet; index: number } {
+  const sets = [{ reference: pair.reference, currents: (windows.set ?? windows.currents ?? []).map(pick) }, ...asked];
+  for (const set of sets) {
+    if (!sameWindow(set.reference, pair.reference)) continue;
+    const index = set.currents.findIndex((w) => sameWindow(w, pair.current));
+    if (index < 0) continue;
+    if (!asked.includes(set)) asked.push(set);
+    return { set, index };
+  }
+  return { set: { reference: pair.reference, currents: [pair.current] }, index: 0 };
+}
 
 /** labels' rows with the minVolume rule's verdict (LabelSegment.enough); bins are summed only where labels suffice. */
 function withVolume(config: Config, reference: TimeWindow, rows: LabelCounts[]): LabelSegment[] {
@@ -32,6 +51,8 @@ function withVolume(config: Config, reference: TimeWindow, rows: LabelCounts[]):
  */
 export class CycleSource implements AggregateSource {
   readonly #answers = new Map<string, Promise<unknown>>();
+  /** Window sets asked so far (plain and matured), so a pair asked alone is answered from its set. */
+  readonly #sets: WindowSet[] = [];
 
   constructor(
     private readonly store: Store,
@@ -54,10 +75,10 @@ export class CycleSource implements AggregateSource {
     return this.#ask('models', [w], () => this.path.models(w));
   }
 
-  scoreBins(windows: WindowPair, models: string[], options: ScoreBinOptions): Promise<BinnedSegment[]> {
-    const w = pair(windows);
+  async scoreBins(windows: PairOfSet, models: string[], options: ScoreBinOptions): Promise<BinnedSegment[]> {
+    const { set, index } = setOf(windows, windows, (w) => w.current, this.#sets);
     const binning = { bins: options.bins, cellBins: options.cellBins };
-    return this.#ask('scoreBins', [w, models, binning], () => this.path.scoreBins(w, models, binning));
+    return (await this.#ask('scoreBins', [set, models, binning], () => this.path.scoreBins(set, models, binning)))[index] ?? [];
   }
 
   learnFeatureEdges(reference: TimeWindow, models: string[], features: string[]): Promise<FeatureEdges[]> {
@@ -74,17 +95,22 @@ export class CycleSource implements AggregateSource {
     return this.#ask('featureBins', [w, edges], () => this.path.featureBins(w, edges));
   }
 
-  labels(windows: { matured: WindowPair }, models: string[], calibrationBins: number, at: Date): Promise<LabelSegment[]> {
-    const matured = pair(windows.matured);
-    return this.#ask('labels', [matured, models, calibrationBins, at], async () => withVolume(this.config, matured.reference, await this.path.labels(matured, models, calibrationBins, at)));
+  async labels(windows: Pick<PairOfSet, 'currents' | 'set'> & { matured: WindowPair }, models: string[], calibrationBins: number, at: Date): Promise<LabelSegment[]> {
+    const { set, index } = setOf(windows.matured, windows, (w) => w.matured, this.#sets);
+    const answer = this.#ask('labels', [set, models, calibrationBins, at], async () => (await this.path.labels(set, models, calibrationBins, at)).map((rows) => withVolume(this.config, set.reference, rows)));
+    return (await answer)[index] ?? [];
   }
 
   labelStrips(span: TimeWindow, models: string[], at: Date): Promise<LabelStrips[]> {
     return this.#ask('labelStrips', [span, models, at], () => this.path.labelStrips(span, models, at));
   }
 
+  scoreStrips(span: TimeWindow, models: string[], at: Date): Promise<ScoreStrips[]> {
+    return this.#ask('scoreStrips', [span, models, at], () => this.path.scoreStrips(span, models, at));
+  }
+
   quality(windows: QualityWindows, models: string[], at: Date): Promise<QualityCounts[]> {
-    const w: QualityWindows = { ...pair(windows), matured: pair(windows.matured) };
+    const w: QualityWindows = { ...pair(windows), matured: pair(windows.matured), currents: windows.currents };
     return this.#ask('quality', [w, models, at], () => this.path.quality(w, models, at, this));
   }
 

@@ -1,10 +1,22 @@
 // The seam between data and monitors: per-segment aggregates, whichever store layout serves them.
-import type { CycleWindows, TimeWindow } from '../core/types.js';
+import type { CurrentWindow, CycleWindows, TimeWindow } from '../core/types.js';
 
 /** A reference and a current window, compared (a CycleWindows is one; so is its `matured`). */
 export interface WindowPair {
   reference: TimeWindow;
   current: TimeWindow;
+}
+
+/**
+ * A pair as monitors ask for it, with the cycle's current windows where it has them (CycleWindows' `currents`, or
+ * `set` once narrowed to one): the seam then reads the whole set at once and answers for the pair's current window.
+ */
+export type PairOfSet = WindowPair & { currents?: readonly CurrentWindow[]; set?: readonly CurrentWindow[] };
+
+/** One reference and several current windows, read together by a read path. */
+export interface WindowSet {
+  reference: TimeWindow;
+  currents: readonly TimeWindow[];
 }
 
 /** Event counts per PSI bin of one model × feature × segment in both windows. */
@@ -53,6 +65,13 @@ export interface LabelSegment {
   enough: { rate: boolean; calibration: boolean };
 }
 
+/** Score-grid cell counts (sparse) per five-minute strip of one segment, oldest first: score drift's sequential test's input. */
+export interface ScoreStrips {
+  model: string;
+  segment: string[];
+  strips: { cells: number[]; counts: number[] }[];
+}
+
 export interface QualityCounts {
   model: string;
   rows: number;
@@ -84,7 +103,7 @@ export interface FeatureEdges {
 export interface ScoreBinOptions {
   bins: number;
   /** Bin of each cell of the score grid (grid.ts) when edges are configured; empty for reference quantiles. */
-  cellBins: number[];
+  cellBins: readonly number[];
 }
 
 /** Transactions of one joint-histogram cell: live score in grid cell `live`, shadow score in cell `shadow`. */
@@ -141,7 +160,7 @@ export interface ShadowOptions {
 }
 
 /** Quality's question: the longest current window, the reference and their maturity shifts (never the window set). */
-export type QualityWindows = Pick<CycleWindows, 'reference' | 'current' | 'matured'>;
+export type QualityWindows = Pick<CycleWindows, 'reference' | 'current' | 'matured' | 'currents'>;
 
 /**
  * Where monitors get their numbers, for one cycle: each question is answered once per source (source.ts), so
@@ -152,7 +171,7 @@ export type QualityWindows = Pick<CycleWindows, 'reference' | 'current' | 'matur
 export interface AggregateSource {
   /** Models with live traffic in either window. */
   models(windows: WindowPair): Promise<string[]>;
-  scoreBins(windows: WindowPair, models: string[], options: ScoreBinOptions): Promise<BinnedSegment[]>;
+  scoreBins(windows: PairOfSet, models: string[], options: ScoreBinOptions): Promise<BinnedSegment[]>;
   /** Learns bin edges of features over a reference window (queries/feature_edges.sql); nothing is stored. */
   learnFeatureEdges(reference: TimeWindow, models: string[], features: string[]): Promise<FeatureEdges[]>;
   /**
@@ -162,12 +181,17 @@ export interface AggregateSource {
   featureEdges(reference: TimeWindow, models: string[], features: string[]): Promise<FeatureEdges[]>;
   featureBins(windows: WindowPair, edges: FeatureEdges[]): Promise<BinnedSegment[]>;
   /** Label sums over `windows.matured` (the windows shifted back by the maturity delay), labels as of `at`. */
-  labels(windows: { matured: WindowPair }, models: string[], calibrationBins: number, at: Date): Promise<LabelSegment[]>;
+  labels(windows: Pick<PairOfSet, 'currents' | 'set'> & { matured: WindowPair }, models: string[], calibrationBins: number, at: Date): Promise<LabelSegment[]>;
   /**
    * Labels per five-minute strip over `span` (strips counted back from its end; a span of whole strips), labels as
    * of `at`: the sequential test's input. Segments without a labeled event in the span are left out.
    */
   labelStrips(span: TimeWindow, models: string[], at: Date): Promise<LabelStrips[]>;
+  /**
+   * Score-grid cell counts of live events per five-minute strip of `span` (a span of whole strips, over by `at`):
+   * the score drift's sequential test's input. Segments without an event in [0, 1] in the span are left out.
+   */
+  scoreStrips(span: TimeWindow, models: string[], at: Date): Promise<ScoreStrips[]>;
   quality(windows: QualityWindows, models: string[], at: Date): Promise<QualityCounts[]>;
   /**
    * Orphan outcomes (queries/orphan_outcomes.sql) summed over the complete outcome hours inside `current`
@@ -187,11 +211,14 @@ export type LabelCounts = Omit<LabelSegment, 'enough'>;
  */
 export interface ReadPath {
   models(windows: WindowPair): Promise<string[]>;
-  scoreBins(windows: WindowPair, models: string[], options: ScoreBinOptions): Promise<BinnedSegment[]>;
+  /** Per current window of the set, in its order. */
+  scoreBins(windows: WindowSet, models: string[], options: ScoreBinOptions): Promise<BinnedSegment[][]>;
   learnFeatureEdges(reference: TimeWindow, models: string[], features: string[]): Promise<FeatureEdges[]>;
   featureBins(windows: WindowPair, edges: FeatureEdges[]): Promise<BinnedSegment[]>;
-  labels(matured: WindowPair, models: string[], calibrationBins: number, at: Date): Promise<LabelCounts[]>;
+  /** Per matured current window of the set, in its order. */
+  labels(matured: WindowSet, models: string[], calibrationBins: number, at: Date): Promise<LabelCounts[][]>;
   labelStrips(span: TimeWindow, models: string[], at: Date): Promise<LabelStrips[]>;
+  scoreStrips(span: TimeWindow, models: string[], at: Date): Promise<ScoreStrips[]>;
   quality(windows: QualityWindows, models: string[], at: Date, cycle: AggregateSource): Promise<QualityCounts[]>;
   orphanOutcomes(current: TimeWindow): Promise<number>;
   shadow(current: TimeWindow, matured: TimeWindow, models: string[], options: ShadowOptions, at: Date): Promise<ShadowSegment[]>;

@@ -52,6 +52,15 @@ export type MaturitySource = 'config' | 'learned' | 'default';
 
 const cronExpression = z.string().refine((text) => cron.validate(text), 'must be a cron expression with 5 fields (or 6 with seconds first), e.g. "*/5 * * * *"');
 
+/** A sequential test's settings (approval rate, score drift): on or off, and the lookback its spans start within. */
+const sequentialSettings = () =>
+  z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      lookback: duration.refine((ms) => ms >= 300_000 && ms <= 86_400_000 && ms % 300_000 === 0, 'must be whole five-minute strips from 5m to 24h, e.g. 6h').default(21_600_000),
+    })
+    .prefault({});
+
 /** Warning and critical levels of one statistic, warning ≤ critical. */
 export const levels = (warning: number, critical: number) =>
   z
@@ -157,6 +166,8 @@ export const configSchema = z
             edges: z.array(z.number()).min(1).optional(),
             epsilon: z.number().positive().max(0.1).default(1e-4),
             thresholds: levels(0.1, 0.25),
+            /** The score's sequential test for sudden drift (src/monitors/psi/sequential.ts): spans of the last `lookback`. */
+            sequential: sequentialSettings(),
           })
           .prefault({}),
         calibration: z
@@ -174,12 +185,7 @@ export const configSchema = z
             /** The part of a whole model's approval-rate change caused by traffic moving between segments. */
             mix: levels(0.02, 0.05),
             /** The sequential test for sudden changes (src/monitors/approval/sequential.ts): spans of the last `lookback`. */
-            sequential: z
-              .strictObject({
-                enabled: z.boolean().default(true),
-                lookback: duration.refine((ms) => ms >= 300_000 && ms <= 86_400_000 && ms % 300_000 === 0, 'must be whole five-minute strips from 5m to 24h, e.g. 6h').default(21_600_000),
-              })
-              .prefault({}),
+            sequential: sequentialSettings(),
           })
           .prefault({}),
         shadow: z
@@ -190,7 +196,7 @@ export const configSchema = z
             /** Matured, labeled transactions scored by both, and of the rarer outcome, before a verdict other than hold. */
             minLabeled: z.number().int().min(2).default(1000),
             minMinority: z.number().int().min(2).default(50),
-            /** A significant AUC difference counts from this size: shadow − live ≤ −this rejects, ≥ +this promotes. */
+            /** The AUC margin: shadow − live significantly below −this rejects, significantly above +this promotes (one-sided bounds, docs/architecture.md "Shadow verdicts"). */
             minAucDelta: z.number().nonnegative().default(0.005),
             /** Non-inferiority margin of AUC: the one-sided (1 − alpha) lower bound of shadow − live must exceed −this. */
             nonInferiorityMargin: z.number().nonnegative().default(0.005),

@@ -27,6 +27,11 @@ export interface CycleWindows {
   matured: { reference: TimeWindow; current: TimeWindow };
   /** Every current window, shortest first; the last is `current`. Each is judged against the one reference. */
   currents: CurrentWindow[];
+  /**
+   * When the windows are narrowed to one current window (judgeEachWindow), the cycle's whole window set: the read
+   * seam answers for the set at once (one read of the reference and of the raw pieces for every window).
+   */
+  set?: readonly CurrentWindow[];
   /** The approved outcome's maturity (the shift of `matured`) and where it comes from: config, learned, default. */
   maturity?: { approved: number; source: 'config' | 'learned' | 'default' };
 }

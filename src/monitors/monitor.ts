@@ -135,7 +135,7 @@ export async function judgeEachWindow<Details extends object>(windows: CycleWind
   const several = windows.currents.length > 1;
   const out: Evaluation<Details>[] = [];
   for (const window of windows.currents) {
-    const one: CycleWindows = { ...windows, current: window.current, matured: { reference: windows.matured.reference, current: window.matured }, currents: [window] };
+    const one: CycleWindows = { ...windows, current: window.current, matured: { reference: windows.matured.reference, current: window.matured }, currents: [window], set: windows.currents };
     const evaluations = await judge(one);
     out.push(...(several ? evaluations.map((e) => ({ ...e, window: window.name })) : evaluations));
   }

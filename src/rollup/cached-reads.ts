@@ -1,51 +1,53 @@
 // Score bins and label sums from running window sums: hours entering or leaving a window from the rollup, raw pieces through the strip cache, the rest in Node.
-import { SCORE_GRID_CELLS } from '../aggregates/grid.js';
+import { referenceCellBins, SCORE_GRID_CELLS } from '../aggregates/grid.js';
+import { byModelAndSegment } from '../aggregates/rows.js';
 import { chSecond, selectQuery } from '../aggregates/sql.js';
-import type { BinnedSegment, CalibrationBinSums, LabelCounts, ScoreBinOptions, WindowLabels, WindowPair } from '../aggregates/types.js';
+import type { BinnedSegment, CalibrationBinSums, LabelCounts, ScoreBinOptions, WindowLabels, WindowSet } from '../aggregates/types.js';
 import { eventsFingerprint, labelsFingerprint } from './fingerprint.js';
 import type { Ledger } from './ledger.js';
 import { planWindow, type WindowPlan } from './plan.js';
 import { labelsRaw, psiRaw, type ReadContext } from './raw-reads.js';
 import { addDelta, changeVersions, type SumsChange, type SumsDelta, type WindowSums } from './window-sums.js';
 
-
+/** One segment's signed change to one window's vector (sparse over cells for PSI, dense for labels). */
 interface DeltaRow {
   model: string;
   key: string;
   segment: string[];
+  window: number;
   cells?: number[];
-  d_ref: number[];
-  d_cur: number[];
+  delta: number[];
 }
 
 const spanOf = (plan: WindowPlan) => ({ from: plan.hourFrom, to: plan.hourTo });
 const targetHours = (plan: WindowPlan, ledger: Ledger) => new Map(plan.hours.map((h) => [h, ledger.get(h)?.version ?? 0]));
 
-/** Splits a delta row into one signed vector per window (sparse over cells for PSI, dense for labels). */
-function deltasOf(row: DeltaRow): SumsDelta[] {
-  const base = { key: `${row.model}\u0000${row.key}`, model: row.model, segment: row.segment };
-  const indexes = row.cells?.map(Number);
-  return [
-    { ...base, window: 0, values: row.d_ref.map(Number), ...(indexes ? { indexes } : {}) },
-    { ...base, window: 1, values: row.d_cur.map(Number), ...(indexes ? { indexes } : {}) },
-  ];
+/**
+ * The plans of a window set (reference first, then each current window), their raw pieces, and the running sums'
+ * target: one vector per window, the reference's held once for every current window.
+ */
+function planSet(ledger: Ledger, windows: WindowSet): { plans: WindowPlan[]; target: Map<number, number>[] } {
+  const folded = new Set(ledger.keys());
+  const plans = [windows.reference, ...windows.currents].map((w) => planWindow(w, folded));
+  return { plans, target: plans.map((p) => targetHours(p, ledger)) };
 }
 
 async function loadDelta(ctx: ReadContext, query: string, models: string[], change: SumsChange): Promise<SumsDelta[]> {
   const { base, versions } = changeVersions(change);
   const hours = [...new Set([...change.add.flat(), ...change.sub.flat()])];
-  const seconds = (hs: number[] | undefined) => (hs ?? []).map((h) => h / 1000);
+  const seconds = (hs: number[]) => hs.map((h) => h / 1000);
   const rows = await selectQuery<DeltaRow>(ctx.store, ctx.config, query, {
     models,
-    ref_add: seconds(change.add[0]),
-    cur_add: seconds(change.add[1]),
-    ref_sub: seconds(change.sub[0]),
-    cur_sub: seconds(change.sub[1]),
+    adds: change.add.map(seconds),
+    subs: change.sub.map(seconds),
     hours: hours.map(chSecond),
     base,
     versions,
   });
-  return rows.flatMap(deltasOf);
+  return rows.map((row) => {
+    const indexes = row.cells?.map(Number);
+    return { key: `${row.model}\u0000${row.key}`, model: row.model, segment: row.segment, window: Number(row.window), values: row.delta.map(Number), ...(indexes ? { indexes } : {}) };
+  });
 }
 
 /**
@@ -77,67 +79,61 @@ function merged(sums: WindowSums, raw: SumsDelta[], visit: (model: string, segme
   }
 }
 
-/** Sorts like ORDER BY model, segment: one joined key per item (NUL sorts first, as a shorter array does). */
-function byModelAndSegment<T extends { model: string; segment: string[] }>(items: T[]): T[] {
-  const keyed = items.map((item) => ({ item, key: `${item.model}\u0000${item.segment.join('\u0000')}` }));
-  keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  return keyed.map((k) => k.item);
-}
-
 function total(v: Float64Array): number {
   let sum = 0;
   for (let i = 0; i < v.length; i++) sum += v[i] as number;
   return sum;
 }
 
-/** psi_score.sql's bins: a cell goes to floor(B · reference count before it / reference total), or to its configured bin. */
-function bins(ref: Float64Array, cur: Float64Array, totalRef: number, options: ScoreBinOptions): { referenceBins: number[]; currentBins: number[] } {
+/** psi_score.sql's bins: a cell goes to its reference-quantile bin (referenceCellBins), or to its configured bin. */
+function bins(ref: Float64Array, cur: Float64Array, options: ScoreBinOptions): { referenceBins: number[]; currentBins: number[] } {
   const referenceBins = new Array<number>(options.bins).fill(0);
   const currentBins = new Array<number>(options.bins).fill(0);
-  let before = 0;
+  const cellBins = options.cellBins.length > 0 ? options.cellBins : referenceCellBins(ref, options.bins);
   for (let cell = 0; cell < SCORE_GRID_CELLS; cell++) {
-    const r = ref[cell] as number;
-    const c = cur[cell] as number;
-    const bin = options.cellBins.length > 0 ? (options.cellBins[cell] as number) : Math.min(options.bins - 1, Math.floor((before * options.bins) / totalRef));
-    before += r;
-    referenceBins[bin] = (referenceBins[bin] as number) + r;
-    currentBins[bin] = (currentBins[bin] as number) + c;
+    const bin = cellBins[cell] as number;
+    referenceBins[bin] = (referenceBins[bin] as number) + (ref[cell] as number);
+    currentBins[bin] = (currentBins[bin] as number) + (cur[cell] as number);
   }
   return { referenceBins, currentBins };
 }
 
 /**
- * psi_score.sql's answer from the running sums of the score cells: segments for which `judged(nReference,
- * nCurrent)` holds (the seam's minVolume rule), binned.
+ * psi_score.sql's answer for each current window of the set from the running sums of the score cells: segments
+ * for which `judged(nReference, nCurrent)` holds (the seam's minVolume rule), binned.
  */
 export async function scoreBinsFromSums(
   ctx: ReadContext,
   ledger: Ledger,
-  windows: WindowPair,
+  windows: WindowSet,
   models: string[],
   options: ScoreBinOptions,
   judged: (nReference: number, nCurrent: number) => boolean,
-): Promise<BinnedSegment[]> {
-  const folded = new Set(ledger.keys());
-  const ref = planWindow(windows.reference, folded);
-  const cur = planWindow(windows.current, folded);
-  const raw = await psiRaw(ctx, [ref.raw, cur.raw], models, windows.current.to);
-  const target = [targetHours(ref, ledger), targetHours(cur, ledger)];
-  const sums = ctx.state.windowSums(`psi ${eventsFingerprint(ctx.config)} ${JSON.stringify(models)}`, SCORE_GRID_CELLS, target);
+): Promise<BinnedSegment[][]> {
+  const { plans, target } = planSet(ledger, windows);
+  const raw = await psiRaw(ctx, plans.map((p) => p.raw), models, lastEnd(windows));
+  const sums = ctx.state.windowSums(`psi ${eventsFingerprint(ctx.config)} ${JSON.stringify(models)} ${plans.length}`, SCORE_GRID_CELLS, target);
   // Cached vectors are read in place: the statistics' inputs are taken inside the exclusive section.
   const out = await sums.exclusive(async () => {
-    await sums.update(target, (change) => loadDelta(ctx, 'rollup_psi_delta', models, change), [spanOf(ref), spanOf(cur)]);
-    const rows: BinnedSegment[] = [];
-    merged(sums, raw, (model, segment, windows) => {
-      const [r, c] = windows as [Float64Array, Float64Array];
+    await sums.update(target, (change) => loadDelta(ctx, 'rollup_psi_delta', models, change), plans.map(spanOf));
+    const rows: BinnedSegment[][] = windows.currents.map(() => []);
+    merged(sums, raw, (model, segment, vectors) => {
+      const r = vectors[0] as Float64Array;
       const nReference = total(r);
-      const nCurrent = total(c);
-      if (!judged(nReference, nCurrent)) return;
-      rows.push({ model, feature: 'score', segment, nReference, nCurrent, ...bins(r, c, nReference, options) });
+      rows.forEach((list, w) => {
+        const c = vectors[w + 1] as Float64Array;
+        const nCurrent = total(c);
+        if (judged(nReference, nCurrent)) list.push({ model, feature: 'score', segment, nReference, nCurrent, ...bins(r, c, options) });
+      });
     });
     return rows;
   });
-  return byModelAndSegment(out);
+  return out.map(byModelAndSegment);
+}
+
+/** The latest end of a set's current windows: what its raw pieces are read as of. */
+function lastEnd(windows: WindowSet): Date {
+  return new Date(Math.max(...windows.currents.map((w) => w.to.getTime())));
 }
 
 /**
@@ -215,26 +211,29 @@ class LabelCopies {
   }
 }
 
-/** labels.sql's answer (over `matured`, the windows of label time) from the running sums of the label vectors. */
-export async function labelsFromSums(ctx: ReadContext, ledger: Ledger, matured: WindowPair, models: string[], bins: number, at: Date): Promise<LabelCounts[]> {
+/** labels.sql's answer for each window of the set (the windows of label time) from the running sums of the label vectors. */
+export async function labelsFromSums(ctx: ReadContext, ledger: Ledger, matured: WindowSet, models: string[], bins: number, at: Date): Promise<LabelCounts[][]> {
   const width = 3 + 4 * bins;
-  const folded = new Set(ledger.keys());
-  const plans: [WindowPlan, WindowPlan] = [planWindow(matured.reference, folded), planWindow(matured.current, folded)];
-  const raw = await labelsRaw(ctx, [plans[0].raw, plans[1].raw], models, bins, at);
-  const target = [targetHours(plans[0], ledger), targetHours(plans[1], ledger)];
-  const sums = ctx.state.windowSums(`labels ${labelsFingerprint(ctx.config)} ${bins} ${JSON.stringify(models)}`, width, target);
+  const { plans, target } = planSet(ledger, matured);
+  const raw = await labelsRaw(ctx, plans.map((p) => p.raw), models, bins, at);
+  const sums = ctx.state.windowSums(`labels ${labelsFingerprint(ctx.config)} ${bins} ${JSON.stringify(models)} ${plans.length}`, width, target);
   const out = await sums.exclusive(async () => {
-    await sums.update(target, (change) => loadDelta(ctx, 'rollup_labels_delta', models, change), [spanOf(plans[0]), spanOf(plans[1])]);
-    const listed: LabelCounts[] = [];
-    // Enough room for every cached segment and every raw row's segment, in both windows.
-    const copies = new LabelCopies((sums.sums.size + raw.length) * 2, bins);
-    merged(sums, raw, (model, segment, windows) => {
-      const [r, c] = windows as [Float64Array, Float64Array];
-      // A segment whose hours all left the windows keeps a zero vector in the cache; labels.sql would not list it.
-      if ((r[0] as number) === 0 && (c[0] as number) === 0) return;
-      listed.push({ model, segment, reference: copies.labels(r), current: copies.labels(c) });
+    await sums.update(target, (change) => loadDelta(ctx, 'rollup_labels_delta', models, change), plans.map(spanOf));
+    const listed: LabelCounts[][] = matured.currents.map(() => []);
+    // Enough room for every cached segment and every raw row's segment, in every window.
+    const copies = new LabelCopies((sums.sums.size + raw.length) * plans.length, bins);
+    merged(sums, raw, (model, segment, vectors) => {
+      const r = vectors[0] as Float64Array;
+      let reference: WindowLabels | undefined;
+      listed.forEach((list, w) => {
+        const c = vectors[w + 1] as Float64Array;
+        // A segment whose hours all left the windows keeps a zero vector in the cache; labels.sql would not list it.
+        if ((r[0] as number) === 0 && (c[0] as number) === 0) return;
+        reference ??= copies.labels(r);
+        list.push({ model, segment, reference, current: copies.labels(c) });
+      });
     });
     return listed;
   });
-  return byModelAndSegment(out);
+  return out.map(byModelAndSegment);
 }

@@ -2,11 +2,14 @@
 import { OPEN_END_MS, OUTCOME_SKEW_MS, widen, type Piece } from '../aggregates/pieces.js';
 import { piecesPredicate, selectQuery } from '../aggregates/sql.js';
 import type { Config } from '../config/index.js';
+import type { TimeWindow } from '../core/types.js';
+import type { ScoreStrips } from '../aggregates/types.js';
 import { chTime, type QueryParams, type Store } from '../store/index.js';
 import { eventsFingerprint, labelsFingerprint } from './fingerprint.js';
 import type { RollupState } from './state.js';
-import { readStrips, type StripCache, type StripRow } from './strips.js';
+import { readEachStrip, readStrips, type StripCache, type StripRead, type StripRow } from './strips.js';
 import type { SumsDelta } from './window-sums.js';
+import { byModelAndSegment } from '../aggregates/rows.js';
 
 /** What a rollup read works with: the store, the config, and the state it keeps between cycles. */
 export interface ReadContext {
@@ -20,22 +23,24 @@ function stripsOf(ctx: ReadContext, key: string): { cache: StripCache; cycle: nu
   return { cache: ctx.state.stripCache(key), cycle: ctx.state.cycle };
 }
 
-/** `{{pieces:strips}}` and `{{pieces:restN}}` of a strip query, their bounds added to `params`. */
-function stripPredicates(column: string, strips: Piece[], rest: Piece[][], params: QueryParams): Record<string, string> {
-  const pieces: Record<string, string> = { strips: piecesPredicate(column, strips, 's_p', params) };
-  rest.forEach((list, w) => (pieces[`rest${w}`] = piecesPredicate(column, list, `r${w}_p`, params)));
-  return pieces;
+/**
+ * A strip query's `{{pieces:slot}}` (a row's five-minute strip start in seconds, or −(i + 1) in rest piece i) and
+ * `{{pieces:read}}` (the rows to read: in a strip or a rest piece), their bounds added to `params`.
+ */
+function stripPredicates(column: string, strips: Piece[], rest: Piece[], params: QueryParams): Record<string, string> {
+  const inStrips = piecesPredicate(column, strips, 's_p', params);
+  const inRest = rest.map((piece, i) => piecesPredicate(column, [piece], `r${i}_p`, params));
+  const slot = [inStrips, `toInt64(intDiv(toUnixTimestamp(${column}), 300) * 300)`, ...inRest.flatMap((p, i) => [p, String(-(i + 1))]), '0'];
+  return { slot: `multiIf(${slot.join(', ')})`, read: `(${[inStrips, ...inRest].join(' OR ')})` };
 }
 
 const num = (values: readonly (number | string)[]): number[] => values.map(Number);
 
-/** Score-cell counts of the PSI windows' raw pieces (reference, current): rollup_psi_raw.sql, sparse over cells. */
-export function psiRaw(ctx: ReadContext, pieces: [Piece[], Piece[]], models: string[], at: Date): Promise<SumsDelta[]> {
+/** The PSI strips' cache and query (rollup_psi_raw.sql, sparse over cells): the windows' raw pieces and the sequential test's strips share them. */
+function psiStrips(ctx: ReadContext, models: string[]): Omit<StripRead, 'pieces' | 'at'> {
   const { store, config } = ctx;
-  return readStrips(store, config, {
+  return {
     ...stripsOf(ctx, `psi ${eventsFingerprint(config)} ${JSON.stringify(models)}`),
-    pieces,
-    at: at.getTime(),
     query: async (strips, rest) => {
       const params: QueryParams = { models };
       const rows = await selectQuery<{ model: string; key: string; segment: string[]; slot: number; cells: number[]; counts: number[] }>(
@@ -47,11 +52,33 @@ export function psiRaw(ctx: ReadContext, pieces: [Piece[], Piece[]], models: str
       );
       return rows.map((r): StripRow => ({ slot: Number(r.slot), key: r.key, model: r.model, segment: r.segment, values: num(r.counts), indexes: num(r.cells) }));
     },
-  });
+  };
 }
 
-/** Label sums of the matured windows' raw pieces (reference, current): rollup_labels_raw.sql, dense vectors. */
-export function labelsRaw(ctx: ReadContext, pieces: [Piece[], Piece[]], models: string[], bins: number, at: Date): Promise<SumsDelta[]> {
+/** Score-cell counts of the PSI windows' raw pieces (reference, then each current window), sparse over cells. */
+export function psiRaw(ctx: ReadContext, pieces: Piece[][], models: string[], at: Date): Promise<SumsDelta[]> {
+  return readStrips(ctx.store, ctx.config, { ...psiStrips(ctx, models), pieces, at: at.getTime() });
+}
+
+/** Score-cell counts per five-minute strip of `span` (whole strips over by `at`), oldest first, per segment. */
+export async function scoreStripsRaw(ctx: ReadContext, span: TimeWindow, models: string[], at: Date): Promise<ScoreStrips[]> {
+  const strips = await readEachStrip(ctx.store, ctx.config, { ...psiStrips(ctx, models), span: { from: span.from.getTime(), to: span.to.getTime() }, at: at.getTime() });
+  const bySegment = new Map<string, ScoreStrips>();
+  strips.forEach((rows, i) => {
+    for (const row of rows) {
+      let entry = bySegment.get(`${row.model}\u0000${row.key}`);
+      if (!entry) {
+        entry = { model: row.model, segment: row.segment, strips: strips.map(() => ({ cells: [], counts: [] })) };
+        bySegment.set(`${row.model}\u0000${row.key}`, entry);
+      }
+      entry.strips[i] = { cells: [...(row.indexes ?? [])], counts: [...row.values] };
+    }
+  });
+  return byModelAndSegment([...bySegment.values()]);
+}
+
+/** Label sums of the matured windows' raw pieces (reference, then each current window): rollup_labels_raw.sql, dense vectors. */
+export function labelsRaw(ctx: ReadContext, pieces: Piece[][], models: string[], bins: number, at: Date): Promise<SumsDelta[]> {
   const { store, config } = ctx;
   const maturity = config.windows.maturity;
   return readStrips(store, config, {
@@ -63,7 +90,7 @@ export function labelsRaw(ctx: ReadContext, pieces: [Piece[], Piece[]], models: 
     query: async (strips, rest) => {
       const params: QueryParams = { models, cal_bins: bins, at: chTime(at), skew_ms: OUTCOME_SKEW_MS };
       // Outcomes that can label the pieces: from each piece's start (less the skew) on, all of them (`settled`).
-      const outcomes = widen([...strips, ...rest.flat()], OUTCOME_SKEW_MS, OPEN_END_MS);
+      const outcomes = widen([...strips, ...rest], OUTCOME_SKEW_MS, OPEN_END_MS);
       const rows = await selectQuery<{ model: string; key: string; segment: string[]; slot: number; settled: number; vec: number[] }>(store, config, 'rollup_labels_raw', params, {
         ...stripPredicates('event_time', strips, rest, params),
         outcomes: piecesPredicate('outcome_time', outcomes, 'o_p', params),

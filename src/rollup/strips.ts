@@ -10,7 +10,7 @@ import type { SumsDelta } from './window-sums.js';
 export { STRIP_MS };
 
 /**
- * One segment's (or model's) numbers in one strip, or in the rest of window `-slot - 1` (the bits of its raw
+ * One segment's (or model's) numbers in one strip, or in rest piece `-slot - 1` (the bits of the windows' raw
  * pieces that are no whole strip): what a strip query returns per row.
  */
 export interface StripRow {
@@ -63,6 +63,12 @@ export interface StripPlan {
   windows: { strips: number[]; rest: Piece[] }[];
   /** Strips to have in the cache: the windows' plus the other strips of complete edge hours, which later cycles need as the edges move. */
   wanted: number[];
+  /** The windows' rest pieces cut where they overlap, each with the windows holding it: one read per piece, added to each. */
+  rest: RestPiece[];
+}
+
+export interface RestPiece extends Piece {
+  windows: number[];
 }
 
 /**
@@ -99,11 +105,37 @@ export function planStrips(pieces: readonly (readonly Piece[])[], at: number): S
     }
     return { strips, rest };
   });
-  // A strip that overlaps some window's rest is not read now: its rows would be taken from that rest. It is
-  // read once the edge has moved past it and it is a whole strip of its window.
+  // A strip that overlaps some window's rest is not read now: its rows are taken from that rest, for every
+  // window holding it (windows of a set overlap). It is read once the edge has moved past it.
   const rest = windows.flatMap((w) => w.rest);
-  const free = [...wanted].filter((s) => !rest.some((p) => p.from < s + STRIP_MS && p.to > s));
-  return { windows, wanted: free.sort((a, b) => a - b) };
+  const overlapsRest = (s: number) => rest.some((p) => p.from < s + STRIP_MS && p.to > s);
+  for (const w of windows) {
+    const covered = w.strips.filter(overlapsRest);
+    if (covered.length === 0) continue;
+    w.strips = w.strips.filter((s) => !overlapsRest(s));
+    w.rest.push(...covered.map((s) => ({ from: s, to: s + STRIP_MS })));
+  }
+  const free = [...wanted].filter((s) => !overlapsRest(s));
+  return { windows, wanted: free.sort((a, b) => a - b), rest: disjointRest(windows.map((w) => w.rest)) };
+}
+
+/**
+ * The windows' rest pieces cut at every edge of any of them, each with the windows holding it, adjacent pieces
+ * held by the same windows joined: every row of any rest is in exactly one piece.
+ */
+export function disjointRest(rest: readonly (readonly Piece[])[]): RestPiece[] {
+  const edges = [...new Set(rest.flat().flatMap((p) => [p.from, p.to]))].sort((a, b) => a - b);
+  const out: RestPiece[] = [];
+  for (let i = 0; i + 1 < edges.length; i++) {
+    const from = edges[i] as number;
+    const to = edges[i + 1] as number;
+    const windows = rest.flatMap((list, w) => (list.some((p) => p.from <= from && p.to >= to) ? [w] : []));
+    if (windows.length === 0) continue;
+    const last = out[out.length - 1];
+    if (last && last.to === from && last.windows.join() === windows.join()) last.to = to;
+    else out.push({ from, to, windows });
+  }
+  return out;
 }
 
 /** Runs of contiguous strips as pieces (fewer predicates, the same rows). */
@@ -178,8 +210,8 @@ export interface StripRead {
   at: number;
   /** Label strips depend on outcomes: the time their labels are read as of. */
   labelsAt?: number;
-  /** Reads the whole strips (as contiguous pieces) and each window's rest; rows of the rest carry slot −(window + 1). */
-  query: (strips: Piece[], rest: Piece[][]) => Promise<StripRow[]>;
+  /** Reads the whole strips (as contiguous pieces) and the rest pieces; rows of rest piece i carry slot −(i + 1). */
+  query: (strips: Piece[], rest: Piece[]) => Promise<StripRow[]>;
 }
 
 /**
@@ -188,11 +220,40 @@ export interface StripRead {
  * edges enter new hours, their hours' strips.
  */
 export function readStrips(store: Store, config: Config, read: StripRead): Promise<SumsDelta[]> {
-  return read.cache.exclusive(() => readStripsNow(store, config, read));
+  return read.cache.exclusive(async () => {
+    const plan = planStrips(read.pieces, read.at);
+    const { strips, rest } = await fetchPlan(store, config, read, plan);
+    const out: SumsDelta[] = [];
+    for (const row of rest) for (const window of plan.rest[-row.slot - 1]?.windows ?? []) out.push(toDelta(row, window));
+    plan.windows.forEach((w, window) => {
+      for (const s of w.strips) for (const row of strips.get(s) ?? []) out.push(toDelta(row, window));
+    });
+    return out;
+  });
 }
 
-async function readStripsNow(store: Store, config: Config, read: StripRead): Promise<SumsDelta[]> {
-  const plan = planStrips(read.pieces, read.at);
+/**
+ * The rows of each five-minute strip of `span` (whole strips, over by `at`), oldest first, through the cache as
+ * readStrips reads them: a sequential test's strips of the last hours cost the strip that just ended.
+ */
+export function readEachStrip(store: Store, config: Config, read: Omit<StripRead, 'pieces'> & { span: Piece }): Promise<StripRow[][]> {
+  const { span } = read;
+  if (span.from % STRIP_MS !== 0 || span.to % STRIP_MS !== 0 || span.to > read.at) throw new Error('readEachStrip: the span must be whole five-minute strips over by `at`');
+  const hours: Piece[] = [];
+  for (let from = span.from; from < span.to; from = Math.min(span.to, floorHour(from) + HOUR_MS)) hours.push({ from, to: Math.min(span.to, floorHour(from) + HOUR_MS) });
+  return read.cache.exclusive(async () => {
+    const { strips } = await fetchPlan(store, config, read, planStrips([hours], read.at));
+    const out: StripRow[][] = [];
+    for (let s = span.from; s < span.to; s += STRIP_MS) out.push(strips.get(s) ?? []);
+    return out;
+  });
+}
+
+/**
+ * A plan's rows: its whole strips' from the cache where still valid (read and kept otherwise), by strip, and its
+ * rest pieces' (read every time, slot −(i + 1)).
+ */
+async function fetchPlan(store: Store, config: Config, read: Omit<StripRead, 'pieces'>, plan: StripPlan): Promise<{ strips: Map<number, StripRow[]>; rest: StripRow[] }> {
   const { cache } = read;
   const [events, outcomeParts] = await Promise.all([
     sourceParts(store, config, config.tables.events),
@@ -211,15 +272,15 @@ async function readStripsNow(store: Store, config: Config, read: StripRead): Pro
     const entry = cache.entries.get(s);
     return !entry || !stillValid(s, entry, sources);
   });
-  const hasRest = plan.windows.some((w) => w.rest.length > 0);
-  const rows = missing.length > 0 || hasRest ? await read.query(stripPieces(missing), plan.windows.map((w) => w.rest)) : [];
+  const restPieces = plan.rest.map((p) => ({ from: p.from, to: p.to }));
+  const rows = missing.length > 0 || restPieces.length > 0 ? await read.query(stripPieces(missing), restPieces) : [];
   // Marks taken before the read: a part landing meanwhile has a higher block and is looked at next time.
   const marks = { eventMark: highestBlock(events, -1), outcomeMark: outcomeParts ? highestBlock(outcomeParts, -1) : -1 };
   for (const s of missing) cache.entries.set(s, { ...marks, rows: [], settled: 0 });
-  const out: SumsDelta[] = [];
+  const rest: StripRow[] = [];
   for (const row of rows) {
     if (row.slot < 0) {
-      out.push(toDelta(row, -row.slot - 1));
+      rest.push(row);
       continue;
     }
     const entry = cache.entries.get(row.slot * 1000);
@@ -227,12 +288,11 @@ async function readStripsNow(store: Store, config: Config, read: StripRead): Pro
     entry.rows.push(row);
     entry.settled = Math.max(entry.settled, row.settled ?? 0);
   }
-  plan.windows.forEach((w, window) => {
-    for (const s of w.strips) for (const row of cache.entries.get(s)?.rows ?? []) out.push(toDelta(row, window));
-  });
+  const strips = new Map<number, StripRow[]>();
+  for (const w of plan.windows) for (const s of w.strips) strips.set(s, cache.entries.get(s)?.rows ?? []);
   // A label strip that counted an outcome from `at` on reads differently as of another time: used now, not kept.
   if (read.labelsAt !== undefined) for (const s of missing) if ((cache.entries.get(s)?.settled ?? 0) >= read.labelsAt) cache.entries.delete(s);
-  return out;
+  return { strips, rest };
 }
 
 function toDelta(row: StripRow, window: number): SumsDelta {

@@ -52,7 +52,7 @@ describe('one cycle on every seeded incident reads the same as before', () => {
 
   it('every evaluation', async () => {
     const rows = result.evaluations
-      .map((e) => ({ monitor: e.monitor, model: e.model, segment: e.segment, feature: e.feature, value: e.value, threshold: e.threshold, severity: e.severity, n: [e.nCurrent, e.nReference], p: e.pValue, q: e.qValue }))
+      .map((e) => ({ monitor: e.monitor, model: e.model, segment: e.segment, feature: e.feature, window: e.window, value: e.value, threshold: e.threshold, severity: e.severity, n: [e.nCurrent, e.nReference], p: e.pValue, q: e.qValue }))
       .map((e) => JSON.stringify(round(e)))
       .sort();
     await expect(`${rows.join('\n')}\n`).toMatchFileSnapshot('snapshots/evaluations.jsonl');

@@ -23,10 +23,10 @@ beforeAll(async () => {
 afterAll(() => t.cleanup());
 
 /** A data set in tables of its own, the incident `minutesAgo` old at END, and one cycle as `run --once` runs it. */
-async function runOnceAfter(name: string, scenario: ScenarioName, minutesAgo: number): Promise<{ config: Config; target: ScenarioTarget; perHour: number; result: CycleResult }> {
+async function runOnceAfter(name: string, scenario: ScenarioName, minutesAgo: number, eventsPerDay = EVENTS_PER_DAY): Promise<{ config: Config; target: ScenarioTarget; perHour: number; result: CycleResult }> {
   const config = parseConfig({ store: { path: t.config.store.path }, tables: { events: `ev_${name}`, outcomes: `out_${name}`, history: `hist_${name}` } });
   await ensureTables(t.store, config);
-  const summary = await seed(t.store, config, { days: 9, end: END, seed: 5, scenarios: [scenario], eventsPerDay: EVENTS_PER_DAY, incidentStart: new Date(END.getTime() - minutesAgo * MINUTE) });
+  const summary = await seed(t.store, config, { days: 9, end: END, seed: 5, scenarios: [scenario], eventsPerDay, incidentStart: new Date(END.getTime() - minutesAgo * MINUTE) });
   const target = summary.targets[0] as ScenarioTarget;
   const [row] = await t.store.select<{ n: string }>(
     `SELECT count() AS n FROM ev_${name} WHERE variant = 'live' AND model = {model:String} AND issuer = {issuer:String} AND region = {region:String}
@@ -59,5 +59,18 @@ describe('notice in minutes, with the defaults', () => {
     const { target, result } = await runOnceAfter('drift', 'score-drift', 60);
     const psi = result.findings.find((f) => on(target)(f) && f.monitor === 'psi' && f.feature === 'score');
     expect(psi, JSON.stringify(result.findings.map((f) => [f.monitor, f.segment, f.feature, f.window, f.severity]))).toMatchObject({ severity: 'critical' });
+  }, 180_000);
+
+  it("a regional score drift is found by the score's sequential test within 15 minutes, dated from its onset", async () => {
+    // ~120 events an hour at the region's largest issuer: 15 minutes hold ~30 of its shifted scores.
+    const { target, result } = await runOnceAfter('drift_seq', 'score-drift', 15, 120_000);
+    const sequential = result.evaluations.find((e) => on(target)(e) && e.monitor === 'psi' && e.feature === 'score' && e.window === 'sequential');
+    expect(sequential, JSON.stringify(result.findings.map((f) => [f.monitor, f.segment, f.feature, f.window, f.severity]))).toMatchObject({ severity: 'critical' });
+    const details = sequential?.details as { since: string; currentBins: number[] };
+    // The strongest span starts at the onset, on the five-minute grid.
+    expect(Date.parse(details.since)).toBeGreaterThanOrEqual(END.getTime() - 20 * MINUTE);
+    expect(Date.parse(details.since)).toBeLessThanOrEqual(END.getTime() - 10 * MINUTE);
+    // Clean segments: no sequential score finding at all.
+    expect(result.findings.filter((f) => f.window === 'sequential' && f.monitor === 'psi' && f.segment.region !== target.segment.region)).toEqual([]);
   }, 180_000);
 });

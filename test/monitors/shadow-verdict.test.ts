@@ -60,7 +60,8 @@ describe('shadow verdict rules', () => {
   });
 
   it('rejects a significantly worse AUC, a much worse calibration, or a p99 significantly over budget', () => {
-    expect(decide(comparison({ auc: auc(-0.01, 1e-4) }), [], t).verdict).toBe('reject');
+    // The upper bound −0.02 + 3.14·0.003 = −0.011 is below −0.005.
+    expect(decide(comparison({ auc: auc(-0.02, 3e-11, 0.003) }), [], t).verdict).toBe('reject');
     expect(decide(comparison({ eceShadow: 0.04 }), [], t).reasons[0]).toMatch(/^calibration much worse/);
     expect(decide(comparison({ latencyP99Shadow: 125 }), [], t).reasons[0]).toBe("latency p99 over budget: 1.39× live's (budget 1.25×)");
     expect(decide(comparison({ latencyP99Shadow: 113, latencyLogRatioSe: 0 }), [], t).verdict).toBe('reject');
@@ -74,7 +75,7 @@ describe('shadow verdict rules', () => {
 
   it('does not reject on small or insignificant differences', () => {
     expect(decide(comparison({ auc: auc(-0.004, 1e-4) }), [], t).verdict).toBe('hold');
-    expect(decide(comparison({ auc: auc(-0.02, 0.02) }), [], t).verdict).toBe('hold');
+    expect(decide(comparison({ auc: auc(-0.02, 0.02, 0.0086) }), [], t).verdict).toBe('hold');
     expect(decide(comparison({ latencyP99Shadow: 112, latencyLogRatioSe: 0 }), [], t).verdict).toBe('hold');
   });
 
@@ -85,18 +86,34 @@ describe('shadow verdict rules', () => {
   });
 
   it('promotes a significantly better AUC, or a non-inferior and faster shadow', () => {
-    const better = decide(comparison({ auc: auc(0.012, 0.003) }), [], t);
+    const better = decide(comparison({ auc: auc(0.03, 1e-13) }), [], t);
     expect(better.verdict).toBe('promote');
-    expect(better.reasons[0]).toMatch(/^AUC significantly better: \+0\.012 \(p=0\.003\)/);
-    expect(decide(comparison({ auc: auc(0.001, 0.8, 0.002), latencyP99Shadow: 70 }), [], t).verdict).toBe('promote');
-    // Not shown non-inferior: the lower bound 0.001 − 2.33·0.004 is below −0.005.
+    expect(better.reasons[0]).toMatch(/^AUC significantly better: \+0\.030 \(p=1\.0e-13\)/);
+    expect(decide(comparison({ auc: auc(0.001, 0.8, 0.0015), latencyP99Shadow: 70 }), [], t).verdict).toBe('promote');
+    // A copy that ranks every transaction like live (se = 0) is exactly non-inferior: faster, it is promoted.
+    expect(decide(comparison({ auc: auc(0, 1, 0), agreement: 1, latencyP99Shadow: 70 }), [], t).verdict).toBe('promote');
+    // Not shown non-inferior: the lower bound 0.001 − 3.14·0.004 is below −0.005.
     expect(decide(comparison({ auc: auc(0.001, 0.8, 0.004), latencyP99Shadow: 70 }), [], t).verdict).toBe('hold');
     // Not significantly faster: 0.89× live's, but within p99's noise of the 0.9× it takes.
-    expect(decide(comparison({ auc: auc(0.001, 0.8, 0.002), latencyP99Shadow: 80 }), [], t).verdict).toBe('hold');
+    expect(decide(comparison({ auc: auc(0.001, 0.8, 0.0015), latencyP99Shadow: 80 }), [], t).verdict).toBe('hold');
+  });
+
+  it('holds an AUC difference past the margin but within the noise of a day of cycles, either way', () => {
+    // The seed-2 clean backtest's whole model at 2026-11-19 17:15 (28,431 matured outcomes), rejected and paged
+    // before: DeLong p = 0.0033 < alpha and −0.0068 ≤ −0.005, but the bound −0.0068 + 3.14·0.0023 is above −0.005.
+    const clean = { nLabeled: 28_431, nPositive: 23_261, auc: { aucLive: 0.7824, aucShadow: 0.7756, deltaAuc: -0.00681, pValue: 0.00333, se: 0.00232 } };
+    const worse = decide(comparison(clean), [], t);
+    expect(worse.verdict).toBe('hold');
+    expect(worse.reasons[0]).toMatch(/^AUC difference −0\.007 \(p=0\.0033\) is not significantly beyond the ±0\.005 that counts \(p=0\.\d+ over a day of cycles\)/);
+    // Its mirror image: a clean shadow promoted for a lucky day (seed 2 seeded over two days, same hour).
+    expect(decide(comparison({ ...clean, auc: { ...clean.auc, deltaAuc: 0.00614, pValue: 0.0094, se: 0.00236 } }), [], t).verdict).toBe('hold');
+    // One look at fixed dates pays for no further looks: with se 0.0007, −0.0068 + 2.33·se < −0.005, + 3.14·se is not.
+    expect(decide(comparison({ ...clean, auc: { ...clean.auc, se: 0.0007 } }), [], t, { renewals: 0 }).verdict).toBe('reject');
+    expect(decide(comparison({ ...clean, auc: { ...clean.auc, se: 0.0007 } }), [], t, { renewals: 1 }).verdict).toBe('hold');
   });
 
   it('holds a better shadow that is significantly worse on a segment, naming it', () => {
-    const { verdict, reasons } = decide(comparison({ auc: auc(0.012, 0.003) }), [{ segment: ['BANK A', 'EU'], deltaAuc: -0.04 }], t);
+    const { verdict, reasons } = decide(comparison({ auc: auc(0.03, 1e-13) }), [{ segment: ['BANK A', 'EU'], deltaAuc: -0.04 }], t);
     expect(verdict).toBe('hold');
     expect(reasons.at(-1)).toMatch(/^1 segment worse .*: BANK A\/EU \(AUC −0\.040\)$/);
   });

@@ -36,7 +36,7 @@ describe('the grid in SQL', () => {
 
   it('every query that counts cells includes the grid expression, with nothing left unexpanded', () => {
     for (const [name, fine] of [['psi_score', false], ['rollup_psi_raw', false], ['rollup_fold_events', false], ['shadow_pairs', true]] as const) {
-      const pieces = { strips: '1', rest0: '1', rest1: '1', cur: '1', mat: '1', shadow: '1', outcomes: '1' };
+      const pieces = { strips: '1', slot: '1', read: '1', cur: '1', mat: '1', shadow: '1', outcomes: '1' };
       const sql = querySql(name, t.config, pieces);
       expect(sql, name).toContain(gridCellSql(fine ? 'live_safe' : 'score', fine));
       expect(sql, name).not.toMatch(/\{\{/);

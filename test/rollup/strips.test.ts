@@ -1,7 +1,7 @@
 // Five-minute strips of the raw pieces: which strips a cycle reads whole, which it keeps for later cycles, and the rest.
 import { describe, expect, it } from 'vitest';
 import { HOUR_MS, OPEN_END_MS } from '../../src/aggregates/pieces.js';
-import { planStrips, STRIP_MS, stripPieces } from '../../src/rollup/strips.js';
+import { disjointRest, planStrips, STRIP_MS, stripPieces } from '../../src/rollup/strips.js';
 
 const H = Date.UTC(2026, 10, 20, 10, 0, 0);
 const m = (n: number) => H + n * 60_000;
@@ -45,6 +45,54 @@ describe('planStrips', () => {
       for (const s of plan.wanted) for (const w of plan.windows) for (const p of w.rest) expect(p.from >= s + STRIP_MS || p.to <= s).toBe(true);
     }
     expect([...seen].sort((a, b) => a - b)).toEqual(strips(0, 60));
+  });
+});
+
+describe('a window set (current windows overlap)', () => {
+  it("reads a strip another window's rest covers from that rest, for both windows, and wants it later", () => {
+    // 15m and a longer window ending at :18, whose hours are not folded yet (one piece of three hours and more).
+    const at = m(18);
+    const plan = planStrips([[{ from: m(3), to: at }], [{ from: H - 3 * HOUR_MS, to: at }]], at);
+    expect(plan.windows[0]?.strips).toEqual([]);
+    expect(plan.wanted).toEqual([]);
+    expect(plan.rest).toEqual([
+      { from: H - 3 * HOUR_MS, to: m(3), windows: [1] },
+      { from: m(3), to: at, windows: [0, 1] },
+    ]);
+  });
+
+  it('shares the strips both windows hold whole, and the rest both end in', () => {
+    const at = m(18);
+    const plan = planStrips([[{ from: m(3), to: at }], [{ from: H, to: at }]], at);
+    expect(plan.windows[0]).toEqual({ strips: [m(5), m(10)], rest: [{ from: m(3), to: m(5) }, { from: m(15), to: at }] });
+    // The longer window's first strip holds the shorter one's start: read as rest pieces, each added to its windows.
+    expect(plan.windows[1]).toEqual({ strips: [m(5), m(10)], rest: [{ from: m(15), to: at }, { from: m(0), to: m(5) }] });
+    expect(plan.rest).toEqual([
+      { from: m(0), to: m(3), windows: [1] },
+      { from: m(3), to: m(5), windows: [0, 1] },
+      { from: m(15), to: at, windows: [0, 1] },
+    ]);
+    expect(plan.wanted).toEqual([m(5), m(10)]);
+  });
+
+  it('cuts the rests into pieces that hold every instant of any rest once, with exactly the windows holding it', () => {
+    let state = 7;
+    const random = () => ((state = (state * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+    for (let trial = 0; trial < 200; trial++) {
+      const rest = Array.from({ length: 1 + Math.floor(random() * 4) }, () =>
+        Array.from({ length: Math.floor(random() * 3) }, () => {
+          const from = Math.floor(random() * 60);
+          return { from, to: from + 1 + Math.floor(random() * 20) };
+        }),
+      );
+      const pieces = disjointRest(rest);
+      for (let t = 0; t < 90; t += 0.5) {
+        const holding = pieces.filter((p) => p.from <= t && t < p.to);
+        const windows = rest.flatMap((list, w) => (list.some((p) => p.from <= t && t < p.to) ? [w] : []));
+        expect(holding.length).toBe(windows.length > 0 ? 1 : 0);
+        if (windows.length > 0) expect(holding[0]?.windows).toEqual(windows);
+      }
+    }
   });
 });
 

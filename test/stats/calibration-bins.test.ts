@@ -141,7 +141,7 @@ describe('calibration bins in SQL', () => {
   });
 
   it('every query that bins scores uses that expression, and none bins with floor(s·B) alone', () => {
-    const pieces = { chunk: '1', strips: '1', rest0: '1', rest1: '1', cur: '1', mat: '1', shadow: '1', outcomes: '1' };
+    const pieces = { chunk: '1', strips: '1', slot: '1', read: '1', cur: '1', mat: '1', shadow: '1', outcomes: '1' };
     const uses: [string, string[]][] = [
       ['labels', ['m.score']],
       ['rollup_labels_raw', ['m.score']],

@@ -114,6 +114,34 @@ describe('scanForChange', () => {
     expect(alarmed / segments).toBeLessThanOrEqual(alpha);
   }, 60_000);
 
+  it('holds α over ten score bins too, with the bins\' shares estimated from a reference 28 times the lookback', () => {
+    // The score drift's test: ten reference deciles, p0 from a finite reference (as a cycle has it), not the truth.
+    const uniform = seededRandom(23);
+    const lookback = 72;
+    const looks = 288;
+    const alpha = 0.05;
+    const segments = 200;
+    const decile = () => Math.min(9, Math.floor(uniform() * 10));
+    const strip10 = (n: number) => {
+      const counts = new Array<number>(10).fill(0);
+      for (let i = 0; i < n; i++) counts[decile()]++;
+      return counts;
+    };
+    let alarmed = 0;
+    for (let s = 0; s < segments; s++) {
+      const p0 = smoothedProportions(strip10(28 * lookback * 6));
+      const history: number[][] = [];
+      for (let i = 0; i < lookback + looks; i++) history.push(strip10(6));
+      for (let look = 0; look < looks; look++) {
+        if (scanForChange(history.slice(look, look + lookback), p0, { starts: looks + lookback }).pValue <= alpha) {
+          alarmed++;
+          break;
+        }
+      }
+    }
+    expect(alarmed / segments).toBeLessThanOrEqual(alpha);
+  }, 120_000);
+
   // Power: an outage cuts approvals from 86 % to 26 % at ~6 transactions a strip. Judged at a quarter's horizon
   // (25,920 strips) and α = 0.01/3,000 (the Benjamini–Hochberg level of a lone finding among 3,000 tests of a cycle):
   // threshold ln((25,920 + 72)/α) = 22.8 nats; at ≈ 0.92 nats a transaction (the Kullback–Leibler divergence of

@@ -2,6 +2,7 @@
 import { percentText, points, pp } from '../../core/format.js';
 import type { ApprovalDecomposition } from '../../core/types.js';
 import { evaluationGauge, numbers, SEGMENT_LABELS, type HistoryValue, type Presentation } from '../monitor.js';
+import { sinceWords } from '../sequential.js';
 import type { ApprovalDetails } from './index.js';
 
 /** History metrics of a model's overall change (`overall_<key>`), in the decomposition's own order. */
@@ -24,8 +25,7 @@ export const approvalPresentation: Presentation<ApprovalDetails> = {
   },
   measure(e) {
     const [before, after] = [percentText(e.details?.referenceRate), percentText(e.details?.currentRate)];
-    const since = typeof e.details?.since === 'string' ? [` since ${e.details.since.slice(11, 16)} UTC`] : [];
-    return [{ bold: 'Approval rate' }, ` ${pp(e.value)}`, ...(before && after ? [` (${before} → ${after})`] : []), ...since];
+    return [{ bold: 'Approval rate' }, ` ${pp(e.value)}`, ...(before && after ? [` (${before} → ${after})`] : []), ...sinceWords(e.details)];
   },
   threshold: (e) => `±${Math.abs(e.threshold * 100).toFixed(1)} pp`,
   report: (e) => ({

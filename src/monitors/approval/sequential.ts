@@ -2,23 +2,13 @@
 // five-minute strips of the last hours and judged at a quarter's false-alarm horizon (docs/architecture.md,
 // "Noticing in minutes").
 import type { AggregateSource, LabelSegment } from '../../aggregates/index.js';
-import { STRIP_MS } from '../../aggregates/pieces.js';
 import { volumeRule } from '../../aggregates/volume.js';
 import type { Config } from '../../config/index.js';
 import type { CycleWindows, Evaluation } from '../../core/types.js';
 import { scanForChange, smoothedProportions, wilsonInterval } from '../../stats/index.js';
 import { segmentRecord } from '../monitor.js';
+import { SEQUENTIAL_WINDOW, sequentialSpan, sinceOf } from '../sequential.js';
 import type { ApprovalDetails } from './index.js';
-
-/** The `window` of a sequential finding: its span is the strongest of the lookback's, named in `details.since`. */
-export const SEQUENTIAL_WINDOW = 'sequential';
-
-/**
- * Five-minute strips in 91 days. Every strip of a quarter starts spans some look will test, so a finding's p-value
- * counts them all: a segment rejected at level α has at most an α chance of one false alarm per quarter (each
- * span's mixture ratio crosses its bar with probability at most α over the quarter's starts, by Ville's inequality).
- */
-export const QUARTER_STRIPS = 91 * 288;
 
 const key = (model: string, segment: readonly string[]) => JSON.stringify([model, segment]);
 
@@ -31,11 +21,7 @@ const key = (model: string, segment: readonly string[]) => JSON.stringify([model
 export async function sequentialEvaluations(config: Config, source: AggregateSource, windows: CycleWindows, models: string[], at: Date): Promise<Evaluation<ApprovalDetails>[]> {
   const settings = config.monitors.approval_rate.sequential;
   if (!settings.enabled || models.length === 0) return [];
-  // On the five-minute grid, whatever the schedule: spans start at grid times only, so a quarter holds exactly
-  // QUARTER_STRIPS starts however often it is looked at.
-  const end = new Date(Math.floor(windows.matured.current.to.getTime() / STRIP_MS) * STRIP_MS);
-  const span = { from: new Date(end.getTime() - settings.lookback), to: end };
-  const strips = settings.lookback / STRIP_MS;
+  const { span, starts } = sequentialSpan(windows.matured.current.to, settings.lookback);
   const references = new Map<string, LabelSegment>();
   for (const row of await source.labels(windows, models, config.monitors.calibration.bins, at)) references.set(key(row.model, row.segment), row);
   const rule = volumeRule(config, windows.matured.reference);
@@ -45,7 +31,7 @@ export async function sequentialEvaluations(config: Config, source: AggregateSou
     if (!reference || reference.labeled < rule.reference) continue;
     const p0 = smoothedProportions([reference.approved, reference.labeled - reference.approved]);
     const counts = row.labeled.map((labeled, i) => [row.approved[i] as number, labeled - (row.approved[i] as number)]);
-    const scan = scanForChange(counts, p0, { starts: QUARTER_STRIPS + strips });
+    const scan = scanForChange(counts, p0, { starts });
     const [approved = 0, declined = 0] = scan.counts;
     const n = approved + declined;
     if (n === 0) continue;
@@ -68,7 +54,7 @@ export async function sequentialEvaluations(config: Config, source: AggregateSou
         referenceRate,
         currentWilson: wilsonInterval(approved, n),
         referenceWilson: wilsonInterval(reference.approved, reference.labeled),
-        since: new Date(end.getTime() - scan.strips * STRIP_MS).toISOString(),
+        since: sinceOf(span, scan),
         logRatio: scan.logRatio,
       },
     });

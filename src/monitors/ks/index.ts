@@ -1,6 +1,6 @@
 // Kolmogorov–Smirnov distance of the score per segment, reference vs current, on the rollup's fixed score grid.
 import { z } from 'zod';
-import { SCORE_GRID_CELLS, type BinnedSegment } from '../../aggregates/index.js';
+import { EVERY_CELL, SCORE_GRID_CELLS, type BinnedSegment } from '../../aggregates/index.js';
 import { levels, type Config } from '../../config/index.js';
 import type { Evaluation } from '../../core/types.js';
 import { judgeEachWindow, segmentRecord, type Monitor } from '../monitor.js';
@@ -29,7 +29,6 @@ export interface KsDetails {
 const settingsOf = (config: Config): KsSettings => ksSettings.parse(config.monitors.ks);
 
 /** Every grid cell its own bin: the distance is read at every cell boundary of the fixed logit grid. */
-const EVERY_CELL = Array.from({ length: SCORE_GRID_CELLS }, (_, cell) => cell);
 
 function evaluateRow(config: Config, row: BinnedSegment): Evaluation<KsDetails> | undefined {
   if (row.nReference === 0 || row.nCurrent === 0) return undefined;

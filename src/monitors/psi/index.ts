@@ -5,6 +5,7 @@ import type { Evaluation } from '../../core/types.js';
 import { chiSquareHomogeneity, psiFromCounts, psiNoiseFloor } from '../../stats/index.js';
 import { judgeEachWindow, segmentRecord, type Monitor, type MonitorContext } from '../monitor.js';
 import { psiPresentation } from './present.js';
+import { sequentialScoreEvaluations } from './sequential.js';
 
 /** The χ² test behind a PSI and the bins it was computed from. */
 export interface PsiDetails {
@@ -14,6 +15,9 @@ export interface PsiDetails {
   noiseFloor: number;
   referenceBins: number[];
   currentBins: number[];
+  /** The sequential test's finding: where its strongest span starts (ISO), and the span's ln likelihood ratio. */
+  since?: string;
+  logRatio?: number;
 }
 
 /** Bin of each cell of the score grid for configured edges: a cell goes where its midpoint falls. */
@@ -67,6 +71,7 @@ export const psiMonitor: Monitor<PsiDetails, 'psi'> = {
       const featureRows = await source.featureBins(one, featureBins);
       return [...scoreRows, ...featureRows].map((row) => evaluateBins(config, row));
     });
+    evaluations.push(...(await sequentialScoreEvaluations(config, source, windows, models, context.at)));
     return { evaluations };
   },
 };

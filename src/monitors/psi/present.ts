@@ -1,11 +1,12 @@
 // How a PSI reads: `PSI of score 0.31`, the driftwatch_psi gauge, and `psi` history rows with the feature beside them.
 import { decimal, formatNumber } from '../../core/format.js';
 import { evaluationGauge, SEGMENT_LABELS, type Presentation } from '../monitor.js';
+import { sinceWords } from '../sequential.js';
 import type { PsiDetails } from './index.js';
 
 export const psiPresentation: Presentation<PsiDetails> = {
   headline: (alerts) => (alerts.every((a) => a.feature === 'score') ? 'Score distribution shifted' : 'Input distribution shifted'),
-  measure: (e) => [{ bold: 'PSI' }, ' of ', { value: e.feature }, ` ${formatNumber(e.value)}`],
+  measure: (e) => [{ bold: 'PSI' }, ' of ', { value: e.feature }, ` ${formatNumber(e.value)}`, ...sinceWords(e.details)],
   threshold: (e) => formatNumber(e.threshold),
   report: (e) => ({ name: `PSI of ${e.feature}`, value: decimal(e.value), threshold: String(e.threshold) }),
   gauges: [

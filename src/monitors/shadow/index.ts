@@ -1,12 +1,13 @@
 // Shadow models vs live on the transactions both scored: agreement, AUC (DeLong), calibration, latency, and a verdict.
 import type { ShadowSegment } from '../../aggregates/index.js';
 import type { Config } from '../../config/index.js';
-import type { Evaluation, ShadowFigures, ShadowVerdict, ShadowVerdictKind } from '../../core/types.js';
+import type { CycleWindows, Evaluation, ShadowFigures, ShadowVerdict, ShadowVerdictKind } from '../../core/types.js';
+import { windowHours } from '../../core/windows.js';
 import { benjaminiHochberg } from '../../stats/index.js';
 import { segmentRecord, type Monitor } from '../monitor.js';
 import { compare, type ShadowComparison } from './compare.js';
 import { shadowPresentation } from './present.js';
-import { decide, type ShadowThresholds, type WorseSegment } from './verdict.js';
+import { decide, type Looks, type ShadowThresholds, type WorseSegment } from './verdict.js';
 
 /** The whole model's evaluation carries the verdict and its figures; a segment's carries nothing more. */
 export type ShadowDetails = Partial<ShadowFigures> & { verdict?: ShadowVerdictKind; reasons?: string[] };
@@ -101,16 +102,27 @@ function evaluation(config: Config, c: ShadowComparison, feature: string, value:
   };
 }
 
+/**
+ * The verdict reads the longest current window, and every cycle takes it again: a sliding window renews 24h / its
+ * length times a day (at least once), a window of fixed dates never.
+ */
+function looksOf(windows: CycleWindows): Looks {
+  const longest = windows.currents.at(-1);
+  if (!longest || longest.name === 'fixed') return { renewals: 0 };
+  return { renewals: Math.max(1, 24 / windowHours(windows.current)) };
+}
+
 /** One shadow version: its verdict, the whole-model evaluation (critical when rejected) and per-segment ones. */
-function judgeShadow(config: Config, overall: ShadowSegment, segments: ShadowSegment[]): { verdict: ShadowVerdict; evaluations: Evaluation<ShadowDetails>[] } {
+function judgeShadow(config: Config, overall: ShadowSegment, segments: ShadowSegment[], looks: Looks): { verdict: ShadowVerdict; evaluations: Evaluation<ShadowDetails>[] } {
   const t = config.monitors.shadow;
   const whole = compare(overall);
   const tests = segmentTests(segments.map(compare));
   const worse = worseSegments(tests, t);
-  const { verdict, reasons } = decide(whole, worse, t);
+  const { verdict, reasons } = decide(whole, worse, t, looks);
   const details = verdictDetails(config, whole, worse);
   const evaluations: Evaluation<ShadowDetails>[] = [];
-  // No top-level p-value: the verdict already weighed DeLong's test, and the cycle's FDR must not overrule it.
+  // No top-level p-value: the verdict's rules already control its false claims per day of cycles (verdict.ts), and
+  // the verdict, its Slack message and its alert must say the same; the cycle's FDR must not overrule one of them.
   if (whole.auc) evaluations.push(evaluation(config, whole, AUC_DELTA, whole.auc.deltaAuc, whole.nLabeled, { verdict, reasons, ...details }));
   for (const test of tests) {
     const n = test.feature === AUC_DELTA ? test.comparison.nLabeled : test.comparison.nMatched;
@@ -141,9 +153,10 @@ export const shadowMonitor: Monitor<ShadowDetails, 'shadow'> = {
     );
     const shadow: ShadowVerdict[] = [];
     const evaluations: Evaluation<ShadowDetails>[] = [];
+    const looks = looksOf(windows);
     for (const overall of rows.filter((row) => row.segment.length === 0)) {
       const segments = rows.filter((row) => row.segment.length > 0 && row.model === overall.model && row.shadowVersion === overall.shadowVersion);
-      const judged = judgeShadow(config, overall, segments);
+      const judged = judgeShadow(config, overall, segments, looks);
       shadow.push(judged.verdict);
       evaluations.push(...judged.evaluations);
     }
