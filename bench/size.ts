@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join as joinPath } from 'node:path';
 import { rollupSource } from '../src/aggregates/index.js';
+import { settleMaturity } from '../src/aggregates/maturity.js';
 import { parseConfig, type Config } from '../src/config/index.js';
 import { ofLongestWindow } from '../src/core/windows.js';
 import { runCycle } from '../src/cycle.js';
@@ -89,7 +90,7 @@ async function timeQueries<T>(store: Store, run: () => Promise<T>): Promise<{ re
 export async function runSize(options: SizeOptions): Promise<SizeResult> {
   const log = createLogger({ pretty: false });
   const dir = options.dir ?? mkdtempSync(joinPath(tmpdir(), 'driftwatch-bench-'));
-  const config = benchConfig(joinPath(dir, 'data'));
+  let config = benchConfig(joinPath(dir, 'data'));
   const store = openStore(config, log);
   try {
     await ensureTables(store, config);
@@ -100,6 +101,8 @@ export async function runSize(options: SizeOptions): Promise<SizeResult> {
     const seeded = await seed(store, config, { days: DAYS, end: END, seed: 1, scenarios: [], eventsPerDay: Math.round(options.rows / DAYS / ROWS_PER_TRANSACTION), pendingOutcomes: PENDING_OUTCOMES }, log);
     const seedSeconds = (performance.now() - t0) / 1000;
     log.info({ rows: seeded.events, outcomes: seeded.outcomes, seconds: Math.round(seedSeconds) }, 'bench data generated');
+    // As the daemon starts: the approved outcome's maturity learned from the data (two minutes on these delays).
+    config = (await settleMaturity(store, config, END, log)).config;
 
     const steps: Record<string, Step> = {};
     steps.bare = await measure(options.runs, () => bareScan(store, config, END));
@@ -122,7 +125,7 @@ export async function runSize(options: SizeOptions): Promise<SizeResult> {
       (run) => appendFiveMinutes(store, steadyAt(run)),
     );
     // The same steady cycle with one 24 h window and no sequential test, on a state of its own warmed by one cycle.
-    const single = oneWindowConfig(joinPath(dir, 'data'));
+    const single = (await settleMaturity(store, oneWindowConfig(joinPath(dir, 'data')), END)).config;
     const singleState = new RollupState();
     await appendFiveMinutes(store, steadyAt(options.runs));
     await cycle(store, single, steadyAt(options.runs), singleState);
