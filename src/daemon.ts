@@ -18,8 +18,11 @@ export interface DaemonOptions {
   store: Store;
   logger?: Logger;
   hooks?: CycleHook[];
-  /** Runs before each cycle (e.g. folding new hours into the rollup); its failure fails the cycle. */
-  beforeCycle?: (at: Date) => Promise<Partial<CycleOptions>>;
+  /**
+   * Runs before each cycle (e.g. folding new hours into the rollup); its failure fails the cycle. A `config` it
+   * returns is the cycle's (a maturity learned since the start).
+   */
+  beforeCycle?: (at: Date) => Promise<Partial<CycleOptions> & { config?: Config }>;
   /** Run a cycle immediately on start instead of waiting for the first tick. */
   runOnStart?: boolean;
 }
@@ -86,10 +89,10 @@ export class Daemon {
     const cycleId = randomUUID();
     const started = Date.now();
     const log = this.logger.child({ cycle: cycleId.slice(0, 8) });
-    const { config, store } = this.options;
+    const { store } = this.options;
     try {
       const at = new Date();
-      const extra = (await this.options.beforeCycle?.(at)) ?? {};
+      const { config = this.options.config, ...extra } = (await this.options.beforeCycle?.(at)) ?? {};
       const result = await runCycle(store, config, { at, logger: log, ...extra });
       await writeHistory(store, config, result, cycleId);
       for (const hook of this.hooks) {

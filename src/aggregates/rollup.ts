@@ -1,7 +1,7 @@
 // The rollup read path: folded full hours from the rollup tables, the rest of each window from the raw tables.
 import type { Config } from '../config/index.js';
 import { labelsFromSums, scoreBinsFromSums } from '../rollup/cached-reads.js';
-import { qualityRaw, scoreStripsRaw, type ReadContext } from '../rollup/raw-reads.js';
+import { labelStripsRaw, qualityRaw, scoreStripsRaw, type ReadContext } from '../rollup/raw-reads.js';
 import { planRange, planWindows, type WindowPlan } from '../rollup/plan.js';
 import type { RollupState } from '../rollup/state.js';
 import type { SumsDelta } from '../rollup/window-sums.js';
@@ -70,8 +70,8 @@ export function rollupReads(store: Store, config: Config, state: RollupState, ra
       return rows.map((row) => toBinned(row, row.feature));
     },
 
-    // Five-minute strips of the last hours, read from the raw tables: the rollup folds hours.
-    labelStrips: (span, models, at) => raw.labelStrips(span, models, at),
+    // Five-minute strips of the last hours, through the strip cache the label windows' raw pieces use.
+    labelStrips: (span, models, at) => labelStripsRaw(ctx, span, models, configuredBins, at),
 
     // Five-minute strips of the events, through the strip cache the PSI windows' raw pieces use.
     scoreStrips: (span, models, at) => scoreStripsRaw(ctx, span, models, at),

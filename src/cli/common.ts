@@ -8,6 +8,8 @@ import { ensureTables } from '../setup.js';
 import { RollupState } from '../rollup/index.js';
 import { checkMonitorSettings } from '../monitors/registry.js';
 import { settleMaturity, type LearnedMaturity } from '../aggregates/maturity.js';
+import type { CycleOptions } from '../cycle.js';
+import { prepareCycle } from '../prepare.js';
 
 export interface Session {
   config: Config;
@@ -42,6 +44,19 @@ export async function settleSession(session: Session, at: Date): Promise<Session
   session.config = settled.config;
   if (settled.learned) session.learnedMaturity = settled.learned;
   return session;
+}
+
+/**
+ * The daemon's step before each cycle: while the maturity is still the default (too few outcomes to learn it from
+ * when the daemon started, e.g. on a new feed), it is learned again as of the cycle, so the daemon takes it up at
+ * the first cycle there is enough data for, not at its next restart; then prepareCycle with the session's config.
+ */
+export function daemonPreparer(session: Session): (at: Date) => Promise<Partial<CycleOptions> & { config: Config }> {
+  return async (at) => {
+    if (session.config.windows.maturitySource === 'default') await settleSession(session, at);
+    const { store, config, logger, rollup: state } = session;
+    return { config, ...(await prepareCycle(store, config, at, { logger, state })) };
+  };
 }
 
 export async function withSession<T>(configPath: string | undefined, run: (session: Session) => Promise<T>, logger?: Logger): Promise<T> {

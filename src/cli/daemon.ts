@@ -1,15 +1,14 @@
 // `driftwatch daemon`: scheduled cycles until SIGTERM/SIGINT, then a clean stop (exit 0 within 10 s).
 import { Daemon } from '../daemon.js';
-import { prepareCycle } from '../prepare.js';
 import { buildHooks } from './hooks.js';
-import { openSession, settleSession } from './common.js';
+import { daemonPreparer, openSession, settleSession } from './common.js';
 
 export async function daemonCommand(options: { config?: string }): Promise<number> {
   const session = await settleSession(await openSession(options.config), new Date());
-  const { store, config, logger, rollup: state } = session;
+  const { store, config, logger } = session;
   const hooks = await buildHooks(session);
   // The session's rollup state lives as long as the daemon: each cycle reads only the hours and strips that moved since the last.
-  const daemon = new Daemon({ config, store, logger, beforeCycle: (at) => prepareCycle(store, config, at, { logger, state }), hooks });
+  const daemon = new Daemon({ config, store, logger, beforeCycle: daemonPreparer(session), hooks });
   try {
     await daemon.start();
   } catch (error) {

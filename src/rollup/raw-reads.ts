@@ -3,7 +3,7 @@ import { OPEN_END_MS, OUTCOME_SKEW_MS, widen, type Piece } from '../aggregates/p
 import { piecesPredicate, selectQuery } from '../aggregates/sql.js';
 import type { Config } from '../config/index.js';
 import type { TimeWindow } from '../core/types.js';
-import type { ScoreStrips } from '../aggregates/types.js';
+import type { LabelStrips, ScoreStrips } from '../aggregates/types.js';
 import { chTime, type QueryParams, type Store } from '../store/index.js';
 import { eventsFingerprint, labelsFingerprint } from './fingerprint.js';
 import type { RollupState } from './state.js';
@@ -77,15 +77,15 @@ export async function scoreStripsRaw(ctx: ReadContext, span: TimeWindow, models:
   return byModelAndSegment([...bySegment.values()]);
 }
 
-/** Label sums of the matured windows' raw pieces (reference, then each current window): rollup_labels_raw.sql, dense vectors. */
-export function labelsRaw(ctx: ReadContext, pieces: Piece[][], models: string[], bins: number, at: Date): Promise<SumsDelta[]> {
+/**
+ * The label strips' cache and query (rollup_labels_raw.sql, dense vectors, labels as of `at`): strips are whole once
+ * the maturity delay after them is over. The windows' raw pieces and the approval rate's sequential test share them.
+ */
+function labelStripsOf(ctx: ReadContext, models: string[], bins: number, at: Date): Omit<StripRead, 'pieces'> {
   const { store, config } = ctx;
-  const maturity = config.windows.maturity;
-  return readStrips(store, config, {
+  return {
     ...stripsOf(ctx, `labels ${labelsFingerprint(config)} ${bins} ${JSON.stringify(models)}`),
-    pieces,
-    // Strips of the matured windows: whole once the maturity delay after them is over.
-    at: at.getTime() - maturity,
+    at: at.getTime() - config.windows.maturity,
     labelsAt: at.getTime(),
     query: async (strips, rest) => {
       const params: QueryParams = { models, cal_bins: bins, at: chTime(at), skew_ms: OUTCOME_SKEW_MS };
@@ -97,7 +97,36 @@ export function labelsRaw(ctx: ReadContext, pieces: Piece[][], models: string[],
       });
       return rows.map((r): StripRow => ({ slot: Number(r.slot), key: r.key, model: r.model, segment: r.segment, values: num(r.vec), settled: Number(r.settled) }));
     },
+  };
+}
+
+/** Label sums of the matured windows' raw pieces (reference, then each current window), dense vectors. */
+export function labelsRaw(ctx: ReadContext, pieces: Piece[][], models: string[], bins: number, at: Date): Promise<SumsDelta[]> {
+  return readStrips(ctx.store, ctx.config, { ...labelStripsOf(ctx, models, bins, at), pieces });
+}
+
+/**
+ * label_strips.sql's answer through the label strip cache: labeled and approved events per five-minute strip of
+ * `span` (whole strips over by `at` less the maturity), oldest first, for segments with a labeled event in it. The
+ * vector's second and third numbers are labeled and approved (rollup_labels_delta.sql's layout).
+ */
+export async function labelStripsRaw(ctx: ReadContext, span: TimeWindow, models: string[], bins: number, at: Date): Promise<LabelStrips[]> {
+  const strips = await readEachStrip(ctx.store, ctx.config, { ...labelStripsOf(ctx, models, bins, at), span: { from: span.from.getTime(), to: span.to.getTime() } });
+  const bySegment = new Map<string, LabelStrips>();
+  strips.forEach((rows, i) => {
+    for (const row of rows) {
+      const labeled = row.values[1] as number;
+      if (!(labeled > 0)) continue;
+      let entry = bySegment.get(`${row.model}\u0000${row.key}`);
+      if (!entry) {
+        entry = { model: row.model, segment: row.segment, labeled: strips.map(() => 0), approved: strips.map(() => 0) };
+        bySegment.set(`${row.model}\u0000${row.key}`, entry);
+      }
+      entry.labeled[i] = labeled;
+      entry.approved[i] = row.values[2] as number;
+    }
   });
+  return byModelAndSegment([...bySegment.values()]);
 }
 
 /**

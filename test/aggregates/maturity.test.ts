@@ -9,6 +9,9 @@ import { ensureTables } from '../../src/setup.js';
 import { chTime, tableRef } from '../../src/store/index.js';
 import { seed } from '../../src/synth/index.js';
 import { tempStore, type TempStore } from '../helpers/store.js';
+import { daemonPreparer } from '../../src/cli/common.js';
+import { silentLogger } from '../../src/log.js';
+import { RollupState } from '../../src/rollup/index.js';
 
 const MINUTE = 60_000;
 const END = new Date('2026-11-20T12:00:00Z');
@@ -79,4 +82,18 @@ describe('settleMaturity', () => {
     expect(settled.config.windows).toMatchObject({ maturity: 15 * MINUTE, maturitySource: 'config', maturities: { chargeback: 60 * 86_400_000 } });
     expect(resolveWindows(settled.config, END).maturity).toEqual({ approved: 15 * MINUTE, source: 'config' });
   });
+
+  it('a daemon that started on the default takes the maturity up at its next cycle, and stops asking once it has it', async () => {
+    // As a daemon started before there were enough outcomes: the session still holds the default.
+    const session = { config: parseConfig({ store: { path: config.store.path } }), store: t.store, logger: silentLogger, rollup: new RollupState() };
+    expect(session.config.windows.maturitySource).toBe('default');
+    const prepare = daemonPreparer(session);
+    const first = await prepare(END);
+    expect(first.config.windows).toMatchObject({ maturity: 2 * MINUTE, maturitySource: 'learned' });
+    expect(session.config).toBe(first.config);
+    expect(first.source).toBeDefined();
+    // Learned: later cycles use it as it is.
+    const second = await prepare(new Date(END.getTime() + 5 * MINUTE));
+    expect(second.config).toBe(first.config);
+  }, 120_000);
 });

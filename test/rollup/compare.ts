@@ -2,7 +2,7 @@
 import { expect } from 'vitest';
 import type { CycleResult, Evaluation } from '../../src/core/types.js';
 
-const key = (e: Evaluation) => `${e.monitor} ${e.model} ${JSON.stringify(e.segment)} ${e.feature}`;
+const key = (e: Evaluation) => `${e.monitor} ${e.model} ${JSON.stringify(e.segment)} ${e.feature} ${e.window ?? ''}`;
 
 /** Relative for large values, absolute near zero: sums are added in another order, so the last bits differ. */
 function close(a: number | undefined, b: number | undefined, what: string): void {

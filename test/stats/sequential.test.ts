@@ -124,7 +124,10 @@ describe('scanForChange', () => {
     const decile = () => Math.min(9, Math.floor(uniform() * 10));
     const strip10 = (n: number) => {
       const counts = new Array<number>(10).fill(0);
-      for (let i = 0; i < n; i++) counts[decile()]++;
+      for (let i = 0; i < n; i++) {
+        const d = decile();
+        counts[d] = (counts[d] as number) + 1;
+      }
       return counts;
     };
     let alarmed = 0;

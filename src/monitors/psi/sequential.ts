@@ -31,7 +31,8 @@ function binned(cells: readonly number[], counts: readonly number[], cellBins: r
 export async function sequentialScoreEvaluations(config: Config, source: AggregateSource, windows: CycleWindows, models: string[], at: Date): Promise<Evaluation<PsiDetails>[]> {
   const settings = config.monitors.psi.sequential;
   if (!settings.enabled || models.length === 0) return [];
-  const { span, starts } = sequentialSpan(windows.current.to, settings.lookback);
+  // Up to `at`: a window of fixed dates may end after it.
+  const { span, starts } = sequentialSpan(new Date(Math.min(windows.current.to.getTime(), at.getTime())), settings.lookback);
   const { bins: quantileBins, edges, epsilon } = config.monitors.psi;
   const bins = edges ? edges.length + 1 : quantileBins;
   const references = new Map<string, BinnedSegment>();
