@@ -2,6 +2,7 @@
 // took to arrive on a past day, rounded up to a minute and bounded, learned once and kept (docs/architecture.md,
 // "Noticing in minutes").
 import { DEFAULT_MATURITY_MS, formatDuration, type Config } from '../config/index.js';
+import { ConfigError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { chTime, tableRef, type Store } from '../store/index.js';
 import { OUTCOME_SKEW_MS } from './pieces.js';
@@ -94,6 +95,18 @@ export interface SettledMaturity {
 }
 
 /**
+ * A maturity shifts the label windows back by itself: one not shorter than the reference window would leave no
+ * matured reference to judge against (the config's own maturity is checked when it loads, config/schema.ts).
+ */
+function checkAgainstReference(config: Config, maturityMs: number, source: string): void {
+  const { reference } = config.windows;
+  if (typeof reference !== 'number' || maturityMs < reference) return;
+  throw new ConfigError(
+    `windows.reference: the approved outcome's maturity (${formatDuration(maturityMs)}, ${source}) is not shorter than the reference window (${formatDuration(reference)}); set a longer windows.reference, or windows.maturity`,
+  );
+}
+
+/**
  * The config with its maturity settled: as configured; else the stored learned one; else learned now (as of
  * `at`) and stored; else, with too few outcomes to learn from, the default, to be learned by a later command.
  */
@@ -103,6 +116,7 @@ export async function settleMaturity(store: Store, config: Config, at: Date, log
   if (!learned) {
     learned = await learnMaturity(store, config, at);
     if (!learned) {
+      checkAgainstReference(config, DEFAULT_MATURITY_MS, 'the default until enough outcomes to learn it from');
       logger?.info({ maturity: formatDuration(DEFAULT_MATURITY_MS) }, `too few outcomes to learn the approved outcome's maturity from (fewer than ${MIN_LEARNING_OUTCOMES} on the day before yesterday); using ${formatDuration(DEFAULT_MATURITY_MS)} until there are, or set windows.maturity`);
       return { config };
     }
@@ -110,5 +124,6 @@ export async function settleMaturity(store: Store, config: Config, at: Date, log
     logger?.info({ maturity: formatDuration(learned.maturityMs), p999Ms: learned.p999Ms, outcomes: learned.outcomes }, 'learned the approved outcome\'s maturity');
   }
   const { maturityMs } = learned;
+  checkAgainstReference(config, maturityMs, 'learned from the data');
   return { config: { ...config, windows: { ...config.windows, maturity: maturityMs, maturities: { ...config.windows.maturities, approved: maturityMs }, maturitySource: 'learned' } }, learned };
 }

@@ -11,6 +11,7 @@ import { seed } from '../../src/synth/index.js';
 import { tempStore, type TempStore } from '../helpers/store.js';
 import { daemonPreparer } from '../../src/cli/common.js';
 import { silentLogger } from '../../src/log.js';
+import { ConfigError } from '../../src/errors.js';
 import { RollupState } from '../../src/rollup/index.js';
 
 const MINUTE = 60_000;
@@ -81,6 +82,14 @@ describe('settleMaturity', () => {
     expect(settled.learned).toBeUndefined();
     expect(settled.config.windows).toMatchObject({ maturity: 15 * MINUTE, maturitySource: 'config', maturities: { chargeback: 60 * 86_400_000 } });
     expect(resolveWindows(settled.config, END).maturity).toEqual({ approved: 15 * MINUTE, source: 'config' });
+  });
+
+  it('refuses a learned maturity not shorter than the reference window, naming the key (exit 2)', async () => {
+    const short = parseConfig({ store: { path: config.store.path }, windows: { current: '1m', reference: '2m' } });
+    const error = await settleMaturity(t.store, short, END).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).exitCode).toBe(2);
+    expect((error as Error).message).toMatch(/^windows\.reference: the approved outcome's maturity \(2m, learned from the data\) is not shorter than the reference window \(2m\)/);
   });
 
   it('a daemon that started on the default takes the maturity up at its next cycle, and stops asking once it has it', async () => {
