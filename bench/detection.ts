@@ -18,7 +18,7 @@ const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const END = new Date('2026-11-20T12:00:00Z');
 const SETTINGS: [string, ConfigInput][] = [
-  ['old default: 24h, maturity 2h, no sequential test', { windows: { current: '24h', maturity: '2h' }, monitors: { approval_rate: { sequential: { enabled: false } } } }],
+  ['old default: 24h, maturity 2h, no sequential test', { windows: { current: '24h', maturity: '2h' }, monitors: { approval_rate: { sequential: { enabled: false } }, psi: { sequential: { enabled: false } } } }],
   ['default: [15m, 1h, 6h, 24h], learned maturity, sequential test', {}],
 ];
 

@@ -43,7 +43,7 @@ async function main(): Promise<void> {
   const [rowsArg, dir, runsArg] = process.argv.slice(2);
   const rows = Number(rowsArg);
   const log = createLogger({ pretty: false, level: process.env.LOG_LEVEL ?? 'warn' });
-  const oneWindow = process.env.PROFILE_WINDOWS === 'one' ? { windows: { current: '24h' }, monitors: { approval_rate: { sequential: { enabled: false } } } } : {};
+  const oneWindow = process.env.PROFILE_WINDOWS === 'one' ? { windows: { current: '24h' }, monitors: { approval_rate: { sequential: { enabled: false } }, psi: { sequential: { enabled: false } } } } : {};
   let config = parseConfig({ store: { path: joinPath(dir as string, 'data') }, ...oneWindow });
   const fresh = !existsSync(joinPath(dir as string, 'data'));
   const store = openStore(config, log);

@@ -57,9 +57,9 @@ function benchConfig(path: string): Config {
   return parseConfig({ store: { path } });
 }
 
-/** The defaults before the window set (issue 16): one 24 h window and no sequential test, for the cost of the set. */
+/** The defaults before the window set (issue 16): one 24 h window and neither sequential test, for the cost of the set. */
 function oneWindowConfig(path: string): Config {
-  return parseConfig({ store: { path }, windows: { current: '24h' }, monitors: { approval_rate: { sequential: { enabled: false } } } });
+  return parseConfig({ store: { path }, windows: { current: '24h' }, monitors: { approval_rate: { sequential: { enabled: false } }, psi: { sequential: { enabled: false } } } });
 }
 
 /** A daemon cycle: refresh, then the monitors read through a source of this cycle over the state a daemon keeps across cycles. */

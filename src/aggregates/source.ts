@@ -19,13 +19,13 @@ const sameWindow = (a: TimeWindow, b: TimeWindow) => a.from.getTime() === b.from
  * plain or matured side) when the pair's current window is one of them, else a set asked before that holds the
  * pair, else the pair alone.
  */
-function setOf(pair: WindowPair, windows: Pick<PairOfSet, 'currents' | 'set'>, pick: (w: CurrentWindow) => TimeWindow, asked: WindowSet[]): { set: WindowSet; index: number } {
-  const sets = [{ reference: pair.reference, currents: (windows.set ?? windows.currents ?? []).map(pick) }, ...asked];
-  for (const set of sets) {
+function setOf(pair: WindowPair, windows: Pick<PairOfSet, 'currents' | 'set'>, pick: (w: CurrentWindow) => TimeWindow, asked: Map<string, WindowSet>): { set: WindowSet; index: number } {
+  const given = { reference: pair.reference, currents: (windows.set ?? windows.currents ?? []).map(pick) };
+  for (const set of [given, ...asked.values()]) {
     if (!sameWindow(set.reference, pair.reference)) continue;
     const index = set.currents.findIndex((w) => sameWindow(w, pair.current));
     if (index < 0) continue;
-    if (!asked.includes(set)) asked.push(set);
+    if (set === given) asked.set(JSON.stringify(given), given);
     return { set, index };
   }
   return { set: { reference: pair.reference, currents: [pair.current] }, index: 0 };
@@ -52,7 +52,7 @@ function withVolume(config: Config, reference: TimeWindow, rows: LabelCounts[]):
 export class CycleSource implements AggregateSource {
   readonly #answers = new Map<string, Promise<unknown>>();
   /** Window sets asked so far (plain and matured), so a pair asked alone is answered from its set. */
-  readonly #sets: WindowSet[] = [];
+  readonly #sets = new Map<string, WindowSet>();
 
   constructor(
     private readonly store: Store,

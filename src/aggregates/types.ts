@@ -159,7 +159,7 @@ export interface ShadowOptions {
   segmentMinMinority: number;
 }
 
-/** Quality's question: the longest current window, the reference and their maturity shifts (never the window set). */
+/** Quality's question: the longest current window, the reference and their maturity shifts; `currents` so its label read is the set's. */
 export type QualityWindows = Pick<CycleWindows, 'reference' | 'current' | 'matured' | 'currents'>;
 
 /**

@@ -48,12 +48,24 @@ export async function settleSession(session: Session, at: Date): Promise<Session
 
 /**
  * The daemon's step before each cycle: while the maturity is still the default (too few outcomes to learn it from
- * when the daemon started, e.g. on a new feed), it is learned again as of the cycle, so the daemon takes it up at
- * the first cycle there is enough data for, not at its next restart; then prepareCycle with the session's config.
+ * when the daemon started, e.g. on a new feed), it is learned again once per UTC day (learnMaturity reads the day
+ * before yesterday, which changes at midnight), so the daemon takes it up at the first cycle there is enough data
+ * for, not at its next restart; then prepareCycle with the session's config. A learned maturity the reference
+ * cannot hold is logged once and the default kept (the next start exits 2 on it).
  */
 export function daemonPreparer(session: Session): (at: Date) => Promise<Partial<CycleOptions> & { config: Config }> {
+  let triedDay: number | undefined;
   return async (at) => {
-    if (session.config.windows.maturitySource === 'default') await settleSession(session, at);
+    const day = Math.floor(at.getTime() / 86_400_000);
+    if (session.config.windows.maturitySource === 'default' && day !== triedDay) {
+      triedDay = day;
+      try {
+        await settleSession(session, at);
+      } catch (error) {
+        if (!(error instanceof ConfigError)) throw error;
+        session.logger.error({ err: error.message }, 'keeping the default maturity');
+      }
+    }
     const { store, config, logger, rollup: state } = session;
     return { config, ...(await prepareCycle(store, config, at, { logger, state })) };
   };

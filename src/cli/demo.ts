@@ -1,10 +1,9 @@
 // `driftwatch demo`: seeds the embedded store with synthetic traffic and incidents, then runs the daemon.
 import { Daemon } from '../daemon.js';
-import { prepareCycle } from '../prepare.js';
 import { ConfigError } from '../errors.js';
 import { tableRef } from '../store/index.js';
 import { seed, type ScenarioName } from '../synth/index.js';
-import { openSession, settleSession, type Session } from './common.js';
+import { daemonPreparer, openSession, settleSession, type Session } from './common.js';
 import { floorToHour } from './data.js';
 import { waitForSignal } from './daemon.js';
 import { buildHooks } from './hooks.js';
@@ -40,7 +39,7 @@ export async function demoCommand(options: { config?: string }): Promise<number>
     for (const target of summary.targets) process.stdout.write(`  - ${target.scenario}: ${target.description}\n`);
     // Learned from the traffic just seeded (unless configured): the authorisation outcomes' delay.
     const settled = (await settleSession(session, new Date())).config;
-    const daemon = new Daemon({ config: settled, store, logger, beforeCycle: (at) => prepareCycle(store, settled, at, { logger, state: session.rollup }), hooks: await buildHooks(session) });
+    const daemon = new Daemon({ config: settled, store, logger, beforeCycle: daemonPreparer(session), hooks: await buildHooks(session) });
     await daemon.start();
     process.stdout.write(`daemon running: metrics at ${daemon.url}/metrics — Ctrl-C to stop\n`);
     return await waitForSignal(async () => {

@@ -198,7 +198,7 @@ export const configSchema = z
             minMinority: z.number().int().min(2).default(50),
             /** The AUC margin: shadow − live significantly below −this rejects, significantly above +this promotes (one-sided bounds, docs/architecture.md "Shadow verdicts"). */
             minAucDelta: z.number().nonnegative().default(0.005),
-            /** Non-inferiority margin of AUC: the one-sided (1 − alpha) lower bound of shadow − live must exceed −this. */
+            /** Non-inferiority margin of AUC: the one-sided lower bound of shadow − live (at the day-of-looks critical value for alpha) must exceed −this. */
             nonInferiorityMargin: z.number().nonnegative().default(0.005),
             /** Shadow ECE above live's by more than this (and more than twice the ECEs' sampling noise) rejects. */
             maxEceIncrease: z.number().nonnegative().default(0.02),

@@ -30,6 +30,9 @@ export function sinceOf(span: TimeWindow, scan: ChangeScan): string {
   return new Date(span.to.getTime() - scan.strips * STRIP_MS).toISOString();
 }
 
+/** A model × segment's key in the maps the sequential tests join their reference and strip rows by. */
+export const segmentKey = (model: string, segment: readonly string[]): string => JSON.stringify([model, segment]);
+
 /** ` since 10:35 UTC` for a finding with `details.since`, for its measure's words; nothing otherwise. */
 export function sinceWords(details: { since?: unknown } | undefined): string[] {
   return typeof details?.since === 'string' ? [` since ${details.since.slice(11, 16)} UTC`] : [];

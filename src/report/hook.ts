@@ -32,7 +32,8 @@ export interface ReportHookOptions extends RecordOptions {
  * retry needs no schedule of its own. Without SMTP_URL the report's text goes to stdout (the demo's console).
  */
 export function reportHook(session: ReportSession, options: ReportHookOptions = {}): CycleHook {
-  const { config, store, rollup } = session;
+  // The session's config is read when used: the daemon may settle a learned maturity after the hook is built.
+  const { store, rollup } = session;
   const logger = session.logger.child({ module: 'report' });
   const env = options.env ?? process.env;
   const mailer = options.mailer ?? (env.SMTP_URL ? smtpMailer(smtpUrlFrom(env)) : undefined);
@@ -42,7 +43,7 @@ export function reportHook(session: ReportSession, options: ReportHookOptions = 
   let chain: Promise<unknown> = Promise.resolve();
 
   const open = (): Promise<ReportRecords> => {
-    records ??= ReportRecords.open(store, config, { ...options, logger }).catch((error: unknown) => {
+    records ??= ReportRecords.open(store, session.config, { ...options, logger }).catch((error: unknown) => {
       records = undefined;
       throw error;
     });
@@ -65,12 +66,12 @@ export function reportHook(session: ReportSession, options: ReportHookOptions = 
   const weekly = async (): Promise<void> => {
     const at = new Date(now());
     if (!mailer) {
-      const built = await buildReport(store, config, { at, backfill, logger, rollup });
+      const built = await buildReport(store, session.config, { at, backfill, logger, rollup });
       process.stdout.write(built.text);
       logger.warn('SMTP_URL is not set: the weekly report was printed, not emailed');
       return;
     }
-    report(await sendWeeklyReport(store, config, { at, mailer, records: await open(), force: true, backfill, logger, rollup }));
+    report(await sendWeeklyReport(store, session.config, { at, mailer, records: await open(), force: true, backfill, logger, rollup }));
   };
   const retry = async (): Promise<void> => {
     if (!mailer) return;
@@ -80,7 +81,7 @@ export function reportHook(session: ReportSession, options: ReportHookOptions = 
   return {
     name: 'weekly-report',
     afterCycle: () => serial(retry),
-    schedule: { cron: config.sinks.email.schedule, run: () => serial(weekly) },
+    schedule: { cron: session.config.sinks.email.schedule, run: () => serial(weekly) },
     flush: async () => {
       await chain;
       mailer?.close();

@@ -60,21 +60,29 @@ export function psiRaw(ctx: ReadContext, pieces: Piece[][], models: string[], at
   return readStrips(ctx.store, ctx.config, { ...psiStrips(ctx, models), pieces, at: at.getTime() });
 }
 
-/** Score-cell counts per five-minute strip of `span` (whole strips over by `at`), oldest first, per segment. */
-export async function scoreStripsRaw(ctx: ReadContext, span: TimeWindow, models: string[], at: Date): Promise<ScoreStrips[]> {
-  const strips = await readEachStrip(ctx.store, ctx.config, { ...psiStrips(ctx, models), span: { from: span.from.getTime(), to: span.to.getTime() }, at: at.getTime() });
-  const bySegment = new Map<string, ScoreStrips>();
+/** Rows of each strip gathered per segment (`make` a segment's entry, `put` a strip's row in it), sorted by model and segment. */
+function perSegment<T extends { model: string; segment: string[] }>(strips: StripRow[][], make: (row: StripRow) => T, put: (entry: T, strip: number, row: StripRow) => void): T[] {
+  const bySegment = new Map<string, T>();
   strips.forEach((rows, i) => {
     for (const row of rows) {
-      let entry = bySegment.get(`${row.model}\u0000${row.key}`);
+      const key = `${row.model}\u0000${row.key}`;
+      let entry = bySegment.get(key);
       if (!entry) {
-        entry = { model: row.model, segment: row.segment, strips: strips.map(() => ({ cells: [], counts: [] })) };
-        bySegment.set(`${row.model}\u0000${row.key}`, entry);
+        entry = make(row);
+        bySegment.set(key, entry);
       }
-      entry.strips[i] = { cells: [...(row.indexes ?? [])], counts: [...row.values] };
+      put(entry, i, row);
     }
   });
   return byModelAndSegment([...bySegment.values()]);
+}
+
+/** Score-cell counts per five-minute strip of `span` (whole strips over by `at`), oldest first, per segment. */
+export async function scoreStripsRaw(ctx: ReadContext, span: TimeWindow, models: string[], at: Date): Promise<ScoreStrips[]> {
+  const strips = await readEachStrip(ctx.store, ctx.config, { ...psiStrips(ctx, models), span: { from: span.from.getTime(), to: span.to.getTime() }, at: at.getTime() });
+  return perSegment<ScoreStrips>(strips, (row) => ({ model: row.model, segment: row.segment, strips: strips.map(() => ({ cells: [], counts: [] })) }), (entry, i, row) => {
+    entry.strips[i] = { cells: [...(row.indexes ?? [])], counts: [...row.values] };
+  });
 }
 
 /**
@@ -112,21 +120,10 @@ export function labelsRaw(ctx: ReadContext, pieces: Piece[][], models: string[],
  */
 export async function labelStripsRaw(ctx: ReadContext, span: TimeWindow, models: string[], bins: number, at: Date): Promise<LabelStrips[]> {
   const strips = await readEachStrip(ctx.store, ctx.config, { ...labelStripsOf(ctx, models, bins, at), span: { from: span.from.getTime(), to: span.to.getTime() } });
-  const bySegment = new Map<string, LabelStrips>();
-  strips.forEach((rows, i) => {
-    for (const row of rows) {
-      const labeled = row.values[1] as number;
-      if (!(labeled > 0)) continue;
-      let entry = bySegment.get(`${row.model}\u0000${row.key}`);
-      if (!entry) {
-        entry = { model: row.model, segment: row.segment, labeled: strips.map(() => 0), approved: strips.map(() => 0) };
-        bySegment.set(`${row.model}\u0000${row.key}`, entry);
-      }
-      entry.labeled[i] = labeled;
-      entry.approved[i] = row.values[2] as number;
-    }
+  return perSegment<LabelStrips>(strips.map((rows) => rows.filter((row) => (row.values[1] as number) > 0)), (row) => ({ model: row.model, segment: row.segment, labeled: strips.map(() => 0), approved: strips.map(() => 0) }), (entry, i, row) => {
+    entry.labeled[i] = row.values[1] as number;
+    entry.approved[i] = row.values[2] as number;
   });
-  return byModelAndSegment([...bySegment.values()]);
 }
 
 /**

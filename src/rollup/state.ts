@@ -8,7 +8,7 @@ import { ensureRollupTables } from './schema.js';
 import { StripCache } from './strips.js';
 import { WindowSums, type HourVersions } from './window-sums.js';
 
-/** Running sums kept per question: one per window a cycle asks that question for, a few at most. */
+/** Running sums kept per question (and window count): one per window set a cycle asks that question for, a few at most. */
 const SUMS_PER_QUESTION = 4;
 
 interface Kept<T> {

@@ -23,7 +23,7 @@ export interface SumsChange {
 
 /** After this many incremental updates the sums are rebuilt, so float rounding from subtraction cannot pile up. */
 const MAX_UPDATES = 288;
-/** A change touching more hours than this is read as a rebuild: one query over the windows either way. */
+/** A change touching more distinct hours than this (in any window) is read as a rebuild: one query over the windows either way. */
 const MAX_DELTA_HOURS = 48;
 
 export class WindowSums {
@@ -50,7 +50,7 @@ export class WindowSums {
     const stale = this.hours.some((w, i) => [...w].some(([h, v]) => target[i]?.has(h) && target[i]?.get(h) !== v));
     let add = target.map((w, i) => [...w.keys()].filter((h) => !this.hours[i]?.has(h)));
     let sub = this.hours.map((w, i) => [...w.keys()].filter((h) => !target[i]?.has(h)));
-    const touched = [...add, ...sub].reduce((n, hs) => n + hs.length, 0);
+    const touched = new Set([...add, ...sub].flat()).size;
     const vanished = sub.some((hs, i) => hs.some((h) => !spans?.[i] || (h >= (spans[i] as { from: number }).from && h < (spans[i] as { to: number }).to)));
     if (this.hours.length === 0 || stale || vanished || touched > MAX_DELTA_HOURS || this.updates >= MAX_UPDATES) {
       this.sums.clear();
@@ -74,13 +74,13 @@ export class WindowSums {
    */
   follows(target: HourVersions[]): boolean {
     if (this.hours.length !== target.length) return false;
-    let moved = 0;
+    const moved = new Set<number>();
     target.forEach((w, i) => {
       const had = this.hours[i] as Map<number, number>;
-      for (const h of w.keys()) if (!had.has(h)) moved++;
-      for (const h of had.keys()) if (!w.has(h)) moved++;
+      for (const h of w.keys()) if (!had.has(h)) moved.add(h);
+      for (const h of had.keys()) if (!w.has(h)) moved.add(h);
     });
-    return moved <= MAX_DELTA_HOURS;
+    return moved.size <= MAX_DELTA_HOURS;
   }
 
   /**

@@ -105,4 +105,24 @@ describe('settleMaturity', () => {
     const second = await prepare(new Date(END.getTime() + 5 * MINUTE));
     expect(second.config).toBe(first.config);
   }, 120_000);
+
+  it('a daemon on the default tries to learn once per UTC day, and keeps the default when the reference cannot hold what it learns', async () => {
+    // A reference of 2m cannot hold the learned 2m (the next start would exit 2); the running daemon keeps going.
+    const session = { config: parseConfig({ store: { path: config.store.path }, windows: { current: '1m', reference: '2m' } }), store: t.store, logger: silentLogger, rollup: new RollupState() };
+    const prepare = daemonPreparer(session);
+    const first = await prepare(END);
+    expect(first.config.windows.maturitySource).toBe('default');
+    const queries: string[] = [];
+    const select = t.store.select.bind(t.store);
+    t.store.select = (async (sql: string, params?: Record<string, unknown>, name?: string) => {
+      queries.push(name ?? '');
+      return select(sql, params, name);
+    }) as typeof t.store.select;
+    try {
+      await prepare(new Date(END.getTime() + 5 * MINUTE));
+      expect(queries.filter((q) => q === 'outcome_delay' || q === 'load maturity')).toEqual([]);
+    } finally {
+      t.store.select = select;
+    }
+  }, 120_000);
 });

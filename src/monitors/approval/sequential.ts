@@ -7,10 +7,8 @@ import type { Config } from '../../config/index.js';
 import type { CycleWindows, Evaluation } from '../../core/types.js';
 import { scanForChange, smoothedProportions, wilsonInterval } from '../../stats/index.js';
 import { segmentRecord } from '../monitor.js';
-import { SEQUENTIAL_WINDOW, sequentialSpan, sinceOf } from '../sequential.js';
+import { segmentKey, SEQUENTIAL_WINDOW, sequentialSpan, sinceOf } from '../sequential.js';
 import type { ApprovalDetails } from './index.js';
-
-const key = (model: string, segment: readonly string[]) => JSON.stringify([model, segment]);
 
 /**
  * One evaluation per segment with labels in the lookback: the span ending at the matured edge (on the five-minute
@@ -21,13 +19,14 @@ const key = (model: string, segment: readonly string[]) => JSON.stringify([model
 export async function sequentialEvaluations(config: Config, source: AggregateSource, windows: CycleWindows, models: string[], at: Date): Promise<Evaluation<ApprovalDetails>[]> {
   const settings = config.monitors.approval_rate.sequential;
   if (!settings.enabled || models.length === 0) return [];
-  const { span, starts } = sequentialSpan(windows.matured.current.to, settings.lookback);
+  // Up to `at` less the maturity: a window of fixed dates may start (and so its matured end be) after it.
+  const { span, starts } = sequentialSpan(new Date(Math.min(windows.matured.current.to.getTime(), at.getTime() - config.windows.maturity)), settings.lookback);
   const references = new Map<string, LabelSegment>();
-  for (const row of await source.labels(windows, models, config.monitors.calibration.bins, at)) references.set(key(row.model, row.segment), row);
+  for (const row of await source.labels(windows, models, config.monitors.calibration.bins, at)) references.set(segmentKey(row.model, row.segment), row);
   const rule = volumeRule(config, windows.matured.reference);
   const out: Evaluation<ApprovalDetails>[] = [];
   for (const row of await source.labelStrips(span, models, at)) {
-    const reference = references.get(key(row.model, row.segment))?.reference;
+    const reference = references.get(segmentKey(row.model, row.segment))?.reference;
     if (!reference || reference.labeled < rule.reference) continue;
     const p0 = smoothedProportions([reference.approved, reference.labeled - reference.approved]);
     const counts = row.labeled.map((labeled, i) => [row.approved[i] as number, labeled - (row.approved[i] as number)]);

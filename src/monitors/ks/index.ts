@@ -28,8 +28,6 @@ export interface KsDetails {
 
 const settingsOf = (config: Config): KsSettings => ksSettings.parse(config.monitors.ks);
 
-/** Every grid cell its own bin: the distance is read at every cell boundary of the fixed logit grid. */
-
 function evaluateRow(config: Config, row: BinnedSegment): Evaluation<KsDetails> | undefined {
   if (row.nReference === 0 || row.nCurrent === 0) return undefined;
   const test = ksFromCounts(row.referenceBins, row.currentBins);
@@ -56,6 +54,7 @@ export const ksMonitor: Monitor<KsDetails, 'ks'> = {
   severityInput: (config, e) => ({ magnitude: e.value, levels: settingsOf(config).thresholds }),
   async evaluate({ config, source, windows, models }) {
     const evaluations = await judgeEachWindow(windows, async (one) => {
+      // Every grid cell its own bin: the distance is read at every cell boundary of the fixed logit grid.
       const rows = await source.scoreBins(one, models, { bins: SCORE_GRID_CELLS, cellBins: EVERY_CELL });
       return rows.flatMap((row) => evaluateRow(config, row) ?? []);
     });

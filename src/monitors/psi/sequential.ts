@@ -6,12 +6,9 @@ import { EVERY_CELL, referenceCellBins, SCORE_GRID_CELLS, type AggregateSource, 
 import { volumeRule } from '../../aggregates/volume.js';
 import type { Config } from '../../config/index.js';
 import type { CycleWindows, Evaluation } from '../../core/types.js';
-import { chiSquareHomogeneity, psiFromCounts, psiNoiseFloor, scanForChange, smoothedProportions } from '../../stats/index.js';
-import { segmentRecord } from '../monitor.js';
-import { SEQUENTIAL_WINDOW, sequentialSpan, sinceOf } from '../sequential.js';
-import { cellBinsForEdges, type PsiDetails } from './index.js';
-
-const key = (model: string, segment: readonly string[]) => JSON.stringify([model, segment]);
+import { scanForChange, smoothedProportions } from '../../stats/index.js';
+import { segmentKey, SEQUENTIAL_WINDOW, sequentialSpan, sinceOf } from '../sequential.js';
+import { cellBinsForEdges, evaluateBins, type PsiDetails } from './bins.js';
 
 /** Counts per bin of sparse cell counts. */
 function binned(cells: readonly number[], counts: readonly number[], cellBins: readonly number[], bins: number): number[] {
@@ -33,14 +30,14 @@ export async function sequentialScoreEvaluations(config: Config, source: Aggrega
   if (!settings.enabled || models.length === 0) return [];
   // Up to `at`: a window of fixed dates may end after it.
   const { span, starts } = sequentialSpan(new Date(Math.min(windows.current.to.getTime(), at.getTime())), settings.lookback);
-  const { bins: quantileBins, edges, epsilon } = config.monitors.psi;
+  const { bins: quantileBins, edges } = config.monitors.psi;
   const bins = edges ? edges.length + 1 : quantileBins;
   const references = new Map<string, BinnedSegment>();
-  for (const row of await source.scoreBins(windows, models, { bins: SCORE_GRID_CELLS, cellBins: EVERY_CELL })) references.set(key(row.model, row.segment), row);
+  for (const row of await source.scoreBins(windows, models, { bins: SCORE_GRID_CELLS, cellBins: EVERY_CELL })) references.set(segmentKey(row.model, row.segment), row);
   const rule = volumeRule(config, windows.reference);
   const out: Evaluation<PsiDetails>[] = [];
   for (const row of await source.scoreStrips(span, models, at)) {
-    const reference = references.get(key(row.model, row.segment));
+    const reference = references.get(segmentKey(row.model, row.segment));
     if (!reference || reference.nReference < rule.reference) continue;
     const cellBins = edges ? cellBinsForEdges(edges) : referenceCellBins(reference.referenceBins, bins);
     const referenceBins = binned(EVERY_CELL, reference.referenceBins, cellBins, bins);
@@ -48,30 +45,9 @@ export async function sequentialScoreEvaluations(config: Config, source: Aggrega
     const scan = scanForChange(counts, smoothedProportions(referenceBins), { starts });
     const n = scan.counts.reduce((sum, x) => sum + x, 0);
     if (n === 0) continue;
-    const test = chiSquareHomogeneity(referenceBins, scan.counts);
-    const usedBins = referenceBins.filter((x, i) => x > 0 || (scan.counts[i] ?? 0) > 0).length;
-    out.push({
-      monitor: 'psi',
-      model: row.model,
-      segment: segmentRecord(config, row.segment),
-      feature: 'score',
-      window: SEQUENTIAL_WINDOW,
-      value: psiFromCounts(referenceBins, scan.counts, { epsilon }),
-      threshold: config.monitors.psi.thresholds.warning,
-      severity: 'ok',
-      nCurrent: n,
-      nReference: reference.nReference,
-      pValue: scan.pValue,
-      details: {
-        chiSquare: test.statistic,
-        df: test.df,
-        noiseFloor: psiNoiseFloor(Math.max(usedBins, 2), reference.nReference, n),
-        referenceBins,
-        currentBins: scan.counts,
-        since: sinceOf(span, scan),
-        logRatio: scan.logRatio,
-      },
-    });
+    // The span's PSI, χ² and noise floor as a window's; its p-value is the scan's, valid at every look.
+    const judged = evaluateBins(config, { model: row.model, feature: 'score', segment: row.segment, nReference: reference.nReference, nCurrent: n, referenceBins, currentBins: scan.counts });
+    out.push({ ...judged, window: SEQUENTIAL_WINDOW, pValue: scan.pValue, details: { ...judged.details, since: sinceOf(span, scan), logRatio: scan.logRatio } });
   }
   return out;
 }
