@@ -7,7 +7,7 @@ import type { LabelStrips, ScoreStrips } from '../aggregates/types.js';
 import { chTime, type QueryParams, type Store } from '../store/index.js';
 import { eventsFingerprint, labelsFingerprint } from './fingerprint.js';
 import type { RollupState } from './state.js';
-import { readEachStrip, readStrips, type StripCache, type StripRead, type StripRow } from './strips.js';
+import { readEachStrip, readStrips, type StripRead, type StripRow } from './strips.js';
 import type { SumsDelta } from './window-sums.js';
 import { byModelAndSegment } from '../aggregates/rows.js';
 
@@ -18,9 +18,9 @@ export interface ReadContext {
   state: RollupState;
 }
 
-/** The strip cache of a question and the cycle reading it. */
-function stripsOf(ctx: ReadContext, key: string): { cache: StripCache; cycle: number } {
-  return { cache: ctx.state.stripCache(key), cycle: ctx.state.cycle };
+/** The strip cache of a question, the cycle reading it and the cycle's list of source parts. */
+function stripsOf(ctx: ReadContext, key: string): Pick<StripRead, 'cache' | 'cycle' | 'parts'> {
+  return { cache: ctx.state.stripCache(key), cycle: ctx.state.cycle, parts: (table) => ctx.state.parts(ctx.store, ctx.config, table) };
 }
 
 /**

@@ -5,6 +5,7 @@ import type { Store } from '../store/index.js';
 import { fingerprintOf, type RollupKind } from './fingerprint.js';
 import { readLedgers, usableAt, VersionClock, type Ledger, type LedgerSnapshot, type LedgerWrites } from './ledger.js';
 import { ensureRollupTables } from './schema.js';
+import { sourceParts, type SourcePart } from './detect.js';
 import { StripCache } from './strips.js';
 import { WindowSums, type HourVersions } from './window-sums.js';
 
@@ -30,6 +31,7 @@ export class RollupState implements LedgerWrites {
   readonly #clock = new VersionClock();
   readonly #sums = new Map<string, Kept<WindowSums>[]>();
   readonly #strips = new Map<string, Kept<StripCache>>();
+  readonly #parts = new Map<string, { cycle: number; parts: Promise<SourcePart[]> }>();
 
   /** The current cycle's number (0 before the first). */
   get cycle(): number {
@@ -109,6 +111,21 @@ export class RollupState implements LedgerWrites {
     }
     chosen.used = this.#cycle;
     return chosen.value;
+  }
+
+  /**
+   * The active parts of source table `table`, listed once per cycle: the cycle's strip reads (PSI, labels, quality,
+   * the sequential tests') share the list. A part landing after it is seen by the next cycle's reads, whose marks
+   * are taken from their own list (a refresh lists parts of its own, every time).
+   */
+  parts(store: Store, config: Config, table: string): Promise<SourcePart[]> {
+    const kept = this.#parts.get(table);
+    if (kept && kept.cycle === this.#cycle) return kept.parts;
+    const parts = sourceParts(store, config, table);
+    this.#parts.set(table, { cycle: this.#cycle, parts });
+    // A failed list is not kept.
+    parts.catch(() => this.#parts.get(table)?.parts === parts && this.#parts.delete(table));
+    return parts;
   }
 
   /** The strip cache of question `key`. */

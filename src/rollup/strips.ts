@@ -4,7 +4,7 @@ import { quoteIdentifier as q } from '../config/index.js';
 import { HOUR_MS, OPEN_END_MS, STRIP_MS, floorHour, type Piece } from '../aggregates/pieces.js';
 import { piecesPredicate } from '../aggregates/sql.js';
 import { renderSql, type QueryParams, type Store } from '../store/index.js';
-import { highestBlock, newOutcomesSql, sourceParts, type SourcePart } from './detect.js';
+import { highestBlock, newOutcomesSql, type SourcePart } from './detect.js';
 import type { SumsDelta } from './window-sums.js';
 
 export { STRIP_MS };
@@ -203,6 +203,8 @@ export async function touchedStrips(store: Store, config: Config, parts: readonl
 
 export interface StripRead {
   cache: StripCache;
+  /** The active parts of a source table as this cycle lists them (RollupState.parts). */
+  parts: (table: string) => Promise<SourcePart[]>;
   /** The reading cycle (RollupState.cycle): what the cache keeps is what this cycle's and the last one's reads want. */
   cycle: number;
   /** Raw pieces per window. */
@@ -255,10 +257,7 @@ export function readEachStrip(store: Store, config: Config, read: Omit<StripRead
  */
 async function fetchPlan(store: Store, config: Config, read: Omit<StripRead, 'pieces'>, plan: StripPlan): Promise<{ strips: Map<number, StripRow[]>; rest: StripRow[] }> {
   const { cache } = read;
-  const [events, outcomeParts] = await Promise.all([
-    sourceParts(store, config, config.tables.events),
-    read.labelsAt === undefined ? Promise.resolve(undefined) : sourceParts(store, config, config.tables.outcomes),
-  ]);
+  const [events, outcomeParts] = await Promise.all([read.parts(config.tables.events), read.labelsAt === undefined ? Promise.resolve(undefined) : read.parts(config.tables.outcomes)]);
   cache.keep(plan.wanted, read.cycle);
   const sources: StripSources = { events };
   if (outcomeParts && read.labelsAt !== undefined) {
