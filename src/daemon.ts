@@ -98,11 +98,12 @@ export class Daemon {
       for (const hook of this.hooks) {
         await hook.afterCycle(result, cycleId).catch((e: Error) => log.error({ hook: hook.name, err: e.message }, `${hook.name} failed after the cycle; will retry`));
       }
+      // The cycle's wall time includes beforeCycle (the rollup's fold): what a slow cycle costs the schedule.
+      const durationMs = Date.now() - started;
       this.metrics.recordCycle(
-        result,
+        { ...result, durationMs },
         this.hooks.flatMap((h) => h.firing?.() ?? []),
       );
-      const durationMs = Date.now() - started;
       log.info({ ms: durationMs, evaluations: result.evaluations.length, findings: result.findings.length, critical: result.findings.filter((f) => f.severity === 'critical').length }, 'cycle done');
       return { cycleId, ok: true, result, durationMs };
     } catch (error) {

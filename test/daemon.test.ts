@@ -39,6 +39,20 @@ describe('daemon', () => {
     }
   });
 
+  it("times the whole cycle, beforeCycle's fold included, in driftwatch_cycle_duration_seconds", async () => {
+    // A fold of 1.5 s before the cycle: the histogram must see at least that, not the monitors' part alone.
+    const daemon = new Daemon({ config: t.config, store: t.store, runOnStart: false, beforeCycle: async () => (await new Promise((r) => setTimeout(r, 1500)), { at: AT }) });
+    await daemon.start();
+    try {
+      const outcome = await daemon.tick();
+      expect(outcome?.ok).toBe(true);
+      const text = await metricsText(daemon);
+      expect(Number(text.match(/^driftwatch_cycle_duration_seconds_sum (\S+)$/m)?.[1])).toBeGreaterThanOrEqual(1.5);
+    } finally {
+      await daemon.stop();
+    }
+  });
+
   it('skips a tick while a cycle is still running', async () => {
     let release: () => void = () => undefined;
     const gate = new Promise<void>((r) => (release = r));

@@ -208,4 +208,27 @@ describe('Metrics on /metrics', () => {
     expect(family(f, 'driftwatch_approval_rate_delta')).toEqual([]);
     expect(table(f, 'driftwatch_approval_rate')).toEqual(['{"model":"card-auth","issuer":"acme","region":"eu","window":"current"} 0.5']);
   });
+
+  test("driftwatch_finding_severity carries driftwatch's judgement: a finding at its strongest window, a segment judged ok at 0 on the longest", async () => {
+    const { metrics, scrape } = await serve({ windows: { current: ['1h', '24h'] } });
+    const hour = evaluation({ monitor: 'approval_rate', feature: 'delta', value: -0.4, severity: 'critical', window: '1h' });
+    const result = cycle([
+      hour,
+      evaluation({ monitor: 'approval_rate', feature: 'delta', value: -0.02, severity: 'ok', window: '1d' }),
+      evaluation({ monitor: 'psi', feature: 'score', value: 0.04, severity: 'ok', window: '1h', segment: { issuer: 'bank2', region: 'us' } }),
+      evaluation({ monitor: 'psi', feature: 'score', value: 0.03, severity: 'ok', window: '1d', segment: { issuer: 'bank2', region: 'us' } }),
+      evaluation({ monitor: 'quality', feature: 'bad_score_rate', value: 0.02, severity: 'critical', segment: {} }),
+      evaluation({ monitor: 'shadow', feature: 'auc_delta', value: -0.1, severity: 'warning', segment: {}, shadowVersion: 'v2' }),
+    ]);
+    result.findings = result.evaluations.filter((e) => e.severity !== 'ok') as CycleResult['findings'];
+    metrics.recordCycle(result);
+    const f = await scrape();
+    expect(table(f, 'driftwatch_finding_severity')).toEqual([
+      '{"monitor":"approval_rate","model":"card-auth","feature":"delta","window":"1h","shadow_version":"","issuer":"acme","region":"eu"} 2',
+      '{"monitor":"psi","model":"card-auth","feature":"score","window":"1d","shadow_version":"","issuer":"bank2","region":"us"} 0',
+      '{"monitor":"quality","model":"card-auth","feature":"bad_score_rate","window":"1d","shadow_version":"","issuer":"","region":""} 2',
+      '{"monitor":"shadow","model":"card-auth","feature":"auc_delta","window":"1d","shadow_version":"v2","issuer":"","region":""} 1',
+    ]);
+    expect(table(f, 'driftwatch_quality_rate')).toEqual(['{"model":"card-auth","statistic":"bad_score_rate"} 0.02']);
+  });
 });

@@ -1,7 +1,7 @@
 // How data quality reads: rates in percent, and the cycle's counts (rows, bad scores, …) as history rows.
 import { formatNumber, percent } from '../../core/format.js';
 import type { QualitySummary } from '../../core/types.js';
-import { featureMeasure, numbers, type Presentation } from '../monitor.js';
+import { evaluationGauge, featureMeasure, numbers, type Presentation } from '../monitor.js';
 import type { QualityDetails } from './index.js';
 
 /** History metric of each count of the cycle's quality summary (model and segment empty). */
@@ -20,7 +20,16 @@ export const qualityPresentation: Presentation<QualityDetails> = {
   measure: featureMeasure,
   threshold: (e) => formatNumber(e.threshold),
   report: (e) => ({ name: e.feature.replace(/_/g, ' '), value: percent(e.value, 2), threshold: percent(e.threshold, 2) }),
-  gauges: [],
+  gauges: [
+    evaluationGauge<QualityDetails>(
+      {
+        name: 'driftwatch_quality_rate',
+        help: 'Data quality per model in the current window: bad_score_rate, duplicate_rate, missing_outcome_rate, volume_drop (fractions)',
+        labels: ['model', 'statistic'],
+      },
+      (e) => [{ labels: { model: e.model, statistic: e.feature }, value: e.value }],
+    ),
+  ],
   history: (e) => ({ metric: e.feature, feature: '', derived: [] }),
   cycleHistory: (result) => numbers(COUNTS.map(([key, metric]) => [metric, result.quality[key]])).map(([metric, value]) => ({ model: '', metric, value })),
 };

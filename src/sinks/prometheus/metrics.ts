@@ -6,7 +6,7 @@ import type { CycleResult } from '../../core/types.js';
 import { labelValue, segmentLabelNames } from './labels.js';
 import { selectSeries } from './select.js';
 import { enabledMonitors } from '../../monitors/registry.js';
-import { cycleCandidates, cycleGauges, gaugeLabelNames, type CycleGauge, type SegmentLabeling } from './series.js';
+import { cycleCandidates, cycleGauges, FINDING_SEVERITY, gaugeLabelNames, severityCandidates, severityLabelNames, type CycleGauge, type SegmentLabeling } from './series.js';
 
 export type { FiringCount };
 
@@ -35,6 +35,7 @@ export class Metrics {
   private readonly cycleGauges: CycleGauge[];
   private readonly monitorNames: string[];
   private readonly alertsFiring: Gauge;
+  private readonly findingSeverity: Gauge;
   private readonly seriesDropped: Gauge;
   private readonly cycleDuration: Histogram;
   private readonly lastSuccess: Gauge;
@@ -53,6 +54,7 @@ export class Metrics {
     this.gauges = new Map(
       this.cycleGauges.map(({ gauge }) => [gauge.name, new Gauge({ name: gauge.name, help: gauge.help, labelNames: gaugeLabelNames(gauge, this.labeling), registers })]),
     );
+    this.findingSeverity = new Gauge({ name: FINDING_SEVERITY.name, help: FINDING_SEVERITY.help, labelNames: severityLabelNames(this.labeling), registers });
     this.alertsFiring = new Gauge({
       name: 'driftwatch_alerts_firing',
       help: 'Alerts currently firing, per monitor and severity',
@@ -93,6 +95,10 @@ export class Metrics {
       for (const series of kept) gauge.set(series.labels, series.value);
       this.seriesDropped.set({ metric }, dropped);
     }
+    const severities = selectSeries(severityCandidates(result, this.labeling), this.maxSeries);
+    this.findingSeverity.reset();
+    for (const series of severities.kept) this.findingSeverity.set(series.labels, series.value);
+    this.seriesDropped.set({ metric: FINDING_SEVERITY.name }, severities.dropped);
     this.recordFiring(firing);
     this.observeDuration(result.durationMs);
     this.lastSuccessMs = this.now();
