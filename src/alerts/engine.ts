@@ -140,7 +140,12 @@ export class AlertEngine {
       this.unsaved.set(alert.key, alert);
     }
     this.lastAt = at.getTime();
-    if (notifications.length > 0) this.logger.info({ notifications: notifications.map((n) => ({ group: n.groupKey, kind: n.kind, alerts: n.alerts.length, resolved: n.resolved.length })) }, 'alerts changed');
+    if (notifications.length > 0) {
+      // One line, not an object dump: the notifications themselves are what the console and Slack show.
+      const firing = notifications.reduce((n, x) => n + x.alerts.length, 0);
+      const resolved = notifications.reduce((n, x) => n + x.resolved.length, 0);
+      this.logger.info({ groups: notifications.map((n) => n.groupKey).join(' '), firing, resolved }, `alerts changed: ${notifications.length} groups, ${firing} firing, ${resolved} resolved`);
+    }
     await this.save();
     return notifications;
   }

@@ -170,8 +170,9 @@ describe('alertmanager.example.yml', () => {
   const receivers = new Set(config.receivers.map((r) => r.name));
   const routes = (route: Route): Route[] => [route, ...(route.routes ?? []).flatMap(routes)];
 
-  it('groups by alert name and model', () => {
-    expect(config.route.group_by).toEqual(['alertname', 'model']);
+  it('groups by alert name, model and severity, and delivers each alert to one receiver', () => {
+    expect(config.route.group_by).toEqual(['alertname', 'model', 'severity']);
+    expect(routes(config.route).filter((r) => r.continue)).toEqual([]);
   });
 
   it('routes to receivers it defines, and no secret is written in it', () => {
