@@ -33,6 +33,8 @@ describe('segmentLabelNames', () => {
       'segment___x',
     ]);
     expect(segmentLabelNames(['model', 'segment_model'])).toEqual(['segment_model', 'segment_segment_model']);
+    // driftwatch_finding_severity's own labels are taken too.
+    expect(segmentLabelNames(['monitor', 'shadow_version'])).toEqual(['segment_monitor', 'segment_shadow_version']);
   });
 });
 

@@ -2,14 +2,15 @@
 import { createHash } from 'node:crypto';
 
 /** Labels the segment metrics already carry, plus the ones a Prometheus server attaches to every scraped series. */
-const TAKEN = new Set(['model', 'feature', 'window', 'job', 'instance']);
+const TAKEN = new Set(['model', 'feature', 'window', 'monitor', 'shadow_version', 'job', 'instance']);
 
 /** Longest label value kept as is, in code points; longer ones are cut and suffixed with a hash. */
 export const MAX_LABEL_VALUE_LENGTH = 128;
 
 /**
  * Label names for the configured segment columns, in order. A column whose name is
- * taken by a fixed label (`model`, `feature`, `window`), by the scraper (`job`,
+ * taken by a fixed label (`model`, `feature`, `window`, and driftwatch_finding_severity's `monitor` and
+ * `shadow_version`), by the scraper (`job`,
  * `instance`), or reserved by Prometheus (`__…`) is exposed as `segment_<name>`,
  * so `segments: [model, region]` gives `{model, segment_model, region}`.
  */
