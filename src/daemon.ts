@@ -98,7 +98,8 @@ export class Daemon {
       for (const hook of this.hooks) {
         await hook.afterCycle(result, cycleId).catch((e: Error) => log.error({ hook: hook.name, err: e.message }, `${hook.name} failed after the cycle; will retry`));
       }
-      // The cycle's wall time includes beforeCycle (the rollup's fold): what a slow cycle costs the schedule.
+      // The cycle's wall time: beforeCycle (the rollup's fold), the monitors, the history write and the hooks so
+      // far: what a slow cycle costs the schedule.
       const durationMs = Date.now() - started;
       this.metrics.recordCycle(
         { ...result, durationMs },
