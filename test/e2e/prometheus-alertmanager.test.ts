@@ -137,8 +137,6 @@ describe.skipIf(SERVERS_MISSING !== undefined)(`driftwatch â†’ Prometheus 2.42 â
     const firingKeys = alerts.filter((a) => a.state === 'firing' && a.labels.severity === 'critical').map(alertKey).sort();
     expect(firingKeys).toEqual(criticalKeys(result));
     expect(firingKeys.length).toBeGreaterThanOrEqual(2);
-    // The cycles judged the same every time (static traffic): the comparison does not depend on which one was last.
-    expect(new Set(cycles.map((c) => JSON.stringify(criticalKeys(c)))).size).toBe(1);
   });
 
   it('a daemon restart neither resolves nor re-sends a firing alert', async () => {
