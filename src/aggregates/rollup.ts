@@ -47,6 +47,8 @@ function withRawQuality(rows: Record<string, number | string>[], raw: SumsDelta[
 export function rollupReads(store: Store, config: Config, state: RollupState, raw: RawReads): ReadPath {
   const ctx: ReadContext = { store, config, state };
   const configuredBins = config.monitors.calibration.bins;
+  /** This cycle's raw-piece reads of the score cells, shared by every binning of one window set. */
+  const psiRawReads = new Map<string, Promise<SumsDelta[]>>();
   return {
     async models(windows) {
       const { params, pieces } = planWindows(await state.folded(store, config, 'events'), { ref: windows.reference, cur: windows.current });
@@ -56,7 +58,7 @@ export function rollupReads(store: Store, config: Config, state: RollupState, ra
 
     async scoreBins(windows, models, options) {
       const rule = volumeRule(config, windows.reference);
-      return scoreBinsFromSums(ctx, await state.folded(store, config, 'events'), windows, models, options, (nReference, nCurrent) => hasVolume(rule, nReference, nCurrent));
+      return scoreBinsFromSums(ctx, await state.folded(store, config, 'events'), windows, models, options, (nReference, nCurrent) => hasVolume(rule, nReference, nCurrent), psiRawReads);
     },
 
     learnFeatureEdges: (reference, models, features) => raw.learnFeatureEdges(reference, models, features),

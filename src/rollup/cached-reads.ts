@@ -109,9 +109,19 @@ export async function scoreBinsFromSums(
   models: string[],
   options: ScoreBinOptions,
   judged: (nReference: number, nCurrent: number) => boolean,
+  rawReads: Map<string, Promise<SumsDelta[]>> = new Map(),
 ): Promise<BinnedSegment[][]> {
   const { plans, target } = planSet(ledger, windows);
-  const raw = await psiRaw(ctx, plans.map((p) => p.raw), models, lastEnd(windows));
+  // The raw pieces' cells, read once per cycle whatever the binning (the PSI deciles, the sequential test's and
+  // KS's cells): `rawReads` is the cycle's.
+  const pieces = plans.map((p) => p.raw);
+  const rawKey = JSON.stringify([pieces, models]);
+  let read = rawReads.get(rawKey);
+  if (!read) {
+    read = psiRaw(ctx, pieces, models, lastEnd(windows));
+    rawReads.set(rawKey, read);
+  }
+  const raw = await read;
   const sums = ctx.state.windowSums(`psi ${eventsFingerprint(ctx.config)} ${JSON.stringify(models)} ${plans.length}`, SCORE_GRID_CELLS, target);
   // Cached vectors are read in place: the statistics' inputs are taken inside the exclusive section.
   const out = await sums.exclusive(async () => {
