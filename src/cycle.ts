@@ -6,6 +6,7 @@ import { silentLogger, type Logger } from './log.js';
 import { controlFdr, judge } from './monitors/judge.js';
 import type { Monitor } from './monitors/monitor.js';
 import { MONITORS } from './monitors/registry.js';
+import { judgeSharedShifts } from './monitors/shared.js';
 import { strongestPerIdentity } from './core/identity.js';
 import { isFinding, type CycleResult, type Evaluation } from './core/types.js';
 import type { Store } from './store/index.js';
@@ -50,6 +51,7 @@ export async function runCycle(store: Store, config: Config, options: CycleOptio
   for (const evaluation of result.evaluations) applySeverity(config, byName.get(evaluation.monitor), evaluation);
   // One finding per identity: with several windows, the strongest window speaks for the segment.
   result.findings = strongestPerIdentity(result.evaluations.filter(isFinding));
+  result.shared = judgeSharedShifts(result.evaluations, config, (e) => renewals(e, windows));
   result.durationMs = Date.now() - started;
   return result;
 }

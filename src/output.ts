@@ -49,6 +49,8 @@ export function runDocument(result: CycleResult) {
     shadow: result.shadow.map((s) => ({ model: s.model, shadowVersion: s.shadowVersion, verdict: s.verdict, reasons: s.reasons, ...(s.agreement !== undefined ? { agreement: s.agreement } : {}) })),
     quality: result.quality,
     approval: result.approval,
+    // Values of a segment column whose segments shifted together (one roll-up message each, when they page).
+    shared: result.shared ?? [],
     evaluated: result.evaluations.length,
     durationMs: result.durationMs,
   };

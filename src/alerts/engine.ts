@@ -2,11 +2,12 @@
 import type { Config } from '../config/index.js';
 import { silentLogger, type Logger } from '../log.js';
 import { stronger } from '../core/identity.js';
-import type { CycleResult, Evaluation } from '../core/types.js';
+import type { CycleResult, Evaluation, SharedShift } from '../core/types.js';
 import { enabledMonitors } from '../monitors/registry.js';
 import type { Store } from '../store/index.js';
-import { groupNotification, toView } from './grouping.js';
-import { alertKey, groupKey as groupKeyOf } from './key.js';
+import { evaluationView, groupNotification, toView } from './grouping.js';
+import { assignGroups, classify, incidentKey, parseRollupKey, type IncidentInfo } from './incident.js';
+import { alertKey } from './key.js';
 import { STALE_AFTER_MS, isActive, step, type LifecycleRules } from './lifecycle.js';
 import { compileSilences, isSilenced, type Silence } from './silences.js';
 import { alertHistory, ensureAlertTables, loadActiveAlerts, saveAlerts } from './table.js';
@@ -48,6 +49,38 @@ function groupBy<T>(items: Iterable<T>, keyOf: (item: T) => string): Map<string,
     else groups.set(key, [item]);
   }
   return groups;
+}
+
+/** What a group is, for its messages: its kind from its alerts' signals, and its segment or shared value. */
+function describeIncident(groupKey: string, n: Notification, shared: readonly SharedShift[]): IncidentInfo {
+  const views = n.alerts.length > 0 ? n.alerts : n.resolved;
+  const first = views[0];
+  const rollup = parseRollupKey(groupKey);
+  if (!rollup) {
+    const info: IncidentInfo = { ...classify(views), segment: first?.segment ?? {} };
+    return first?.shadowVersion !== undefined ? { ...info, shadowVersion: first.shadowVersion } : info;
+  }
+  const members = new Set(views.map((v) => JSON.stringify(v.segment))).size;
+  const test = shared.find((s) => s.model === rollup.model && s.column === rollup.column && s.value === rollup.value);
+  return {
+    ...classify(views),
+    segment: { [rollup.column]: rollup.value },
+    shared: {
+      column: rollup.column, value: rollup.value, members,
+      ...(test ? { test: { monitor: test.monitor, feature: test.feature, ...(test.window !== undefined ? { window: test.window } : {}), segments: test.segments, atLeast: test.atLeast, pValue: test.pValue, qValue: test.qValue } } : {}),
+    },
+  };
+}
+
+/**
+ * Below-warning values of an incident's segment on the longest window (the steadiest reading; a short window's
+ * PSI is mostly noise), for its evidence. None for a roll-up.
+ */
+function steadyViews(groupKey: string, result: CycleResult): AlertView[] {
+  const longest = result.windows.currents.at(-1)?.name;
+  return result.evaluations
+    .filter((e) => e.severity === 'ok' && (e.window === undefined || e.window === longest) && incidentKey(e) === groupKey)
+    .map(evaluationView);
 }
 
 export class AlertEngine {
@@ -112,19 +145,27 @@ export class AlertEngine {
       return [];
     }
     const evaluations = indexEvaluations(result);
-    const stepped = this.stepAll(evaluations, at);
+    const stepped = assignGroups(this.stepAll(evaluations, at), result.shared ?? []);
     const changed = new Map<string, Alert>();
     for (const alert of stepped) if (alert !== this.active.get(alert.key)) changed.set(alert.key, alert);
 
+    // A segment's warnings are context in the thread of its incident (or the roll-up holding it).
     const live = new Set(stepped.filter(isActive).map((a) => a.key));
+    const groupOfIncident = new Map(stepped.filter(isActive).map((a) => [incidentKey(a), a.groupKey]));
     const warnings = groupBy(
-      [...evaluations].filter(([key, e]) => e.severity === 'warning' && !live.has(key)).map(([, e]) => e),
-      groupKeyOf,
+      [...evaluations].filter(([key, e]) => e.severity === 'warning' && !live.has(key) && groupOfIncident.has(incidentKey(e))).map(([, e]) => e),
+      (e) => groupOfIncident.get(incidentKey(e)) as string,
     );
     const notifications: Notification[] = [];
     for (const [groupKey, alerts] of groupBy(stepped, (a) => a.groupKey)) {
       const outcome = groupNotification({ groupKey, alerts, warnings: warnings.get(groupKey) ?? [], at, repeatIntervalMs: this.config.alerts.repeatInterval });
-      if (outcome.notification) notifications.push(outcome.notification);
+      const notification = outcome.notification;
+      if (notification) {
+        notification.incident = describeIncident(groupKey, notification, result.shared ?? []);
+        notifications.push(notification);
+        // The headline opens the thread; every alert's numbers follow in it, with what did not move.
+        if (notification.kind === 'firing') notifications.push({ ...notification, kind: 'evidence', steady: steadyViews(groupKey, result) });
+      }
       outcome.alerts.forEach((alert, i) => {
         if (alert !== alerts[i]) changed.set(alert.key, alert);
       });
@@ -142,9 +183,10 @@ export class AlertEngine {
     this.lastAt = at.getTime();
     if (notifications.length > 0) {
       // One line, not an object dump: the notifications themselves are what the console and Slack show.
-      const firing = notifications.reduce((n, x) => n + x.alerts.length, 0);
-      const resolved = notifications.reduce((n, x) => n + x.resolved.length, 0);
-      this.logger.info({ groups: notifications.map((n) => n.groupKey).join(' '), firing, resolved }, `alerts changed: ${notifications.length} groups, ${firing} firing, ${resolved} resolved`);
+      const groups = notifications.filter((n) => n.kind !== 'evidence');
+      const firing = groups.reduce((n, x) => n + x.alerts.length, 0);
+      const resolved = groups.reduce((n, x) => n + x.resolved.length, 0);
+      this.logger.info({ groups: groups.map((n) => n.incident?.title ?? n.groupKey).join('; '), firing, resolved }, `alerts changed: ${groups.length} incidents, ${firing} firing, ${resolved} resolved`);
     }
     await this.save();
     return notifications;

@@ -29,7 +29,8 @@ function byUrgency(a: AlertView, b: AlertView): number {
   return Number(b.isNew) - Number(a.isNew) || Number(b.severity === 'critical') - Number(a.severity === 'critical') || breach(b) - breach(a);
 }
 
-function warningView(e: Evaluation): AlertView {
+/** An evaluation shown beside alerts without being one (a warning, or a value that did not move). */
+export function evaluationView(e: Evaluation): AlertView {
   const alert: Alert = {
     key: alertKey(e), groupKey: '', monitor: e.monitor, model: e.model, segment: sortedSegment(e.segment), feature: e.feature,
     ...(e.shadowVersion !== undefined ? { shadowVersion: e.shadowVersion } : {}),
@@ -87,7 +88,7 @@ export function groupNotification(input: GroupInput): GroupOutcome {
     kind,
     alerts: visible.map((a) => toView(a, !a.notified)).sort(byUrgency),
     resolved: resolved.map((a) => toView(a)).sort(byUrgency),
-    warnings: input.warnings.map(warningView).sort(byUrgency).slice(0, MAX_WARNINGS),
+    warnings: input.warnings.map(evaluationView).sort(byUrgency).slice(0, MAX_WARNINGS),
     episode,
     at,
   };

@@ -1,7 +1,8 @@
 // The alert engine's public API: lifecycle, grouping, silences and durable state; knows nothing of delivery.
 export * from './types.js';
 export { AlertEngine, type AlertEngineOptions } from './engine.js';
-export { alertKey, groupKey, sortedSegment, verdictKey } from './key.js';
+export { alertKey, sortedSegment, verdictKey } from './key.js';
+export { assignGroups, classify, incidentKey, rollupKey, type IncidentInfo, type IncidentKind, type SharedInfo } from './incident.js';
 export { verdictNotification } from './verdict.js';
 export { recordVerdicts, saveVerdicts, SHADOW_VERDICTS_TABLE, shadowVerdictsDdl, verdictChanges, VerdictTracker, type VerdictChange } from './verdicts.js';
 export { step, STALE_AFTER_MS, NO_LONGER_EVALUATED, type LifecycleRules } from './lifecycle.js';

@@ -1,6 +1,5 @@
-// Alert identity: the key of one alert and the group it is announced with.
+// Alert identity: the key of one alert, and of one shadow's verdict thread (incident keys: incident.ts).
 import { identityKey, sortedSegment } from '../core/identity.js';
-import type { Evaluation } from '../core/types.js';
 
 export { sortedSegment };
 
@@ -15,11 +14,6 @@ export function keyShadowVersion(key: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** model + monitor; the monitor name never contains `/`, so the last `/` splits it back. */
-export function groupKey(e: Pick<Evaluation, 'monitor' | 'model'>): string {
-  return `${e.model}/${e.monitor}`;
 }
 
 /** model + shadow version, as JSON: the identity (and the thread) of one shadow's verdict messages. */

@@ -1,6 +1,7 @@
 // The life of one alert, as a pure step per cycle: pending → firing → resolved, with hysteresis.
 import type { Evaluation } from '../core/types.js';
-import { alertKey, groupKey, sortedSegment } from './key.js';
+import { incidentKey } from './incident.js';
+import { alertKey, sortedSegment } from './key.js';
 import type { Alert } from './types.js';
 
 export interface LifecycleRules {
@@ -39,7 +40,7 @@ function withEvaluation(alert: Alert, e: Evaluation, at: Date): Alert {
 function opened(e: Evaluation, at: Date): Alert {
   const base: Alert = {
     key: alertKey(e),
-    groupKey: groupKey(e),
+    groupKey: incidentKey(e),
     monitor: e.monitor,
     model: e.model,
     segment: sortedSegment(e.segment),

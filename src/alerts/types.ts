@@ -1,5 +1,6 @@
 // Alert engine vocabulary: an alert's tracked state, the view receivers get, and the notifications receivers deliver.
 import type { Segment, Severity, ShadowVerdictKind } from '../core/types.js';
+import type { IncidentInfo } from './incident.js';
 
 /**
  * `pending`: critical, but not yet for `alerts.for` consecutive cycles. `firing`: announced (unless silenced).
@@ -12,7 +13,10 @@ export type AlertState = 'pending' | 'firing' | 'resolved' | 'inactive';
 export interface Alert {
   /** monitor + model + segment (sorted keys) + feature: see `alertKey`. */
   key: string;
-  /** model + monitor: alerts of one group are announced together. */
+  /**
+   * The incident (model × segment) or roll-up (model × a segment column's value) the alert is announced with:
+   * alerts of one group share one thread (alerts/incident.ts). Fixed once the alert is announced.
+   */
   groupKey: string;
   monitor: string;
   model: string;
@@ -61,18 +65,21 @@ export type AlertView = Pick<
   isNew: boolean;
 };
 
-export type NotificationKind = 'firing' | 'update' | 'resolved' | 'repeat';
+export type NotificationKind = 'firing' | 'evidence' | 'update' | 'resolved' | 'repeat';
 
 /**
- * One message about one group (model × monitor) in one cycle. `firing` opens a group's announcement,
- * `update` adds or resolves alerts in it, `repeat` re-announces it after `alerts.repeatInterval`,
- * `resolved` closes it.
+ * One message about one group (an incident or a roll-up) in one cycle. `firing` opens a group's announcement
+ * with its headline, and `evidence` follows it in its thread with every alert's numbers; `update` adds or
+ * resolves alerts in it, `repeat` re-announces it after `alerts.repeatInterval`, `resolved` closes it.
  */
 export interface Notification {
   groupKey: string;
   model: string;
+  /** The monitor of the group's first alert (an incident may span several: see `incident`). */
   monitor: string;
   kind: NotificationKind;
+  /** What the group is: its likely kind, segment or shared value (absent in messages queued by older versions). */
+  incident?: IncidentInfo;
   /** Every firing, unsilenced alert of the group, new ones first, then the largest breaches. */
   alerts: AlertView[];
   /** Alerts of the group that resolved in this cycle. */
@@ -82,6 +89,11 @@ export interface Notification {
    * so it creates no alert; it is shown so on-call sees a breach spreading before it turns critical.
    */
   warnings: AlertView[];
+  /**
+   * An incident's evidence only: the segment's other judged values that stayed below warning, e.g. an unmoved PSI
+   * beside an approval drop (what tells an issuer's outage from drift).
+   */
+  steady?: AlertView[];
   /** Start of the group's current announcement (`at` of its `firing` notification): the thread to post into. */
   episode: Date;
   /** The cycle's time. */

@@ -140,6 +140,32 @@ export interface ApprovalDecomposition {
   pValue: number;
 }
 
+/**
+ * The segments holding one value of a segment column (region APAC, card network Visa) shifting together on one
+ * monitor × feature × window: a partial-conjunction test over their p-values (monitors/shared.ts) says at least
+ * `atLeast` of them moved, not one strong segment alone. It never pages by itself: it tells the alert engine to
+ * announce those segments' alerts as one roll-up.
+ */
+export interface SharedShift {
+  model: string;
+  /** The segment column and its shared value, e.g. `region` = `APAC`. */
+  column: string;
+  value: string;
+  monitor: string;
+  feature: string;
+  window?: string;
+  /** Segments with that value judged on this monitor × feature × window. */
+  segments: number;
+  /** Of those, segments at critical. */
+  critical: number;
+  /** The largest u for which "at least u of the segments shifted" holds at the cycle's FDR level. */
+  atLeast: number;
+  /** Partial-conjunction p-value of "at least two shifted". */
+  pValue: number;
+  /** Its BH-adjusted value across the cycle's shared-shift tests. */
+  qValue: number;
+}
+
 /** Everything one cycle computed, before any sink sees it. */
 export interface CycleResult {
   at: Date;
@@ -151,6 +177,8 @@ export interface CycleResult {
   quality: QualitySummary;
   /** Per model: overall approval rates and the mix/rate decomposition of their change. */
   approval?: ApprovalDecomposition[];
+  /** Values of a segment column whose segments shifted together, at the cycle's FDR level (monitors/shared.ts). */
+  shared?: SharedShift[];
   durationMs: number;
 }
 

@@ -69,10 +69,18 @@ export interface HistoryValue {
   note?: string;
 }
 
+/**
+ * What a finding says happened, in a vocabulary every monitor shares: an incident's kind is read from the signals of
+ * its alerts (alerts/incident.ts), so "approvals fell and calibration broke" needs no monitor's name.
+ */
+export type Signal = 'approval-down' | 'approval-up' | 'calibration' | 'score-shift' | 'input-shift' | 'data-quality' | 'shadow';
+
 /** How a monitor's values are named and shown: Slack and console lines, the report, gauges and history rows. */
 export interface Presentation<Details extends object = object> {
   /** A group's header, e.g. `Approval rate dropped`. */
   headline(alerts: readonly Judged<Details>[]): string;
+  /** What the finding says happened (an incident's kind is made of its alerts' signals). */
+  signal(e: Judged<Details>): Signal;
   /** The judged number in the monitor's own terms, e.g. `PSI of score 0.31` or `Approval rate −6.2 pp (87.2% → 81.0%)`. */
   measure(e: Judged<Details>): Line;
   /** The threshold in the same unit as `measure`'s number. */

@@ -168,7 +168,9 @@ export class Outbox implements AlertDelivery {
     const ids: string[] = [];
     for (const n of notifications) {
       const id = outboxId(this.receiver.name, n);
-      await this.queue.add({ id, sink: this.receiver.name, thread: threadKey(n), at: chTime(n.at), kind: n.kind, payload: JSON.stringify(n) });
+      // Items of a thread go out in `at` order: an incident's evidence follows its headline of the same cycle.
+      const order = n.kind === 'evidence' ? 1 : 0;
+      await this.queue.add({ id, sink: this.receiver.name, thread: threadKey(n), at: chTime(n.at.getTime() + order), kind: n.kind, payload: JSON.stringify(n) });
       ids.push(id);
     }
     return ids;

@@ -97,10 +97,12 @@ export class SlackReceiver implements Receiver {
     }
     // Replies stay quiet in the thread, except when they page again: new alerts, the repeat of a still-firing group,
     // or a shadow's new verdict (the thread keeps the shadow's history; the channel still sees each change).
-    const broadcast = n.kind === 'verdict' || n.kind === 'repeat' || n.alerts.some((a) => a.isNew);
+    // An incident's evidence is the thread's own detail: it never goes back to the channel.
+    const broadcast = n.kind === 'verdict' || n.kind === 'repeat' || (n.kind !== 'evidence' && n.alerts.some((a) => a.isNew));
     const posted = await client.chat.postMessage({ channel: root.channel as string, thread_ts: root.ts as string, reply_broadcast: broadcast, ...message });
     // A verdict thread's first message is that verdict's own announcement, not a status to keep current.
-    if (n.kind !== 'verdict' && (this.options.updateParent ?? true)) await this.updateParent(client, root, n);
+    // Nor is the evidence that follows a headline, posted in the same cycle: the parent is already current.
+    if (n.kind !== 'verdict' && n.kind !== 'evidence' && (this.options.updateParent ?? true)) await this.updateParent(client, root, n);
     return { channel: String(posted.channel), ts: String(posted.ts), thread_ts: root.ts as string };
   }
 

@@ -24,4 +24,5 @@ export {
 export { spearmanCorrelation } from './rank-correlation.js';
 export { normalCdf, normalQuantile, twoSidedPValue } from './normal.js';
 export { chiSquareSurvival } from './chi-square.js';
+export { partialConjunction, sharedCount } from './partial-conjunction.js';
 export { logMixtureRatio, scanForChange, smoothedProportions, type ChangeScan, type ScanOptions } from './sequential.js';

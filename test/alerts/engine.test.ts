@@ -3,7 +3,7 @@ import { AlertEngine, ensureAlertTables, type Notification } from '../../src/ale
 import type { Config } from '../../src/config/index.js';
 import { ConfigError } from '../../src/errors.js';
 import { tempStore, type TempStore } from '../helpers/store.js';
-import { HOUR, T0, at, cycle, evaluation, withSeverity } from './fixtures.js';
+import { HOUR, T0, at, cycle, evaluation, sharedShift, withSeverity } from './fixtures.js';
 
 let t: TempStore;
 beforeAll(async () => {
@@ -25,7 +25,7 @@ describe('lifecycle', () => {
     expect(await engine.observe(cycle(at(0), [evaluation()]))).toEqual([]);
     expect(engine.list().map((a) => a.state)).toEqual(['pending']);
     const [n, ...rest] = await engine.observe(cycle(at(1), [evaluation()]));
-    expect(rest).toEqual([]);
+    expect(kinds(rest)).toEqual(['evidence']);
     expect(n?.kind).toBe('firing');
     expect(n?.alerts).toHaveLength(1);
     expect(n?.alerts[0]).toMatchObject({ state: 'firing', value: -0.1, threshold: 0.08, nCurrent: 1200, nReference: 5600, pValue: 1.2e-6, since: at(0), firingSince: at(1), segment: { issuer: 'Chase', region: 'EU' } });
@@ -40,12 +40,12 @@ describe('lifecycle', () => {
     expect(await engine.observe(cycle(at(2), [evaluation()]))).toEqual([]);
 
     const eager = await AlertEngine.open(t.store, config({ for: 1 }));
-    expect(kinds(await eager.observe(cycle(at(3), [evaluation({ model: 'other' })])))).toEqual(['firing']);
+    expect(kinds(await eager.observe(cycle(at(3), [evaluation({ model: 'other' })])))).toEqual(['firing', 'evidence']);
   });
 
   it('resolves after resolveAfter clean cycles; a warning in between keeps it firing', async () => {
     const engine = await AlertEngine.open(t.store, config({ resolveAfter: 2 }));
-    expect(kinds(await engine.observe(cycle(at(0), [evaluation()])))).toEqual(['firing']);
+    expect(kinds(await engine.observe(cycle(at(0), [evaluation()])))).toEqual(['firing', 'evidence']);
     expect(await engine.observe(cycle(at(1), [withSeverity('ok')]))).toEqual([]);
     expect(await engine.observe(cycle(at(2), [withSeverity('warning')]))).toEqual([]);
     expect(engine.firingCounts()).toContainEqual({ monitor: 'approval_rate', severity: 'warning', count: 1 });
@@ -77,56 +77,86 @@ describe('lifecycle', () => {
   });
 });
 
-describe('grouping', () => {
+describe('incidents', () => {
   const regions = Array.from({ length: 40 }, (_, i) => `R${String(i).padStart(2, '0')}`);
+  const headlines = (notifications: Notification[]) => notifications.filter((n) => n.kind !== 'evidence');
 
-  it('announces an issuer outage in 40 regions as one notification with 40 alerts', async () => {
+  it("announces one segment's findings across monitors as one incident, its kind read from their signals", async () => {
     const engine = await AlertEngine.open(t.store, config());
-    const outage = regions.map((region) => evaluation({ segment: { issuer: 'Chase', region } }));
-    const psi = evaluation({ monitor: 'psi', feature: 'score', value: 0.4, threshold: 0.25 });
-    const notifications = await engine.observe(cycle(at(0), [...outage, psi]));
-    expect(notifications.map((n) => [n.groupKey, n.kind, n.alerts.length])).toEqual([
-      ['card-auth/approval_rate', 'firing', 40],
-      ['card-auth/psi', 'firing', 1],
-    ]);
-    // Ten recover, two more break: one update with both changes, same episode.
-    const next = [...outage.slice(10), evaluation({ segment: { issuer: 'Citi', region: 'US' } }), evaluation({ segment: { issuer: 'Citi', region: 'EU' } }), psi];
-    await engine.observe(cycle(at(1), [...next, ...outage.slice(0, 10).map((e) => ({ ...e, severity: 'ok' as const }))]));
-    const [update] = await engine.observe(cycle(at(2), [...next, ...outage.slice(0, 10).map((e) => ({ ...e, severity: 'ok' as const }))]));
-    expect(update).toMatchObject({ kind: 'update', episode: at(0) });
-    expect(update?.resolved).toHaveLength(10);
-    expect(update?.alerts).toHaveLength(32);
+    const calibration = evaluation({ monitor: 'calibration', feature: 'ece', value: 0.2, threshold: 0.06 });
+    const steadyPsi = evaluation({ monitor: 'psi', feature: 'score', value: 0.01, threshold: 0.1, severity: 'ok' });
+    const notifications = await engine.observe(cycle(at(0), [evaluation(), calibration, steadyPsi]));
+    expect(kinds(notifications)).toEqual(['firing', 'evidence']);
+    const [headline, evidence] = notifications;
+    expect(headline?.incident).toMatchObject({ kind: 'issuer-outage', title: 'Issuer-side outage likely', segment: { issuer: 'Chase', region: 'EU' } });
+    expect(headline?.alerts.map((a) => a.monitor).sort()).toEqual(['approval_rate', 'calibration']);
+    // The evidence says what did not move: the unchanged scores are what points at the issuer.
+    expect(evidence?.steady?.map((v) => [v.monitor, v.feature])).toEqual([['psi', 'score']]);
+    expect(evidence?.groupKey).toBe(headline?.groupKey);
+    // A later finding of the same segment joins the incident's thread.
+    const [update] = await engine.observe(cycle(at(1), [evaluation(), calibration, { ...steadyPsi, severity: 'critical', value: 0.4 }]));
+    expect(update).toMatchObject({ kind: 'update', groupKey: headline?.groupKey, episode: at(0) });
+    expect(update?.incident?.kind).toBe('traffic-shift');
   });
 
-  it('shows warnings of a firing group as context without creating alerts', async () => {
+  it('rolls 40 segments sharing a value into one message when the shared-shift test passed, else 40 incidents', async () => {
+    const outage = regions.map((region) => evaluation({ segment: { issuer: 'Chase', region } }));
+    const apart = await AlertEngine.inMemory(config()).observe(cycle(at(0), outage));
+    expect(headlines(apart)).toHaveLength(40);
+
     const engine = await AlertEngine.open(t.store, config());
-    const [n] = await engine.observe(cycle(at(0), [evaluation(), withSeverity('warning', { segment: { issuer: 'Amex', region: 'US' } })]));
-    expect(n?.warnings.map((w) => w.segment)).toEqual([{ issuer: 'Amex', region: 'US' }]);
+    const psi = evaluation({ monitor: 'psi', feature: 'score', value: 0.4, threshold: 0.25, segment: { issuer: 'Citi', region: 'US' } });
+    const notifications = await engine.observe(cycle(at(0), [...outage, psi], [sharedShift('issuer', 'Chase')]));
+    expect(headlines(notifications).map((n) => [n.groupKey, n.kind, n.alerts.length])).toEqual([
+      ['["shared","card-auth","issuer","Chase"]', 'firing', 40],
+      ['["incident","card-auth",{"issuer":"Citi","region":"US"}]', 'firing', 1],
+    ]);
+    expect(notifications[0]?.incident).toMatchObject({ kind: 'approval-drop', segment: { issuer: 'Chase' }, shared: { column: 'issuer', value: 'Chase', members: 40, test: { atLeast: 38 } } });
+    // Ten recover, two more break: the roll-up's thread gets one update; the new Chase segment joins it (the
+    // roll-up is announced), the Citi/EU one opens its own incident. Same episode, keys unchanged.
+    const next = [...outage.slice(10), evaluation({ segment: { issuer: 'Chase', region: 'US' } }), evaluation({ segment: { issuer: 'Citi', region: 'EU' } }), psi];
+    const recovered = outage.slice(0, 10).map((e) => ({ ...e, severity: 'ok' as const }));
+    const mid = await engine.observe(cycle(at(1), [...next, ...recovered], [sharedShift('issuer', 'Chase')]));
+    expect(headlines(mid).map((n) => [n.groupKey, n.kind])).toEqual([
+      ['["shared","card-auth","issuer","Chase"]', 'update'],
+      ['["incident","card-auth",{"issuer":"Citi","region":"EU"}]', 'firing'],
+    ]);
+    expect(mid[0]?.alerts.filter((a) => a.isNew).map((a) => a.segment)).toEqual([{ issuer: 'Chase', region: 'US' }]);
+    const later = await engine.observe(cycle(at(2), [...next, ...recovered], [sharedShift('issuer', 'Chase')]));
+    const update = later.find((n) => n.groupKey.startsWith('["shared"'));
+    expect(update).toMatchObject({ kind: 'update', episode: at(0) });
+    expect(update?.resolved).toHaveLength(10);
+    expect(update?.alerts).toHaveLength(31);
+  });
+
+  it('keeps a segment whose incident reads differently out of the roll-up', async () => {
+    const drifted = regions.slice(0, 5).map((region) => evaluation({ segment: { issuer: 'Chase', region } }));
+    const outage = [evaluation({ segment: { issuer: 'Chase', region: 'EU' } }), evaluation({ monitor: 'calibration', feature: 'ece', value: 0.2, threshold: 0.06, segment: { issuer: 'Chase', region: 'EU' } })];
+    const notifications = await AlertEngine.inMemory(config()).observe(cycle(at(0), [...drifted, ...outage], [sharedShift('issuer', 'Chase')]));
+    expect(headlines(notifications).map((n) => [n.incident?.kind, n.alerts.length])).toEqual([
+      ['approval-drop', 5],
+      ['issuer-outage', 2],
+    ]);
+  });
+
+  it("shows a segment's warnings as context of its incident without creating alerts", async () => {
+    const engine = await AlertEngine.open(t.store, config());
+    const [n] = await engine.observe(cycle(at(0), [evaluation(), withSeverity('warning', { monitor: 'calibration', feature: 'ece' }), withSeverity('warning', { segment: { issuer: 'Amex', region: 'US' } })]));
+    expect(n?.warnings.map((w) => [w.monitor, w.segment])).toEqual([['calibration', { issuer: 'Chase', region: 'EU' }]]);
     expect(engine.list()).toHaveLength(1);
     expect(await engine.observe(cycle(at(1), [withSeverity('warning', { model: 'quiet' })]))).toEqual([]);
   });
 
-  it('keeps two rejected shadows of one model as two alerts in one message', async () => {
+  it('keeps two rejected shadows of one model apart: one incident each', async () => {
     const engine = await AlertEngine.open(t.store, config());
     const rejected = (shadowVersion: string) => evaluation({ monitor: 'shadow', segment: {}, feature: 'auc_delta', value: -0.02, threshold: 1, shadowVersion, details: { verdict: 'reject' } });
-    const [n] = await engine.observe(cycle(at(0), [rejected('v41'), rejected('v42')]));
-    expect(n?.groupKey).toBe('card-auth/shadow');
-    expect(n?.alerts.map((a) => a.shadowVersion).sort()).toEqual(['v41', 'v42']);
+    const notifications = headlines(await engine.observe(cycle(at(0), [rejected('v41'), rejected('v42')])));
+    expect(notifications.map((n) => [n.incident?.shadowVersion, n.incident?.kind, n.alerts.length])).toEqual([['v41', 'shadow', 1], ['v42', 'shadow', 1]]);
     // One shadow recovers: only its alert resolves.
     await engine.observe(cycle(at(1), [rejected('v42'), { ...rejected('v41'), severity: 'ok' }]));
-    const [update] = await engine.observe(cycle(at(2), [rejected('v42'), { ...rejected('v41'), severity: 'ok' }]));
-    expect(update?.resolved.map((a) => a.shadowVersion)).toEqual(['v41']);
+    const [resolved] = await engine.observe(cycle(at(2), [rejected('v42'), { ...rejected('v41'), severity: 'ok' }]));
+    expect(resolved?.resolved.map((a) => a.shadowVersion)).toEqual(['v41']);
     expect(engine.list().map((a) => a.shadowVersion)).toEqual(['v42']);
-  });
-
-  it('repeats a still-firing group after the repeat interval, not before', async () => {
-    const engine = await AlertEngine.open(t.store, config({ repeatInterval: 4 * HOUR }));
-    await engine.observe(cycle(at(0), [evaluation()]));
-    expect(await engine.observe(cycle(new Date(T0 + HOUR), [evaluation()]))).toEqual([]);
-    expect(await engine.observe(cycle(new Date(T0 + 3.9 * HOUR), [evaluation()]))).toEqual([]);
-    const [n] = await engine.observe(cycle(new Date(T0 + 4 * HOUR), [evaluation()]));
-    expect(n).toMatchObject({ kind: 'repeat', episode: at(0) });
-    expect(await engine.observe(cycle(new Date(T0 + 5 * HOUR), [evaluation()]))).toEqual([]);
   });
 });
 
@@ -140,7 +170,7 @@ describe('silences', () => {
     expect(await engine.observe(cycle(new Date(T0 + HOUR), [evaluation(), loud]))).toEqual([]);
     expect(engine.firingCounts()).toContainEqual({ monitor: 'approval_rate', severity: 'critical', count: 2 });
     const [after] = await engine.observe(cycle(new Date(T0 + 2 * HOUR), [evaluation(), loud]));
-    expect(after?.kind).toBe('update');
+    expect(after?.kind).toBe('firing');
     expect(after?.alerts.filter((a) => a.isNew).map((a) => a.segment.issuer)).toEqual(['Chase']);
   });
 
@@ -154,7 +184,7 @@ describe('silences', () => {
 describe('durable state', () => {
   it('survives a restart: no re-announcement, and resolution still happens', async () => {
     const first = await AlertEngine.open(t.store, config());
-    expect(kinds(await first.observe(cycle(at(0), [evaluation()])))).toEqual(['firing']);
+    expect(kinds(await first.observe(cycle(at(0), [evaluation()])))).toEqual(['firing', 'evidence']);
     const second = await AlertEngine.open(t.store, config());
     expect(second.list().map((a) => a.state)).toEqual(['firing']);
     expect(await second.observe(cycle(at(1), [evaluation()]))).toEqual([]);
@@ -170,12 +200,12 @@ describe('durable state', () => {
     const queue = { enqueue: async (ns: readonly Notification[]) => void seen.push(...ns.map((n) => n.kind)) };
     const engine = await AlertEngine.open(t.store, config(), { queue });
     await engine.observe(cycle(at(0), [evaluation()]));
-    expect(seen).toEqual(['firing']);
+    expect(seen).toEqual(['firing', 'evidence']);
     const failing = await AlertEngine.open(t.store, config(), { queue: { enqueue: () => Promise.reject(new Error('outbox down')) } });
     await expect(failing.observe(cycle(at(1), [evaluation({ model: 'm2' })]))).rejects.toThrow('outbox down');
     // Nothing was committed, so the alert is announced on the next cycle.
     const retry = await AlertEngine.open(t.store, config());
-    expect(kinds(await retry.observe(cycle(at(2), [evaluation({ model: 'm2' })])))).toEqual(['firing']);
+    expect(kinds(await retry.observe(cycle(at(2), [evaluation({ model: 'm2' })])))).toEqual(['firing', 'evidence']);
   });
 
   it('keeps resolved occurrences as history with durations', async () => {

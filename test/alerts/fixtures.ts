@@ -1,5 +1,5 @@
 // Building blocks for alert tests: evaluations and cycle results with only what the engine reads.
-import type { CycleResult, Evaluation, Severity } from '../../src/core/types.js';
+import type { CycleResult, Evaluation, Severity, SharedShift } from '../../src/core/types.js';
 import { isFinding } from '../../src/core/types.js';
 
 export const T0 = Date.parse('2026-11-24T12:00:00Z');
@@ -28,7 +28,7 @@ export function evaluation(over: Partial<Evaluation> = {}): Evaluation {
 export const withSeverity = (severity: Severity, over: Partial<Evaluation> = {}) =>
   evaluation({ severity, value: severity === 'critical' ? -0.1 : severity === 'warning' ? -0.05 : -0.01, ...over });
 
-export function cycle(time: Date, evaluations: Evaluation[]): CycleResult {
+export function cycle(time: Date, evaluations: Evaluation[], shared: SharedShift[] = []): CycleResult {
   const window = { from: new Date(time.getTime() - 24 * HOUR), to: time };
   return {
     at: time,
@@ -38,6 +38,12 @@ export function cycle(time: Date, evaluations: Evaluation[]): CycleResult {
     findings: evaluations.filter(isFinding),
     shadow: [],
     quality: { rows: 0, badScores: 0, missingOutcomes: 0, duplicates: 0 },
+    shared,
     durationMs: 1,
   };
+}
+
+/** A shared shift of `column` = `value` on approval_rate's delta, as monitors/shared.ts reports one that passed. */
+export function sharedShift(column: string, value: string, over: Partial<SharedShift> = {}): SharedShift {
+  return { model: 'card-auth', column, value, monitor: 'approval_rate', feature: 'delta', segments: 40, critical: 40, atLeast: 38, pValue: 1e-20, qValue: 1e-19, ...over };
 }

@@ -16,7 +16,8 @@ import { alertingStore, freePort, until, writeDaemonConfig } from '../helpers/da
 
 const AT = new Date('2026-11-20T12:00:00Z');
 const MINUTE = 60_000;
-const approvalPosts = (slack: FakeSlack) => slack.posts.filter((p) => /approval/i.test(p.text));
+/** Messages about BANK B's outage (its segments share the issuer: one roll-up and its thread). */
+const approvalPosts = (slack: FakeSlack) => slack.posts.filter((p) => JSON.stringify(p).includes('BANK B'));
 
 describe('daemon → alert engine → Slack', () => {
   let slack: FakeSlack;
@@ -38,10 +39,17 @@ describe('daemon → alert engine → Slack', () => {
     await daemon.start();
     try {
       expect((await daemon.tick())?.ok).toBe(true);
+      // One roll-up for the issuer (its three regions shifted together): the headline, and its evidence in the thread.
       const first = approvalPosts(slack);
-      expect(first).toHaveLength(1);
-      const parent = first[0];
+      expect(first.filter((p) => !p.threadTs)).toHaveLength(1);
+      const parent = first.find((p) => !p.threadTs);
       for (const region of ['NA', 'EU', 'APAC']) expect(parent?.text + JSON.stringify(parent?.blocks)).toContain(region);
+      expect(JSON.stringify(parent?.blocks)).toContain('Shared by at least');
+      const evidence = first.filter((p) => p.threadTs === parent?.ts);
+      expect(evidence).toHaveLength(1);
+      for (const region of ['NA', 'EU', 'APAC']) expect(JSON.stringify(evidence[0]?.blocks)).toContain(region);
+      expect(JSON.stringify(evidence[0]?.blocks)).toMatch(/Approval rate\* −\d/);
+      expect(JSON.stringify(evidence[0]?.blocks)).toMatch(/\*ECE\* 0\.\d/);
       expect(slack.posts.some((p) => JSON.stringify(p).includes('BANK A'))).toBe(false);
       expect(slack.calls.every((c) => c.authorization === 'Bearer xoxb-test-token')).toBe(true);
 

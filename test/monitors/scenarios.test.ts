@@ -1,6 +1,7 @@
 // Acceptance: each injected incident is found at critical by the monitor that should see it; clean traffic pages nobody.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { settleMaturity } from '../../src/aggregates/maturity.js';
+import { AlertEngine } from '../../src/alerts/index.js';
 import { parseConfig, type Config } from '../../src/config/index.js';
 import { runCycle } from '../../src/cycle.js';
 import type { CycleResult, Finding } from '../../src/core/types.js';
@@ -63,3 +64,29 @@ describe('clean traffic', () => {
     });
   }
 });
+
+describe("what reaches on-call: incidents, not findings (the demo's scenarios)", () => {
+  it('an issuer outage is one incident with its approval and calibration evidence; a regional drift is one roll-up', async () => {
+    const { summary, result, config } = await dataset('incidents', ['issuer-outage', 'score-drift', 'miscalibration']);
+    const notifications = await AlertEngine.inMemory({ ...config, alerts: { ...config.alerts, for: 1 } }).observe(result);
+    const headlines = notifications.filter((n) => n.kind === 'firing');
+    const outage = summary.targets.find((x) => x.scenario === 'issuer-outage')?.segment ?? {};
+    const aboutOutage = headlines.filter((n) => n.alerts.some((a) => matchesSegment(a.segment, outage)));
+    expect(aboutOutage.map((n) => n.incident?.kind)).toEqual(['issuer-outage']);
+    expect(new Set(aboutOutage[0]?.alerts.map((a) => a.monitor))).toEqual(new Set(['approval_rate', 'calibration']));
+    // Its thread: every alert's numbers, and the score's PSI that did not move (what points at the issuer).
+    const evidence = notifications.find((n) => n.kind === 'evidence' && n.groupKey === aboutOutage[0]?.groupKey);
+    expect(evidence?.alerts).toHaveLength(aboutOutage[0]?.alerts.length ?? -1);
+    expect(evidence?.steady?.some((v) => v.monitor === 'psi' && v.feature === 'score')).toBe(true);
+
+    const apac = headlines.filter((n) => n.alerts.some((a) => a.segment.region === 'APAC'));
+    expect(apac).toHaveLength(1);
+    expect(apac[0]?.incident).toMatchObject({ kind: 'traffic-shift', segment: { region: 'APAC' }, shared: { column: 'region', value: 'APAC' } });
+    expect(apac[0]?.incident?.shared?.members).toBeGreaterThanOrEqual(2);
+    expect(apac[0]?.incident?.shared?.test?.atLeast).toBeGreaterThanOrEqual(2);
+  });
+});
+
+function matchesSegment(segment: Record<string, string>, target: Record<string, string>): boolean {
+  return Object.entries(target).every(([k, v]) => segment[k] === v);
+}

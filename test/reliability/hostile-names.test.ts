@@ -123,11 +123,11 @@ describe('stored exactly as they are', () => {
 });
 
 describe('Slack: escaped, shortened, nobody pinged', () => {
-  it('one grouped message per monitor, no raw markup, mentions or control characters, within Slack limits', () => {
+  it('one roll-up for the region whose issuers all fell, no raw markup, mentions or control characters, within Slack limits', () => {
     const posts = slack.calls.filter((c) => c.method === 'chat.postMessage');
     expect(posts.length).toBeGreaterThan(0);
     expect(posts.every((c) => c.status === 200)).toBe(true);
-    expect(slack.parents.filter((p) => /approval/i.test(p.text))).toHaveLength(1);
+    expect(slack.parents.map((p) => p.text)).toEqual([expect.stringMatching(/region\* EU · \d+ segments/)]);
     for (const call of posts) {
       const body = JSON.stringify(call.body);
       for (const raw of ['<!channel>', '<!here>', '<@U123>', '<script>', '*bold*', '_it_', '~strike~', '`code`', '<http://evil.example|click>']) expect(body).not.toContain(raw);

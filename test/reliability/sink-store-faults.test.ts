@@ -77,7 +77,8 @@ describe('Slack and the store failing in one daemon run', () => {
     expect((await tick(0))?.ok).toBe(true);
     expect(slack.posts).toEqual([]);
     const queued = await outboxRows(t.store);
-    expect(queued.map((r) => r.kind)).toEqual(['firing', 'firing']);
+    // One incident: BANK B's two regions shifted together (a roll-up), its headline and evidence queued.
+    expect(queued.map((r) => r.kind)).toEqual(['firing', 'evidence']);
     expect(queued.every((r) => r.state === 'pending')).toBe(true);
 
     // The store goes down: the cycle fails, and nothing is resolved, sent or queued.
@@ -92,7 +93,7 @@ describe('Slack and the store failing in one daemon run', () => {
     slack.fail('hang');
     expect((await tick(10))?.ok).toBe(true);
     const afterSpread = await outboxRows(t.store);
-    expect(afterSpread.filter((r) => r.kind === 'update')).toHaveLength(2);
+    expect(afterSpread.filter((r) => r.kind === 'update')).toHaveLength(1);
     await sleep(350);
     // The store fails again while Slack is failing: the 500s wait for the next calls.
     down = true;
@@ -111,15 +112,13 @@ describe('Slack and the store failing in one daemon run', () => {
     }
 
     const rows = await expectExactlyOnce(t.store, slack);
-    expect(rows.map((r) => r.kind).sort()).toEqual(['firing', 'firing', 'resolved', 'resolved', 'update', 'update']);
-    // Per group: one parent, then its update and its resolution in that parent's thread, in order.
-    expect(slack.parents.map(groupOf).sort()).toEqual(['Approval rate dropped', 'Calibration degraded']);
-    for (const parent of slack.parents) {
-      const thread = slack.posts.filter((p) => p.threadTs === parent.ts);
-      expect(thread).toHaveLength(2);
-      expect(JSON.stringify(thread[0]?.blocks)).toContain('LATAM');
-      expect(thread[1]?.text).toMatch(/resolved/i);
-    }
+    expect(rows.map((r) => r.kind).sort()).toEqual(['evidence', 'firing', 'resolved', 'update']);
+    // One parent, then its evidence, its update and its resolution in that parent's thread, in order.
+    expect(slack.parents.map(groupOf)).toEqual(['Issuer-side outage likely']);
+    const thread = slack.posts.filter((p) => p.threadTs === slack.parents[0]?.ts);
+    expect(thread.map((p) => groupOf(p))).toEqual(['Evidence: Issuer-side outage likely', 'Issuer-side outage likely', 'Issuer-side outage likely']);
+    expect(JSON.stringify(thread[1]?.blocks)).toContain('LATAM');
+    expect(thread[2]?.text).toMatch(/resolved/i);
     // The faults were really hit.
     expect(slack.calls.filter((c) => c.status === 429)).toHaveLength(1);
     expect(slack.calls.filter((c) => c.status === 500)).toHaveLength(11);
@@ -152,8 +151,8 @@ describe('the store failing while the alert engine saves its state', () => {
       expect((await daemon.tick())?.ok).toBe(true);
     }
     const posts = slack.posts.slice(before);
-    expect(posts.filter((p) => !p.threadTs).map(groupOf).sort()).toEqual(['Approval rate dropped', 'Calibration degraded']);
-    expect(posts.filter((p) => p.threadTs)).toEqual([]);
+    expect(posts.filter((p) => !p.threadTs).map(groupOf)).toEqual(['Issuer-side outage likely']);
+    expect(posts.filter((p) => p.threadTs).map(groupOf)).toEqual(['Evidence: Issuer-side outage likely']);
     await expectExactlyOnce(t.store, slack);
     const [state] = await t.store.select<{ firing: number }>(`SELECT countIf(state = 'firing') AS firing FROM driftwatch_alerts FINAL WHERE segment['issuer'] = 'BANK Z'`);
     expect(state?.firing).toBeGreaterThanOrEqual(2);

@@ -186,9 +186,9 @@ describe.skipIf(!installed)('the daemon with a remote store that fails (cycles, 
     const firing = await alertRows();
     expect(firing.length).toBeGreaterThanOrEqual(2);
     expect(firing.every((a) => a.state === 'firing')).toBe(true);
-    // One message per group (model × monitor): the outage breaks approval rate and calibration.
+    // One incident: the outage breaks approval rate and calibration of one segment, one message.
     const groups = slack.parents.map((p) => p.text.replace(/ — .*/s, ''));
-    expect(groups.sort()).toEqual(['🔴 Approval rate dropped', '🔴 Calibration degraded']);
+    expect(groups).toEqual(['🔴 Issuer-side outage likely']);
 
     // The incident is over in the data, but the daemon cannot read it.
     await outage.endOutage();
@@ -221,15 +221,13 @@ describe.skipIf(!installed)('the daemon with a remote store that fails (cycles, 
     expect(clean1.loud).toEqual([]);
     expect(await readyz()).toBe(200);
     expect(await alertRows()).toEqual(firing);
-    expect(slack.posts).toHaveLength(2);
+    expect(slack.posts).toHaveLength(2); // the headline and its evidence
     expect((await tickAt(30)).outcome?.ok).toBe(true);
     expect((await alertRows()).map((a) => a.state)).toEqual(firing.map(() => 'resolved'));
-    // Exactly one resolution in each group's thread, and no new top-level message.
-    expect(slack.parents).toHaveLength(2);
-    for (const parent of slack.parents) {
-      expect(slack.posts.filter((p) => p.threadTs === parent.ts).map((p) => /resolved/i.test(p.text))).toEqual([true]);
-    }
-    expect(slack.posts).toHaveLength(4);
+    // Exactly one resolution in the incident's thread (after its evidence), and no new top-level message.
+    expect(slack.parents).toHaveLength(1);
+    expect(slack.posts.filter((p) => p.threadTs === slack.parents[0]?.ts).map((p) => /resolved/i.test(p.text))).toEqual([false, true]);
+    expect(slack.posts).toHaveLength(3);
     expect(await failures()).toBe(4);
   });
 });

@@ -58,32 +58,40 @@ function note(kind: Notification['kind'], n = 0, over: Partial<Notification> = {
 }
 
 describe('Slack delivery', () => {
-  it('posts the first message of a group, then updates and the resolution into its thread', async () => {
+  it("posts an incident's headline, its evidence in the thread, then updates and the resolution into the thread", async () => {
     const box = await outbox();
     const engine = await AlertEngine.open(t.store, config(), { queue: box });
-    await engine.observe(cycle(at(0), [evaluation()]));
-    expect(await box.flush()).toEqual({ delivered: 1, failed: 0, deferred: 0 });
-    await engine.observe(cycle(at(1), [evaluation(), evaluation({ segment: { issuer: 'Citi', region: 'US' } })]));
+    await engine.observe(cycle(at(0), [evaluation(), evaluation({ monitor: 'psi', feature: 'score', severity: 'ok', value: 0.01, threshold: 0.1 })]));
+    expect(await box.flush()).toEqual({ delivered: 2, failed: 0, deferred: 0 });
+    const calibration = evaluation({ monitor: 'calibration', feature: 'ece', value: 0.2, threshold: 0.06 });
+    await engine.observe(cycle(at(1), [evaluation(), calibration]));
     await box.flush();
-    await engine.observe(cycle(at(2), [withSeverity('ok'), withSeverity('ok', { segment: { issuer: 'Citi', region: 'US' } })]));
+    await engine.observe(cycle(at(2), [withSeverity('ok'), { ...calibration, severity: 'ok', value: 0.01 }]));
     await box.flush();
 
-    const [parent, update, resolution] = slack.posts;
-    expect(slack.posts).toHaveLength(3);
-    expect(parent?.threadTs).toBeUndefined();
+    const [parent, evidence, update, resolution] = slack.posts;
+    expect(slack.posts).toHaveLength(4);
+    expect(slack.posts.filter((p) => p.threadTs === undefined)).toEqual([parent]);
     expect(slack.calls[0]?.body.channel).toBe('#payments-oncall');
     expect(slack.calls[0]?.authorization).toBe(`Bearer ${TOKEN}`);
+    expect(parent?.text).toContain('Approval rate dropped');
+    // The evidence is the thread's own detail: with the unmoved PSI, and not broadcast back to the channel.
+    expect(evidence?.threadTs).toBe(parent?.ts);
+    expect(evidence?.text).toContain('Evidence');
+    expect(JSON.stringify(slack.calls[1]?.body)).toContain('Not moved');
+    expect(slack.calls[1]?.body.reply_broadcast).toBe('false');
+    // Calibration breaks too: the same thread, broadcast (it pages), and the parent now reads as an outage.
     expect(update?.threadTs).toBe(parent?.ts);
     expect(update?.text).toContain('1 new');
-    expect(slack.calls.find((c) => c.body.thread_ts)?.body.reply_broadcast).toBe('true');
+    expect(slack.calls[2]?.body.reply_broadcast).toBe('true');
     expect(resolution?.threadTs).toBe(parent?.ts);
     expect(resolution?.text).toContain('Resolved');
-    // The parent is rewritten to show the group's current status.
     expect(slack.updates.map((u) => u.ts)).toEqual([parent?.ts, parent?.ts]);
+    expect(slack.updates[0]?.text).toContain('Issuer-side outage likely');
     expect(slack.updates[1]?.text).toContain('Resolved');
     const items = await box.items();
-    expect(items.map((i) => [i.kind, i.state, i.attempts])).toEqual([['resolved', 'delivered', 1], ['update', 'delivered', 1], ['firing', 'delivered', 1]]);
-    expect(items[2]?.receipt).toEqual({ channel: 'C0DRIFTWATCH', ts: parent?.ts });
+    expect(items.map((i) => [i.kind, i.state, i.attempts])).toEqual([['resolved', 'delivered', 1], ['update', 'delivered', 1], ['evidence', 'delivered', 1], ['firing', 'delivered', 1]]);
+    expect(items[3]?.receipt).toEqual({ channel: 'C0DRIFTWATCH', ts: parent?.ts });
   });
 
   it('escapes and shortens hostile names in what reaches Slack', async () => {

@@ -23,6 +23,8 @@ describe('stats exports', () => {
       'twoSidedPValue',
       'chiSquareSurvival',
       'logMixtureRatio',
+      'partialConjunction',
+      'sharedCount',
       'scanForChange',
       'smoothedProportions',
     ];

@@ -23,6 +23,7 @@ export const approvalPresentation: Presentation<ApprovalDetails> = {
     const down = alerts.filter((a) => a.value < 0).length;
     return down > 0 && up === 0 ? 'Approval rate dropped' : up > 0 && down === 0 ? 'Approval rate rose' : 'Approval rate changed';
   },
+  signal: (e) => (e.value < 0 ? 'approval-down' : 'approval-up'),
   measure(e) {
     const [before, after] = [percentText(e.details?.referenceRate), percentText(e.details?.currentRate)];
     return [{ bold: 'Approval rate' }, ` ${pp(e.value)}`, ...(before && after ? [` (${before} → ${after})`] : []), ...sinceWords(e.details)];

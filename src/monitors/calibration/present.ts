@@ -1,11 +1,12 @@
 // How calibration reads: `ece 0.101`, the driftwatch_calibration_ece gauge, and MCE and Brier beside ECE in history.
 import { decimal, formatNumber } from '../../core/format.js';
-import { evaluationGauge, featureMeasure, numbers, SEGMENT_LABELS, type Presentation } from '../monitor.js';
+import { evaluationGauge, numbers, SEGMENT_LABELS, type Presentation } from '../monitor.js';
 import type { CalibrationDetails } from './index.js';
 
 export const calibrationPresentation: Presentation<CalibrationDetails> = {
   headline: () => 'Calibration degraded',
-  measure: featureMeasure,
+  signal: () => 'calibration',
+  measure: (e) => [{ bold: e.feature.toUpperCase() }, ` ${formatNumber(e.value)}`],
   threshold: (e) => formatNumber(e.threshold),
   report: (e) => ({ name: e.feature.toUpperCase(), value: decimal(e.value), threshold: String(e.threshold) }),
   gauges: [

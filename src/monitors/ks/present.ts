@@ -5,6 +5,7 @@ import type { KsDetails } from './index.js';
 
 export const ksPresentation: Presentation<KsDetails> = {
   headline: () => 'Score distribution shifted (KS)',
+  signal: (e) => (e.feature === 'score' ? 'score-shift' : 'input-shift'),
   measure: (e) => [{ bold: 'KS distance' }, ' of ', { value: e.feature }, ` ${formatNumber(e.value)}`],
   threshold: (e) => formatNumber(e.threshold),
   report: (e) => ({ name: `KS distance of ${e.feature}`, value: decimal(e.value), threshold: String(e.threshold) }),

@@ -6,6 +6,7 @@ import type { PsiDetails } from './index.js';
 
 export const psiPresentation: Presentation<PsiDetails> = {
   headline: (alerts) => (alerts.every((a) => a.feature === 'score') ? 'Score distribution shifted' : 'Input distribution shifted'),
+  signal: (e) => (e.feature === 'score' ? 'score-shift' : 'input-shift'),
   measure: (e) => [{ bold: 'PSI' }, ' of ', { value: e.feature }, ` ${formatNumber(e.value)}`, ...sinceWords(e.details)],
   threshold: (e) => formatNumber(e.threshold),
   report: (e) => ({ name: `PSI of ${e.feature}`, value: decimal(e.value), threshold: String(e.threshold) }),

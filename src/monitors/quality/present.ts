@@ -17,6 +17,7 @@ const COUNTS: [keyof QualitySummary, string][] = [
 
 export const qualityPresentation: Presentation<QualityDetails> = {
   headline: () => 'Data quality problem',
+  signal: () => 'data-quality',
   measure: featureMeasure,
   threshold: (e) => formatNumber(e.threshold),
   report: (e) => ({ name: e.feature.replace(/_/g, ' '), value: percent(e.value, 2), threshold: percent(e.threshold, 2) }),

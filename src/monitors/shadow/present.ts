@@ -44,6 +44,7 @@ function verdictHistory(v: ShadowVerdict): HistoryValue[] {
 
 export const shadowPresentation: Presentation<ShadowDetails> = {
   headline: () => 'Shadow model diverged',
+  signal: () => 'shadow',
   measure: featureMeasure,
   threshold: (e) => formatNumber(e.threshold),
   report: (e) => ({ name: `shadow ${e.feature}`, value: decimal(e.value), threshold: String(e.threshold) }),

@@ -15,9 +15,11 @@ export interface AlertEntry {
 }
 
 export interface AlertMessage {
-  /** Header: severity and what happened, e.g. `🔴 Approval rate dropped — card-auth`; the model is user data. */
+  /** Header: severity and what happened, e.g. `🔴 Issuer-side outage likely — card-auth`; the model is user data. */
   title: { emoji: string; what: string; model: string };
   summary: Line;
+  /** What the incident likely means and, for a roll-up, the test behind it and its segments. */
+  context: Line[];
   alerts: AlertEntry[];
   moreAlerts: number;
   resolved: Line[];
@@ -31,7 +33,10 @@ export const MAX_LISTED = 10;
 /** Slack rejects a button URL longer than this, and with it the whole message. */
 const MAX_URL = 3000;
 
-const KIND_EMOJI = { firing: '🔴', update: '🔴', repeat: '🔁', resolved: '✅' } as const;
+const KIND_EMOJI = { firing: '🔴', evidence: '🧾', update: '🔴', repeat: '🔁', resolved: '✅' } as const;
+
+/** Segments whose evidence one thread reply lists (a section each: Slack takes at most 50 blocks). */
+export const MAX_EVIDENCE_SEGMENTS = 40;
 
 /** A group's header in its monitor's words; a monitor this version does not know (an old stored alert) gets its name. */
 function headline(monitor: string, views: AlertView[]): string {
@@ -60,7 +65,7 @@ function measure(v: AlertView, withThreshold = true): Line {
  * Segment values in the configured column order (then any others), e.g. `issuer` Chase · `region` EU; a shadow's
  * alerts name the shadow too, since two shadows of one model can alert on the same segment.
  */
-function where(v: AlertView, config: Config): Line {
+function where(v: Pick<AlertView, 'segment' | 'shadowVersion'>, config: Config): Line {
   const names = [...config.segments.filter((c) => c in v.segment), ...Object.keys(v.segment).filter((c) => !config.segments.includes(c))];
   const shadow: Line = v.shadowVersion !== undefined ? [{ bold: 'shadow' }, ' ', { value: v.shadowVersion }] : [];
   if (names.length === 0) return shadow.length > 0 ? ['all traffic · ', ...shadow] : ['all traffic'];
@@ -107,36 +112,100 @@ function resolvedLine(v: AlertView, n: Notification, config: Config): Line {
 
 const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : 's'}`;
 
-function summary(n: Notification): Line {
+/** The group's segment (or shared value) first, so the header and this line say what and where. */
+function summary(n: Notification, config: Config): Line {
   const fresh = n.alerts.filter((a) => a.isNew).length;
   const earliest = [...n.alerts, ...n.resolved].reduce((t, a) => Math.min(t, (a.firingSince ?? a.since).getTime()), n.at.getTime());
+  const shared = n.incident?.shared;
+  const place: Line = n.incident ? [...where(n.incident, config), ...(shared ? [` · ${plural(shared.members, 'segment')}`] : []), ' · '] : [];
   switch (n.kind) {
     case 'firing':
-      return [{ bold: plural(n.alerts.length, 'alert') }, ' critical on ', { value: n.model }, ' · firing since ', { time: new Date(earliest) }];
+      return [...place, { bold: plural(n.alerts.length, 'alert') }, ' critical on ', { value: n.model }, ' · firing since ', { time: new Date(earliest) }];
+    case 'evidence':
+      return [...place, `${plural(n.alerts.length, 'alert')}, each with its numbers`];
     case 'update':
-      return [`${fresh} new · ${n.resolved.length} resolved · `, { bold: `${n.alerts.length} firing` }];
+      return [...place, `${fresh} new · ${n.resolved.length} resolved · `, { bold: `${n.alerts.length} firing` }];
     case 'repeat':
-      return [{ bold: `${plural(n.alerts.length, 'alert')} still firing` }, ` · first since `, { time: new Date(earliest) }, ` (${formatDuration(n.at.getTime() - earliest)})`];
+      return [...place, { bold: `${plural(n.alerts.length, 'alert')} still firing` }, ` · first since `, { time: new Date(earliest) }, ` (${formatDuration(n.at.getTime() - earliest)})`];
     case 'resolved':
-      return [{ bold: `All resolved` }, ` · ${plural(n.resolved.length, 'alert')} cleared at `, { time: n.at }];
+      return [...place, { bold: `All resolved` }, ` · ${plural(n.resolved.length, 'alert')} cleared at `, { time: n.at }];
   }
+}
+
+/** What the incident likely is, and for a roll-up the shared-shift test and its segments (the thread lists each). */
+function context(n: Notification, config: Config): Line[] {
+  const incident = n.incident;
+  if (!incident || n.kind === 'evidence') return [];
+  const lines: Line[] = incident.explain ? [[`💡 ${incident.explain}`]] : [];
+  const test = incident.shared?.test;
+  if (test) {
+    const measured = monitorNamed(test.monitor)?.present.report({ monitor: test.monitor, model: n.model, segment: {}, feature: test.feature, value: 0, threshold: 0 }).name ?? test.feature;
+    lines.push([
+      `Shared by at least ${test.atLeast} of the ${test.segments} segments with `, ...where(incident, config),
+      ` (${measured}${test.window !== undefined ? `, ${test.window} window` : ''}; partial-conjunction test, q = ${formatPValue(test.qValue)})`,
+    ]);
+  }
+  if (incident.shared && n.kind === 'firing') {
+    const names = [...new Set(n.alerts.map((a) => JSON.stringify(a.segment)))].map((s) => JSON.parse(s) as AlertView['segment']);
+    const others = (segment: AlertView['segment']) => ({ segment: Object.fromEntries(Object.entries(segment).filter(([k]) => k !== incident.shared?.column)) });
+    const shown = names.slice(0, 8).flatMap((segment, i): Span[] => [...(i > 0 ? ['; '] : []), ...where(others(segment), config)]);
+    lines.push(['Segments: ', ...shown, ...(names.length > 8 ? [` … (${names.length})`] : [])]);
+  }
+  if (n.kind === 'firing') lines.push(['🧵 Evidence for each alert follows in the thread']);
+  return lines;
+}
+
+/** The headline's list: one line per alert, its measure and window (the numbers behind it are in the thread). */
+function headlineEntry(v: AlertView): AlertEntry {
+  const mark = v.severity === 'critical' ? '🔴' : '🟠';
+  return { lines: [[`${mark} `, ...measure(v), ...(v.window !== undefined ? [` · ${v.window} window`] : [])]] };
+}
+
+/** One entry per segment: where, then each of its alerts with its numbers; the segment's Grafana drill-down. */
+function evidenceEntries(n: Notification, config: Config): AlertEntry[] {
+  const bySegment = new Map<string, AlertView[]>();
+  for (const v of n.alerts) {
+    const key = JSON.stringify([v.segment, v.shadowVersion ?? null]);
+    bySegment.set(key, [...(bySegment.get(key) ?? []), v]);
+  }
+  return [...bySegment.values()].slice(0, MAX_EVIDENCE_SEGMENTS).map((views) => {
+    const first = views[0] as AlertView;
+    const lines: Line[] = [[first.severity === 'critical' ? '🔴 ' : '🟠 ', ...where(first, config)]];
+    for (const v of views) lines.push(...alertEntry(v, n, config).lines.slice(1));
+    const steady = (n.steady ?? []).slice(0, MAX_LISTED);
+    if (steady.length > 0) lines.push(['🟢 Not moved: ', ...steady.flatMap((v, i): Span[] => [...(i > 0 ? [' · '] : []), ...measure(v, false), ...(v.window !== undefined ? [` (${v.window})`] : [])])]);
+    const url = drillDownUrl(first, config);
+    return url ? { lines, url } : { lines };
+  });
+}
+
+/** The group's title: the incident's likely kind, or (a message queued by an older version) its monitor's headline. */
+function groupTitle(n: Notification, views: AlertView[]): string {
+  return n.incident?.title ?? headline(n.monitor, views);
 }
 
 /** Everything a message about `n` says, with the lists capped so a 40-region outage stays readable. */
 export function describeNotification(n: Notification, config: Config): AlertMessage {
   const views = n.alerts.length > 0 ? n.alerts : n.resolved;
+  const prefix = n.kind === 'repeat' ? 'Still firing: ' : n.kind === 'resolved' ? 'Resolved: ' : n.kind === 'evidence' ? 'Evidence: ' : '';
+  const entries =
+    n.kind === 'evidence' ? evidenceEntries(n, config)
+    : n.kind === 'firing' && n.incident ? (n.incident.shared ? [] : n.alerts.slice(0, MAX_LISTED).map(headlineEntry))
+    : n.alerts.slice(0, MAX_LISTED).map((v) => alertEntry(v, n, config));
+  const listed = n.kind === 'evidence' ? new Set(n.alerts.map((v) => JSON.stringify([v.segment, v.shadowVersion ?? null]))).size : n.alerts.length;
   const message: AlertMessage = {
-    title: { emoji: KIND_EMOJI[n.kind], what: `${n.kind === 'repeat' ? 'Still firing: ' : n.kind === 'resolved' ? 'Resolved: ' : ''}${headline(n.monitor, views)}`, model: n.model },
-    summary: summary(n),
-    alerts: n.alerts.slice(0, MAX_LISTED).map((v) => alertEntry(v, n, config)),
-    moreAlerts: Math.max(0, n.alerts.length - MAX_LISTED),
+    title: { emoji: KIND_EMOJI[n.kind], what: `${prefix}${groupTitle(n, views)}`, model: n.model },
+    summary: summary(n, config),
+    context: context(n, config),
+    alerts: entries,
+    moreAlerts: n.kind === 'firing' && n.incident?.shared ? 0 : Math.max(0, listed - entries.length),
     resolved: n.resolved.slice(0, MAX_LISTED).map((v) => resolvedLine(v, n, config)),
     moreResolved: Math.max(0, n.resolved.length - MAX_LISTED),
-    runbookUrl: config.alerts.runbookUrl,
+    runbookUrl: n.kind === 'evidence' ? '' : config.alerts.runbookUrl,
   };
-  if (n.warnings.length > 0) {
-    const shown = n.warnings.slice(0, 3).flatMap((w, i): Span[] => [...(i > 0 ? ['; '] : []), ...where(w, config)]);
-    message.warnings = [`🟠 Also at warning (not paging): ${plural(n.warnings.length, 'segment')}: `, ...shown, ...(n.warnings.length > 3 ? [' …'] : [])];
+  if (n.warnings.length > 0 && n.kind !== 'evidence') {
+    const shown = n.warnings.slice(0, 3).flatMap((w, i): Span[] => [...(i > 0 ? ['; '] : []), ...where(w, config), ': ', ...measure(w, false)]);
+    message.warnings = [`🟠 Also at warning (not paging): `, ...shown, ...(n.warnings.length > 3 ? [` … (${n.warnings.length})`] : [])];
   }
   return message;
 }

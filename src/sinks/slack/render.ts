@@ -54,6 +54,7 @@ export function toSlackMessage(message: AlertMessage): SlackMessage {
     { type: 'header', text: { type: 'plain_text', text: header, emoji: true } },
     { type: 'section', text: mrkdwn(mrkdwnLine(message.summary)) },
   ];
+  if (message.context.length > 0) blocks.push({ type: 'context', elements: [mrkdwn(message.context.map(mrkdwnLine).join('\n'))] });
   message.alerts.forEach((entry, i) => {
     const text = mrkdwn(entry.lines.map(mrkdwnLine).join('\n'));
     blocks.push(entry.url ? { type: 'section', text, accessory: button('📈 Grafana', entry.url, `grafana-${i}`) } : { type: 'section', text });
@@ -72,7 +73,7 @@ export function toSlackMessage(message: AlertMessage): SlackMessage {
 /** The same message as lines of text, for a terminal: what `driftwatch demo` prints when Slack is not configured. */
 export function toPlainText(message: AlertMessage): string {
   const { emoji, what, model } = message.title;
-  const lines = [`${emoji} ${what} — ${cleanValue(model, 60)}`, plainLine(message.summary)];
+  const lines = [`${emoji} ${what} — ${cleanValue(model, 60)}`, plainLine(message.summary), ...message.context.map(plainLine)];
   for (const entry of message.alerts) {
     lines.push('', ...entry.lines.map((line) => `  ${plainLine(line)}`));
     if (entry.url) lines.push(`  Grafana: ${entry.url}`);
