@@ -118,10 +118,22 @@ SELECT
   amount,
   {region_currency:Array(String)}[region],
   multiIf(v = 0, live_score, v = 1, shadow_score, second_score) AS o_score,
-  multiIf(o_score >= {approve_at:Float64}, {approve_label:String}, o_score >= {review_at:Float64}, {review_label:String}, {decline_label:String}),
+  multiIf(
+    v = 1 AND better_shadow, if(better_rank <= live_approvals, {approve_label:String}, if(o_score >= {review_at:Float64}, {review_label:String}, {decline_label:String})),
+    o_score >= {approve_at:Float64}, {approve_label:String}, o_score >= {review_at:Float64}, {review_label:String}, {decline_label:String}),
   multiIf(v = 0, live_latency, v = 1, shadow_latency, second_latency),
   features
-FROM (${transactionsSql()})
+FROM (
+  -- The better shadow is deployed as teams deploy a better model: at the operating point that keeps each
+  -- segment's approvals. It approves as many of a segment's shadowed transactions (per day) as live does, those
+  -- it scores highest, so it ranks better without approving less anywhere (per-segment approvals are a promotion
+  -- rule: README, "Shadow models").
+  SELECT *,
+    shadowed AND shadow_active AND {shadow_mode:UInt8} = 1 AS better_shadow,
+    row_number() OVER (PARTITION BY issuer_rank, region, better_shadow ORDER BY shadow_score DESC, tx_id) AS better_rank,
+    countIf(live_score >= {approve_at:Float64}) OVER (PARTITION BY issuer_rank, region, better_shadow) AS live_approvals
+  FROM (${transactionsSql()})
+)
 ARRAY JOIN arrayFilter((x, keep) -> keep, [0, 1, 2, 0], [1, shadowed, second_shadowed, duplicated]) AS v`;
 }
 

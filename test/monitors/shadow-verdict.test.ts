@@ -88,7 +88,14 @@ describe('shadow verdict rules', () => {
   it('promotes a significantly better AUC, or a non-inferior and faster shadow', () => {
     const better = decide(comparison({ auc: auc(0.03, 1e-13) }), [], t);
     expect(better.verdict).toBe('promote');
-    expect(better.reasons[0]).toMatch(/^AUC significantly better: \+0\.030 \(p=1\.0e-13\)/);
+    expect(better.reasons[0]).toMatch(/^AUC significantly better: \+0\.030 \(0\.830 vs 0\.800, p=1\.0e-13\)/);
+    // The AUC is stated once: the context's own AUC line is left out.
+    expect(better.reasons.filter((r) => r.includes('0.830 vs 0.800'))).toHaveLength(1);
+    // A segment significantly worse on approvals holds it, as one worse on AUC does (README: every segment fine).
+    const approvalsWorse = decide(comparison({ auc: auc(0.03, 1e-13) }), [{ segment: ['Eurobanca', 'EU'], approvalChangePp: -12 }], t);
+    expect(approvalsWorse.verdict).toBe('hold');
+    expect(approvalsWorse.reasons[0]).toBe('better overall but significantly worse in 1 segment');
+    expect(approvalsWorse.reasons.at(-1)).toMatch(/^1 segment worse .*Eurobanca\/EU \(approvals −12\.0 pp\)/);
     expect(decide(comparison({ auc: auc(0.001, 0.8, 0.0015), latencyP99Shadow: 70 }), [], t).verdict).toBe('promote');
     // A copy that ranks every transaction like live (se = 0) is exactly non-inferior: faster, it is promoted.
     expect(decide(comparison({ auc: auc(0, 1, 0), agreement: 1, latencyP99Shadow: 70 }), [], t).verdict).toBe('promote');

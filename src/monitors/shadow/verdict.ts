@@ -10,7 +10,7 @@
  *              ECE worse by more than maxEceIncrease and more than twice the two ECEs' sampling noise (a small
  *              sample's ECE is mostly noise); p99 latency significantly over maxLatencyRatio × live's (log ratio
  *              − z·se above the log budget: a thousand rows' p99 moves by several per cent on its own).
- * 3. promote — calibration not much worse, p99 within the budget, no segment with a significantly worse AUC, and
+ * 3. promote — calibration not much worse, p99 within the budget, no segment significantly worse (AUC or approvals), and
  *              either AUC significantly better by more than minAucDelta (shadow − live − z·se > +minAucDelta) or
  *              non-inferior (shadow − live − z·se > −nonInferiorityMargin) and significantly faster (p99 ratio
  *              below fasterLatencyRatio by z·se).
@@ -58,7 +58,7 @@ export function decide(c: ShadowComparison, worse: WorseSegment[], t: ShadowThre
   if (!c.auc || c.nLabeled < t.minLabeled || Math.min(c.nPositive, negatives) < t.minMinority) {
     const why = `too few matured outcomes: ${count(c.nLabeled)} labeled transactions scored by both (need ${count(t.minLabeled)}), ` +
       `${count(c.nPositive)} approved and ${count(negatives)} declined by the issuer (need ${count(t.minMinority)} of each)`;
-    return { verdict: 'hold', reasons: [why, ...context] };
+    return { verdict: 'hold', reasons: withContext(c, [why], context) };
   }
   const { deltaAuc, se } = c.auc;
   const eceLimit = Math.max(t.maxEceIncrease, 2 * Math.hypot(c.eceNoiseLive, c.eceNoiseShadow));
@@ -75,25 +75,25 @@ export function decide(c: ShadowComparison, worse: WorseSegment[], t: ShadowThre
     c.eceShadow - c.eceLive > eceLimit ? `calibration much worse: ECE ${fixed(c.eceShadow, 3)} vs ${fixed(c.eceLive, 3)} live (limit +${fixed(eceLimit, 3)})` : '',
     logRatio - z * latencySe > Math.log(t.maxLatencyRatio) ? `latency p99 over budget: ${ratio(latencyRatio)} live's (budget ${ratio(t.maxLatencyRatio)})` : '',
   ].filter(Boolean);
-  if (failures.length > 0) return { verdict: 'reject', reasons: [...failures, ...context] };
+  if (failures.length > 0) return { verdict: 'reject', reasons: withContext(c, failures, context) };
 
   const better = deltaAuc - z * aucSe > t.minAucDelta;
   const fasterAndNotWorse = deltaAuc - z * aucSe > -t.nonInferiorityMargin && logRatio + z * latencySe < Math.log(t.fasterLatencyRatio);
-  const aucWorseSegments = worse.filter((w) => w.deltaAuc !== undefined);
   const withinBudget = !(latencyRatio > t.maxLatencyRatio);
-  if ((better || fasterAndNotWorse) && withinBudget && aucWorseSegments.length === 0) {
+  // Every segment fine: one significantly worse on AUC or on approvals (README, "Shadow models") holds the promotion.
+  if ((better || fasterAndNotWorse) && withinBudget && worse.length === 0) {
     const why = better
-      ? `AUC significantly better: ${signed(deltaAuc)} (p=${formatP(c.auc.pValue)}), calibration and latency within limits`
+      ? `AUC significantly better: ${signed(deltaAuc)} (${fixed(c.auc.aucShadow, 3)} vs ${fixed(c.auc.aucLive, 3)}, p=${formatP(c.auc.pValue)}), calibration and latency within limits`
       : `as accurate (AUC ${signed(deltaAuc)}, within the ${fixed(t.nonInferiorityMargin, 3)} margin) and faster: p99 ${ratio(latencyRatio)} live's`;
-    return { verdict: 'promote', reasons: [why, ...context] };
+    return { verdict: 'promote', reasons: withContext(c, [why], context) };
   }
   const overBudget = withinBudget ? '' : `latency p99 ${ratio(latencyRatio)} live's, over the ${ratio(t.maxLatencyRatio)} budget but not significantly yet`;
-  return { verdict: 'hold', reasons: [overBudget || holdReason(c, better, aucWorseSegments.length, t, looks), ...context] };
+  return { verdict: 'hold', reasons: withContext(c, [overBudget || holdReason(c, better || fasterAndNotWorse, worse.length, t, looks)], context) };
 }
 
 function holdReason(c: ShadowComparison, better: boolean, worseSegments: number, t: ShadowThresholds, looks: Looks): string {
   const auc = c.auc as NonNullable<ShadowComparison['auc']>;
-  if (better) return `AUC better overall but significantly worse in ${worseSegments} segment${worseSegments === 1 ? '' : 's'}`;
+  if (better && worseSegments > 0) return `better overall but significantly worse in ${worseSegments} segment${worseSegments === 1 ? '' : 's'}`;
   if (auc.se === 0 && auc.deltaAuc === 0) return 'scores rank every transaction like live: no measurable gain';
   if (auc.pValue < t.alpha) {
     return `AUC difference ${signed(auc.deltaAuc)} (p=${formatP(auc.pValue)}) is not significantly beyond the ±${fixed(t.minAucDelta, 3)} that counts ` +
@@ -110,6 +110,13 @@ function beyondMarginPValue(auc: NonNullable<ShadowComparison['auc']>, margin: n
   if (!(auc.se > 0)) return 1;
   const z = (Math.abs(auc.deltaAuc) - margin) / auc.se;
   return dailyCrossing(z, looks.renewals);
+}
+
+/** The deciding reasons, then the context; the context's AUC line only when no deciding reason already gives both AUCs. */
+function withContext(c: ShadowComparison, decisive: string[], context: string[]): string[] {
+  const auc = c.auc ? `${fixed(c.auc.aucShadow, 3)} vs ${fixed(c.auc.aucLive, 3)}` : undefined;
+  const stated = auc !== undefined && decisive.some((r) => r.includes(auc));
+  return [...decisive, ...context.filter((line) => !(stated && line.startsWith('AUC ')))];
 }
 
 /** The numbers behind every verdict, shadow first, as one line each. */
