@@ -195,6 +195,7 @@ export async function alertHistory(store: Store, config: Config, range: { from: 
   return rows.map(fromRow).map((alert) => {
     const from = alert.firingSince as Date;
     const to = alert.resolvedAt ?? null;
-    return { ...toView(alert), from, to, durationMs: Math.max(0, (to ?? range.to).getTime() - from.getTime()) };
+    const episode = alert.groupEpisode ? { groupEpisode: alert.groupEpisode } : {};
+    return { ...toView(alert), groupKey: alert.groupKey, ...episode, from, to, durationMs: Math.max(0, (to ?? range.to).getTime() - from.getTime()) };
   });
 }

@@ -143,6 +143,9 @@ export type AnyNotification = Notification | VerdictNotification;
 
 /** An alert as the weekly report sees it: when it fired and for how long. */
 export type AlertRecord = AlertView & {
+  /** The group (incident or roll-up) it was announced in, and that announcement's start: one Slack thread. */
+  groupKey: string;
+  groupEpisode?: Date;
   from: Date;
   /** When it resolved; null while still firing. */
   to: Date | null;

@@ -39,7 +39,7 @@ export async function reportCommand(options: ReportOptions, env: NodeJS.ProcessE
 
 async function send(session: Session, smtpUrl: string, gather: { at: Date; backfill: boolean }, built: BuiltReport | undefined): Promise<number> {
   const { store, config, logger } = session;
-  const week = reportPeriod(gather.at).key;
+  const week = reportPeriod(gather.at, config.sinks.email.period).key;
   const records = await ReportRecords.open(store, config, { logger });
   const mailer = smtpMailer(smtpUrl);
   try {

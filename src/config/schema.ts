@@ -279,6 +279,8 @@ export const configSchema = z
             to: z.array(z.email()).default(['ml-team@example.com']),
             from: z.email().default('driftwatch@example.com'),
             schedule: cronExpression.default('0 8 * * 1'),
+            /** What the report covers: the seven days ending at its time, or the last complete ISO week. */
+            period: z.enum(['rolling', 'iso-week']).default('rolling'),
           })
           .prefault({}),
       })

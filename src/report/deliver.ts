@@ -25,7 +25,7 @@ export function envelope(config: Config): Envelope {
  * and a week already sent is never built or sent again.
  */
 export async function sendWeeklyReport(store: Store, config: Config, options: SendOptions): Promise<Delivery> {
-  const period = reportPeriod(options.at ?? new Date());
+  const period = reportPeriod(options.at ?? new Date(), config.sinks.email.period);
   const existing = await options.records.get(period.key);
   if (existing?.state === 'sent') return { outcome: 'already-sent', record: existing };
   if (!existing) {

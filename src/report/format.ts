@@ -36,9 +36,21 @@ export function shortRange(from: Date, to: Date): string {
   return `${from.getUTCDate()} ${MONTHS[from.getUTCMonth()]} – ${last.getUTCDate()} ${MONTHS[last.getUTCMonth()]} ${year}`;
 }
 
-/** The last day of a [from, to) range: a week ending at Monday 00:00 ends on Sunday. */
+const atMidnight = (date: Date) => date.getTime() % 86_400_000 === 0;
+const clock = (date: Date) => date.toISOString().slice(11, 16);
+
+/**
+ * A [from, to) range in days when it is whole days (a week ending at Monday 00:00 ends on Sunday), else with
+ * its hours: `Mon 16 Nov 2026 08:00 – Mon 23 Nov 2026 08:00` (the rolling week ends at the report's hour).
+ */
 export function range(from: Date, to: Date): string {
-  return `${day(from)} – ${day(new Date(to.getTime() - 1))}`;
+  if (atMidnight(from) && atMidnight(to)) return `${day(from)} – ${day(new Date(to.getTime() - 1))}`;
+  return `${day(from)} ${clock(from)} – ${day(to)} ${clock(to)}`;
+}
+
+/** `2026-11-16` or `2026-11-16 08:00`: an edge of a range, with its time unless at midnight. */
+export function edge(date: Date): string {
+  return atMidnight(date) ? date.toISOString().slice(0, 10) : `${date.toISOString().slice(0, 10)} ${clock(date)}`;
 }
 
 export function duration(ms: number): string {

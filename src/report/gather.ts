@@ -8,6 +8,7 @@ import { backfillWeek } from './backfill.js';
 import { day, range, time } from './format.js';
 import { readCoverage, readPsiPeaks, readPsiSeries, readQualityJudgements, readShadow } from './history.js';
 import { compareWeeks, topMovers } from './movers.js';
+import { incidentsOf } from './incidents.js';
 import { reportPeriod, type ReportPeriod } from './period.js';
 import { qualityNotes } from './quality-notes.js';
 import { readTraffic, type Traffic } from './traffic.js';
@@ -27,7 +28,7 @@ export interface GatherOptions {
 
 export async function gatherReport(store: Store, config: Config, options: GatherOptions = {}): Promise<ReportData> {
   const logger = options.logger ?? silentLogger;
-  const period = reportPeriod(options.at ?? new Date());
+  const period = reportPeriod(options.at ?? new Date(), config.sinks.email.period);
   const missing: string[] = [];
   let coverage = await readCoverage(store, config, period);
   if (options.backfill ?? true) {
@@ -43,7 +44,8 @@ export async function gatherReport(store: Store, config: Config, options: Gather
   const shadow = await readShadow(store, config, period);
   const judgements = await readQualityJudgements(store, config, period);
   await ensureAlertTables(store, config);
-  const alerts = await alertHistory(store, config, period.week);
+  // Up to the report's own time, so alerts still firing when it is made are in it (the week may end at its hour).
+  const alerts = await alertHistory(store, config, { from: period.week.from, to: new Date(Math.max(period.week.to.getTime(), period.at.getTime())) });
 
   const models = [...new Set([...config.models, ...traffic.quality.map((q) => q.model), ...peaks.keys()])].sort();
   const issuers = compareWeeks(traffic.issuers, { minVolume: config.minVolume, fdr: config.fdr });
@@ -60,6 +62,7 @@ export async function gatherReport(store: Store, config: Config, options: Gather
     reliability: traffic.reliability,
     psi,
     alerts,
+    incidents: incidentsOf(alerts),
     shadow,
     quality: qualityNotes(config, models, traffic.quality, judgements),
     coverage,

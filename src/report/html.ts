@@ -1,7 +1,7 @@
 // The report as email HTML: one centred table, inline styles only, no CSS classes, scripts or external files.
 import type { Chart } from './charts.js';
 import { count, DASH, percent, points, probability, range, segmentText, type Tone } from './format.js';
-import { alertLine, headlineCells, method, rateMove, shadowFigures, subject } from './summary.js';
+import { incidentLine, headlineCells, method, rateMove, shadowFigures, subject } from './summary.js';
 import type { Note, RateChange, ReportData } from './types.js';
 import { cleanDocument, cleanValue } from '../text.js';
 
@@ -139,11 +139,17 @@ function drift(data: ReportData, charts: Chart[], source: ImageSource): string {
 }
 
 function alerts(data: ReportData): string {
-  if (data.alerts.length === 0) return `${h2('Alerts')}${p('No alert fired this week.')}`;
-  const rows = data.alerts
-    .map(alertLine)
-    .map((a) => [colored(a.status, a.status === 'firing' ? LEVEL.critical : LEVEL.info, true), `${e(a.what)}<br><span style="font-size:11px;color:#6b7280;">${e(a.where)}</span>`, e(a.fired), e(a.resolved), e(a.duration)]);
-  return `${h2(`Alerts (${data.alerts.length})`)}${table(['Status', 'Alert', 'Fired (UTC)', 'Resolved', 'Duration'], rows, { numeric: [4], nowrap: [0, 2, 3] })}`;
+  if (data.incidents.length === 0) return `${h2('Incidents')}${p('No alert fired this week.')}`;
+  const small = (text: string) => `<br><span style="font-size:11px;color:#6b7280;">${text}</span>`;
+  const rows = data.incidents
+    .map(incidentLine)
+    .map((i) => [
+      colored(i.status, i.status === 'firing' ? LEVEL.critical : LEVEL.info, true),
+      `<b>${e(i.title)}</b>${small(e(i.where))}${i.alerts.map((a) => small(`• ${e(a)}`)).join('')}`,
+      e(i.fired), e(i.resolved), e(i.duration),
+    ]);
+  const title = `Incidents (${data.incidents.length}; ${data.alerts.length} alert${data.alerts.length === 1 ? '' : 's'})`;
+  return `${h2(title)}${table(['Status', 'Incident', 'Fired (UTC)', 'Resolved', 'Duration'], rows, { numeric: [4], nowrap: [0, 2, 3] })}`;
 }
 
 function shadow(data: ReportData): string {

@@ -1,8 +1,9 @@
 // Words shared by the HTML and text reports: subject, headline cells, alert and shadow lines, the method note.
 import type { AlertRecord } from '../alerts/types.js';
+import type { IncidentRecord } from './incidents.js';
 import { formatDuration } from '../config/index.js';
 import { monitorNamed } from '../monitors/registry.js';
-import { count, decimal, duration, percent, probability, segmentText, shortRange, time, trend, TRENDS, type Trend } from './format.js';
+import { count, decimal, duration, edge, percent, probability, segmentText, shortRange, time, trend, TRENDS, type Trend } from './format.js';
 import type { Headline, RateChange, ReportData, ShadowSummary } from './types.js';
 
 export interface HeadlineCell {
@@ -43,7 +44,7 @@ function mainModel(data: ReportData): Headline | undefined {
 
 export function subject(data: ReportData): string {
   const span = shortRange(data.period.week.from, data.period.week.to);
-  const parts = [`${data.alerts.length} alert${data.alerts.length === 1 ? '' : 's'}`];
+  const parts = [`${data.incidents.length} incident${data.incidents.length === 1 ? '' : 's'}`];
   const main = mainModel(data);
   if (main && Number.isFinite(main.approvalRate.current)) {
     const t = trend(main.approvalRate.current, main.approvalRate.previous, TRENDS.approvalRate);
@@ -65,6 +66,34 @@ export interface AlertLine {
 /** What an alert measured, in the unit a reader thinks in (its monitor's words: rate changes in points, …). */
 function alertMeasure(a: AlertRecord): { name: string; value: string; threshold: string } {
   return monitorNamed(a.monitor)?.present.report(a) ?? { name: `${a.monitor} ${a.feature}`, value: decimal(a.value), threshold: String(a.threshold) };
+}
+
+/** An incident's row: its kind and where, each alert's measure, when it started and ended. */
+export interface IncidentLine {
+  status: 'firing' | 'resolved';
+  title: string;
+  where: string;
+  /** One line per alert: its measure, and when it fired if later than the incident. */
+  alerts: string[];
+  fired: string;
+  resolved: string;
+  duration: string;
+}
+
+export function incidentLine(i: IncidentRecord): IncidentLine {
+  return {
+    status: i.to ? 'resolved' : 'firing',
+    title: i.title,
+    where: i.where,
+    alerts: i.alerts.map((a) => {
+      const line = alertLine(a);
+      const where = i.alerts.some((b) => segmentText(b.segment) !== segmentText(a.segment)) ? `${segmentText(a.segment)}: ` : '';
+      return `${where}${line.what}${a.from.getTime() > i.from.getTime() ? `, from ${line.fired}` : ''}${a.to ? '' : ' (firing)'}`;
+    }),
+    fired: time(i.from),
+    resolved: i.to ? time(i.to) : 'still firing',
+    duration: `${duration(i.durationMs)}${i.to ? '' : ' so far'}`,
+  };
 }
 
 export function alertLine(a: AlertRecord): AlertLine {
@@ -102,7 +131,7 @@ export function significance(c: RateChange): string {
 export function method(data: ReportData): string {
   const s = data.settings;
   return [
-    `Weeks are UTC, ${data.period.week.from.toISOString().slice(0, 10)} to ${data.period.week.to.toISOString().slice(0, 10)} (exclusive) against the 7 days before.`,
+    `Weeks are UTC, ${edge(data.period.week.from)} to ${edge(data.period.week.to)} (exclusive) against the 7 days before.`,
     `Approval rates and calibration count live events whose outcome arrived within ${formatDuration(s.maturityMs)} (the maturity delay); younger events count for volume only.`,
     data.trafficSource === 'rollup' ? 'Volume, approval and calibration come from the hourly rollup.' : 'Volume, approval and calibration come from one aggregate query over events and outcomes.',
     `Changes are two-proportion z-tests, Benjamini–Hochberg at FDR ${s.fdr} across each table's segments, each with at least ${s.minVolume} labeled events in both weeks.`,

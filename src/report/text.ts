@@ -1,6 +1,6 @@
 // The report as plain text: the email's text part and what `driftwatch report` prints; same content as the HTML.
 import { count, decimal, percent, points, range, segmentText } from './format.js';
-import { alertLine, headlineCells, method, rateMove, shadowFigures, significance, subject } from './summary.js';
+import { incidentLine, headlineCells, method, rateMove, shadowFigures, significance, subject } from './summary.js';
 import type { RateChange, ReportData } from './types.js';
 import { cleanDocument, cleanValue } from '../text.js';
 
@@ -86,10 +86,12 @@ function composeRenderText(data: ReportData): string {
   if (data.psi.length === 0) out.push('  No PSI values in the history this week.');
   else out.push(columns(['model', 'segment', 'feature', 'peak PSI'], data.psi.map((s) => [s.model, segmentText(s.segment), s.feature, s.peak.toFixed(3)]), [3]));
 
-  out.push(heading(`Alerts (${data.alerts.length})`));
-  if (data.alerts.length === 0) out.push('  No alert fired this week.');
-  for (const a of data.alerts.map(alertLine)) {
-    out.push(`  ${a.status.toUpperCase().padEnd(10)}${a.what}`, `            ${a.where}`, `            fired ${a.fired} UTC, ${a.status === 'firing' ? 'still firing' : `resolved ${a.resolved}`}, ${a.duration}`);
+  out.push(heading(`Incidents (${data.incidents.length}; ${data.alerts.length} alert${data.alerts.length === 1 ? '' : 's'})`));
+  if (data.incidents.length === 0) out.push('  No alert fired this week.');
+  for (const i of data.incidents.map(incidentLine)) {
+    out.push(`  ${i.status.toUpperCase().padEnd(10)}${i.title}`, `            ${i.where}`);
+    for (const a of i.alerts) out.push(`            • ${a}`);
+    out.push(`            fired ${i.fired} UTC, ${i.status === 'firing' ? 'still firing' : `resolved ${i.resolved}`}, ${i.duration}`);
   }
 
   if (data.shadow.length > 0) {

@@ -1,5 +1,6 @@
 // What a weekly report holds: every number the HTML, text and charts show, gathered once.
 import type { AlertRecord } from '../alerts/types.js';
+import type { IncidentRecord } from './incidents.js';
 import type { Segment } from '../core/types.js';
 import type { ReliabilityBin } from '../stats/index.js';
 import type { ReportPeriod } from './period.js';
@@ -125,6 +126,8 @@ export interface ReportData {
   reliability: Reliability[];
   psi: PsiSeries[];
   alerts: AlertRecord[];
+  /** The alerts grouped as on-call saw them: one incident (or roll-up) per Slack thread. */
+  incidents: IncidentRecord[];
   shadow: ShadowSummary[];
   quality: Note[];
   coverage: WeekPair<Coverage>;

@@ -17,7 +17,7 @@ describe('config defaults', () => {
     expect(config.schedule).toBe('*/5 * * * *');
     expect(config.sinks.prometheus).toMatchObject({ port: 9464, host: '127.0.0.1', maxSeries: 2000 });
     expect(config.sinks.slack).toEqual({ channel: '#payments-oncall', apiUrl: 'https://slack.com/api/' });
-    expect(config.sinks.email).toEqual({ to: ['ml-team@example.com'], from: 'driftwatch@example.com', schedule: '0 8 * * 1' });
+    expect(config.sinks.email).toEqual({ to: ['ml-team@example.com'], from: 'driftwatch@example.com', schedule: '0 8 * * 1', period: 'rolling' });
     expect(config.columns.events.score).toBe('score');
     expect(config.monitors.psi).toMatchObject({ bins: 10, epsilon: 1e-4, thresholds: { warning: 0.1, critical: 0.25 } });
   });

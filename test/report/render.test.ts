@@ -13,15 +13,22 @@ import { pngSize } from './helpers.js';
 const HOSTILE = '<script>alert("x")</script>';
 
 describe('report period', () => {
-  it('is the 7 days before --at floored to UTC midnight, keyed by the ISO week it starts in', () => {
-    const p = reportPeriod(new Date('2026-11-23T08:00:00Z'));
-    expect(p.week).toEqual({ from: new Date('2026-11-16T00:00:00Z'), to: new Date('2026-11-23T00:00:00Z') });
-    expect(p.previous).toEqual({ from: new Date('2026-11-09T00:00:00Z'), to: new Date('2026-11-16T00:00:00Z') });
+  it('is the seven days ending at --at (to its hour) by default, keyed by the ISO week it starts in', () => {
+    const p = reportPeriod(new Date('2026-11-23T08:20:00Z'));
+    expect(p.week).toEqual({ from: new Date('2026-11-16T08:00:00Z'), to: new Date('2026-11-23T08:00:00Z') });
+    expect(p.previous).toEqual({ from: new Date('2026-11-09T08:00:00Z'), to: new Date('2026-11-16T08:00:00Z') });
     expect(p.key).toBe('2026-W47');
-    // A retry later that day, or the next day, is the same week.
+    // A retry later that week is the same key (the kept report is what it sends); the next Monday's is the next.
     expect(reportPeriod(new Date('2026-11-23T23:59:59Z')).key).toBe('2026-W47');
-    expect(reportPeriod(new Date('2026-11-24T10:00:00Z')).key).toBe('2026-W47');
     expect(reportPeriod(new Date('2026-11-30T08:00:00Z')).key).toBe('2026-W48');
+  });
+
+  it('is the last complete ISO week with sinks.email.period: iso-week', () => {
+    for (const at of ['2026-11-23T00:00:00Z', '2026-11-25T13:00:00Z', '2026-11-29T23:59:59Z']) {
+      const p = reportPeriod(new Date(at), 'iso-week');
+      expect(p.week).toEqual({ from: new Date('2026-11-16T00:00:00Z'), to: new Date('2026-11-23T00:00:00Z') });
+      expect(p.key).toBe('2026-W47');
+    }
   });
 
   it('numbers ISO weeks across year ends', () => {
@@ -98,6 +105,7 @@ function hostileReport(): ReportData {
     reliability: [{ model: HOSTILE, week: 'current', ece: 0.02, n: 100, bins: [{ lo: 0.5, hi: 0.6, count: 100, meanScore: 0.55, meanLabel: 0.5 }] }],
     psi: [{ model: HOSTILE, feature: HOSTILE, segment: { issuer: HOSTILE }, peak: 0.4, points: [{ hour: period.week.from, value: 0.1 }, { hour: new Date(period.week.from.getTime() + 86_400_000), value: 0.4 }] }],
     alerts: [],
+    incidents: [],
     shadow: [{ model: HOSTILE, shadowVersion: HOSTILE, verdict: 'reject', reasons: [HOSTILE], at: period.week.from, cycles: { promote: 0, hold: 1, reject: 2 } }],
     quality: [{ level: 'critical', text: HOSTILE }],
     coverage: { current: { cycles: 3, psiRows: 1, shadowRows: 1, qualityRows: 1 }, previous: { cycles: 0, psiRows: 0, shadowRows: 0, qualityRows: 0 } },

@@ -14,7 +14,7 @@ import { FROM, REPORT_AT, reportFixture, TO, type ReportFixture } from './fixtur
 import { capture, freePort, pngSize, SMTP_PASSWORD, testSmtp, type TestSmtp } from './helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-/** A week earlier than REPORT_AT's: ISO week 46, 9–15 Nov. */
+/** A week earlier than REPORT_AT's: the seven days to 16 Nov 08:00, keyed ISO week 46. */
 const EARLIER_AT = new Date('2026-11-16T08:00:00Z');
 
 let f: ReportFixture;
@@ -37,11 +37,11 @@ describe('driftwatch report', () => {
   it('prints the text version without --send or --out', async () => {
     const { result, stdout } = await capture(() => reportCommand({ config: f.configPath, at: REPORT_AT }));
     expect(result).toBe(0);
-    expect(stdout).toMatch(/^driftwatch weekly report, 16–22 Nov 2026: 2 alerts/);
-    for (const section of ['Headline', 'Approval rate by region', 'Issuers that moved most', 'Calibration', 'Drift (PSI)', 'Alerts (2)', 'Shadow models', 'Data quality']) expect(stdout).toContain(section);
+    expect(stdout).toMatch(/^driftwatch weekly report, 16–23 Nov 2026: 2 incidents/);
+    for (const section of ['Headline', 'Approval rate by region', 'Issuers that moved most', 'Calibration', 'Drift (PSI)', 'Incidents (2; 2 alerts)', 'Shadow models', 'Data quality']) expect(stdout).toContain(section);
     // The outage scenario: Eurobanca's approval rate fell, significantly, and the alert table says so.
     expect(stdout).toMatch(/Eurobanca · EU .*−\d+\.\d\spp .*significant/);
-    expect(stdout).toMatch(/FIRING\s+approval-rate change −42\.0\spp/);
+    expect(stdout).toMatch(/FIRING\s+Approval rate dropped\n\s+card-auth · Eurobanca · EU\n\s+• approval-rate change −42\.0\spp.* \(firing\)\n\s+fired .* still firing/);
   });
 
   it('emails the report once per week: subject, recipients, HTML and text parts, every cid: image a real PNG', async () => {
@@ -52,7 +52,7 @@ describe('driftwatch report', () => {
     expect(result, stderr).toBe(0);
     expect(server.messages).toHaveLength(1);
     const [mail] = server.messages;
-    expect(mail?.subject).toMatch(/^driftwatch weekly report, 16–22 Nov 2026: 2 alerts, card-auth approval \d+\.\d\s%/);
+    expect(mail?.subject).toMatch(/^driftwatch weekly report, 16–23 Nov 2026: 2 incidents, card-auth approval \d+\.\d\s%/);
     expect(server.envelopes[0]).toEqual({ from: FROM, to: TO });
     const to = Array.isArray(mail?.to) ? mail.to : [mail?.to];
     expect(to.flatMap((a) => a?.value.map((v) => v.address))).toEqual(TO);
@@ -131,7 +131,7 @@ describe('driftwatch report', () => {
     clock += 10 * 60_000;
     await cycle();
     expect(server.messages).toHaveLength(1);
-    expect(server.messages[0]?.subject).toMatch(/^driftwatch weekly report, 9–15 Nov 2026/);
+    expect(server.messages[0]?.subject).toMatch(/^driftwatch weekly report, 9–16 Nov 2026/);
     await hook.schedule?.run();
     await cycle();
     await hook.flush?.();
@@ -160,7 +160,7 @@ describe('driftwatch report', () => {
     expect(empty.missing.join('\n')).toMatch(/No live scoring events.*\n.*week before.*\n.*No history for this week/);
     expect(renderText(empty)).toContain('What this report is missing');
     // An alert still firing is part of every week until it resolves.
-    expect(renderHtml(empty, [], () => undefined)).toMatch(/Alerts \(1\)[^]*still firing/);
+    expect(renderHtml(empty, [], () => undefined)).toMatch(/Incidents \(1; 1 alert\)[^]*still firing/);
 
     // ISO week 46 has history, the week before it none: backfill runs a cycle at the end of each of its days.
     const filled = await gatherReport(f.store, f.config, { at: EARLIER_AT });
