@@ -79,6 +79,11 @@ export class Metrics {
       registers,
     });
     this.failures = new Counter({ name: 'driftwatch_cycle_failures_total', help: 'Cycles that failed', registers });
+    // The alert rules' drill-down links read Grafana's address from here: rule files are static, the config is not.
+    const grafanaUrl = config.alerts.grafanaUrl.replace(/\/+$/, '');
+    if (grafanaUrl) {
+      new Gauge({ name: 'driftwatch_grafana_info', help: 'Always 1; url is alerts.grafanaUrl, which the alert rules build their drill-down links from', labelNames: ['url'], registers }).set({ url: grafanaUrl }, 1);
+    }
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
   }
 
