@@ -90,7 +90,9 @@ async function waitReady(child: Child, url: string): Promise<void> {
     },
     30_000,
     `${child.name} to be ready at ${url}`,
-  ).catch((error: Error) => {
+  ).catch(async (error: Error) => {
+    // Not ready: the caller never gets a handle to stop it, so it is stopped here rather than left running.
+    await child.stop();
     throw new Error(`${error.message}\n${child.tail()}`);
   });
 }

@@ -35,6 +35,8 @@ describe('segmentLabelNames', () => {
     expect(segmentLabelNames(['model', 'segment_model'])).toEqual(['segment_model', 'segment_segment_model']);
     // driftwatch_finding_severity's own labels are taken too.
     expect(segmentLabelNames(['monitor', 'shadow_version'])).toEqual(['segment_monitor', 'segment_shadow_version']);
+    // So are the labels the shipped rules set on their alerts: a rule's `severity` would overwrite the segment's.
+    expect(segmentLabelNames(['severity', 'alertname', 'issuer'])).toEqual(['segment_severity', 'segment_alertname', 'issuer']);
   });
 });
 

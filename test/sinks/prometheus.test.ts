@@ -164,6 +164,12 @@ describe('Metrics on /metrics', () => {
     expect(table(f, 'driftwatch_series_dropped')).toEqual(
       expect.arrayContaining(['{"metric":"driftwatch_psi"} 3', '{"metric":"driftwatch_approval_rate"} 2', '{"metric":"driftwatch_approval_rate_delta"} 0']),
     );
+    // The severity gauge keeps the five alerting segments; its six ok zeros past the cap are left out uncounted,
+    // so many ok segments do not keep DriftwatchSeriesDropped firing.
+    expect(family(f, 'driftwatch_finding_severity').map((s) => s.labels?.issuer).sort()).toEqual(['a-warning', 'small-critical', 'tiny-critical', 'warn-a', 'warn-b']);
+    expect(table(f, 'driftwatch_series_dropped')).toContain('{"metric":"driftwatch_finding_severity"} 0');
+    metrics.recordCycle(cycle([...['c1', 'c2', 'c3', 'c4', 'c5', 'c6'].map((issuer) => psi(issuer, 'critical', 10))]));
+    expect(table(await scrape(), 'driftwatch_series_dropped')).toContain('{"metric":"driftwatch_finding_severity"} 1');
   });
 
   test('each cycle replaces the series: a segment that stopped alerting or disappeared is gone', async () => {

@@ -1,8 +1,11 @@
 // Prometheus label names for segment columns, and label values that cannot break the exposition format.
 import { createHash } from 'node:crypto';
 
-/** Labels the segment metrics already carry, plus the ones a Prometheus server attaches to every scraped series. */
-const TAKEN = new Set(['model', 'feature', 'window', 'monitor', 'shadow_version', 'job', 'instance']);
+/**
+ * Labels the segment metrics already carry, the ones a Prometheus server attaches to every scraped series, and
+ * the ones the shipped rules set on their alerts (`severity`, `alertname`: a rule's label would overwrite the segment's).
+ */
+const TAKEN = new Set(['model', 'feature', 'window', 'monitor', 'shadow_version', 'job', 'instance', 'severity', 'alertname']);
 
 /** Longest label value kept as is, in code points; longer ones are cut and suffixed with a hash. */
 export const MAX_LABEL_VALUE_LENGTH = 128;
@@ -10,8 +13,8 @@ export const MAX_LABEL_VALUE_LENGTH = 128;
 /**
  * Label names for the configured segment columns, in order. A column whose name is
  * taken by a fixed label (`model`, `feature`, `window`, and driftwatch_finding_severity's `monitor` and
- * `shadow_version`), by the scraper (`job`,
- * `instance`), or reserved by Prometheus (`__…`) is exposed as `segment_<name>`,
+ * `shadow_version`), by the scraper (`job`, `instance`), by the alert rules (`severity`, `alertname`), or
+ * reserved by Prometheus (`__…`) is exposed as `segment_<name>`,
  * so `segments: [model, region]` gives `{model, segment_model, region}`.
  */
 export function segmentLabelNames(segments: readonly string[]): string[] {

@@ -103,7 +103,9 @@ export class Metrics {
     const severities = selectSeries(severityCandidates(result, this.labeling), this.maxSeries);
     this.findingSeverity.reset();
     for (const series of severities.kept) this.findingSeverity.set(series.labels, series.value);
-    this.seriesDropped.set({ metric: FINDING_SEVERITY.name }, severities.dropped);
+    // An ok segment's 0 is context for dashboards (absent reads the same to the rules): past the cap it is left out
+    // without counting, so a large install's many ok segments do not keep DriftwatchSeriesDropped firing.
+    this.seriesDropped.set({ metric: FINDING_SEVERITY.name }, severities.droppedAlerting);
     this.recordFiring(firing);
     this.observeDuration(result.durationMs);
     this.lastSuccessMs = this.now();

@@ -21,19 +21,24 @@ const SEVERITY_RANK: Record<Severity, number> = { critical: 0, warning: 1, ok: 2
 /**
  * Keeps at most `maxSeries` series: alerting candidates first (critical, then warning),
  * then the largest by volume, ties in input order. A candidate's series are kept or
- * dropped together, so a segment never shows its current approval rate without the reference.
+ * dropped together, so a segment never shows its current approval rate without the reference. `droppedAlerting`
+ * counts the dropped series of segments at warning or critical.
  */
-export function selectSeries(candidates: readonly Candidate[], maxSeries: number): { kept: Series[]; dropped: number } {
+export function selectSeries(candidates: readonly Candidate[], maxSeries: number): { kept: Series[]; dropped: number; droppedAlerting: number } {
   const ranked = candidates
     .map((candidate, index) => ({ candidate, index }))
     .sort((a, b) => rank(a.candidate) - rank(b.candidate) || volume(b.candidate) - volume(a.candidate) || a.index - b.index);
   const kept: Series[] = [];
   let dropped = 0;
+  let droppedAlerting = 0;
   for (const { candidate } of ranked) {
     if (kept.length + candidate.series.length <= maxSeries) kept.push(...candidate.series);
-    else dropped += candidate.series.length;
+    else {
+      dropped += candidate.series.length;
+      if (rank(candidate) < SEVERITY_RANK.ok) droppedAlerting += candidate.series.length;
+    }
   }
-  return { kept, dropped };
+  return { kept, dropped, droppedAlerting };
 }
 
 function rank(candidate: Candidate): number {
