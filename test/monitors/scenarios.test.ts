@@ -2,6 +2,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { settleMaturity } from '../../src/aggregates/maturity.js';
 import { AlertEngine } from '../../src/alerts/index.js';
+import { openAlertDelivery } from '../../src/sinks/slack.js';
+import { FakeSlack, type SlackPost } from '../helpers/slack-server.js';
 import { parseConfig, type Config } from '../../src/config/index.js';
 import { runCycle } from '../../src/cycle.js';
 import type { CycleResult, Finding } from '../../src/core/types.js';
@@ -17,6 +19,11 @@ beforeAll(async () => {
   t = await tempStore();
 });
 afterAll(() => t.cleanup());
+
+/** The demo's incidents together (their targets never overlap): seeded once for the cases that share it. */
+const COMBINED: ScenarioName[] = ['issuer-outage', 'score-drift', 'miscalibration'];
+let combined: ReturnType<typeof dataset> | undefined;
+const combinedDataset = () => (combined ??= dataset('combined', COMBINED));
 
 /** One store, one pair of tables per data set: the embedded engine is one per process. */
 async function dataset(name: string, scenarios: ScenarioName[], seedValue = 7): Promise<{ config: Config; summary: SeedSummary; result: CycleResult }> {
@@ -43,7 +50,7 @@ describe('each scenario is found at critical on its target', () => {
   ];
   for (const [scenario, monitor, isTheFinding] of cases) {
     it(`${scenario} → ${monitor}`, async () => {
-      const { summary, result } = await dataset(scenario, [scenario]);
+      const { summary, result } = COMBINED.includes(scenario) ? await combinedDataset() : await dataset(scenario, [scenario]);
       const target = summary.targets.find((x) => x.scenario === scenario);
       expect(target, `seed reports a target for ${scenario}`).toBeDefined();
       const found = result.findings.filter((f) => f.monitor === monitor && f.severity === 'critical' && isTheFinding(f));
@@ -67,7 +74,7 @@ describe('clean traffic', () => {
 
 describe("what reaches on-call: incidents, not findings (the demo's scenarios)", () => {
   it('an issuer outage is one incident with its approval and calibration evidence; a regional drift is one roll-up', async () => {
-    const { summary, result, config } = await dataset('incidents', ['issuer-outage', 'score-drift', 'miscalibration']);
+    const { summary, result, config } = await combinedDataset();
     const notifications = await AlertEngine.inMemory({ ...config, alerts: { ...config.alerts, for: 1 } }).observe(result);
     const headlines = notifications.filter((n) => n.kind === 'firing');
     const outage = summary.targets.find((x) => x.scenario === 'issuer-outage')?.segment ?? {};
@@ -84,6 +91,28 @@ describe("what reaches on-call: incidents, not findings (the demo's scenarios)",
     expect(apac[0]?.incident).toMatchObject({ kind: 'traffic-shift', segment: { region: 'APAC' }, shared: { column: 'region', value: 'APAC' } });
     expect(apac[0]?.incident?.shared?.members).toBeGreaterThanOrEqual(2);
     expect(apac[0]?.incident?.shared?.test?.atLeast).toBeGreaterThanOrEqual(2);
+
+    // Through the outbox and the real Slack client, as the demo's daemon posts them: one top-level message for the
+    // outage, its evidence in its thread; one for APAC, its segments in its thread.
+    const slack = await FakeSlack.start();
+    try {
+      const slackConfig = { ...config, sinks: { ...config.sinks, slack: { ...config.sinks.slack, apiUrl: slack.url } } };
+      const delivery = await openAlertDelivery(t.store, slackConfig, { env: { SLACK_BOT_TOKEN: 'xoxb-scenarios' } });
+      expect(await delivery.send(notifications)).toMatchObject({ delivered: notifications.length, failed: 0 });
+      const text = (p: SlackPost) => `${p.text} ${JSON.stringify(p.blocks)}`;
+      const outageName = outage.issuer as string;
+      const [outageParent, ...others] = slack.parents.filter((p) => text(p).includes(outageName));
+      expect(others).toEqual([]);
+      const outageThread = slack.posts.filter((p) => p.threadTs === outageParent?.ts).map(text).join('\n');
+      for (const evidence of ['Approval rate', 'ECE', 'Not moved: *PSI* of score']) expect(outageThread).toContain(evidence);
+      const apacParents = slack.parents.filter((p) => text(p).includes('APAC'));
+      expect(apacParents).toHaveLength(1);
+      const apacThread = slack.posts.filter((p) => p.threadTs === apacParents[0]?.ts).map(text).join('\n');
+      const members = new Set(apac[0]?.alerts.map((a) => a.segment.issuer as string));
+      for (const issuer of members) expect(apacThread).toContain(issuer);
+    } finally {
+      await slack.stop();
+    }
   });
 });
 
