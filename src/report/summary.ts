@@ -80,16 +80,22 @@ export interface IncidentLine {
   duration: string;
 }
 
+/** Alerts listed under one incident: a region's roll-up may hold dozens. */
+const MAX_INCIDENT_ALERTS = 8;
+
 export function incidentLine(i: IncidentRecord): IncidentLine {
   return {
     status: i.to ? 'resolved' : 'firing',
     title: i.title,
     where: i.where,
-    alerts: i.alerts.map((a) => {
-      const line = alertLine(a);
-      const where = i.alerts.some((b) => segmentText(b.segment) !== segmentText(a.segment)) ? `${segmentText(a.segment)}: ` : '';
-      return `${where}${line.what}${a.from.getTime() > i.from.getTime() ? `, from ${line.fired}` : ''}${a.to ? '' : ' (firing)'}`;
-    }),
+    alerts: [
+      ...i.alerts.slice(0, MAX_INCIDENT_ALERTS).map((a) => {
+        const line = alertLine(a);
+        const where = i.alerts.some((b) => segmentText(b.segment) !== segmentText(a.segment)) ? `${segmentText(a.segment)}: ` : '';
+        return `${where}${line.what}${a.from.getTime() > i.from.getTime() ? `, from ${line.fired}` : ''}${a.to ? '' : ' (firing)'}`;
+      }),
+      ...(i.alerts.length > MAX_INCIDENT_ALERTS ? [`… and ${i.alerts.length - MAX_INCIDENT_ALERTS} more alerts (the Slack thread and Grafana have them all)`] : []),
+    ],
     fired: time(i.from),
     resolved: i.to ? time(i.to) : 'still firing',
     duration: `${duration(i.durationMs)}${i.to ? '' : ' so far'}`,

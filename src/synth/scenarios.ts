@@ -187,7 +187,7 @@ export function describeTargets(
       case 'mix-shift':
         return { scenario, model, segment: {}, ...incident, description: `${regionName(plan.mixRegion)} traffic × ${EFFECTS.mixFactor} for every issuer; every segment's own scores and approval rate unchanged, so the overall approval rate falls by mix alone` };
       case 'shadow-better':
-        return { scenario, model, segment: {}, shadowVersion: MODEL.card.shadow, ...shadowWindow, description: `shadow ${MODEL.card.shadow} reads a noisy signal of the outcome: calibrated, clearly higher AUC than live ${MODEL.card.live}, same latency` };
+        return { scenario, model, segment: {}, shadowVersion: MODEL.card.shadow, ...shadowWindow, description: `shadow ${MODEL.card.shadow} reads a noisy signal of the outcome: calibrated, clearly higher AUC than live ${MODEL.card.live}, same latency, as many approvals per segment as live` };
       case 'shadow-worse': {
         const version = plan.secondShadow ? MODEL.card.secondShadow : MODEL.card.shadow;
         return { scenario, model, segment: {}, shadowVersion: version, ...shadowWindow, description: `shadow ${version} is much noisier than live ${MODEL.card.live}: lower AUC, overconfident and miscalibrated` };
