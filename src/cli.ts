@@ -1,5 +1,8 @@
 // The driftwatch command line: parses arguments and hands each command to its module (wiring only).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
+import { packageRoot } from './store/index.js';
 import { checkConfigCommand } from './cli/check-config.js';
 import { parseInteger, parsePositiveInt, parseTime, reportError } from './cli/common.js';
 import { ingestCommand, seedCommand } from './cli/data.js';
@@ -8,12 +11,18 @@ import { parseStep } from './cli/backtest.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
+/** The installed package's version, from its package.json (the one the queries ship beside). */
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
+}
+
 function program(setExit: (code: number) => void): Command {
   const cli = new Command('driftwatch')
     .description('Watches payment-scoring models in production: drift, calibration, approval rates and shadow models, computed inside ClickHouse.')
     .showHelpAfterError('(run with --help for usage)')
+    .version(packageVersion(), '-V, --version', 'print the version and exit')
     .exitOverride();
-  const configOption = () => new Option('-c, --config <file>', 'YAML config file (missing: all defaults)');
+  const configOption = () => new Option('-c, --config <file>', 'YAML config file (omit it for all defaults; a named file must exist)');
 
   cli
     .command('demo')

@@ -14,6 +14,8 @@ export const ExitCode = {
    * store answers): what helps is freeing the disk, clearing the stuck mutation, or a longer timeout.
    */
   storeStalled: 5,
+  /** Anything else: a bug (README lists it). */
+  unexpected: 70,
 } as const;
 
 /** Base class: a message meant for a person, and the exit code it maps to. */

@@ -1,7 +1,7 @@
 // Shared pieces of the CLI commands: option parsing, opening the store, and turning errors into exit codes.
 import { InvalidArgumentError } from 'commander';
-import { loadConfig, type Config } from '../config/index.js';
-import { ConfigError, DriftwatchError, StoreStalledError } from '../errors.js';
+import { isoTimeMs, loadConfig, type Config } from '../config/index.js';
+import { ConfigError, DriftwatchError, ExitCode, StoreStalledError } from '../errors.js';
 import { createLogger, type Logger } from '../log.js';
 import { openStore, type Store } from '../store/index.js';
 import { ensureTables } from '../setup.js';
@@ -81,8 +81,9 @@ export async function withSession<T>(configPath: string | undefined, run: (sessi
 }
 
 export function parseTime(text: string): Date {
-  const ms = Date.parse(text);
-  if (Number.isNaN(ms)) throw new InvalidArgumentError(`not an ISO 8601 time: ${JSON.stringify(text)} (e.g. 2026-11-24T12:00:00Z)`);
+  const ms = isoTimeMs(text);
+  if (ms === undefined && !Number.isNaN(Date.parse(text))) throw new InvalidArgumentError(`no such date: ${JSON.stringify(text)} (the month has fewer days)`);
+  if (ms === undefined) throw new InvalidArgumentError(`not an ISO 8601 time: ${JSON.stringify(text)} (e.g. 2026-11-24T12:00:00Z)`);
   return new Date(ms);
 }
 
@@ -111,7 +112,7 @@ export function reportError(error: unknown): number {
   const message = error instanceof Error ? error.message : String(error);
   process.stderr.write(`driftwatch: unexpected error: ${message}\n`);
   if (process.env.DRIFTWATCH_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
-  return 70;
+  return ExitCode.unexpected;
 }
 
 /**

@@ -20,3 +20,19 @@ export function formatDuration(ms: number): string {
   }
   return `${ms}ms`;
 }
+
+/**
+ * Milliseconds of an ISO 8601 time, or undefined. Date.parse alone rolls an impossible date over
+ * (`2026-02-30` becomes 2 March); a date part must name a real day.
+ */
+export function isoTimeMs(text: string): number | undefined {
+  const ms = Date.parse(text);
+  if (Number.isNaN(ms)) return undefined;
+  const date = /^(\d{4})-(\d{2})-(\d{2})/.exec(text.trim());
+  if (date) {
+    const [year, month, day] = date.slice(1).map(Number) as [number, number, number];
+    const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+    if (month < 1 || month > 12 || day < 1 || day > daysInMonth) return undefined;
+  }
+  return ms;
+}

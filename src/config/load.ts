@@ -31,7 +31,7 @@ export function loadConfig(path: string | undefined, env: NodeJS.ProcessEnv = pr
     raw = parseYaml(substituteEnv(readFileSync(path, 'utf8'), env, path));
   } catch (error) {
     if (error instanceof ConfigError) throw error;
-    if (error instanceof YAMLParseError) throw new ConfigError(`${path} is not valid YAML: ${error.message.split('\n')[0]}`);
+    if (error instanceof YAMLParseError) throw new ConfigError(`${path} is not valid YAML: ${error.message.split('\n')[0]?.replace(/:\s*$/, '')}`);
     throw new ConfigError(`cannot read ${path}: ${(error as Error).message}`);
   }
   return parseConfig(raw, path);
@@ -54,7 +54,20 @@ function describeIssue(issue: z.core.$ZodIssue): string {
       })
       .join('\n  - ');
   }
-  return `${path || '(top level)'}: ${issue.message}`;
+  return `${path || '(top level)'}: ${issue.code === 'invalid_union' ? unionMessage(issue) : issue.message}`;
+}
+
+/**
+ * zod says only "Invalid input" when no branch of a union fits (`windows.current: 24 hours`): the branches' own
+ * messages say what was meant. Those past the type check come first (a string that is not a duration says so).
+ */
+function unionMessage(issue: z.core.$ZodIssue): string {
+  const leaves = (i: z.core.$ZodIssue): z.core.$ZodIssue[] =>
+    i.code === 'invalid_union' && Array.isArray((i as { errors?: unknown }).errors) ? (i as unknown as { errors: z.core.$ZodIssue[][] }).errors.flat().flatMap(leaves) : [i];
+  const all = leaves(issue);
+  const specific = all.filter((i) => i.code !== 'invalid_type');
+  const messages = [...new Set((specific.length > 0 ? specific : all).map((i) => i.message))];
+  return messages.length > 0 ? messages.join('; or ') : issue.message;
 }
 
 /** Known keys of the object schema at `path`, for suggestions. */

@@ -1,7 +1,7 @@
 // The configuration schema: every key optional, defaults make the demo run with no file at all.
 import { z } from 'zod';
 import cron from 'node-cron';
-import { DURATION_PATTERN, formatDuration, parseDuration } from './duration.js';
+import { DURATION_PATTERN, formatDuration, isoTimeMs, parseDuration } from './duration.js';
 import { IDENTIFIER_PATTERN } from './identifiers.js';
 
 const identifier = z.string().regex(IDENTIFIER_PATTERN, 'must be an identifier: a letter or _ then letters, digits or _ (at most 63)');
@@ -12,7 +12,7 @@ const duration = z
   .regex(DURATION_PATTERN, 'must be a duration like 30m, 24h, 7d or 2w')
   .transform((text) => parseDuration(text) as number);
 
-const isoTime = z.string().refine((text) => !Number.isNaN(Date.parse(text)), 'must be an ISO 8601 time like 2026-11-20T00:00:00Z');
+const isoTime = z.string().refine((text) => isoTimeMs(text) !== undefined, 'must be an ISO 8601 time like 2026-11-20T00:00:00Z (a real date)');
 
 /** A window is either a length before `--at` or fixed dates. */
 const windowSpec = z.union([

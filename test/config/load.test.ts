@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig, parseConfig, substituteEnv } from '../../src/config/index.js';
+import { isoTimeMs, loadConfig, parseConfig, substituteEnv } from '../../src/config/index.js';
 import { configErrorMessage as messageOf } from '../helpers/failures.js';
 
 
@@ -52,7 +52,22 @@ describe('config errors name the path and the fix', () => {
     const file = join(dir, 'bad.yaml');
     writeFileSync(file, 'segments: [issuer\n');
     expect(messageOf(() => loadConfig(file))).toContain('is not valid YAML');
+    // The parser's first line ends with "at line 2, column 1:" before a code frame: the message ends at the place.
+    expect(messageOf(() => loadConfig(file))).toMatch(/at line \d+, column \d+$/);
     expect(messageOf(() => loadConfig(join(dir, 'missing.yaml')))).toContain('does not exist');
+  });
+
+  it('says what a union of forms expected, not "Invalid input"', () => {
+    expect(messageOf(() => parseConfig({ windows: { current: '24 hours' } }))).toContain('windows.current: must be a duration like 30m, 24h, 7d or 2w');
+    expect(messageOf(() => parseConfig({ windows: { current: '24 hours' } }))).not.toContain('Invalid input');
+  });
+
+  it('takes only real dates: 30 February is not 2 March', () => {
+    expect(isoTimeMs('2026-02-30T00:00:00Z')).toBeUndefined();
+    expect(isoTimeMs('2026-13-01T00:00:00Z')).toBeUndefined();
+    expect(isoTimeMs('2024-02-29T00:00:00Z')).toBe(Date.parse('2024-02-29T00:00:00Z'));
+    expect(isoTimeMs('2026-02-28T23:00:00-05:00')).toBe(Date.parse('2026-03-01T04:00:00Z'));
+    expect(messageOf(() => parseConfig({ windows: { reference: { from: '2026-02-30T00:00:00Z', to: '2026-03-05T00:00:00Z' } } }))).toContain('a real date');
   });
 });
 

@@ -1,6 +1,6 @@
 // The CLI as users run it: help, exit codes, clear one-line errors, run --json, ingest line reports.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { AT, seedSmallFixture } from '../helpers/fixture.js';
@@ -33,9 +33,18 @@ describe('help and usage', () => {
     }
   });
 
+  it('--version prints the package version', async () => {
+    const { code, stdout } = await runCli(['--version']);
+    expect(code).toBe(0);
+    expect(stdout.trim()).toBe((JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version);
+  });
+
   it('bad usage exits 2', async () => {
     expect((await runCli(['no-such-command'])).code).toBe(2);
     expect((await runCli(['run', '--at', 'yesterday-ish'])).code).toBe(2);
+    const feb30 = await runCli(['run', '--at', '2026-02-30T00:00:00Z']);
+    expect(feb30.code).toBe(2);
+    expect(feb30.stderr).toContain('no such date');
     expect((await runCli(['ingest', '--table', 'scoring_events'])).code).toBe(2);
     expect((await runCli(['seed', '--days', '-3'])).code).toBe(2);
   });
