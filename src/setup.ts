@@ -12,7 +12,12 @@ import { ensureSchema, type Store } from './store/index.js';
 /** DDL of driftwatch's own tables beyond the source and history tables; modules add theirs here. */
 const OWN_TABLES: ((config: Config) => string)[] = [featureEdgesDdl, maturityDdl, alertTableDdl, outboxTableDdl, shadowVerdictsDdl, reportsTableDdl, ...ROLLUP_DDL];
 
-export async function ensureTables(store: Store, config: Config): Promise<void> {
-  await ensureSchema(store, config);
+/**
+ * Creates every table driftwatch needs. `sources: false` leaves the source tables alone (the commands that only
+ * read them check them instead: cli/common.ts); by default they are created in the default schema when missing,
+ * as `seed`, `ingest`, `demo` and the library's callers expect.
+ */
+export async function ensureTables(store: Store, config: Config, options: { sources?: boolean } = {}): Promise<void> {
+  await ensureSchema(store, config, options);
   for (const ddl of OWN_TABLES) await store.command(ddl(config), {}, 'schema');
 }

@@ -1,36 +1,14 @@
 // `driftwatch check-config`: validates the config, then the store's schema against the configured columns.
 import { ConfigError } from '../errors.js';
-import { describeTable } from '../store/index.js';
+import { sourceSchemaProblems } from '../store/index.js';
 import { formatDuration } from '../config/index.js';
 import { settleSession, withSession, type Session } from './common.js';
-
-/** Types each configured column must have (base type, ignoring LowCardinality/Nullable wrappers where harmless). */
-const EVENT_TYPES: Record<string, RegExp> = {
-  event_time: /^DateTime(64)?/,
-  score: /^(Nullable\()?Float(32|64)/,
-  amount: /^(Nullable\()?Float(32|64)|Decimal/,
-  latency_ms: /^(Nullable\()?(Float|U?Int)/,
-  features: /^Map\(String, Float(32|64)\)/,
-};
-const OUTCOME_TYPES: Record<string, RegExp> = { outcome_time: /^DateTime(64)?/, approved: /^(Nullable\()?U?Int8|^Bool/ };
 
 export async function checkConfigCommand(options: { config?: string }): Promise<number> {
   return withSession(options.config, async (session) => {
     const { store, config } = session;
-    const problems: string[] = [];
-    const check = async (table: string, columns: Record<string, string>, types: Record<string, RegExp>, extra: string[]) => {
-      const actual = new Map((await describeTable(store, config, table)).map((c) => [c.name, c.type]));
-      if (actual.size === 0) return problems.push(`table ${table} does not exist`);
-      for (const [canonical, name] of Object.entries(columns)) {
-        const type = actual.get(name);
-        if (type === undefined) problems.push(`${table}: column ${name} (columns.${table === config.tables.events ? 'events' : 'outcomes'}.${canonical}) is missing`);
-        else if (types[canonical] && !types[canonical].test(type)) problems.push(`${table}.${name}: type ${type} does not fit ${canonical}`);
-      }
-      for (const name of extra) if (!actual.has(name)) problems.push(`${table}: segment column ${name} (segments) is missing`);
-      return undefined;
-    };
-    await check(config.tables.events, config.columns.events, EVENT_TYPES, config.segments);
-    await check(config.tables.outcomes, config.columns.outcomes, OUTCOME_TYPES, []);
+    // The session has already refused missing tables and columns (exit 2, naming them); types are checked here.
+    const problems = (await sourceSchemaProblems(store, config)).map((p) => p.text);
     if (problems.length > 0) throw new ConfigError(`the store does not match the config:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     process.stdout.write(`config ok; store ${store.kind} (${store.location}) has the configured tables and columns\n`);
     process.stdout.write(`${maturityLine(await settleSession(session, new Date()))}\n`);

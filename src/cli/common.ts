@@ -3,8 +3,9 @@ import { InvalidArgumentError } from 'commander';
 import { isoTimeMs, loadConfig, type Config } from '../config/index.js';
 import { ConfigError, DriftwatchError, ExitCode, StoreStalledError } from '../errors.js';
 import { createLogger, type Logger } from '../log.js';
-import { openStore, type Store } from '../store/index.js';
+import { openStore, sourceSchemaProblems, type Store } from '../store/index.js';
 import { ensureTables } from '../setup.js';
+import { compileSilences } from '../alerts/silences.js';
 import { RollupState } from '../rollup/index.js';
 import { checkMonitorSettings } from '../monitors/registry.js';
 import { settleMaturity, type LearnedMaturity } from '../aggregates/maturity.js';
@@ -21,18 +22,39 @@ export interface Session {
   learnedMaturity?: LearnedMaturity;
 }
 
-/** Loads config, opens the store and creates missing tables; the caller closes the store. */
-export async function openSession(configPath: string | undefined, logger: Logger = createLogger()): Promise<Session> {
+export interface SessionOptions {
+  /**
+   * Create missing source tables in the default schema (`seed`, `ingest`, `demo`, which write them). Every other
+   * command only reads them: a missing table or column is a ConfigError naming it (exit 2), and nothing is created.
+   */
+  createSources?: boolean;
+}
+
+/** Loads config, opens the store, checks (or creates) the source tables and creates driftwatch's own; the caller closes the store. */
+export async function openSession(configPath: string | undefined, logger: Logger = createLogger(), options: SessionOptions = {}): Promise<Session> {
   const config = loadConfig(configPath);
   checkMonitorSettings(config, configPath ?? 'config');
+  // Config problems before store problems: a bad silence is named even when the store is not ready yet.
+  compileSilences(config);
   const store = openStore(config, logger);
   try {
-    await ensureTables(store, config);
+    if (!options.createSources) await requireSources(store, config);
+    await ensureTables(store, config, { sources: options.createSources ?? false });
   } catch (error) {
     await store.close().catch(() => undefined);
     throw error;
   }
   return { config, store, logger, rollup: new RollupState() };
+}
+
+/** The source tables a reading command needs are there, with every configured column: else exit 2, naming them. */
+async function requireSources(store: Store, config: Config): Promise<void> {
+  const missing = (await sourceSchemaProblems(store, config)).filter((p) => p.kind === 'missing');
+  if (missing.length === 0) return;
+  throw new ConfigError(
+    `the store does not hold the configured source tables:\n${missing.map((p) => `  - ${p.text}`).join('\n')}\n` +
+      'fix tables.* / columns.* / segments in the config, or load data first (driftwatch ingest or seed create the tables in the default schema); nothing was created',
+  );
 }
 
 /**
@@ -71,8 +93,8 @@ export function daemonPreparer(session: Session): (at: Date) => Promise<Partial<
   };
 }
 
-export async function withSession<T>(configPath: string | undefined, run: (session: Session) => Promise<T>, logger?: Logger): Promise<T> {
-  const session = await openSession(configPath, logger);
+export async function withSession<T>(configPath: string | undefined, run: (session: Session) => Promise<T>, logger?: Logger, options?: SessionOptions): Promise<T> {
+  const session = await openSession(configPath, logger, options);
   try {
     return await run(session);
   } finally {

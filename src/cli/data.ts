@@ -56,7 +56,7 @@ export async function seedCommand(options: SeedCliOptions): Promise<number> {
     );
     for (const target of summary.targets) process.stdout.write(`  scenario ${target.scenario}: ${target.description}\n`);
     return 0;
-  });
+  }, undefined, { createSources: true });
 }
 
 /** `DRIFTWATCH_INGEST_BATCH_ROWS`: lines per insert, for memory-tight machines and tests (default 50,000). */
@@ -83,5 +83,5 @@ export async function ingestCommand(options: { config?: string; table: string; f
     process.stdout.write(`loaded ${summary.loaded} rows into ${summary.table}, skipped ${summary.skipped} bad lines of ${summary.lines}, in ${summary.seconds.toFixed(1)} s\n`);
     if (summary.alreadyLoaded > 0) process.stdout.write(`${summary.alreadyLoaded} rows had already been loaded by an earlier run of this file and were not sent again\n`);
     return 0;
-  });
+  }, undefined, { createSources: true });
 }

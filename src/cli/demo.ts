@@ -28,7 +28,7 @@ async function prepareStore({ store, config }: Session): Promise<void> {
 }
 
 export async function demoCommand(options: { config?: string }): Promise<number> {
-  const session = await openSession(options.config);
+  const session = await openSession(options.config, undefined, { createSources: true });
   const { store, config, logger } = session;
   try {
     await prepareStore(session);

@@ -68,8 +68,9 @@ SETTINGS non_replicated_deduplication_window = 1000`;
 }
 
 /** Creates every table driftwatch reads or writes, if missing. Safe to run on every start. */
-export async function ensureSchema(store: Store, config: Config): Promise<void> {
-  for (const ddl of [...sourceTablesDdl(config), historyTableDdl(config)]) await store.command(ddl, {}, 'schema');
+/** Creates the history table and, unless `sources` is false, the source tables in the default schema. */
+export async function ensureSchema(store: Store, config: Config, options: { sources?: boolean } = {}): Promise<void> {
+  for (const ddl of [...(options.sources === false ? [] : sourceTablesDdl(config)), historyTableDdl(config)]) await store.command(ddl, {}, 'schema');
 }
 
 export interface ColumnInfo {
@@ -86,4 +87,42 @@ export async function describeTable(store: Store, config: Config, table: string)
     'describe table',
   );
   return rows;
+}
+
+/** Types each configured column must have (base type, ignoring LowCardinality/Nullable wrappers where harmless). */
+const EVENT_TYPES: Record<string, RegExp> = {
+  event_time: /^DateTime(64)?/,
+  score: /^(Nullable\()?Float(32|64)/,
+  amount: /^(Nullable\()?Float(32|64)|Decimal/,
+  latency_ms: /^(Nullable\()?(Float|U?Int)/,
+  features: /^Map\(String, Float(32|64)\)/,
+};
+const OUTCOME_TYPES: Record<string, RegExp> = { outcome_time: /^DateTime(64)?/, approved: /^(Nullable\()?U?Int8|^Bool/ };
+
+export interface SourceProblem {
+  /** A missing table or column stops every command that reads it; a type that does not fit is check-config's. */
+  kind: 'missing' | 'type';
+  text: string;
+}
+
+/** How the source tables differ from the config: missing tables and columns (naming the key), unfit types. */
+export async function sourceSchemaProblems(store: Store, config: Config): Promise<SourceProblem[]> {
+  const problems: SourceProblem[] = [];
+  const check = async (key: 'events' | 'outcomes', types: Record<string, RegExp>, segments: readonly string[]) => {
+    const table = config.tables[key];
+    const actual = new Map((await describeTable(store, config, table)).map((c) => [c.name, c.type]));
+    if (actual.size === 0) {
+      problems.push({ kind: 'missing', text: `table ${table} (tables.${key}) does not exist` });
+      return;
+    }
+    for (const [canonical, name] of Object.entries(config.columns[key] as Record<string, string>)) {
+      const type = actual.get(name);
+      if (type === undefined) problems.push({ kind: 'missing', text: `${table}: column ${name} (columns.${key}.${canonical}) is missing` });
+      else if (types[canonical] && !types[canonical].test(type)) problems.push({ kind: 'type', text: `${table}.${name}: type ${type} does not fit ${canonical}` });
+    }
+    for (const name of segments) if (!actual.has(name)) problems.push({ kind: 'missing', text: `${table}: segment column ${name} (segments) is missing` });
+  };
+  await check('events', EVENT_TYPES, config.segments);
+  await check('outcomes', OUTCOME_TYPES, []);
+  return problems;
 }

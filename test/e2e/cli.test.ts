@@ -65,6 +65,17 @@ describe('config errors exit 2 and name the path', () => {
     expect(stderr).toContain('windows.current');
   });
 
+  it('a mistyped source table: exit 2 naming it, and nothing created (a second command says the same)', async () => {
+    const config = file('mistyped.yaml', `store: { path: ${JSON.stringify(join(t.dir, 'mistyped-data'))} }\ntables: { events: scoring_event }\n`);
+    for (const args of [['check-config'], ['run', '--once'], ['check-config']]) {
+      const { code, stderr, stdout } = await runCli([...args, '--config', config]);
+      expect(code, stderr).toBe(2);
+      expect(stderr).toContain('table scoring_event (tables.events) does not exist');
+      expect(stderr).toContain('nothing was created');
+      expect(stdout).toBe('');
+    }
+  });
+
   it('a scenario that does not exist', async () => {
     const { code, stderr } = await runCli(['seed', '--config', configFile, '--scenario', 'meteor-strike']);
     expect(code).toBe(2);

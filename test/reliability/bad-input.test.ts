@@ -243,9 +243,15 @@ describe('mutated command lines (in process)', () => {
 
 describe('through the real binary', () => {
   let notADirectory: string;
-  beforeAll(() => {
+  beforeAll(async () => {
     notADirectory = configFile('just a file\n');
-  });
+    // The daemon cases need the source tables a daemon only reads (it refuses a store without them, exit 2):
+    // ingest creates them, in its own process, as the embedded store allows one process per directory.
+    const empty = join(dir, 'empty.jsonl');
+    writeFileSync(empty, '');
+    const created = await runCli(['ingest', '--config', configFile(`store: { path: ${JSON.stringify(join(dir, 'data'))} }\n`), '--table', 'scoring_events', '--file', empty], {}, 60_000);
+    expect(created.code, created.stderr).toBe(0);
+  }, 90_000);
 
   const cases: { name: string; args: () => string[]; mentions: string | RegExp }[] = [
     { name: 'invalid YAML', args: () => ['check-config', '--config', configFile('store: [unclosed\n')], mentions: 'is not valid YAML' },
