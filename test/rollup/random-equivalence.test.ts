@@ -132,9 +132,9 @@ function startProcess(base: Store, name: string): Process {
 // ---------------------------------------------------------------------------------------------------------------
 // The schedule and the pool of extra rows
 
-/** K steps 5–40 min apart (some on the hour), the last one after END so that every outcome is before it. */
+/** K (6–8) steps 5–40 min apart (some on the hour), the last one after END so that every outcome is before it. */
 function scheduleOf(d: Dice): Date[] {
-  const steps = d.int(8, 10);
+  const steps = d.int(6, 8);
   const offsets: number[] = [];
   let t = 0;
   for (let i = 0; i < steps; i++) {
