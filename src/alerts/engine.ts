@@ -73,13 +73,17 @@ function describeIncident(groupKey: string, n: Notification, shared: readonly Sh
 }
 
 /**
- * Below-warning values of an incident's segment on the longest window (the steadiest reading; a short window's
- * PSI is mostly noise), for its evidence. None for a roll-up.
+ * Values of an incident's segment below their warning level on the longest window (the steadiest reading; a short
+ * window's PSI is mostly noise), for its evidence. None for a roll-up.
  */
 function steadyViews(groupKey: string, result: CycleResult): AlertView[] {
   const longest = result.windows.currents.at(-1)?.name;
+  // Below its warning level, not merely not significant: a large effect on too little data did not "stay put".
+  const below = (e: Evaluation) => Number.isFinite(e.value) && Math.abs(e.value) < Math.abs(e.threshold);
   return result.evaluations
-    .filter((e) => e.severity === 'ok' && (e.window === undefined || e.window === longest) && incidentKey(e) === groupKey)
+    .filter((e) => e.severity === 'ok' && below(e) && (e.window === undefined || e.window === longest) && incidentKey(e) === groupKey)
+    // The score first: an unmoved score beside an approval drop is what points at the issuer.
+    .sort((a, b) => Number(b.feature === 'score') - Number(a.feature === 'score'))
     .map(evaluationView);
 }
 

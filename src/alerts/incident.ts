@@ -127,8 +127,9 @@ function mostCommon<T>(items: readonly T[]): T | undefined {
  * Which group (thread) each alert is announced in. An alert already announced stays in its group until it
  * resolves, and an alert of an incident already announced joins it, so keys stay stable for the outbox's threads.
  * The rest form incidents by model × segment; incidents in the segments of a value whose shift this cycle's
- * shared-shift test confirmed (`shared`, monitors/shared.ts) and of that value's most common kind join one
- * roll-up, when at least two do or the roll-up is already announced. Each value is tried strongest first, and an
+ * shared-shift test confirmed (`shared`, monitors/shared.ts) and of that value's most common kind (an announced
+ * roll-up's: the kind it was announced as) join one roll-up, when at least two of them would be announced now
+ * (firing, not silenced) or the roll-up is already announced. Each value is tried strongest first, and an
  * incident joins one roll-up at most. Returns the same object for an alert whose group did not change.
  */
 export function assignGroups(alerts: readonly Alert[], shared: readonly SharedShift[]): Alert[] {
@@ -163,11 +164,16 @@ export function assignGroups(alerts: readonly Alert[], shared: readonly SharedSh
     return { key, candidates };
   });
   rollups.sort((a, b) => b.candidates.length - a.candidates.length);
+  // An announced roll-up keeps the kind it was announced as: a later outage in the region is not drift.
+  const announcedKind = (key: string) => classify(alerts.filter((a) => active(a) && a.notified && a.groupKey === key)).kind;
+  // Only what would be announced now counts towards forming one: not pending alerts, not silenced ones.
+  const visible = (c: OpenIncident) => c.alerts.some((a) => a.state === 'firing' && !a.silenced);
   for (const { key, candidates } of rollups) {
     const free = candidates.filter((c) => !groupOf.has(c.key));
-    const kind = mostCommon(free.map((c) => c.kind));
+    const announced = announcedGroups.has(key);
+    const kind = announced ? announcedKind(key) : mostCommon(free.filter(visible).map((c) => c.kind));
     const members = free.filter((c) => c.kind === kind);
-    if (members.length < MIN_MEMBERS && !announcedGroups.has(key)) continue;
+    if (!announced && members.filter(visible).length < MIN_MEMBERS) continue;
     for (const member of members) groupOf.set(member.key, key);
   }
 

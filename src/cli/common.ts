@@ -53,7 +53,7 @@ async function requireSources(store: Store, config: Config): Promise<void> {
   if (missing.length === 0) return;
   throw new ConfigError(
     `the store does not hold the configured source tables:\n${missing.map((p) => `  - ${p.text}`).join('\n')}\n` +
-      'fix tables.* / columns.* / segments in the config, or load data first (driftwatch ingest or seed create the tables in the default schema); nothing was created',
+      'fix tables.* / columns.* / segments in the config, or load data first (driftwatch ingest or seed create the tables, with the default columns, in store.database); nothing was created',
   );
 }
 

@@ -44,8 +44,8 @@ export async function gatherReport(store: Store, config: Config, options: Gather
   const shadow = await readShadow(store, config, period);
   const judgements = await readQualityJudgements(store, config, period);
   await ensureAlertTables(store, config);
-  // Up to the report's own time, so alerts still firing when it is made are in it (the week may end at its hour).
-  const alerts = await alertHistory(store, config, { from: period.week.from, to: new Date(Math.max(period.week.to.getTime(), period.at.getTime())) });
+  // Alerts that fired in the period (to the report's own time, for the rolling week), still firing ones included.
+  const alerts = await alertHistory(store, config, { from: period.week.from, to: period.alertsUntil });
 
   const models = [...new Set([...config.models, ...traffic.quality.map((q) => q.model), ...peaks.keys()])].sort();
   const issuers = compareWeeks(traffic.issuers, { minVolume: config.minVolume, fdr: config.fdr });

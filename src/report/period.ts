@@ -13,6 +13,11 @@ export interface ReportPeriod {
   week: TimeWindow;
   /** The 7 days before it, for every comparison. */
   previous: TimeWindow;
+  /**
+   * Alerts that fired before this are the report's: the rolling week's own time (so an alert of its last, partial
+   * hour is in it), or the ISO week's end (a report made mid-week does not pull in this week's alerts).
+   */
+  alertsUntil: Date;
   /** ISO week of `week.from` (`2026-W47`): one email per key, ever. */
   key: string;
   /** When the report was asked for. */
@@ -30,6 +35,7 @@ export function reportPeriod(at: Date, kind: ReportPeriodKind = 'rolling'): Repo
   return {
     week: { from: new Date(from), to: new Date(to) },
     previous: { from: new Date(from - WEEK_MS), to: new Date(from) },
+    alertsUntil: kind === 'rolling' ? at : new Date(to),
     key: isoWeek(new Date(from)),
     at,
   };

@@ -110,7 +110,7 @@ export async function seed(store: Store, config: Config, options: SeedOptions, l
   await ensureSchema(store, config);
   const before = await countRows(store, config, traffic.fromMs, traffic.toMs);
   const common = { ...worldParams(), ...delayParams(DELAYS[options.delays ?? 'authorisation']), ...scenarioParams(plan), seed: options.seed, end_ms: checked.endMs };
-  const eventsSql = insertEventsSql(config);
+  const eventsSql = insertEventsSql(config, { betterShadow: plan.shadowMode === 1 });
   const outcomesSql = insertOutcomesSql(config);
   const pendingSql = options.pendingOutcomes ? insertOutcomesSql(config, options.pendingOutcomes) : undefined;
   logger.info({ from: new Date(traffic.fromMs), to: options.end, transactions: traffic.total, scenarios: checked.scenarios }, 'seeding synthetic traffic');

@@ -97,8 +97,22 @@ ARRAY JOIN range(copies) AS rep
 WHERE rep = 0 OR t_ms >= {incident_ms:Int64}`;
 }
 
+/**
+ * The better shadow is deployed as teams deploy a better model: at the operating point that keeps each segment's
+ * approvals. It approves as many of a segment's shadowed transactions (per day: one INSERT per day) as live does,
+ * those it scores highest, so it ranks better without approving less anywhere (per-segment approvals are a
+ * promotion rule: README, "Shadow models"). Only with shadow-better: the windows sort a day's rows.
+ */
+function betterShadowSql(): string {
+  return `SELECT *,
+    shadowed AND shadow_active AND {shadow_mode:UInt8} = 1 AS better_shadow,
+    row_number() OVER (PARTITION BY issuer_rank, region, better_shadow ORDER BY shadow_score DESC, tx_id) AS better_rank,
+    countIf(live_score >= {approve_at:Float64}) OVER (PARTITION BY issuer_rank, region, better_shadow) AS live_approvals
+  FROM (${transactionsSql()})`;
+}
+
 /** Events: a live row per transaction, a shadow row (same transaction_id) for the shadowed quarter of card-auth (and v43 on another quarter), duplicates for bad-rows. */
-export function insertEventsSql(config: Config): string {
+export function insertEventsSql(config: Config, options: { betterShadow?: boolean } = {}): string {
   const c = config.columns.events;
   const columns = [
     c.event_time, c.transaction_id, c.model, c.model_version, c.variant, c.issuer, c.region, c.card_network,
@@ -123,17 +137,7 @@ SELECT
     o_score >= {approve_at:Float64}, {approve_label:String}, o_score >= {review_at:Float64}, {review_label:String}, {decline_label:String}),
   multiIf(v = 0, live_latency, v = 1, shadow_latency, second_latency),
   features
-FROM (
-  -- The better shadow is deployed as teams deploy a better model: at the operating point that keeps each
-  -- segment's approvals. It approves as many of a segment's shadowed transactions (per day) as live does, those
-  -- it scores highest, so it ranks better without approving less anywhere (per-segment approvals are a promotion
-  -- rule: README, "Shadow models").
-  SELECT *,
-    shadowed AND shadow_active AND {shadow_mode:UInt8} = 1 AS better_shadow,
-    row_number() OVER (PARTITION BY issuer_rank, region, better_shadow ORDER BY shadow_score DESC, tx_id) AS better_rank,
-    countIf(live_score >= {approve_at:Float64}) OVER (PARTITION BY issuer_rank, region, better_shadow) AS live_approvals
-  FROM (${transactionsSql()})
-)
+FROM (${options.betterShadow ? betterShadowSql() : `SELECT *, false AS better_shadow, 0 AS better_rank, 0 AS live_approvals FROM (${transactionsSql()})`})
 ARRAY JOIN arrayFilter((x, keep) -> keep, [0, 1, 2, 0], [1, shadowed, second_shadowed, duplicated]) AS v`;
 }
 

@@ -85,7 +85,9 @@ describe('incidents', () => {
     const engine = await AlertEngine.open(t.store, config());
     const calibration = evaluation({ monitor: 'calibration', feature: 'ece', value: 0.2, threshold: 0.06 });
     const steadyPsi = evaluation({ monitor: 'psi', feature: 'score', value: 0.01, threshold: 0.1, severity: 'ok' });
-    const notifications = await engine.observe(cycle(at(0), [evaluation(), calibration, steadyPsi]));
+    // A large feature PSI on too little data is ok (not significant) but did not stay put: not listed as steady.
+    const noisyFeature = evaluation({ monitor: 'psi', feature: 'amount', value: 0.5, threshold: 0.1, severity: 'ok' });
+    const notifications = await engine.observe(cycle(at(0), [evaluation(), calibration, noisyFeature, steadyPsi]));
     expect(kinds(notifications)).toEqual(['firing', 'evidence']);
     const [headline, evidence] = notifications;
     expect(headline?.incident).toMatchObject({ kind: 'issuer-outage', title: 'Issuer-side outage likely', segment: { issuer: 'Chase', region: 'EU' } });
@@ -137,6 +139,22 @@ describe('incidents', () => {
       ['approval-drop', 5],
       ['issuer-outage', 2],
     ]);
+  });
+
+  it('an announced roll-up takes only incidents of its kind; pending or silenced segments do not make one', async () => {
+    const engine = await AlertEngine.open(t.store, config());
+    const drop = (region: string) => evaluation({ segment: { issuer: 'Chase', region } });
+    await engine.observe(cycle(at(0), [drop('R1'), drop('R2')], [sharedShift('issuer', 'Chase')]));
+    // A later outage of another Chase segment (approval down + calibration broken) keeps its own thread.
+    const outage = [drop('R3'), evaluation({ monitor: 'calibration', feature: 'ece', value: 0.2, threshold: 0.06, segment: { issuer: 'Chase', region: 'R3' } })];
+    const later = headlines(await engine.observe(cycle(at(1), [drop('R1'), drop('R2'), ...outage], [sharedShift('issuer', 'Chase')])));
+    expect(later.map((n) => [n.groupKey, n.kind, n.incident?.kind])).toEqual([['["incident","card-auth",{"issuer":"Chase","region":"R3"}]', 'firing', 'issuer-outage']]);
+
+    // One firing segment and one still pending (alerts.for = 2): no roll-up of one visible segment.
+    const patient = AlertEngine.inMemory(config({ for: 2 }));
+    await patient.observe(cycle(at(0), [drop('R1')]));
+    const first = headlines(await patient.observe(cycle(at(1), [drop('R1'), drop('R2')], [sharedShift('issuer', 'Chase')])));
+    expect(first.map((n) => n.groupKey)).toEqual(['["incident","card-auth",{"issuer":"Chase","region":"R1"}]']);
   });
 
   it("shows a segment's warnings as context of its incident without creating alerts", async () => {

@@ -18,6 +18,8 @@ describe('report period', () => {
     expect(p.week).toEqual({ from: new Date('2026-11-16T08:00:00Z'), to: new Date('2026-11-23T08:00:00Z') });
     expect(p.previous).toEqual({ from: new Date('2026-11-09T08:00:00Z'), to: new Date('2026-11-16T08:00:00Z') });
     expect(p.key).toBe('2026-W47');
+    // Alerts up to the report's own time: one of the last, partial hour is in it.
+    expect(p.alertsUntil).toEqual(new Date('2026-11-23T08:20:00Z'));
     // A retry later that week is the same key (the kept report is what it sends); the next Monday's is the next.
     expect(reportPeriod(new Date('2026-11-23T23:59:59Z')).key).toBe('2026-W47');
     expect(reportPeriod(new Date('2026-11-30T08:00:00Z')).key).toBe('2026-W48');
@@ -28,6 +30,8 @@ describe('report period', () => {
       const p = reportPeriod(new Date(at), 'iso-week');
       expect(p.week).toEqual({ from: new Date('2026-11-16T00:00:00Z'), to: new Date('2026-11-23T00:00:00Z') });
       expect(p.key).toBe('2026-W47');
+      // A report made mid-week does not pull in this week's alerts.
+      expect(p.alertsUntil).toEqual(new Date('2026-11-23T00:00:00Z'));
     }
   });
 
