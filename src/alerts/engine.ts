@@ -73,18 +73,20 @@ function describeIncident(groupKey: string, n: Notification, shared: readonly Sh
 }
 
 /**
- * Values of an incident's segment below their warning level on the longest window (the steadiest reading; a short
- * window's PSI is mostly noise), for its evidence. None for a roll-up.
+ * Values of each incident's segment below their warning level on the longest window (the steadiest reading; a short
+ * window's PSI is mostly noise), by incident key, for its evidence: one pass over the cycle, whatever the number of
+ * new incidents. Roll-up keys find nothing.
  */
-function steadyViews(groupKey: string, result: CycleResult): AlertView[] {
+function steadyByIncident(result: CycleResult): Map<string, AlertView[]> {
   const longest = result.windows.currents.at(-1)?.name;
   // Below its warning level, not merely not significant: a large effect on too little data did not "stay put".
   const below = (e: Evaluation) => Number.isFinite(e.value) && Math.abs(e.value) < Math.abs(e.threshold);
-  return result.evaluations
-    .filter((e) => e.severity === 'ok' && below(e) && (e.window === undefined || e.window === longest) && incidentKey(e) === groupKey)
-    // The score first: an unmoved score beside an approval drop is what points at the issuer.
-    .sort((a, b) => Number(b.feature === 'score') - Number(a.feature === 'score'))
-    .map(evaluationView);
+  const steady = result.evaluations.filter((e) => e.severity === 'ok' && below(e) && (e.window === undefined || e.window === longest));
+  // The score first: an unmoved score beside an approval drop is what points at the issuer.
+  steady.sort((a, b) => Number(b.feature === 'score') - Number(a.feature === 'score'));
+  const views = new Map<string, AlertView[]>();
+  for (const [key, evaluations] of groupBy(steady, incidentKey)) views.set(key, evaluations.map(evaluationView));
+  return views;
 }
 
 export class AlertEngine {
@@ -161,6 +163,7 @@ export class AlertEngine {
       (e) => groupOfIncident.get(incidentKey(e)) as string,
     );
     const notifications: Notification[] = [];
+    let steady: Map<string, AlertView[]> | undefined;
     for (const [groupKey, alerts] of groupBy(stepped, (a) => a.groupKey)) {
       const outcome = groupNotification({ groupKey, alerts, warnings: warnings.get(groupKey) ?? [], at, repeatIntervalMs: this.config.alerts.repeatInterval });
       const notification = outcome.notification;
@@ -168,7 +171,10 @@ export class AlertEngine {
         notification.incident = describeIncident(groupKey, notification, result.shared ?? []);
         notifications.push(notification);
         // The headline opens the thread; every alert's numbers follow in it, with what did not move.
-        if (notification.kind === 'firing') notifications.push({ ...notification, kind: 'evidence', steady: steadyViews(groupKey, result) });
+        if (notification.kind === 'firing') {
+          steady ??= steadyByIncident(result);
+          notifications.push({ ...notification, kind: 'evidence', steady: steady.get(groupKey) ?? [] });
+        }
       }
       outcome.alerts.forEach((alert, i) => {
         if (alert !== alerts[i]) changed.set(alert.key, alert);

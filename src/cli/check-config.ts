@@ -1,14 +1,13 @@
 // `driftwatch check-config`: validates the config, then the store's schema against the configured columns.
 import { ConfigError } from '../errors.js';
-import { sourceSchemaProblems } from '../store/index.js';
 import { formatDuration } from '../config/index.js';
 import { settleSession, withSession, type Session } from './common.js';
 
 export async function checkConfigCommand(options: { config?: string }): Promise<number> {
   return withSession(options.config, async (session) => {
-    const { store, config } = session;
-    // The session has already refused missing tables and columns (exit 2, naming them); types are checked here.
-    const problems = (await sourceSchemaProblems(store, config)).map((p) => p.text);
+    const { store } = session;
+    // The session checked the sources when it opened and refused missing tables and columns (exit 2, naming them).
+    const problems = (session.sourceProblems ?? []).map((p) => p.text);
     if (problems.length > 0) throw new ConfigError(`the store does not match the config:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     process.stdout.write(`config ok; store ${store.kind} (${store.location}) has the configured tables and columns\n`);
     process.stdout.write(`${maturityLine(await settleSession(session, new Date()))}\n`);

@@ -3,7 +3,7 @@ import { InvalidArgumentError } from 'commander';
 import { isoTimeMs, loadConfig, type Config } from '../config/index.js';
 import { ConfigError, DriftwatchError, ExitCode, StoreStalledError } from '../errors.js';
 import { createLogger, type Logger } from '../log.js';
-import { openStore, sourceSchemaProblems, type Store } from '../store/index.js';
+import { openStore, sourceSchemaProblems, type SourceProblem, type Store } from '../store/index.js';
 import { ensureTables } from '../setup.js';
 import { compileSilences } from '../alerts/silences.js';
 import { RollupState } from '../rollup/index.js';
@@ -20,6 +20,8 @@ export interface Session {
   rollup: RollupState;
   /** What the approved outcome's maturity was learned from, once settled from the data (settleSession). */
   learnedMaturity?: LearnedMaturity;
+  /** How the source tables differ from the config, as checked when the session opened (only unfit types get this far). */
+  sourceProblems?: SourceProblem[];
 }
 
 export interface SessionOptions {
@@ -38,19 +40,20 @@ export async function openSession(configPath: string | undefined, logger: Logger
   compileSilences(config);
   const store = openStore(config, logger);
   try {
-    if (!options.createSources) await requireSources(store, config);
+    const sourceProblems = options.createSources ? undefined : await requireSources(store, config);
     await ensureTables(store, config, { sources: options.createSources ?? false });
+    return { config, store, logger, rollup: new RollupState(), ...(sourceProblems ? { sourceProblems } : {}) };
   } catch (error) {
     await store.close().catch(() => undefined);
     throw error;
   }
-  return { config, store, logger, rollup: new RollupState() };
 }
 
-/** The source tables a reading command needs are there, with every configured column: else exit 2, naming them. */
-async function requireSources(store: Store, config: Config): Promise<void> {
-  const missing = (await sourceSchemaProblems(store, config)).filter((p) => p.kind === 'missing');
-  if (missing.length === 0) return;
+/** The source tables a reading command needs are there, with every configured column: else exit 2, naming them. Returns what else differs (types). */
+async function requireSources(store: Store, config: Config): Promise<SourceProblem[]> {
+  const problems = await sourceSchemaProblems(store, config);
+  const missing = problems.filter((p) => p.kind === 'missing');
+  if (missing.length === 0) return problems;
   throw new ConfigError(
     `the store does not hold the configured source tables:\n${missing.map((p) => `  - ${p.text}`).join('\n')}\n` +
       'fix tables.* / columns.* / segments in the config, or load data first (driftwatch ingest or seed create the tables, with the default columns, in store.database); nothing was created',

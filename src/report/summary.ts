@@ -84,6 +84,8 @@ export interface IncidentLine {
 const MAX_INCIDENT_ALERTS = 8;
 
 export function incidentLine(i: IncidentRecord): IncidentLine {
+  // A roll-up's alerts name their segment; an incident's share one, said once in `where`.
+  const mixed = new Set(i.alerts.map((a) => segmentText(a.segment))).size > 1;
   return {
     status: i.to ? 'resolved' : 'firing',
     title: i.title,
@@ -91,7 +93,7 @@ export function incidentLine(i: IncidentRecord): IncidentLine {
     alerts: [
       ...i.alerts.slice(0, MAX_INCIDENT_ALERTS).map((a) => {
         const line = alertLine(a);
-        const where = i.alerts.some((b) => segmentText(b.segment) !== segmentText(a.segment)) ? `${segmentText(a.segment)}: ` : '';
+        const where = mixed ? `${segmentText(a.segment)}: ` : '';
         return `${where}${line.what}${a.from.getTime() > i.from.getTime() ? `, from ${line.fired}` : ''}${a.to ? '' : ' (firing)'}`;
       }),
       ...(i.alerts.length > MAX_INCIDENT_ALERTS ? [`… and ${i.alerts.length - MAX_INCIDENT_ALERTS} more alerts (the Slack thread and Grafana have them all)`] : []),

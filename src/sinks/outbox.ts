@@ -163,14 +163,15 @@ export class Outbox implements AlertDelivery {
     return this.queue.table;
   }
 
-  /** Stores notifications for delivery; returns their ids. Enqueuing one twice stores it once. */
+  /**
+   * Stores notifications for delivery, in order (items of one cycle go out as enqueued: `created` orders them, so an
+   * incident's evidence follows its headline); returns their ids. Enqueuing one twice stores it once.
+   */
   async enqueue(notifications: readonly AnyNotification[]): Promise<string[]> {
     const ids: string[] = [];
     for (const n of notifications) {
       const id = outboxId(this.receiver.name, n);
-      // Items of a thread go out in `at` order: an incident's evidence follows its headline of the same cycle.
-      const order = n.kind === 'evidence' ? 1 : 0;
-      await this.queue.add({ id, sink: this.receiver.name, thread: threadKey(n), at: chTime(n.at.getTime() + order), kind: n.kind, payload: JSON.stringify(n) });
+      await this.queue.add({ id, sink: this.receiver.name, thread: threadKey(n), at: chTime(n.at), kind: n.kind, payload: JSON.stringify(n) });
       ids.push(id);
     }
     return ids;

@@ -101,6 +101,8 @@ SETTINGS non_replicated_deduplication_window = ${spec.dedupWindow}`;
 export class DurableQueue<Done extends string, R extends QueueRow<Done>> {
   readonly owner: string;
   readonly now: () => number;
+  /** The last `created` given (ms): see `add`. */
+  private lastCreated = 0;
   readonly leaseMs: number;
   private readonly policy: QueueDefaults;
 
@@ -130,12 +132,18 @@ export class DurableQueue<Done extends string, R extends QueueRow<Done>> {
     await this.store.command(queueTableDdl(this.config, this.spec), {}, this.spec.statements.schema);
   }
 
-  /** Stores a new item (version 0, due now); storing the same key again keeps the first. */
+  /**
+   * Stores a new item (version 0, due now); storing the same key again keeps the first. `created` increases with
+   * every add of this queue, even within one millisecond (or a test's fixed clock), so items added in order are
+   * read back in that order.
+   */
   async add(item: Partial<R>): Promise<void> {
-    const now = chTime(this.now());
+    const nowMs = this.now();
+    this.lastCreated = Math.max(nowMs, this.lastCreated + 1);
+    const now = chTime(nowMs);
     const row = {
       ...item,
-      version: 0, write_id: randomUUID(), created: now, state: 'pending', attempts: 0, next_attempt: now, owner: '', lease_until: now,
+      version: 0, write_id: randomUUID(), created: chTime(this.lastCreated), state: 'pending', attempts: 0, next_attempt: now, owner: '', lease_until: now,
       [this.spec.doneAt]: null, [this.spec.receipt]: '', last_error: '',
     } as unknown as R;
     await this.insertOnce(row);

@@ -146,7 +146,7 @@ function context(n: Notification, config: Config): Line[] {
     ]);
   }
   if (incident.shared && n.kind === 'firing') {
-    const names = [...new Set(n.alerts.map((a) => JSON.stringify(a.segment)))].map((s) => JSON.parse(s) as AlertView['segment']);
+    const names = perSegment(n.alerts).map((views) => (views[0] as AlertView).segment);
     const others = (segment: AlertView['segment']) => ({ segment: Object.fromEntries(Object.entries(segment).filter(([k]) => k !== incident.shared?.column)) });
     const shown = names.slice(0, 8).flatMap((segment, i): Span[] => [...(i > 0 ? ['; '] : []), ...where(others(segment), config)]);
     lines.push(['Segments: ', ...shown, ...(names.length > 8 ? [` … (${names.length})`] : [])]);
@@ -162,13 +162,18 @@ function headlineEntry(v: AlertView): AlertEntry {
 }
 
 /** One entry per segment: where, then each of its alerts with its numbers; the segment's Grafana drill-down. */
-function evidenceEntries(n: Notification, config: Config): AlertEntry[] {
-  const bySegment = new Map<string, AlertView[]>();
-  for (const v of n.alerts) {
+/** Alerts per segment (and shadow version), in order of first appearance. */
+function perSegment(views: readonly AlertView[]): AlertView[][] {
+  const groups = new Map<string, AlertView[]>();
+  for (const v of views) {
     const key = JSON.stringify([v.segment, v.shadowVersion ?? null]);
-    bySegment.set(key, [...(bySegment.get(key) ?? []), v]);
+    groups.set(key, [...(groups.get(key) ?? []), v]);
   }
-  return [...bySegment.values()].slice(0, MAX_EVIDENCE_SEGMENTS).map((views) => {
+  return [...groups.values()];
+}
+
+function evidenceEntries(n: Notification, config: Config): AlertEntry[] {
+  return perSegment(n.alerts).slice(0, MAX_EVIDENCE_SEGMENTS).map((views) => {
     const first = views[0] as AlertView;
     const lines: Line[] = [[first.severity === 'critical' ? '🔴 ' : '🟠 ', ...where(first, config)]];
     for (const v of views) lines.push(...alertEntry(v, n, config).lines.slice(1));
@@ -192,7 +197,7 @@ export function describeNotification(n: Notification, config: Config): AlertMess
     n.kind === 'evidence' ? evidenceEntries(n, config)
     : n.kind === 'firing' && n.incident ? (n.incident.shared ? [] : n.alerts.slice(0, MAX_LISTED).map(headlineEntry))
     : n.alerts.slice(0, MAX_LISTED).map((v) => alertEntry(v, n, config));
-  const listed = n.kind === 'evidence' ? new Set(n.alerts.map((v) => JSON.stringify([v.segment, v.shadowVersion ?? null]))).size : n.alerts.length;
+  const listed = n.kind === 'evidence' ? perSegment(n.alerts).length : n.alerts.length;
   const message: AlertMessage = {
     title: { emoji: KIND_EMOJI[n.kind], what: `${prefix}${groupTitle(n, views)}`, model: n.model },
     summary: summary(n, config),
