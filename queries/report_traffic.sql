@@ -5,13 +5,14 @@
 --   bin     per model × week × calibration bin [k/B, (k+1)/B) (a score of 1 in the last): the bin sums of
 --           labeled events with a valid score (count, Σ score, Σ label, Σ (score − label)²); bin = B holds
 --           the events that cannot be calibrated and is dropped by the caller
--- week = 'current' for [from, to), 'previous' for [prev_from, from).
+-- week = 'current' for [from, to), 'previous' for [prev_from, from). Issuer and region are segment columns, as in
+-- report_rollup.sql: {issuer_index} and {region_index} are their 1-based positions (0 when not a segment: '').
 -- Labels follow labels.sql: an event's label is the latest outcome of its transaction that arrived before {to}. Events after {matured_to} (= to − maturity) count for volume
 -- only: their labels are not final yet. A bad score is NaN, ±Inf or outside [0, 1]; a missing outcome is a
 -- matured event without a label.
 WITH
   live AS (
-    SELECT transaction_id, model, issuer, region, score, event_time,
+    SELECT transaction_id, model, toString(segment[{issuer_index:UInt8}]) AS issuer, toString(segment[{region_index:UInt8}]) AS region, score, event_time,
       if(event_time >= {from:DateTime64(3, 'UTC')}, 'current', 'previous') AS week
     FROM {{events}}
     WHERE variant = 'live'

@@ -10,6 +10,8 @@ import { writeHistory } from './sinks/history.js';
 import type { CycleHook } from './sinks/hook.js';
 import { cycleReadiness, Metrics, scheduleIntervalMs } from './sinks/prometheus/index.js';
 import type { Store } from './store/index.js';
+import type { LeaderLease } from './lease.js';
+import { StoreQueryError, StoreUnreachableError } from './errors.js';
 
 export type { CycleHook };
 
@@ -25,6 +27,12 @@ export interface DaemonOptions {
   beforeCycle?: (at: Date) => Promise<Partial<CycleOptions> & { config?: Config }>;
   /** Run a cycle immediately on start instead of waiting for the first tick. */
   runOnStart?: boolean;
+  /**
+   * Several daemons on one store: only the one holding the lease runs cycles and hooks; the others stand by,
+   * serving /metrics (driftwatch_leader 0) and /healthz, and look for the lease every `renewMs`. The hooks are
+   * built each time this daemon takes the lead, from the store's state then (a standby's view would be stale).
+   */
+  leadership?: { lease: LeaderLease; hooks: () => Promise<CycleHook[]>; renewMs: number };
 }
 
 export interface CycleOutcome {
@@ -38,16 +46,29 @@ export interface CycleOutcome {
 export class Daemon {
   readonly metrics: Metrics;
   private readonly logger: Logger;
-  private readonly hooks: CycleHook[];
+  private hooks: CycleHook[];
   private tasks: ScheduledTask[] = [];
   private server?: { url: string; close(): Promise<void> };
+  private hookTasks: ScheduledTask[] = [];
   private inFlight?: Promise<CycleOutcome>;
   private stopping = false;
+  /** Without a lease a daemon always leads. */
+  private leads: boolean;
+  private leaseTimer?: NodeJS.Timeout;
+  private looking?: Promise<void>;
+  private standbyLogged = false;
 
   constructor(private readonly options: DaemonOptions) {
     this.logger = options.logger ?? silentLogger;
     this.hooks = options.hooks ?? [];
     this.metrics = new Metrics(options.config);
+    this.leads = options.leadership === undefined;
+    this.metrics.setLeader(this.leads);
+  }
+
+  /** Whether this daemon runs the cycles (it holds the lease, or there is none). */
+  get leading(): boolean {
+    return this.leads;
   }
 
   get url(): string | undefined {
@@ -56,23 +77,82 @@ export class Daemon {
 
   async start(): Promise<void> {
     const { config, store } = this.options;
-    const ready = cycleReadiness({ metrics: this.metrics, store, maxAgeMs: 3 * scheduleIntervalMs(config.schedule) });
+    const cycles = cycleReadiness({ metrics: this.metrics, store, maxAgeMs: 3 * scheduleIntervalMs(config.schedule) });
+    // A standby runs no cycles: it is ready as long as it can take over (the store answers).
+    const ready = async () => (this.leads ? cycles() : (await store.ping()) ? { ready: true, reason: 'standing by: another daemon holds the lease' } : { ready: false, reason: `standing by, and store at ${store.location} does not answer` });
     this.server = await startServer({ metrics: this.metrics, ready, host: config.sinks.prometheus.host, port: config.sinks.prometheus.port, logger: this.logger });
     this.logger.info({ url: this.server.url, schedule: config.schedule, store: store.location }, 'driftwatch daemon started');
     this.tasks.push(cron.schedule(config.schedule, () => void this.tick(), { name: 'cycle' }));
+    const { leadership } = this.options;
+    if (leadership) {
+      // A first look that cannot build the hooks (a bad Slack setting) fails the start, as without a lease.
+      await this.look(true);
+      this.leaseTimer = setInterval(() => void this.lookForLead(), leadership.renewMs);
+      this.leaseTimer.unref();
+    } else this.scheduleHooks();
+    if ((this.options.runOnStart ?? true) && this.leads) void this.tick();
+  }
+
+  private scheduleHooks(): void {
     for (const hook of this.hooks) {
       if (!hook.schedule) continue;
       const { run } = hook.schedule;
-      this.tasks.push(
+      this.hookTasks.push(
         cron.schedule(hook.schedule.cron, () => run().catch((e: Error) => this.logger.error({ hook: hook.name, err: e.message }, `${hook.name} failed`)), { name: hook.name }),
       );
     }
-    if (this.options.runOnStart ?? true) void this.tick();
+  }
+
+  private async unscheduleHooks(): Promise<void> {
+    for (const task of this.hookTasks.splice(0)) await task.stop();
+  }
+
+  /** Takes or renews the lease; on taking it builds the hooks and runs a cycle, on losing it stands by. One look at a time. */
+  lookForLead(): Promise<void> {
+    this.looking ??= this.look().finally(() => (this.looking = undefined));
+    return this.looking;
+  }
+
+  private async look(starting = false): Promise<void> {
+    const leadership = this.options.leadership;
+    if (!leadership || this.stopping) return;
+    const { lease } = leadership;
+    try {
+      const won = await lease.acquire();
+      if (won && !this.leads) {
+        try {
+          this.hooks = await leadership.hooks();
+        } catch (error) {
+          await lease.release().catch(() => undefined);
+          if (starting) throw error;
+          this.logger.error({ err: (error as Error).message }, 'took the lease but could not start the alert hooks: handed it back');
+          return;
+        }
+        this.scheduleHooks();
+        this.leads = true;
+        this.metrics.setLeader(true);
+        this.logger.info({ holder: lease.holder }, 'leading: this daemon holds the lease and runs the cycles');
+        if (this.standbyLogged) void this.tick();
+      } else if (!won && this.leads) {
+        this.leads = false;
+        this.metrics.setLeader(false);
+        await this.unscheduleHooks();
+        this.hooks = [];
+        this.logger.warn({ leader: await lease.leader() }, 'lost the lease to another daemon: standing by');
+      } else if (!won && !this.standbyLogged) {
+        this.logger.info({ leader: await lease.leader() }, 'standing by: another daemon holds the lease; this one serves /metrics and takes over if it stops renewing');
+      }
+      if (!won) this.standbyLogged = true;
+    } catch (error) {
+      if (starting && !(error instanceof StoreQueryError) && !(error instanceof StoreUnreachableError)) throw error;
+      // The store did not answer: a leader's lease runs out on its own, and every send checks it first.
+      this.logger.error({ err: (error as Error).message }, 'could not read or renew the lease; trying again');
+    }
   }
 
   /** One scheduled tick: a cycle unless the previous one is still running (then the tick is skipped, not queued). */
   async tick(): Promise<CycleOutcome | undefined> {
-    if (this.stopping) return undefined;
+    if (this.stopping || !this.leads) return undefined;
     if (this.inFlight) {
       this.logger.warn('previous cycle still running; this tick is skipped');
       return undefined;
@@ -95,6 +175,13 @@ export class Daemon {
       const { config = this.options.config, ...extra } = (await this.options.beforeCycle?.(at)) ?? {};
       const result = await runCycle(store, config, { at, logger: log, ...extra });
       await writeHistory(store, config, result, cycleId);
+      // A leader that stalled past its lease may have been replaced meanwhile: it sends nothing then.
+      const lease = this.options.leadership?.lease;
+      if (lease && !(await lease.leading())) {
+        log.warn('the lease ran out during the cycle: its alerts are left to the daemon that leads now');
+        await this.lookForLead();
+        return { cycleId, ok: true, result, durationMs: Date.now() - started };
+      }
       for (const hook of this.hooks) {
         await hook.afterCycle(result, cycleId).catch((e: Error) => log.error({ hook: hook.name, err: e.message }, `${hook.name} failed after the cycle; will retry`));
       }
@@ -118,12 +205,16 @@ export class Daemon {
   /** Stops ticking, lets the running cycle finish (bounded), flushes sinks and closes the server. */
   async stop(graceMs = 8_000): Promise<void> {
     this.stopping = true;
+    if (this.leaseTimer) clearInterval(this.leaseTimer);
     for (const task of this.tasks) await task.stop();
+    await this.unscheduleHooks();
     if (this.inFlight) {
       const done = await Promise.race([this.inFlight.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), graceMs).unref())]);
       if (!done) this.logger.warn('cycle still running at shutdown; its results are not sent (the next start recomputes them)');
     }
     for (const hook of this.hooks) await hook.flush?.().catch((e: Error) => this.logger.warn({ hook: hook.name, err: e.message }, 'flush failed; queued items stay queued'));
+    // Handing the lease back lets a standby take over at its next look, not after the lease runs out.
+    if (this.leads) await this.options.leadership?.lease.release().catch((e: Error) => this.logger.warn({ err: e.message }, 'could not release the lease; a standby takes over when it runs out'));
     await this.server?.close();
     this.logger.info('driftwatch daemon stopped');
   }

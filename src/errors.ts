@@ -14,6 +14,12 @@ export const ExitCode = {
    * store answers): what helps is freeing the disk, clearing the stuck mutation, or a longer timeout.
    */
   storeStalled: 5,
+  /**
+   * Another live process holds the embedded store's directory (store.path), which the embedded engine serves to one
+   * process only. Found before the engine is touched, so it is immediate; what helps is stopping that process,
+   * another store.path, or a server store (store.url) for several processes.
+   */
+  storeLocked: 6,
   /** Anything else: a bug (README lists it). */
   unexpected: 70,
 } as const;
@@ -46,6 +52,19 @@ export class StoreUnreachableError extends DriftwatchError {
 export class SinkUnreachableError extends DriftwatchError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, ExitCode.sinkUnreachable, options);
+  }
+}
+
+/** Another live driftwatch holds the embedded store's store.path (exit 6); the message names it: pid, command, since when. */
+export class StoreLockedError extends DriftwatchError {
+  /** The holder's pid (on its own host). */
+  readonly holderPid: number;
+  /** The data directory it holds. */
+  readonly path: string;
+  constructor(message: string, details: { holderPid: number; path: string }, options?: { cause?: unknown }) {
+    super(message, ExitCode.storeLocked, options);
+    this.holderPid = details.holderPid;
+    this.path = details.path;
   }
 }
 

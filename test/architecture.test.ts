@@ -25,7 +25,7 @@ const LAYERS: [RegExp, number][] = [
   [/^alerts\//, 4],
   [/^sinks\//, 5],
   [/^report\//, 6],
-  [/^(setup|daemon|server|output|cli|index|backtest)\.ts$|^(cli|ingest|synth)\//, 7],
+  [/^(setup|daemon|lease|server|output|cli|index|backtest)\.ts$|^(cli|ingest|synth)\//, 7],
 ];
 
 function layer(file: string): number {

@@ -32,7 +32,7 @@ describe('daemon', () => {
       expect(Number(bankB?.value)).toBeLessThan(-0.15);
       expect(families.some((f) => f.name === 'driftwatch_last_success_timestamp_seconds')).toBe(true);
       expect((await fetch(`${daemon.url}/readyz`)).status).toBe(200);
-      const [history] = await t.store.select<{ n: number }>(`SELECT count() AS n FROM driftwatch_metrics WHERE cycle_id = {id:String}`, { id: outcome?.cycleId });
+      const [history] = await t.store.select<{ n: number }>(`SELECT count() AS n FROM driftwatch.driftwatch_metrics WHERE cycle_id = {id:String}`, { id: outcome?.cycleId });
       expect(history?.n).toBeGreaterThan(10);
     } finally {
       await daemon.stop();

@@ -7,9 +7,11 @@ export async function checkConfigCommand(options: { config?: string }): Promise<
   return withSession(options.config, async (session) => {
     const { store } = session;
     // The session checked the sources when it opened and refused missing tables and columns (exit 2, naming them).
-    const problems = (session.sourceProblems ?? []).map((p) => p.text);
+    const sources = session.sources;
+    const problems = (sources?.problems ?? []).map((p) => p.text);
     if (problems.length > 0) throw new ConfigError(`the store does not match the config:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     process.stdout.write(`config ok; store ${store.kind} (${store.location}) has the configured tables and columns\n`);
+    for (const line of sourceLines(session)) process.stdout.write(`${line}\n`);
     process.stdout.write(`${maturityLine(await settleSession(session, new Date()))}\n`);
     return 0;
   });
@@ -27,4 +29,21 @@ function maturityLine(session: Session): string {
         ? `learned: the 99.9th percentile of outcome delays was ${(learned.p999Ms / 1000).toFixed(1)} s over ${learned.outcomes.toLocaleString('en-US')} outcomes of ${learned.from.toISOString().slice(0, 10)}, rounded up to a minute, within 1m–6h; set windows.maturity to fix it`
         : 'default: too few outcomes yet to learn it from the data; set windows.maturity to fix it';
   return `maturity: approved ${formatDuration(maturity)} — ${why}${chargeback}`;
+}
+
+/** Where each source column comes from (an expression's type included), and what is off for want of one. */
+function sourceLines(session: Session): string[] {
+  const { config, sources } = session;
+  if (!sources) return [];
+  const mapped = (key: 'events' | 'outcomes') =>
+    sources.columns
+      .filter((c) => c.key === key && c.off === undefined)
+      .map((c) => (c.mapping === c.canonical ? c.canonical : `${c.canonical} = ${c.mapping}`) + ` (${c.type})`)
+      .join(', ');
+  return [
+    `events: ${config.tables.events}: ${mapped('events')}; segments ${config.segments.join(', ')}`,
+    `outcomes: ${config.tables.outcomes}: ${mapped('outcomes')}`,
+    `driftwatch's own tables: database ${config.store.driftwatchDatabase}`,
+    ...(sources.off.length === 0 ? ['every monitor has the columns it needs'] : sources.off),
+  ];
 }

@@ -3,7 +3,7 @@ import { InvalidArgumentError } from 'commander';
 import { isoTimeMs, loadConfig, type Config } from '../config/index.js';
 import { ConfigError, DriftwatchError, ExitCode, StoreStalledError } from '../errors.js';
 import { createLogger, type Logger } from '../log.js';
-import { openStore, sourceSchemaProblems, type SourceProblem, type Store } from '../store/index.js';
+import { checkSources, openStore, type SourceCheck, type Store } from '../store/index.js';
 import { ensureTables } from '../setup.js';
 import { compileSilences } from '../alerts/silences.js';
 import { RollupState } from '../rollup/index.js';
@@ -20,8 +20,8 @@ export interface Session {
   rollup: RollupState;
   /** What the approved outcome's maturity was learned from, once settled from the data (settleSession). */
   learnedMaturity?: LearnedMaturity;
-  /** How the source tables differ from the config, as checked when the session opened (only unfit types get this far). */
-  sourceProblems?: SourceProblem[];
+  /** The source tables as checked when the session opened: unfit types (missing columns stop it), what is switched off. */
+  sources?: SourceCheck;
 }
 
 export interface SessionOptions {
@@ -34,29 +34,31 @@ export interface SessionOptions {
 
 /** Loads config, opens the store, checks (or creates) the source tables and creates driftwatch's own; the caller closes the store. */
 export async function openSession(configPath: string | undefined, logger: Logger = createLogger(), options: SessionOptions = {}): Promise<Session> {
-  const config = loadConfig(configPath);
+  let config = loadConfig(configPath);
   checkMonitorSettings(config, configPath ?? 'config');
   // Config problems before store problems: a bad silence is named even when the store is not ready yet.
   compileSilences(config);
   const store = openStore(config, logger);
   try {
-    const sourceProblems = options.createSources ? undefined : await requireSources(store, config);
-    await ensureTables(store, config, { sources: options.createSources ?? false });
-    return { config, store, logger, rollup: new RollupState(), ...(sourceProblems ? { sourceProblems } : {}) };
+    const sources = options.createSources ? undefined : await requireSources(store, config);
+    if (sources) config = sources.config;
+    await ensureTables(store, config, { sources: options.createSources ?? false, logger });
+    if (sources && sources.off.length > 0) logger.info({ off: sources.off }, `switched off for want of source columns: ${sources.off.join('; ')}`);
+    return { config, store, logger, rollup: new RollupState(), ...(sources ? { sources } : {}) };
   } catch (error) {
     await store.close().catch(() => undefined);
     throw error;
   }
 }
 
-/** The source tables a reading command needs are there, with every configured column: else exit 2, naming them. Returns what else differs (types). */
-async function requireSources(store: Store, config: Config): Promise<SourceProblem[]> {
-  const problems = await sourceSchemaProblems(store, config);
-  const missing = problems.filter((p) => p.kind === 'missing');
-  if (missing.length === 0) return problems;
+/** The source tables a reading command needs are there, with every required column: else exit 2, naming them. */
+async function requireSources(store: Store, config: Config): Promise<SourceCheck> {
+  const check = await checkSources(store, config);
+  const missing = check.problems.filter((p) => p.kind === 'missing');
+  if (missing.length === 0) return check;
   throw new ConfigError(
     `the store does not hold the configured source tables:\n${missing.map((p) => `  - ${p.text}`).join('\n')}\n` +
-      'fix tables.* / columns.* / segments in the config, or load data first (driftwatch ingest or seed create the tables, with the default columns, in store.database); nothing was created',
+      'fix tables.* / columns.* / segments in the config, or load data first (driftwatch ingest or seed create the tables, with the default columns, in the connection\'s database); nothing was created',
   );
 }
 

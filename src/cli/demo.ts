@@ -1,7 +1,7 @@
 // `driftwatch demo`: seeds the embedded store with synthetic traffic and incidents, then runs the daemon.
 import { Daemon } from '../daemon.js';
 import { ConfigError } from '../errors.js';
-import { tableRef } from '../store/index.js';
+import { createOwnTable, sourceRef, tableRef } from '../store/index.js';
 import { seed, type ScenarioName } from '../synth/index.js';
 import { daemonPreparer, openSession, settleSession, type Session } from './common.js';
 import { floorToHour } from './data.js';
@@ -15,15 +15,20 @@ const DEMO_DAYS = 8;
 /** Makes room for fresh demo traffic, refusing to touch data the demo did not write. */
 async function prepareStore({ store, config }: Session): Promise<void> {
   if (store.kind !== 'embedded') throw new ConfigError('demo writes synthetic traffic and runs only on the embedded store; remove store.url (use run/daemon for a real server)');
-  await store.command(`CREATE TABLE IF NOT EXISTS ${tableRef(config, MARKER_TABLE)} (seeded_at DateTime64(3, 'UTC')) ENGINE = MergeTree ORDER BY seeded_at`, {}, 'demo marker');
+  await createOwnTable(store, config, `CREATE TABLE IF NOT EXISTS ${tableRef(config, MARKER_TABLE)} (seeded_at DateTime64(3, 'UTC')) ENGINE = MergeTree ORDER BY seeded_at`, 'demo marker');
   const [marker] = await store.select<{ n: number }>(`SELECT count() AS n FROM ${tableRef(config, MARKER_TABLE)}`, {}, 'demo marker');
-  const [events] = await store.select<{ n: number }>(`SELECT count() AS n FROM ${tableRef(config, config.tables.events)}`, {}, 'demo check');
+  const [events] = await store.select<{ n: number }>(`SELECT count() AS n FROM ${sourceRef(config.tables.events)}`, {}, 'demo check');
   if ((events?.n ?? 0) > 0 && (marker?.n ?? 0) === 0) {
     throw new ConfigError(`${config.store.path} already holds ${events?.n} scoring events that the demo did not write; point store.path at another directory to run the demo`);
   }
   // The demo's traffic ends at the current hour, so a previous demo's rows are stale: start again from empty.
-  const tables = await store.select<{ name: string }>(`SELECT name FROM system.tables WHERE database = currentDatabase() AND engine NOT IN ('View', 'MaterializedView')`, {}, 'demo tables');
-  for (const { name } of tables) await store.command(`TRUNCATE TABLE IF EXISTS ${tableRef(config, name)}`, {}, 'demo reset');
+  const own = await store.select<{ name: string }>(
+    `SELECT name FROM system.tables WHERE database = {database:String} AND engine NOT IN ('View', 'MaterializedView')`,
+    { database: config.store.driftwatchDatabase },
+    'demo tables',
+  );
+  const tables = [...own.map(({ name }) => tableRef(config, name)), sourceRef(config.tables.events), sourceRef(config.tables.outcomes)];
+  for (const table of tables) await store.command(`TRUNCATE TABLE IF EXISTS ${table}`, {}, 'demo reset');
   await store.insert(tableRef(config, MARKER_TABLE), [{ seeded_at: new Date().toISOString().replace('T', ' ').replace('Z', '') }], 'demo marker');
 }
 

@@ -2,9 +2,25 @@
 import { z } from 'zod';
 import cron from 'node-cron';
 import { DURATION_PATTERN, formatDuration, isoTimeMs, parseDuration } from './duration.js';
-import { IDENTIFIER_PATTERN } from './identifiers.js';
+import { expressionProblem, IDENTIFIER_PATTERN, QUALIFIED_TABLE_PATTERN } from './identifiers.js';
 
 const identifier = z.string().regex(IDENTIFIER_PATTERN, 'must be an identifier: a letter or _ then letters, digits or _ (at most 63)');
+
+/** A source table: `table` (in the connection's database) or `database.table`. */
+const tableName = z.string().regex(QUALIFIED_TABLE_PATTERN, 'must be a table name, optionally with its database: scoring_events or payments.auth_log');
+
+/**
+ * A source column: its name, or a ClickHouse expression over the table's columns (`status = 'APPROVED'`). The
+ * engine's parser checks an expression when a session opens (src/store/sources.ts); here only what would let
+ * it escape its parentheses is refused.
+ */
+const columnMapping = z.string().superRefine((text, ctx) => {
+  const problem = text.trim() === '' ? 'name a column or write an expression' : expressionProblem(text);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+/** An optional source column: as above, or null to switch off what needs it. */
+const optionalColumn = (name: string) => columnMapping.nullable().default(name);
 
 /** A duration such as `24h` or `7d`, parsed to milliseconds. */
 const duration = z
@@ -68,32 +84,39 @@ export const levels = (warning: number, critical: number) =>
     .prefault({})
     .refine((l) => l.warning <= l.critical, 'warning must not exceed critical');
 
+/**
+ * Column mappings of the events table. Required: event_time, transaction_id, model, score (and the segment
+ * columns); the others are optional — a column the table lacks (or null) switches off only what needs it
+ * (src/store/sources.ts). issuer … currency are the seeded schema's columns: seed and ingest write them, no
+ * monitor reads them.
+ */
 export const eventColumnsSchema = z
   .strictObject({
-    event_time: identifier.default('event_time'),
-    transaction_id: identifier.default('transaction_id'),
-    model: identifier.default('model'),
-    model_version: identifier.default('model_version'),
-    variant: identifier.default('variant'),
+    event_time: columnMapping.default('event_time'),
+    transaction_id: columnMapping.default('transaction_id'),
+    model: columnMapping.default('model'),
+    model_version: optionalColumn('model_version'),
+    variant: optionalColumn('variant'),
     issuer: identifier.default('issuer'),
     region: identifier.default('region'),
     card_network: identifier.default('card_network'),
     merchant_id: identifier.default('merchant_id'),
     amount: identifier.default('amount'),
     currency: identifier.default('currency'),
-    score: identifier.default('score'),
-    decision: identifier.default('decision'),
-    latency_ms: identifier.default('latency_ms'),
-    features: identifier.default('features'),
+    score: columnMapping.default('score'),
+    decision: optionalColumn('decision'),
+    latency_ms: optionalColumn('latency_ms'),
+    features: optionalColumn('features'),
   })
   .prefault({});
 
+/** Column mappings of the outcomes table: transaction_id, outcome_time and approved required, chargeback optional. */
 export const outcomeColumnsSchema = z
   .strictObject({
-    transaction_id: identifier.default('transaction_id'),
-    outcome_time: identifier.default('outcome_time'),
-    approved: identifier.default('approved'),
-    chargeback: identifier.default('chargeback'),
+    transaction_id: columnMapping.default('transaction_id'),
+    outcome_time: columnMapping.default('outcome_time'),
+    approved: columnMapping.default('approved'),
+    chargeback: optionalColumn('chargeback'),
   })
   .prefault({});
 
@@ -104,7 +127,10 @@ export const configSchema = z
         path: z.string().min(1).default('./data'),
         url: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional(),
         user: z.string().default('default'),
+        /** The connection's database (a server store): where unqualified source tables are. */
         database: identifier.default('default'),
+        /** Where driftwatch's own tables live (created if missing); source tables stay where they are. */
+        driftwatchDatabase: identifier.default('driftwatch'),
         requestTimeout: duration.default(30_000),
         /**
          * The longest any one statement may run or wait (for a lock, for its mutation) before it fails with a
@@ -117,8 +143,8 @@ export const configSchema = z
       .prefault({}),
     tables: z
       .strictObject({
-        events: identifier.default('scoring_events'),
-        outcomes: identifier.default('outcomes'),
+        events: tableName.default('scoring_events'),
+        outcomes: tableName.default('outcomes'),
         history: identifier.default('driftwatch_metrics'),
       })
       .prefault({}),
@@ -257,6 +283,15 @@ export const configSchema = z
       })
       .prefault({}),
     history: z.strictObject({ ttl: duration.default(7_776_000_000) }).prefault({}),
+    daemon: z
+      .strictObject({
+        /**
+         * Several daemons on one server store: the leader's lease lasts this long without renewal (renewed every
+         * third of it), so a standby takes over within lease + lease/3 of the leader's last renewal (src/lease.ts).
+         */
+        lease: duration.refine((ms) => ms >= 3_000 && ms <= 600_000, 'must be from 3s to 10m, e.g. 30s').default(30_000),
+      })
+      .prefault({}),
     /** False-discovery rate across all tests of a cycle (Benjamini–Hochberg). */
     fdr: z.number().gt(0).max(1).default(0.01),
     sinks: z

@@ -4,7 +4,7 @@ import type { Config } from '../config/index.js';
 import { quoteIdentifier as q } from '../config/index.js';
 import { ConfigError } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { ColumnInfo, Store } from '../store/index.js';
+import { systemTableWhere, type ColumnInfo, type QueryParams, type Store } from '../store/index.js';
 import { selectLarge, sendRows } from './calls.js';
 import type { FileLedger, IngestLedger, LedgerEntry } from './ledger.js';
 import type { Row } from './row.js';
@@ -39,10 +39,10 @@ export async function targetFacts(store: Store, config: Config, table: string, c
   const idIsText = id !== undefined && /^(String|LowCardinality\(String\))$/.test(id.type);
   const idUsable = id !== undefined && (idIsText || /^U?Int(8|16|32|64)$/.test(id.type));
 
-  const database = config.store.url ? '{database:String}' : 'currentDatabase()';
+  const params: QueryParams = {};
   const [engine] = await store.select<{ engine: string; engine_full: string }>(
-    `SELECT engine, engine_full FROM system.tables WHERE database = ${database} AND name = {table:String}`,
-    config.store.url ? { table, database: config.store.database } : { table },
+    `SELECT engine, engine_full FROM system.tables WHERE ${systemTableWhere(table, params, 'name')}`,
+    params,
     'ingest: target engine',
   );
   const name = engine?.engine ?? '';

@@ -17,7 +17,8 @@ export type RowValidator = (line: string) => Row | string;
 /** Closed vocabularies, keyed by the user's column name in `table`. */
 export function allowedValues(config: Config, table: string): Map<string, readonly string[]> {
   const rules = new Map<string, readonly string[]>();
-  if (table === config.tables.events) rules.set(config.columns.events.variant, VARIANTS);
+  const variant = config.columns.events.variant;
+  if (table === config.tables.events && variant !== null) rules.set(variant, VARIANTS);
   return rules;
 }
 

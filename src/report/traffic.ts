@@ -77,6 +77,7 @@ export async function readTraffic(
         matured_to: chTime(period.week.to.getTime() - config.windows.maturity),
         skew_ms: OUTCOME_SKEW_MS,
         cal_bins: config.monitors.calibration.bins,
+        ...segmentIndexes(config),
       });
   const of = (kind: TrafficRow['kind']) => rows.filter((r) => r.kind === kind);
   const hours = of('hour');
@@ -96,9 +97,8 @@ export async function readTraffic(
  * not among the segments it is keyed by, or an hour it should hold missing — and the raw join must.
  */
 async function rollupParams(store: Store, config: Config, period: ReportPeriod, logger: Logger, state: RollupState | undefined) {
-  const issuer = config.segments.indexOf('issuer');
-  const region = config.segments.indexOf('region');
-  if (issuer < 0 || region < 0) return undefined;
+  const indexes = segmentIndexes(config);
+  if (indexes.issuer_index === 0 || indexes.region_index === 0) return undefined;
   // Never past now: an hour folded before it is complete would be folded again, with the rows still to come.
   const at = new Date(Math.min(period.week.to.getTime(), Date.now()));
   await refreshRollup(store, config, at, { since: period.previous.from, logger, ...(state ? { state } : {}) });
@@ -113,7 +113,12 @@ async function rollupParams(store: Store, config: Config, period: ReportPeriod, 
     logger.info('report: the rollup does not hold every hour of the two weeks; reading the raw tables instead');
     return undefined;
   }
-  return { ...eventHours.params('event'), ...labelHours.params('label'), issuer_index: issuer + 1, region_index: region + 1 };
+  return { ...eventHours.params('event'), ...labelHours.params('label'), ...indexes };
+}
+
+/** The 1-based positions of the issuer and region segment columns (0: not a segment column, read as ''). */
+function segmentIndexes(config: Config): { issuer_index: number; region_index: number } {
+  return { issuer_index: config.segments.indexOf('issuer') + 1, region_index: config.segments.indexOf('region') + 1 };
 }
 
 /** Every hour start in [from, to) with its folded version, or undefined if the ledger lacks one. */

@@ -1,8 +1,7 @@
 // Change detection: which folded hours saw new source rows since they were folded, found from insert blocks, not by rescanning.
 import type { Config } from '../config/index.js';
-import { quoteIdentifier as q } from '../config/index.js';
 import type { QueryParams, Store } from '../store/index.js';
-import { renderSql, tableRef } from '../store/index.js';
+import { columnSql, renderSql, sourceRef, systemTableWhere, tableRef } from '../store/index.js';
 import { HOUR_MS, floorHour } from '../aggregates/pieces.js';
 import { foldedParams, piecesPredicate, selectQuery } from '../aggregates/sql.js';
 import type { Ledger } from './ledger.js';
@@ -21,13 +20,13 @@ export interface SourcePart {
 }
 
 export async function sourceParts(store: Store, config: Config, table: string): Promise<SourcePart[]> {
-  const database = config.store.url ? config.store.database : undefined;
+  const params: QueryParams = {};
   const rows = await store.select<{ name: string; min_block: number; max_block: number; rows: number; min_time: number; max_time: number }>(
     `SELECT name, min_block_number AS min_block, max_block_number AS max_block, rows,
        toUnixTimestamp(min_time) AS min_time, toUnixTimestamp(max_time) AS max_time
      FROM system.parts
-     WHERE active AND table = {table:String} AND database = ${database ? '{database:String}' : 'currentDatabase()'}`,
-    database ? { table, database } : { table },
+     WHERE active AND ${systemTableWhere(table, params)}`,
+    params,
     'rollup source parts',
   );
   return rows.map((r) => ({
@@ -83,7 +82,7 @@ export async function newOutcomeHours(store: Store, config: Config, parts: reado
   const fresh = parts.filter((p) => p.maxBlock > mark);
   if (fresh.length === 0) return { hours: [], mark, parts: [] };
   const rows = await store.select<{ hour: number }>(
-    `SELECT DISTINCT toUnixTimestamp(toStartOfHour(${q(config.columns.outcomes.outcome_time)})) AS hour FROM ${newOutcomesSql(config)}`,
+    `SELECT DISTINCT toUnixTimestamp(toStartOfHour(${columnSql(config.columns.outcomes.outcome_time)})) AS hour FROM ${newOutcomesSql(config)}`,
     { parts: fresh.map((p) => p.name) },
     'rollup new outcome hours',
   );
@@ -95,12 +94,12 @@ export async function newOutcomeHours(store: Store, config: Config, parts: reado
 
 /** `outcomes WHERE` its part is one of `{parts}`: the rows of the outcome parts a refresh has not looked at yet. */
 export function newOutcomesSql(config: Config): string {
-  return `${tableRef(config, config.tables.outcomes)} WHERE has({parts:Array(String)}, _part)`;
+  return `${sourceRef(config.tables.outcomes)} WHERE has({parts:Array(String)}, _part)`;
 }
 
 /** The transaction ids of the new outcome parts (`{parts}`), as a subquery. */
 export function newOutcomeIdsSql(config: Config): string {
-  return `(SELECT ${q(config.columns.outcomes.transaction_id)} FROM ${newOutcomesSql(config)})`;
+  return `(SELECT ${columnSql(config.columns.outcomes.transaction_id)} FROM ${newOutcomesSql(config)})`;
 }
 
 /**

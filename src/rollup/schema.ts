@@ -1,6 +1,6 @@
 // The rollup's tables: hourly sums per model × version × variant × segment, and the ledger of folded hours.
 import type { Config } from '../config/index.js';
-import { tableRef, type Store } from '../store/index.js';
+import { createOwnTable, tableRef, type Store } from '../store/index.js';
 
 export const ROLLUP_TABLES = {
   events: 'driftwatch_rollup_events',
@@ -175,6 +175,6 @@ function addedColumns(config: Config): string[] {
  * blocked the user's own merges).
  */
 export async function ensureRollupTables(store: Store, config: Config): Promise<void> {
-  for (const ddl of ROLLUP_DDL) await store.command(ddl(config), {}, 'rollup schema');
+  for (const ddl of ROLLUP_DDL) await createOwnTable(store, config, ddl(config), 'rollup schema');
   for (const statement of addedColumns(config)) await store.command(statement, {}, 'rollup schema');
 }

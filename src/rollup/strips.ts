@@ -1,9 +1,8 @@
 // Five-minute strips of the raw pieces at window edges, read once and kept while the raw tables under them are unchanged.
 import type { Config } from '../config/index.js';
-import { quoteIdentifier as q } from '../config/index.js';
 import { HOUR_MS, OPEN_END_MS, STRIP_MS, floorHour, type Piece } from '../aggregates/pieces.js';
 import { piecesPredicate } from '../aggregates/sql.js';
-import { renderSql, type QueryParams, type Store } from '../store/index.js';
+import { columnSql, renderSql, type QueryParams, type Store } from '../store/index.js';
 import { highestBlock, newOutcomesSql, type SourcePart } from './detect.js';
 import type { SumsDelta } from './window-sums.js';
 
@@ -189,7 +188,7 @@ export async function touchedStrips(store: Store, config: Config, parts: readonl
     `SELECT DISTINCT o.part AS part, toUnixTimestamp64Milli(toDateTime64(intDiv(toUnixTimestamp(e.event_time), 300) * 300, 3)) AS strip
      FROM {{events}} AS e
      INNER JOIN (
-       SELECT ${q(config.columns.outcomes.transaction_id)} AS transaction_id, _part AS part
+       SELECT ${columnSql(config.columns.outcomes.transaction_id)} AS transaction_id, _part AS part
        FROM ${newOutcomesSql(config)}
      ) AS o ON e.transaction_id = o.transaction_id
      WHERE ${predicate}`,

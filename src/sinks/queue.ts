@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Config } from '../config/index.js';
 import { StoreQueryError } from '../errors.js';
 import { backoffDelay } from '../retry.js';
-import { chTime, tableRef, type Store } from '../store/index.js';
+import { chTime, createOwnTable, tableRef, type Store } from '../store/index.js';
 
 export type QueueState<Done extends string> = 'pending' | 'sending' | Done | 'dead';
 
@@ -129,7 +129,7 @@ export class DurableQueue<Done extends string, R extends QueueRow<Done>> {
   }
 
   async ensureTable(): Promise<void> {
-    await this.store.command(queueTableDdl(this.config, this.spec), {}, this.spec.statements.schema);
+    await createOwnTable(this.store, this.config, queueTableDdl(this.config, this.spec), this.spec.statements.schema);
   }
 
   /**

@@ -33,6 +33,7 @@ import {
   type StatementBounds,
   type TableTarget,
 } from './bounds.js';
+import { lockStore, type StoreLock } from './lock.js';
 
 export type StoreKind = 'embedded' | 'remote';
 export type QueryParams = Record<string, unknown>;
@@ -126,13 +127,21 @@ export function openStore(config: Config, logger: Logger = silentLogger, env: No
   } catch (error) {
     throw new ConfigError(`store.path ${path} cannot be used as the data directory (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); point it at a directory driftwatch may create and write`, { cause: error });
   }
+  // One process per embedded store: another live holder is exit 6 at once, before the engine is touched (store/lock.ts).
+  const lock = lockStore(path);
   // chdb types its connection against @clickhouse/client-common 1.23.0, the client bundles 1.23.1's copy of the
   // same interface; the runtime contract is identical, so the one cast lives here.
-  const connection = createChdbConnection({ path }) as unknown as ClickHouseClientConfigOptions['connection'];
+  let connection: ClickHouseClientConfigOptions['connection'];
+  try {
+    connection = createChdbConnection({ path }) as unknown as ClickHouseClientConfigOptions['connection'];
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
   // Settings given to the client go with every request, so the callers that use store.client directly are bounded too.
   const settings = { ...SETTINGS, ...boundSettings(bounds, 'embedded') };
   const client = createClient({ connection, clickhouse_settings: settings, log });
-  return new ClientStore('embedded', path, client, 0, bounds, settings);
+  return new ClientStore('embedded', path, client, 0, bounds, settings, lock);
 }
 
 /** The client for store.url; what the client refuses in it (unknown URL parameters, …) is a config error. */
@@ -190,6 +199,8 @@ class ClientStore implements Store {
     private readonly retries: number,
     private readonly bounds: StatementBounds,
     settings: ClickHouseSettings,
+    /** The embedded store's directory lock, released when the store closes. */
+    private readonly lock?: StoreLock,
   ) {
     // The diagnosis reads system tables and takes milliseconds; it gets a short bound of its own.
     const probeMs = Math.min(10_000, Math.max(2_000, bounds.timeoutMs));
@@ -216,7 +227,11 @@ class ClientStore implements Store {
 
   async insert(table: string, rows: readonly object[], name = `insert into ${table}`): Promise<void> {
     if (rows.length === 0) return;
-    await this.inTurn(() => this.withRetries(name, false, { table }, (signal) => this.client.insert({ table, values: rows as object[], format: 'JSONEachRow', abort_signal: signal })));
+    // An empty token says "none": the embedded engine's connection keeps a setting sent with one request for the
+    // next (chdb applies settings as SETs), so an earlier insert's token would otherwise drop these rows as a repeat.
+    // A server applies settings per request (and an old one may not know the setting): nothing is sent there.
+    const settings = this.kind === 'embedded' ? { clickhouse_settings: { insert_deduplication_token: '' } } : {};
+    await this.inTurn(() => this.withRetries(name, false, { table }, (signal) => this.client.insert({ table, values: rows as object[], format: 'JSONEachRow', ...settings, abort_signal: signal })));
   }
 
   /**
@@ -241,7 +256,7 @@ class ClientStore implements Store {
   }
 
   close(): Promise<void> {
-    return this.client.close();
+    return this.client.close().finally(() => this.lock?.release());
   }
 
   /** Reads are retried on connection failures; writes only when the server was never reached. */

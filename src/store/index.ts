@@ -2,3 +2,4 @@
 export * from './client.js';
 export * from './sql.js';
 export * from './schema.js';
+export * from './sources.js';

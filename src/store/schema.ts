@@ -1,13 +1,33 @@
 // Idempotent DDL: the two source tables (default schema, with the configured column names) and the history table.
-import type { Config } from '../config/index.js';
-import { quoteIdentifier as q } from '../config/index.js';
+import type { Config, EventColumns, OutcomeColumns } from '../config/index.js';
+import { isIdentifier, quoteIdentifier as q } from '../config/index.js';
+import { ConfigError } from '../errors.js';
 import type { Store } from './client.js';
-import { tableRef } from './sql.js';
+import { sourceRef, tableRef } from './sql.js';
+
+type Named<T> = { [K in keyof T]: string };
+
+/**
+ * The source columns as names, for the commands that create or write the source tables in the seeded schema
+ * (seed, demo, ingest's checks): an expression or a switched-off column cannot be written.
+ */
+export function seededColumns(config: Config): { events: Named<EventColumns>; outcomes: Named<OutcomeColumns> } {
+  const names = <T extends object>(key: 'events' | 'outcomes', columns: T): Named<T> => {
+    for (const [canonical, value] of Object.entries(columns) as [string, string | null][]) {
+      if (value === null || !isIdentifier(value)) {
+        throw new ConfigError(
+          `columns.${key}.${canonical} is ${value === null ? 'switched off (null)' : `an expression (${value})`}: seed, demo and ingest write the source tables in driftwatch's seeded schema, which needs a column name for every mapping; use a config with column names for them`,
+        );
+      }
+    }
+    return columns as Named<T>;
+  };
+  return { events: names('events', config.columns.events), outcomes: names('outcomes', config.columns.outcomes) };
+}
 
 export function sourceTablesDdl(config: Config): string[] {
-  const e = config.columns.events;
-  const o = config.columns.outcomes;
-  const events = `CREATE TABLE IF NOT EXISTS ${tableRef(config, config.tables.events)} (
+  const { events: e, outcomes: o } = seededColumns(config);
+  const events = `CREATE TABLE IF NOT EXISTS ${sourceRef(config.tables.events)} (
   ${q(e.event_time)}     DateTime64(3, 'UTC'),
   ${q(e.transaction_id)} String,
   ${q(e.model)}          LowCardinality(String),
@@ -26,7 +46,7 @@ export function sourceTablesDdl(config: Config): string[] {
 ) ENGINE = MergeTree
 PARTITION BY toYYYYMMDD(${q(e.event_time)})
 ORDER BY (${q(e.model)}, ${q(e.variant)}, ${q(e.issuer)}, ${q(e.region)}, ${q(e.event_time)})`;
-  const outcomes = `CREATE TABLE IF NOT EXISTS ${tableRef(config, config.tables.outcomes)} (
+  const outcomes = `CREATE TABLE IF NOT EXISTS ${sourceRef(config.tables.outcomes)} (
   ${q(o.transaction_id)} String,
   ${q(o.outcome_time)}   DateTime64(3, 'UTC'),
   ${q(o.approved)}       UInt8,
@@ -67,62 +87,46 @@ TTL toDateTime(at) + INTERVAL ${ttlSeconds} SECOND
 SETTINGS non_replicated_deduplication_window = 1000`;
 }
 
-/** Creates every table driftwatch reads or writes, if missing. Safe to run on every start. */
-/** Creates the history table and, unless `sources` is false, the source tables in the default schema. */
+/** Creates driftwatch's database, the history table and, unless `sources` is false, the source tables in the default schema. */
 export async function ensureSchema(store: Store, config: Config, options: { sources?: boolean } = {}): Promise<void> {
-  for (const ddl of [...(options.sources === false ? [] : sourceTablesDdl(config)), historyTableDdl(config)]) await store.command(ddl, {}, 'schema');
+  await ensureOwnDatabase(store, config);
+  for (const ddl of options.sources === false ? [] : sourceTablesDdl(config)) await store.command(ddl, {}, 'schema');
+  await createOwnTable(store, config, historyTableDdl(config));
 }
 
-export interface ColumnInfo {
-  name: string;
-  type: string;
+/**
+ * Creates store.driftwatchDatabase unless it exists (so a database the DBA created needs no CREATE DATABASE grant:
+ * docs/operations.md, "Production ClickHouse").
+ */
+export async function ensureOwnDatabase(store: Store, config: Config): Promise<void> {
+  const database = config.store.driftwatchDatabase;
+  const [found] = await store.select<{ engine: string }>('SELECT engine FROM system.databases WHERE name = {database:String}', { database }, 'own database');
+  if (!found) await store.command(`CREATE DATABASE IF NOT EXISTS ${q(database)}`, {}, 'schema');
 }
 
-/** The columns of a table as the store sees them; empty when the table does not exist. */
-export async function describeTable(store: Store, config: Config, table: string): Promise<ColumnInfo[]> {
-  const database = config.store.url ? config.store.database : undefined;
-  const rows = await store.select<ColumnInfo>(
-    `SELECT name, type FROM system.columns WHERE table = {table:String} AND database = ${database ? '{database:String}' : 'currentDatabase()'} ORDER BY position`,
-    database ? { table, database } : { table },
-    'describe table',
-  );
-  return rows;
+/** Per store, whether driftwatch's database is `Replicated` (asked once). */
+const replicatedDatabase = new WeakMap<Store, Promise<boolean>>();
+
+/**
+ * Runs one of driftwatch's own CREATE TABLE statements. In a database of engine Replicated the tables become
+ * Replicated*MergeTree (without arguments: the database gives their Keeper paths), so their rows — alert state,
+ * outbox, the lease — are the same on every replica, and the insert-token compare-and-set of the outbox and the
+ * lease holds across replicas (Keeper keeps the tokens). A Replicated database alone replicates only metadata.
+ */
+export async function createOwnTable(store: Store, config: Config, ddl: string, name = 'schema'): Promise<void> {
+  let replicated = replicatedDatabase.get(store);
+  if (replicated === undefined) {
+    replicated = store
+      .select<{ engine: string }>('SELECT engine FROM system.databases WHERE name = {database:String}', { database: config.store.driftwatchDatabase }, 'own database')
+      .then(([row]) => row?.engine === 'Replicated');
+    replicatedDatabase.set(store, replicated);
+  }
+  await store.command((await replicated) ? replicatedDdl(ddl) : ddl, {}, name);
 }
 
-/** Types each configured column must have (base type, ignoring LowCardinality/Nullable wrappers where harmless). */
-const EVENT_TYPES: Record<string, RegExp> = {
-  event_time: /^DateTime(64)?/,
-  score: /^(Nullable\()?Float(32|64)/,
-  amount: /^(Nullable\()?Float(32|64)|Decimal/,
-  latency_ms: /^(Nullable\()?(Float|U?Int)/,
-  features: /^Map\(String, Float(32|64)\)/,
-};
-const OUTCOME_TYPES: Record<string, RegExp> = { outcome_time: /^DateTime(64)?/, approved: /^(Nullable\()?U?Int8|^Bool/ };
-
-export interface SourceProblem {
-  /** A missing table or column stops every command that reads it; a type that does not fit is check-config's. */
-  kind: 'missing' | 'type';
-  text: string;
-}
-
-/** How the source tables differ from the config: missing tables and columns (naming the key), unfit types. */
-export async function sourceSchemaProblems(store: Store, config: Config): Promise<SourceProblem[]> {
-  const problems: SourceProblem[] = [];
-  const check = async (key: 'events' | 'outcomes', types: Record<string, RegExp>, segments: readonly string[]) => {
-    const table = config.tables[key];
-    const actual = new Map((await describeTable(store, config, table)).map((c) => [c.name, c.type]));
-    if (actual.size === 0) {
-      problems.push({ kind: 'missing', text: `table ${table} (tables.${key}) does not exist` });
-      return;
-    }
-    for (const [canonical, name] of Object.entries(config.columns[key] as Record<string, string>)) {
-      const type = actual.get(name);
-      if (type === undefined) problems.push({ kind: 'missing', text: `${table}: column ${name} (columns.${key}.${canonical}) is missing` });
-      else if (types[canonical] && !types[canonical].test(type)) problems.push({ kind: 'type', text: `${table}.${name}: type ${type} does not fit ${canonical}` });
-    }
-    for (const name of segments) if (!actual.has(name)) problems.push({ kind: 'missing', text: `${table}: segment column ${name} (segments) is missing` });
-  };
-  await check('events', EVENT_TYPES, config.segments);
-  await check('outcomes', OUTCOME_TYPES, []);
-  return problems;
+/** A MergeTree-family CREATE TABLE for a Replicated database: Replicated engines, the replicated deduplication window. */
+export function replicatedDdl(ddl: string): string {
+  return ddl
+    .replace(/ENGINE = (Replacing)?MergeTree\b/, (_match, kind: string | undefined) => `ENGINE = Replicated${kind ?? ''}MergeTree`)
+    .replace(/\bnon_replicated_deduplication_window\b/, 'replicated_deduplication_window');
 }

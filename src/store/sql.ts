@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../config/index.js';
-import { quoteIdentifier } from '../config/index.js';
+import { isIdentifier, quoteIdentifier, quoteTableName, splitTableName } from '../config/index.js';
 import type { QueryParams, Store } from './client.js';
 
 /** The package root (where queries/ lives), from src/ under vitest or dist/src/ once built. */
@@ -45,9 +45,9 @@ export function renderSql(text: string, config: Config): string {
       case 'outcomes':
         return outcomesSource(config);
       case 'events_table':
-        return tableRef(config, config.tables.events);
+        return sourceRef(config.tables.events);
       case 'outcomes_table':
-        return tableRef(config, config.tables.outcomes);
+        return sourceRef(config.tables.outcomes);
       case 'history_table':
         return tableRef(config, config.tables.history);
       case 'table':
@@ -62,8 +62,30 @@ export function renderSql(text: string, config: Config): string {
   });
 }
 
+/** One of driftwatch's own tables, in store.driftwatchDatabase. */
 export function tableRef(config: Config, table: string): string {
-  return config.store.url ? `${quoteIdentifier(config.store.database)}.${quoteIdentifier(table)}` : quoteIdentifier(table);
+  return `${quoteIdentifier(config.store.driftwatchDatabase)}.${quoteIdentifier(table)}`;
+}
+
+/** A source table as config names it (`tables.events`): unqualified, it is the connection's database's. */
+export function sourceRef(name: string): string {
+  return quoteTableName(name);
+}
+
+/** A column mapping as SQL over its source table: the quoted column, or the expression in parentheses. */
+export function columnSql(mapping: string): string {
+  return isIdentifier(mapping) ? quoteIdentifier(mapping) : `(${mapping})`;
+}
+
+/**
+ * The condition that picks a source table's rows in system.columns / system.parts / system.tables (whose
+ * table column is `column`): its database as configured, else the connection's current one.
+ */
+export function systemTableWhere(name: string, params: QueryParams, column = 'table'): string {
+  const { database, table } = splitTableName(name);
+  params.table = table;
+  if (database !== undefined) params.database = database;
+  return `${column} = {table:String} AND database = ${database === undefined ? 'currentDatabase()' : '{database:String}'}`;
 }
 
 /** `[toString(`issuer`), toString(`region`)]`: the segment key of a row. */
@@ -71,18 +93,41 @@ export function segmentExpression(config: Config): string {
   return `[${config.segments.map((column) => `toString(${quoteIdentifier(column)})`).join(', ')}]`;
 }
 
-function renamed(columns: Record<string, string>): string {
-  return Object.entries(columns)
-    .map(([canonical, actual]) => `${quoteIdentifier(actual)} AS ${quoteIdentifier(canonical)}`)
+/**
+ * What a switched-off optional column reads as (src/store/sources.ts): every row live, of no version, without a
+ * decision, latency, features or chargeback. Queries need no branches: a model without `variant` has no shadow rows.
+ */
+const SWITCHED_OFF: Record<string, string> = {
+  model_version: "''",
+  variant: "'live'",
+  decision: "''",
+  latency_ms: 'CAST(nan AS Float64)',
+  features: "CAST(map(), 'Map(String, Float64)')",
+  chargeback: "CAST(NULL, 'Nullable(UInt8)')",
+};
+
+/** The columns the queries read, under their canonical names: a column, an expression in parentheses, or the off value. */
+function renamed(columns: Readonly<Record<string, string | null>>, read: readonly string[]): string {
+  return read
+    .map((canonical) => {
+      const actual = columns[canonical];
+      const value = actual === null || actual === undefined ? SWITCHED_OFF[canonical] : columnSql(actual);
+      if (value === undefined) throw new Error(`columns.${canonical} cannot be switched off`);
+      return `${value} AS ${quoteIdentifier(canonical)}`;
+    })
     .join(', ');
 }
 
+/** The events columns queries/ read (the seeded schema's others are seed's and ingest's only). */
+export const EVENT_COLUMNS_READ = ['event_time', 'transaction_id', 'model', 'model_version', 'variant', 'score', 'decision', 'latency_ms', 'features'] as const;
+export const OUTCOME_COLUMNS_READ = ['transaction_id', 'outcome_time', 'approved', 'chargeback'] as const;
+
 function eventsSource(config: Config): string {
-  return `(SELECT ${renamed(config.columns.events)}, ${segmentExpression(config)} AS segment FROM ${tableRef(config, config.tables.events)})`;
+  return `(SELECT ${renamed(config.columns.events, EVENT_COLUMNS_READ)}, ${segmentExpression(config)} AS segment FROM ${sourceRef(config.tables.events)})`;
 }
 
 function outcomesSource(config: Config): string {
-  return `(SELECT ${renamed(config.columns.outcomes)} FROM ${tableRef(config, config.tables.outcomes)})`;
+  return `(SELECT ${renamed(config.columns.outcomes, OUTCOME_COLUMNS_READ)} FROM ${sourceRef(config.tables.outcomes)})`;
 }
 
 /** Runs queries/NAME.sql with parameters and returns its rows. */

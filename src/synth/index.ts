@@ -7,7 +7,7 @@
 import type { Config } from '../config/index.js';
 import { ConfigError } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
-import { chTime, ensureSchema, tableRef, type Store } from '../store/index.js';
+import { chTime, ensureSchema, seededColumns, sourceRef, type Store } from '../store/index.js';
 import { quoteIdentifier as q } from '../config/index.js';
 import { HOUR_MS, planTraffic } from './calendar.js';
 import { chunkParams, delayParams, worldParams } from './params.js';
@@ -55,14 +55,14 @@ function incidentStartMs(options: SeedOptions, fromMs: number, endMs: number): n
 
 /** Rows of each source table in [from, to): the seeding's own rows are the difference before and after. */
 async function countRows(store: Store, config: Config, fromMs: number, toMs: number): Promise<{ events: number; outcomes: number }> {
-  const e = config.columns.events;
-  const o = config.columns.outcomes;
+  const e = seededColumns(config).events;
+  const o = seededColumns(config).outcomes;
   const params = { from: chTime(fromMs), to: chTime(toMs) };
   const range = (column: string) => `${q(column)} >= {from:DateTime64(3, 'UTC')} AND ${q(column)} < {to:DateTime64(3, 'UTC')}`;
   const [row] = await store.select<{ events: number; outcomes: number }>(
     `SELECT
-      (SELECT count() FROM ${tableRef(config, config.tables.events)} WHERE ${range(e.event_time)}) AS events,
-      (SELECT count() FROM ${tableRef(config, config.tables.outcomes)} WHERE ${range(o.outcome_time)}) AS outcomes`,
+      (SELECT count() FROM ${sourceRef(config.tables.events)} WHERE ${range(e.event_time)}) AS events,
+      (SELECT count() FROM ${sourceRef(config.tables.outcomes)} WHERE ${range(o.outcome_time)}) AS outcomes`,
     params,
     'synth count rows',
   );
@@ -71,7 +71,7 @@ async function countRows(store: Store, config: Config, fromMs: number, toMs: num
 
 /** What bad-rows wrote: card-auth live rows with bad scores, and duplicated transaction ids, in the incident hours. */
 async function countBadRows(store: Store, config: Config, fromMs: number, toMs: number): Promise<BadRowCounts> {
-  const e = config.columns.events;
+  const e = seededColumns(config).events;
   const score = q(e.score);
   const [row] = await store.select<BadRowCounts>(
     `SELECT
@@ -79,7 +79,7 @@ async function countBadRows(store: Store, config: Config, fromMs: number, toMs: 
       countIf(isInfinite(${score})) AS infinite,
       countIf(isFinite(${score}) AND (${score} < 0 OR ${score} > 1)) AS outOfRange,
       count() - uniqExact(${q(e.transaction_id)}) AS duplicates
-    FROM ${tableRef(config, config.tables.events)}
+    FROM ${sourceRef(config.tables.events)}
     WHERE ${q(e.model)} = {model:String} AND ${q(e.variant)} = {variant:String}
       AND ${q(e.event_time)} >= {from:DateTime64(3, 'UTC')} AND ${q(e.event_time)} < {to:DateTime64(3, 'UTC')}`,
     { model: MODEL.card.name, variant: 'live', from: chTime(fromMs), to: chTime(toMs) },

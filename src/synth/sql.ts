@@ -6,7 +6,7 @@
 // queries, which both read `transactionsSql()`, agree on every transaction.
 import type { Config } from '../config/index.js';
 import { quoteIdentifier as q } from '../config/index.js';
-import { tableRef } from '../store/index.js';
+import { seededColumns, sourceRef } from '../store/index.js';
 
 /** A uniform in (0, 1) from 53 bits of cityHash64(key, tag); `tag` is a literal distinguishing the draws. */
 const u = (key: string, tag: number): string => `((bitShiftRight(cityHash64(${key}, ${tag}), 11) + 0.5) / 9007199254740992)`;
@@ -113,12 +113,12 @@ function betterShadowSql(): string {
 
 /** Events: a live row per transaction, a shadow row (same transaction_id) for the shadowed quarter of card-auth (and v43 on another quarter), duplicates for bad-rows. */
 export function insertEventsSql(config: Config, options: { betterShadow?: boolean } = {}): string {
-  const c = config.columns.events;
+  const c = seededColumns(config).events;
   const columns = [
     c.event_time, c.transaction_id, c.model, c.model_version, c.variant, c.issuer, c.region, c.card_network,
     c.merchant_id, c.amount, c.currency, c.score, c.decision, c.latency_ms, c.features,
   ].map(q);
-  return `INSERT INTO ${tableRef(config, config.tables.events)} (${columns.join(', ')})
+  return `INSERT INTO ${sourceRef(config.tables.events)} (${columns.join(', ')})
 SELECT
   fromUnixTimestamp64Milli(t_ms, 'UTC'),
   tx_id,
@@ -143,9 +143,9 @@ ARRAY JOIN arrayFilter((x, keep) -> keep, [0, 1, 2, 0], [1, shadowed, second_sha
 
 /** Outcomes: one per transaction, only those that have arrived by `end` (or, `pending`, only those still to come, into that table). */
 export function insertOutcomesSql(config: Config, pending?: string): string {
-  const c = config.columns.outcomes;
+  const c = seededColumns(config).outcomes;
   const columns = [c.transaction_id, c.outcome_time, c.approved, c.chargeback].map(q);
-  return `INSERT INTO ${tableRef(config, pending ?? config.tables.outcomes)} (${columns.join(', ')})
+  return `INSERT INTO ${sourceRef(pending ?? config.tables.outcomes)} (${columns.join(', ')})
 SELECT tx_id, fromUnixTimestamp64Milli(outcome_ms, 'UTC'), toUInt8(approved), chargeback
 FROM (${transactionsSql()})
 WHERE outcome_ms ${pending ? '>=' : '<'} {end_ms:Int64}`;

@@ -11,7 +11,7 @@ beforeAll(async () => {
   await ensureAlertTables(t.store, t.config);
 });
 afterAll(() => t.cleanup());
-beforeEach(() => t.store.command('TRUNCATE TABLE driftwatch_alerts'));
+beforeEach(() => t.store.command('TRUNCATE TABLE driftwatch.driftwatch_alerts'));
 
 function config(alerts: Partial<Config['alerts']> = {}): Config {
   return { ...t.config, alerts: { ...t.config.alerts, for: 1, resolveAfter: 2, ...alerts } };

@@ -108,16 +108,21 @@ describe('run --once', () => {
     expect(doc.findings.some((f: { monitor: string; segment: Record<string, string>; severity: string }) => f.monitor === 'approval_rate' && f.segment.issuer === 'BANK B' && f.severity === 'critical')).toBe(true);
   });
 
-  it('on an empty window exits 0', async () => {
-    const { code, stdout } = await runCli(['run', '--once', '--config', configFile, '--at', '2020-01-01T00:00:00Z', '--json']);
-    expect(code).toBe(0);
-    expect(JSON.parse(stdout).findings).toEqual([]);
+  it('on empty windows says so: a quality warning (exit 1) and a log line, not a silent all-clear', async () => {
+    const { code, stdout, stderr } = await runCli(['run', '--once', '--config', configFile, '--at', '2020-01-01T00:00:00Z', '--json']);
+    expect(code).toBe(1);
+    const findings = JSON.parse(stdout).findings as { monitor: string; model: string; feature: string; severity: string }[];
+    expect(findings).toEqual([expect.objectContaining({ monitor: 'quality', model: '', feature: 'no_data', severity: 'warning' })]);
+    expect(stderr).toContain('no live scoring events in scoring_events from 2019-12-24T00:00:00.000Z to 2020-01-01T00:00:00.000Z');
+    expect(stderr).toContain('check tables.events and columns.events.event_time');
   });
 
   it('check-config passes on the embedded store', async () => {
     const { code, stdout } = await runCli(['check-config', '--config', configFile]);
     expect(code).toBe(0);
     expect(stdout).toContain('config ok');
+    expect(stdout).toContain("driftwatch's own tables: database driftwatch");
+    expect(stdout).toContain('every monitor has the columns it needs');
     expect(stdout).toContain('maturity: approved 1h — configured (windows.maturity)');
     // Without windows.maturity it is learned; the small fixture has too few outcomes a day to learn from.
     const learned = await runCli(['check-config', '--config', file('learned.yaml', `store: { path: ${JSON.stringify(t.config.store.path)} }\nminVolume: 100\n`)]);

@@ -130,7 +130,7 @@ describe('daemon → shadow verdict changes → Slack', () => {
     await runCycles(await hooks({ SLACK_BOT_TOKEN: 'xoxb-verdicts' }), ['hold']);
     expect(slack.posts).toHaveLength(3);
 
-    await t.store.command('TRUNCATE TABLE driftwatch_shadow_verdicts');
+    await t.store.command('TRUNCATE TABLE driftwatch.driftwatch_shadow_verdicts');
     const printed: string[] = [];
     await runCycles(await hooks({}, (text) => printed.push(text)), ['hold', 'promote', 'promote', 'reject']);
     expect(printed.map((text) => text.split('\n')[1])).toEqual(slack.posts.map((p) => header(p.blocks)));

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { parseConfig } from '../../src/config/index.js';
 import { drillDownUrl } from '../../src/sinks/slack/message.js';
-import { allPanels, CLICKHOUSE_TYPE, dashboardQueries, loadDashboards, PROMETHEUS_TYPE, ROOT, type Dashboard, type Panel } from './dashboards.js';
+import { allPanels, CLICKHOUSE_TYPE, dashboardQueries, loadDashboards, PROMETHEUS_TYPE, ROOT, SCHEMA_CONSTANTS, shippedConstants, variableQuery, type Dashboard, type Panel } from './dashboards.js';
 
 const PANEL_TYPES = new Set(['row', 'timeseries', 'stat', 'table', 'state-timeline', 'barchart', 'bargauge', 'gauge', 'xychart', 'text', 'heatmap']);
 const dashboards = loadDashboards();
@@ -115,19 +115,54 @@ describe('dashboards', () => {
         }
       });
 
-      it('declares query variables with a provisioned datasource and SQL, referring only to variables declared before them', () => {
+      it('declares variables before use: constants for the schema, query variables with a provisioned datasource and SQL', () => {
         const declared = new Set<string>();
         for (const variable of dashboard.templating?.list ?? []) {
           expect(variable.name).toMatch(/^\w+$/);
-          expect(variable.type).toBe('query');
-          expect(datasourceUids.get(variable.datasource?.uid)).toBe(variable.datasource?.type);
-          const sql = typeof variable.query === 'string' ? variable.query : (variable.query?.rawSql ?? '');
-          expect(sql.length).toBeGreaterThan(0);
-          for (const [, a, b] of sql.matchAll(/\$\{(\w+)[^}]*\}|\$(?!__)(\w+)/g)) expect(declared.has(a ?? b ?? ''), `variable ${variable.name} uses $${a ?? b} before it is declared`).toBe(true);
+          expect(['query', 'constant'], `variable ${variable.name}: type ${variable.type}`).toContain(variable.type);
+          const text = variable.type === 'constant' ? String(variable.query ?? '') : variableQuery(variable);
+          expect(text.length, `variable ${variable.name} has a query or value`).toBeGreaterThan(0);
+          if (variable.type === 'query') expect(datasourceUids.get(variable.datasource?.uid)).toBe(variable.datasource?.type);
+          for (const [, a, b] of text.matchAll(/\$\{(\w+)[^}]*\}|\$(?!__)(\w+)/g)) expect(declared.has(a ?? b ?? ''), `variable ${variable.name} uses $${a ?? b} before it is declared`).toBe(true);
           declared.add(variable.name ?? '');
         }
         const used = dashboardQueries(dashboard).map((q) => q.text).join('\n');
         for (const name of declared) expect(used, `variable ${name} is used by some query`).toMatch(new RegExp(`\\$\\{?${name}\\b`));
+      });
+
+      it('ships every variable with a working default: constants at their value, "All" where there is one, else the first option', () => {
+        for (const variable of dashboard.templating?.list ?? []) {
+          const where = `${dashboard.uid} variable ${variable.name}`;
+          expect(variable.current, `${where} has a current value`).toBeDefined();
+          if (variable.type === 'constant') {
+            expect(variable.current?.value, `${where}: current is the constant's value`).toBe(variable.query);
+            expect(String(variable.query), `${where}: an identifier ClickHouse and Prometheus take unquoted`).toMatch(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/);
+            expect(variable.hide, `${where}: hidden (the schema is set in the JSON, not by a viewer)`).toBe(2);
+          } else if (variable.includeAll) {
+            expect(variable.multi, `${where}: "All" comes with multi-value`).toBe(true);
+            expect([variable.current?.value].flat(), `${where} opens at "All"`).toEqual(['$__all']);
+          } else {
+            // A single-value query variable (the model) opens at its first option: there is no value every install has.
+            expect(variable.current, `${where}: empty, so Grafana takes the first option`).toEqual({});
+          }
+        }
+        const constants = shippedConstants(dashboard);
+        const defaults: Record<string, string> = { driftwatch_database: 'driftwatch', history_table: 'driftwatch_metrics', segment_a: 'issuer', segment_b: 'region' };
+        for (const [name, value] of Object.entries(constants)) expect(value, `${dashboard.uid}: ${name} ships driftwatch's default`).toBe(defaults[name]);
+        expect(constants.driftwatch_database, `${dashboard.uid} names driftwatch's database`).toBe(parseConfig({}).store.driftwatchDatabase);
+        expect(constants.history_table).toBe(parseConfig({}).tables.history);
+      });
+
+      it("reads driftwatch's tables and segment columns only through the schema constants, never by name", () => {
+        for (const query of dashboardQueries(dashboard)) {
+          const text = query.text;
+          expect(text, `${query.where} names no segment column`).not.toMatch(/\b(issuer|region)\s*(=|!=|=~|!~)|segment\['/);
+          if (query.datasource.type !== CLICKHOUSE_TYPE) continue;
+          expect(text, `${query.where} reads history through the constants`).not.toMatch(/driftwatch_metrics/);
+          for (const [, table] of text.matchAll(/\b(?:FROM|(?<!ARRAY\s+)JOIN)\s+(?!\()(\S+)/gi)) {
+            expect(table, `${query.where}: FROM ${table} is driftwatch's history table or rollup, in its database`).toMatch(/^\$\{driftwatch_database\}\.(\$\{history_table\}|driftwatch_rollup_\w+)$/);
+          }
+        }
       });
 
       it('overrides fields and links columns that the panel\'s query produces, to dashboards and variables that exist', () => {
@@ -158,6 +193,22 @@ describe('dashboards', () => {
     const byName = new Map((segment?.templating?.list ?? []).map((v) => [v.name, v]));
     for (const name of config.segments) expect(byName.get(name)?.multi, `${name} is a multi-value variable, so Slack's single value and "All" both work`).toBe(true);
     expect(byName.get('model')?.multi).toBe(false);
+    // Slack's link sets var-<column>: the variable of that name filters on the column the matching constant names.
+    const constants = shippedConstants(segment ?? {});
+    config.segments.forEach((column, i) => {
+      const slot = ['segment_a', 'segment_b'][i] ?? '';
+      expect(constants[slot], `${slot} ships the config's segment column ${i + 1}`).toBe(column);
+      expect(variableQuery(byName.get(column) ?? {}), `variable ${column} lists the values of segment[\${${slot}}]`).toContain(`segment[\${${slot}:sqlstring}]`);
+    });
+  });
+
+  it('declare the schema constants wherever their names are used, so one edit per dashboard sets the schema', () => {
+    for (const { dashboard } of dashboards) {
+      const constants = shippedConstants(dashboard);
+      const used = dashboardQueries(dashboard).map((q) => q.text).join('\n');
+      for (const name of SCHEMA_CONSTANTS) if (used.includes(`\${${name}`)) expect(constants[name], `${dashboard.uid} declares ${name}`).toBeDefined();
+      expect(constants.driftwatch_database, `${dashboard.uid} reads driftwatch's database through driftwatch_database`).toBeDefined();
+    }
   });
 
   it('link the Overview\'s findings table to the drill-down', () => {

@@ -34,10 +34,16 @@ export interface Panel {
 export interface Variable {
   name?: string;
   type?: string;
+  label?: string;
   datasource?: DataSourceRef;
   query?: string | { rawSql?: string };
   multi?: boolean;
   includeAll?: boolean;
+  /** What "All" stands for instead of every option (Grafana passes it on unformatted). */
+  allValue?: string;
+  /** The value the dashboard opens with: a constant's value, `$__all`, or empty (Grafana then takes the first option). */
+  current?: { text?: string | string[]; value?: string | string[] };
+  hide?: number;
 }
 
 export interface Dashboard {
@@ -94,8 +100,11 @@ export function variableQuery(variable: Variable): string {
   return typeof variable.query === 'string' ? variable.query : (variable.query?.rawSql ?? '');
 }
 
-/** A variable's selection: one value, several (a multi-value variable), or "All" (every option). */
-export type Selection = string | string[] | { all: string[] };
+/**
+ * A variable's selection: one value (a constant, or a single-value variable), several (a multi-value variable), or
+ * "All" (every option; `allValue` when the variable has a custom all value, which Grafana passes on unformatted).
+ */
+export type Selection = string | string[] | { all: string[]; allValue?: string };
 
 export interface Expansion {
   from: Date;
@@ -112,8 +121,12 @@ function values(selection: Selection): string[] {
 
 const regexEscape = (text: string) => text.replace(/[\\^$*+?.()|[\]{}/]/g, '\\$&');
 
+const isAll = (selection: Selection): selection is { all: string[]; allValue?: string } => typeof selection === 'object' && !Array.isArray(selection);
+
 /** Grafana's variable formats (`${var:format}`) that the dashboards may use. */
 function format(selection: Selection, name: string | undefined, fallback: (s: Selection) => string): string {
+  // A custom all value skips every format (scenes' CustomAllValue.formatter): `.*` reaches SQL and PromQL as is.
+  if (isAll(selection) && selection.allValue !== undefined) return selection.allValue;
   const list = values(selection);
   switch (name) {
     case undefined:
@@ -136,8 +149,20 @@ function format(selection: Selection, name: string | undefined, fallback: (s: Se
 
 /** The ClickHouse plugin's own formatter for `$var` without a format: a list becomes 'a','b' (unescaped), one value stays raw. */
 const clickhouseDefault = (selection: Selection) => (typeof selection === 'string' ? selection : `'${values(selection).join("','")}'`);
-/** Prometheus's default is the regex format for multi-value variables. */
-const prometheusDefault = (selection: Selection) => (typeof selection === 'string' ? selection : format(selection, 'regex', prometheusDefault));
+/**
+ * The Prometheus datasource's own formatter for `$var` without a format (packages/grafana-prometheus/src/escaping.ts,
+ * interpolateQueryExpr, classic behaviour): a single-value variable's value with `\` and `'` escaped; a multi-value
+ * or "All" variable's values regex-escaped for a PromQL string (the backslash itself doubled, so `.` becomes `\\.`
+ * in the query text and `\.` in the regex), joined as `(a|b)`. The `regex` format escapes only once, which inside a
+ * PromQL string is an invalid escape (`"v1\.2"`): the dashboards use the default formatter in PromQL.
+ */
+const prometheusRegularEscape = (value: string) => value.replace(/\\/g, '\\\\').replace(/'/g, "\\\\'");
+const prometheusSpecialRegexEscape = (value: string) => value.replace(/\\/g, '\\\\\\\\').replace(/[$^*{}[\]+?.()|]/g, '\\\\$&');
+const prometheusDefault = (selection: Selection) => {
+  if (typeof selection === 'string') return prometheusRegularEscape(selection);
+  const escaped = values(selection).map(prometheusSpecialRegexEscape);
+  return escaped.length === 1 ? (escaped[0] ?? '') : `(${escaped.join('|')})`;
+};
 
 // Grafana's variable syntax: $var, [[var]], [[var:fmt]], ${var}, ${var:fmt}.
 const VARIABLE = /\$(\w+)|\[\[(\w+?)(?::(\w+))?\]\]|\$\{(\w+)(?::([^}]+))?\}/g;
@@ -182,8 +207,7 @@ function applyConditionalAll(text: string, variables: Record<string, Selection>)
     const [condition = '', variable = ''] = call.args;
     const name = /\$\{(\w+)\}|\$(\w+)/.exec(variable.trim());
     const selection = name ? variables[name[1] ?? name[2] ?? ''] : undefined;
-    const isAll = selection !== undefined && typeof selection === 'object' && !Array.isArray(selection);
-    text = text.slice(0, at) + (isAll ? '1=1' : condition) + text.slice(call.end);
+    text = text.slice(0, at) + (selection !== undefined && isAll(selection) ? '1=1' : condition) + text.slice(call.end);
     at = text.lastIndexOf(macro);
   }
   return text;
@@ -258,3 +282,15 @@ export function expandPromQL(expr: string, expansion: Expansion): string {
   if (leftover) throw new Error(`unexpanded ${leftover[0]} in: ${text}`);
   return text;
 }
+
+/** The schema a dashboard is provisioned for: its constant variables at the values it ships with (their `current`). */
+export function shippedConstants(dashboard: Dashboard): Record<string, string> {
+  const constants: Record<string, string> = {};
+  for (const variable of dashboard.templating?.list ?? []) {
+    if (variable.type === 'constant') constants[variable.name ?? ''] = String(variable.current?.value ?? '');
+  }
+  return constants;
+}
+
+/** The constants that name driftwatch's schema, as docs/operations.md ("Grafana") lists them. */
+export const SCHEMA_CONSTANTS = ['driftwatch_database', 'history_table', 'segment_a', 'segment_b'] as const;

@@ -150,14 +150,14 @@ describe('a transaction whose rows straddle two partitions, one of them landed',
     const error = await ingest(t.store, file, 10).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as Error).message).toMatch(/^lines 11–20 of this file were being sent to `scoring_events` when an earlier ingest stopped, and driftwatch cannot tell which of their 10 rows landed/);
-    expect((error as Error).message).toMatch(/DELETE FROM `driftwatch_ingest_ledger` WHERE token = '[0-9a-f-]{36}'/);
+    expect((error as Error).message).toMatch(/DELETE FROM `driftwatch`.`driftwatch_ingest_ledger` WHERE token = '[0-9a-f-]{36}'/);
     // Nothing was sent twice meanwhile: batch 1, and batch 2's first-day half.
     expect(await landed('straddle')).toEqual({ rows: 15, distinct: 15 });
 
     // Doing what it says: remove what landed of lines 11–20 and the batch's pending mark, then the same call.
     const token = /WHERE token = '([0-9a-f-]{36})'/.exec((error as Error).message)?.[1] ?? '';
     await t.store.command("DELETE FROM scoring_events WHERE transaction_id IN ('straddle-5', 'straddle-6', 'straddle-7', 'straddle-8', 'straddle-9')");
-    await t.store.command(`DELETE FROM driftwatch_ingest_ledger WHERE token = {token:String}`, { token });
+    await t.store.command(`DELETE FROM driftwatch.driftwatch_ingest_ledger WHERE token = {token:String}`, { token });
     await ingest(t.store, file, 10);
     expect(await landed('straddle')).toEqual({ rows: 30, distinct: 30 });
   });

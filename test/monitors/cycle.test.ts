@@ -65,10 +65,10 @@ describe('a cycle on the small fixture', () => {
 });
 
 describe('wrong-way cases', () => {
-  it('an empty window gives no evaluations and no error', async () => {
+  it('empty windows give no statistics, no error, and one quality warning saying so (not a silent all-clear)', async () => {
     const result = await runCycle(t.store, t.config, { at: new Date('2020-01-01T00:00:00Z') });
     expect(result.models).toEqual([]);
-    expect(result.findings).toEqual([]);
+    expect(result.findings).toEqual([expect.objectContaining({ monitor: 'quality', model: '', feature: 'no_data', severity: 'warning', nCurrent: 0, nReference: 0 })]);
   });
 
   it('a configured model without data gets a zero quality line and no statistics', async () => {
@@ -77,6 +77,7 @@ describe('wrong-way cases', () => {
     expect(result.models).toEqual(['ghost-model']);
     expect(result.quality.rows).toBe(0);
     expect(result.evaluations.filter((e) => e.monitor !== 'quality')).toEqual([]);
+    expect(result.findings.map((f) => [f.model, f.feature, f.severity])).toContainEqual(['ghost-model', 'no_data', 'warning']);
   });
 
   it('a segment under minVolume a day is never judged, whatever its numbers; one above it is, on short windows too', async () => {

@@ -7,7 +7,7 @@ import cron from 'node-cron';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.js';
-import { IDENTIFIER_PATTERN } from '../../src/config/index.js';
+import { expressionProblem, IDENTIFIER_PATTERN, QUALIFIED_TABLE_PATTERN } from '../../src/config/index.js';
 import { runCli } from '../helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'driftwatch-badinput-'));
@@ -59,6 +59,13 @@ const notIdentifier = fc.oneof(
   fc.constantFrom('score; DROP', 'a-b', '1abc', '', 'x'.repeat(64), 'issuer`', "it's", 'a b', 'back\\slash', 'quote"d', 'événement'),
   fc.string({ maxLength: 10 }).filter((s) => !IDENTIFIER_PATTERN.test(s)),
 );
+const notTable = notIdentifier.filter((v) => typeof v !== 'string' || !QUALIFIED_TABLE_PATTERN.test(v));
+/** Column mappings are names or expressions: refused at load are what cannot be one expression in parentheses. */
+const notMapping = fc.oneof(
+  notString,
+  fc.constantFrom('score; DROP', 'issuer`', "it's", 'quote"d', '', '   ', 'x) --', 'a /* b */', 'f(a', 'a)'),
+  fc.string({ maxLength: 10 }).filter((s) => s.trim() === '' || expressionProblem(s) !== undefined),
+);
 const notBoolean = fc.oneof(fc.integer(), fc.string({ maxLength: 5 }), fc.constant(null), fc.constant([true]));
 const notPositiveInt = fc.oneof(notNumber, fc.integer({ max: 0 }), fc.double({ min: 0.01, max: 1e6, noInteger: true, noNaN: true }));
 const notProbability = fc.oneof(notNumber, fc.double({ min: 1.0001, max: 1e9, noNaN: true }), fc.double({ min: -1e9, max: 0, noNaN: true }));
@@ -79,11 +86,13 @@ const KEYS: [string, fc.Arbitrary<unknown>, string?][] = [
   ['store.requestTimeout', notDuration],
   ['store.retries', fc.oneof(notNumber, fc.integer({ min: 11, max: 1000 }), fc.integer({ max: -1 }))],
   ['store.tls.rejectUnauthorized', notBoolean],
-  ['tables.events', notIdentifier],
-  ['tables.outcomes', notIdentifier],
+  ['tables.events', notTable],
+  ['tables.outcomes', notTable],
   ['tables.history', notIdentifier],
-  ...['event_time', 'transaction_id', 'model', 'issuer', 'region', 'score', 'features'].map((c): [string, fc.Arbitrary<unknown>] => [`columns.events.${c}`, notIdentifier]),
-  ...['transaction_id', 'outcome_time', 'approved'].map((c): [string, fc.Arbitrary<unknown>] => [`columns.outcomes.${c}`, notIdentifier]),
+  ...['issuer', 'region'].map((c): [string, fc.Arbitrary<unknown>] => [`columns.events.${c}`, notIdentifier]),
+  ...['event_time', 'transaction_id', 'model', 'score'].map((c): [string, fc.Arbitrary<unknown>] => [`columns.events.${c}`, notMapping]),
+  ['columns.events.features', notMapping.filter((v) => v !== null)],
+  ...['transaction_id', 'outcome_time', 'approved'].map((c): [string, fc.Arbitrary<unknown>] => [`columns.outcomes.${c}`, notMapping]),
   ['models', notStringList],
   ['features', notStringList],
   ['segments', fc.oneof(fc.constant([]), notString.filter((v) => !Array.isArray(v)))],

@@ -17,7 +17,7 @@ export const outboxIdOf = (post: SlackPost) => (post.metadata as { event_payload
 export const groupOf = (post: SlackPost) => post.text.replace(/ — .*/s, '').replace(/^\S+ (Resolved: |Still firing: )?/, '');
 
 export function outboxRows(store: Store): Promise<OutboxRow[]> {
-  return store.select<OutboxRow>(`SELECT id, state, kind, thread FROM driftwatch_outbox FINAL ORDER BY at, created`);
+  return store.select<OutboxRow>(`SELECT id, state, kind, thread FROM driftwatch.driftwatch_outbox FINAL ORDER BY at, created`);
 }
 
 /** Nothing lost, nothing twice: every outbox item delivered, and each posted exactly once. */

@@ -77,7 +77,7 @@ describe('/metrics binds to loopback unless told otherwise', () => {
 });
 
 describe('identifiers from config are validated at load', () => {
-  const paths = ['tables.events', 'tables.history', 'columns.events.score', 'columns.outcomes.approved', 'segments.0', 'store.database'];
+  const paths = ['tables.events', 'tables.history', 'segments.0', 'store.database', 'store.driftwatchDatabase'];
   const set = (path: string, value: string): Record<string, unknown> => {
     const steps = path.split('.');
     if (steps[0] === 'segments') return { segments: [value] };
@@ -97,6 +97,24 @@ describe('identifiers from config are validated at load', () => {
       expect(error, `${path} = ${value}`).toBeInstanceOf(ConfigError);
       expect((error as Error).message).toContain(path);
     }
+  });
+
+  // A column mapping may be an expression (the engine's parser checks it when a session opens: test/store/sources.test.ts);
+  // what could end its parentheses, or hide the rest of the statement, is refused at load.
+  it.each(['columns.events.score', 'columns.outcomes.approved'])('%s: what would escape its parentheses is refused with the path named', (path) => {
+    for (const value of ['score; DROP', 'a`b', "o'clock", '', ' ', 'x) FROM system.users --', '1 /* c */', 'score -- c', '(a', 'a)', "'it''s", '# c']) {
+      const error = (() => {
+        try {
+          parseConfig(set(path, value));
+          return undefined;
+        } catch (e) {
+          return e;
+        }
+      })();
+      expect(error, `${path} = ${value}`).toBeInstanceOf(ConfigError);
+      expect((error as Error).message).toContain(path);
+    }
+    for (const value of ["status = 'APPROVED'", "JSONExtractFloat(payload, 'score')", "x = 'a;b -- /* c'", '`odd name`']) expect(() => parseConfig(set(path, value)), value).not.toThrow();
   });
 
   it('nothing unvalidated can be quoted into SQL either', () => {

@@ -107,7 +107,7 @@ describe('an outage at a strangely named issuer is still an outage', () => {
   it('the SQL-looking name dropped nothing: the tables and their rows are all there', async () => {
     const [row] = await t.store.select<{ events: number; outcomes: number; tables: number }>(
       `SELECT (SELECT count() FROM scoring_events) AS events, (SELECT count() FROM outcomes) AS outcomes,
-              (SELECT count() FROM system.tables WHERE database = currentDatabase() AND name IN ('scoring_events', 'outcomes', 'driftwatch_metrics', 'driftwatch_alerts')) AS tables`,
+              (SELECT count() FROM system.tables WHERE (database = currentDatabase() AND name IN ('scoring_events', 'outcomes')) OR (database = 'driftwatch' AND name IN ('driftwatch_metrics', 'driftwatch_alerts'))) AS tables`,
     );
     expect(row).toEqual({ events: eventCount, outcomes: eventCount, tables: 4 });
   });
@@ -115,9 +115,9 @@ describe('an outage at a strangely named issuer is still an outage', () => {
 
 describe('stored exactly as they are', () => {
   it('the history and alerts tables round-trip every name byte for byte', async () => {
-    const history = await t.store.select<{ issuer: string }>(`SELECT DISTINCT segment['issuer'] AS issuer FROM driftwatch_metrics WHERE monitor = 'approval_rate'`);
+    const history = await t.store.select<{ issuer: string }>(`SELECT DISTINCT segment['issuer'] AS issuer FROM driftwatch.driftwatch_metrics WHERE monitor = 'approval_rate'`);
     expect(history.map((r) => r.issuer).sort()).toEqual([...NAMES].sort());
-    const alerts = await t.store.select<{ issuer: string }>(`SELECT DISTINCT segment['issuer'] AS issuer FROM driftwatch_alerts FINAL WHERE state = 'firing' AND monitor = 'approval_rate'`);
+    const alerts = await t.store.select<{ issuer: string }>(`SELECT DISTINCT segment['issuer'] AS issuer FROM driftwatch.driftwatch_alerts FINAL WHERE state = 'firing' AND monitor = 'approval_rate'`);
     expect(alerts.map((r) => r.issuer).sort()).toEqual([...NAMES].sort());
   });
 });
@@ -146,7 +146,7 @@ describe('Slack: escaped, shortened, nobody pinged', () => {
   });
 
   it('the console rendering (demo, no token) is one clean line per value', async () => {
-    const payloads = await t.store.select<{ payload: string }>(`SELECT payload FROM driftwatch_outbox FINAL`);
+    const payloads = await t.store.select<{ payload: string }>(`SELECT payload FROM driftwatch.driftwatch_outbox FINAL`);
     expect(payloads.length).toBeGreaterThan(0);
     for (const { payload } of payloads) {
       const text = formatForConsole(parseNotification(payload), t.config);

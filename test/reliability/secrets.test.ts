@@ -155,9 +155,9 @@ describe('with CLICKHOUSE_PASSWORD, SLACK_BOT_TOKEN and SMTP_URL set', () => {
   it('no secret in any of it, nor in any table driftwatch writes', async () => {
     const store = openStore(t.config);
     try {
-      const tables = await store.select<{ name: string }>(`SELECT name FROM system.tables WHERE database = currentDatabase() AND name NOT IN ('scoring_events', 'outcomes')`);
+      const tables = await store.select<{ name: string }>(`SELECT name FROM system.tables WHERE database = 'driftwatch'`);
       expect(tables.map((r) => r.name)).toEqual(expect.arrayContaining(['driftwatch_metrics', 'driftwatch_alerts', 'driftwatch_outbox']));
-      for (const { name } of tables) seen.push({ where: `table ${name}`, text: JSON.stringify(await store.select(`SELECT * FROM \`${name}\``)) });
+      for (const { name } of tables) seen.push({ where: `table ${name}`, text: JSON.stringify(await store.select(`SELECT * FROM driftwatch.\`${name}\``)) });
     } finally {
       await store.close();
     }

@@ -115,10 +115,10 @@ describe('SIGTERM', () => {
 
       await withStore(async (store) => {
         // Its values are in the history, its alerts firing once each, its messages delivered.
-        const [history] = await store.select<{ n: number }>(`SELECT count() AS n FROM driftwatch_metrics WHERE startsWith(cycle_id, {prefix:String})`, { prefix: running.cycle });
+        const [history] = await store.select<{ n: number }>(`SELECT count() AS n FROM driftwatch.driftwatch_metrics WHERE startsWith(cycle_id, {prefix:String})`, { prefix: running.cycle });
         expect(history?.n).toBeGreaterThan(0);
         const alerts = await store.select<{ key: string; n: number; current: string }>(
-          `SELECT key, count() AS n, any(state) AS current FROM driftwatch_alerts FINAL WHERE state IN ('pending', 'firing') GROUP BY key`,
+          `SELECT key, count() AS n, any(state) AS current FROM driftwatch.driftwatch_alerts FINAL WHERE state IN ('pending', 'firing') GROUP BY key`,
         );
         expect(alerts.length).toBeGreaterThanOrEqual(2);
         expect(alerts.every((a) => a.n === 1 && a.current === 'firing')).toBe(true);
@@ -181,7 +181,7 @@ describe('SIGTERM while a sink hangs', () => {
       daemon.ensureDead();
     }
     await withStore(async (store) => {
-      const [firing] = await store.select<{ n: number }>(`SELECT count() AS n FROM driftwatch_alerts FINAL WHERE state = 'firing' AND segment['issuer'] = 'BANK Y'`);
+      const [firing] = await store.select<{ n: number }>(`SELECT count() AS n FROM driftwatch.driftwatch_alerts FINAL WHERE state = 'firing' AND segment['issuer'] = 'BANK Y'`);
       expect(firing?.n).toBeGreaterThanOrEqual(1);
       const waiting = (await outboxRows(store)).filter((r) => r.state !== 'delivered');
       expect(waiting.length).toBeGreaterThanOrEqual(1);

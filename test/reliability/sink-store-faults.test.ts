@@ -154,7 +154,7 @@ describe('the store failing while the alert engine saves its state', () => {
     expect(posts.filter((p) => !p.threadTs).map(groupOf)).toEqual(['Issuer-side outage likely']);
     expect(posts.filter((p) => p.threadTs).map(groupOf)).toEqual(['Evidence: Issuer-side outage likely']);
     await expectExactlyOnce(t.store, slack);
-    const [state] = await t.store.select<{ firing: number }>(`SELECT countIf(state = 'firing') AS firing FROM driftwatch_alerts FINAL WHERE segment['issuer'] = 'BANK Z'`);
+    const [state] = await t.store.select<{ firing: number }>(`SELECT countIf(state = 'firing') AS firing FROM driftwatch.driftwatch_alerts FINAL WHERE segment['issuer'] = 'BANK Z'`);
     expect(state?.firing).toBeGreaterThanOrEqual(2);
   });
 });
@@ -171,7 +171,7 @@ describe('SMTP refusing and the store failing around the weekly report', () => {
     let at = new Date(AT.getTime() + 24 * 60 * MINUTE);
     const daemon = new Daemon({ config: t.config, store: gate, logger: log.logger, hooks: [hook], runOnStart: false, beforeCycle: async () => ({ at }) });
     await daemon.start();
-    const reports = () => t.store.select<{ state: string; attempts: number }>(`SELECT state, attempts FROM driftwatch_reports FINAL`);
+    const reports = () => t.store.select<{ state: string; attempts: number }>(`SELECT state, attempts FROM driftwatch.driftwatch_reports FINAL`);
     try {
       await hook.schedule?.run();
       expect(await reports()).toMatchObject([{ state: 'pending', attempts: 1 }]);

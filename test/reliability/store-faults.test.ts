@@ -153,7 +153,7 @@ describe.skipIf(!installed)('the daemon with a remote store that fails (cycles, 
   /** Alerts of the outage as the table holds them (latest version of each). */
   const alertRows = () =>
     t.store.select<{ key: string; state: string; resolved_at: string | null }>(
-      `SELECT key, state, resolved_at FROM driftwatch_alerts FINAL WHERE segment['issuer'] = 'BANK B' ORDER BY key`,
+      `SELECT key, state, resolved_at FROM driftwatch.driftwatch_alerts FINAL WHERE segment['issuer'] = 'BANK B' ORDER BY key`,
     );
 
   /** One tick at `minutes` after AT; returns its outcome and what it logged at warning or above. */

@@ -263,8 +263,8 @@ describe('maintenance', () => {
   it('sweeping superseded rows leaves only the ledger\'s versions, and the cycle unchanged', async () => {
     const superseded = async () => {
       const [row] = await t.store.select<{ n: number }>(
-        `SELECT count() AS n FROM driftwatch_rollup_labels AS r
-         INNER JOIN (SELECT hour, max(version) AS v FROM driftwatch_rollup_ledger WHERE kind = 'labels' GROUP BY hour) AS l ON r.hour = l.hour
+        `SELECT count() AS n FROM driftwatch.driftwatch_rollup_labels AS r
+         INNER JOIN (SELECT hour, max(version) AS v FROM driftwatch.driftwatch_rollup_ledger WHERE kind = 'labels' GROUP BY hour) AS l ON r.hour = l.hour
          WHERE r.version < l.v`,
       );
       return Number(row?.n ?? 0);

@@ -364,8 +364,8 @@ afterAll(() => t.cleanup());
 
 /** One engine per process (chdb): a "fresh store" is the same data directory with every table dropped. */
 async function freshStore(S: number): Promise<void> {
-  const tables = await t.store.select<{ name: string }>(`SELECT name FROM system.tables WHERE database = currentDatabase()`);
-  for (const { name } of tables) await t.store.command(`DROP TABLE IF EXISTS ${q(name)} SYNC`);
+  const tables = await t.store.select<{ database: string; name: string }>(`SELECT database, name FROM system.tables WHERE database IN (currentDatabase(), 'driftwatch')`);
+  for (const { database, name } of tables) await t.store.command(`DROP TABLE IF EXISTS ${q(database)}.${q(name)} SYNC`);
   await ensureTables(t.store, config);
   await seed(t.store, config, { days: 9, end: END, seed: S, scenarios: [...SCENARIOS], eventsPerDay: 8_000, delays: 'slow' });
 }
@@ -554,14 +554,14 @@ async function runSeed(S: number): Promise<SeedOutcome> {
   // The same rows, all up front, never merged by OPTIMIZE, never killed, refreshed once (with the feature edges the run
   // learned). Every outcome is before the final `at`, so the merges of the run may not change a label as of it.
   const edges = await t.store.select<Record<string, unknown>>(
-    `SELECT model, feature, edges, toString(learned_at) AS learned_at, toString(ref_from) AS ref_from, toString(ref_to) AS ref_to FROM driftwatch_feature_edges`,
+    `SELECT model, feature, edges, toString(learned_at) AS learned_at, toString(ref_from) AS ref_from, toString(ref_to) AS ref_to FROM driftwatch.driftwatch_feature_edges`,
   );
   expect(edges.length).toBeGreaterThan(0);
   const freshStart = performance.now();
   await freshStore(S);
   await t.store.insert('scoring_events', pool.filter((r) => r.table === 'scoring_events').map((r) => r.row));
   await t.store.insert('outcomes', pool.filter((r) => r.table === 'outcomes').map((r) => r.row));
-  await t.store.insert('driftwatch_feature_edges', edges);
+  await t.store.insert('driftwatch.driftwatch_feature_edges', edges);
   const once = start('fresh daemon');
   await refreshRollup(once.store, config, finalAt, { state: once.state });
   const raw = await runCycle(t.store, config, { at: finalAt, source: rawSource(t.store, config) });

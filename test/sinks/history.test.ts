@@ -71,7 +71,7 @@ afterAll(async () => {
 async function read(cycleId: string): Promise<Row[]> {
   return t.store.select<Row>(
     `SELECT *, toString(value) AS value, toString(threshold) AS threshold, toString(p_value) AS p_value, toString(q_value) AS q_value, toString(at) AS at
-     FROM driftwatch_metrics WHERE cycle_id = {id:String} ORDER BY monitor, metric, feature, value`,
+     FROM driftwatch.driftwatch_metrics WHERE cycle_id = {id:String} ORDER BY monitor, metric, feature, value`,
     { id: cycleId },
   );
 }
@@ -140,7 +140,7 @@ describe('writeHistory', () => {
   });
 
   test('the table keeps rows for history.ttl', async () => {
-    const [ddl] = await t.store.select<{ statement: string }>('SHOW CREATE TABLE driftwatch_metrics');
+    const [ddl] = await t.store.select<{ statement: string }>('SHOW CREATE TABLE driftwatch.driftwatch_metrics');
     expect(ddl?.statement).toContain(`toIntervalSecond(${30 * 86_400})`);
     expect(ddl?.statement).toContain('non_replicated_deduplication_window = 1000');
   });

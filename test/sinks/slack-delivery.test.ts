@@ -23,8 +23,8 @@ beforeAll(async () => {
 });
 afterAll(() => t.cleanup());
 beforeEach(async () => {
-  await t.store.command('TRUNCATE TABLE IF EXISTS driftwatch_outbox');
-  await t.store.command('TRUNCATE TABLE IF EXISTS driftwatch_alerts');
+  await t.store.command('TRUNCATE TABLE IF EXISTS driftwatch.driftwatch_outbox');
+  await t.store.command('TRUNCATE TABLE IF EXISTS driftwatch.driftwatch_alerts');
   slack = await FakeSlack.start();
   clock = Date.now();
 });

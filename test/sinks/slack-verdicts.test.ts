@@ -89,7 +89,7 @@ describe('verdict messages through the outbox to Slack', () => {
   });
   afterAll(() => t.cleanup());
   beforeEach(async () => {
-    await t.store.command('TRUNCATE TABLE IF EXISTS driftwatch_outbox');
+    await t.store.command('TRUNCATE TABLE IF EXISTS driftwatch.driftwatch_outbox');
     slack = await FakeSlack.start();
   });
   afterEach(() => slack.stop());

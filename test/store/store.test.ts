@@ -27,6 +27,15 @@ describe('embedded store', () => {
     ]);
   });
 
+  it("an insert without a token is not taken for a repeat of an earlier insert's token (chdb keeps request settings on its connection)", async () => {
+    await t.store.command('CREATE TABLE tokens (n UInt32) ENGINE = MergeTree ORDER BY n SETTINGS non_replicated_deduplication_window = 100');
+    await t.store.client.insert({ table: 'tokens', values: [{ n: 1 }], format: 'JSONEachRow', clickhouse_settings: { insert_deduplication_token: 'tok' } });
+    await t.store.insert('tokens', [{ n: 2 }]);
+    await t.store.insert('tokens', [{ n: 3 }]);
+    const rows = await t.store.select<{ n: number }>('SELECT n FROM tokens ORDER BY n');
+    expect(rows.map((r) => r.n)).toEqual([1, 2, 3]);
+  });
+
   it('passes values as parameters and returns 64-bit integers as numbers', async () => {
     const rows = await t.store.select<{ n: number; s: string }>('SELECT count() AS n, {s:String} AS s FROM numbers(10) WHERE number < {k:UInt64}', { s: "it's", k: 4 });
     expect(rows).toEqual([{ n: 4, s: "it's" }]);

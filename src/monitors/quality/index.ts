@@ -17,6 +17,8 @@ export interface QualityDetails {
   matureEvents?: number;
   expectedRows?: number;
   rows?: number;
+  /** no_data: the windows that held no live scoring event (ISO times), and where they were looked for. */
+  empty?: { from: string; to: string; table: string };
 }
 
 function evaluation(_config: Config, q: QualityCounts, feature: string, value: number, levels: { warning: number }, details: QualityDetails): Evaluation<QualityDetails> {
@@ -76,12 +78,31 @@ export function summarize(counts: QualityCounts[]): QualitySummary {
   };
 }
 
+/** The statistic of windows that hold no live scoring event at all: a warning, never an all-clear. */
+export const NO_DATA = 'no_data';
+const NO_DATA_LEVELS = { warning: 1, critical: Number.POSITIVE_INFINITY };
+
+/**
+ * Empty windows: no live event in the reference nor the current window, for a configured model or (none
+ * configured, none found) for all traffic. A mistyped event_time mapping, a feed that stopped long ago and an empty
+ * table look alike here; volume_drop covers a model whose current window alone is empty.
+ */
+function noData(config: Config, models: readonly string[], counts: readonly QualityCounts[], empty: NonNullable<QualityDetails['empty']>): Evaluation<QualityDetails>[] {
+  const blank = (model: string): QualityCounts => ({ model, rows: 0, nanScores: 0, infScores: 0, outOfRange: 0, duplicates: 0, futureEvents: 0, referenceRows: 0, matureEvents: 0, missingOutcomes: 0 });
+  const silent = models.length === 0 ? [blank('')] : counts.filter((q) => q.rows === 0 && q.referenceRows === 0);
+  return silent.map((q) => evaluation(config, q, NO_DATA, 1, NO_DATA_LEVELS, { empty }));
+}
+
+export function emptyText(model: string, empty: NonNullable<QualityDetails['empty']>): string {
+  return `no live scoring events${model ? ` of model ${model}` : ''} in ${empty.table} from ${empty.from} to ${empty.to}: check tables.events and columns.events.event_time (and models), or that scoring logs are arriving`;
+}
+
 export const qualityMonitor: Monitor<QualityDetails, 'quality'> = {
   name: 'quality',
   present: qualityPresentation,
-  severityInput: (config, e) => ({ magnitude: e.value, levels: config.monitors.quality[QUALITY_LEVELS[e.feature] ?? 'badScoreRate'] }),
+  severityInput: (config, e) => ({ magnitude: e.value, levels: e.feature === NO_DATA ? NO_DATA_LEVELS : config.monitors.quality[QUALITY_LEVELS[e.feature] ?? 'badScoreRate'] }),
   enabled: (config) => config.monitors.quality.enabled,
-  async evaluate({ config, source, windows, models, at }) {
+  async evaluate({ config, source, windows, models, at, logger }) {
     const counts = await source.quality(windows, models, at);
     // A model with no rows in either window still gets a zero line, so a total outage is visible.
     for (const model of models) {
@@ -90,6 +111,9 @@ export const qualityMonitor: Monitor<QualityDetails, 'quality'> = {
       }
     }
     const quality = { ...summarize(counts), orphanOutcomes: await source.orphanOutcomes(windows.current) };
-    return { evaluations: counts.flatMap((q) => evaluateModel(config, windows, q)), quality };
+    const where = { from: windows.reference.from.toISOString(), to: windows.current.to.toISOString(), table: config.tables.events };
+    const empty = noData(config, models, counts, where);
+    for (const e of empty) logger.warn({ model: e.model || undefined, ...where }, emptyText(e.model, where));
+    return { evaluations: [...counts.flatMap((q) => evaluateModel(config, windows, q)), ...empty], quality };
   },
 };

@@ -20,7 +20,10 @@ export const qualityPresentation: Presentation<QualityDetails> = {
   signal: () => 'data-quality',
   measure: featureMeasure,
   threshold: (e) => formatNumber(e.threshold),
-  report: (e) => ({ name: e.feature.replace(/_/g, ' '), value: percent(e.value, 2), threshold: percent(e.threshold, 2) }),
+  report: (e) =>
+    e.details?.empty
+      ? { name: `no live events from ${e.details.empty.from} to ${e.details.empty.to} in ${e.details.empty.table}`, value: '0 rows', threshold: 'some' }
+      : { name: e.feature.replace(/_/g, ' '), value: percent(e.value, 2), threshold: percent(e.threshold, 2) },
   gauges: [
     evaluationGauge<QualityDetails>(
       {

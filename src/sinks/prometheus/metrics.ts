@@ -40,6 +40,7 @@ export class Metrics {
   private readonly cycleDuration: Histogram;
   private readonly lastSuccess: Gauge;
   private readonly failures: Counter;
+  private readonly leader: Gauge;
   private lastSuccessMs: number | undefined;
   private failuresInARow = 0;
 
@@ -79,6 +80,8 @@ export class Metrics {
       registers,
     });
     this.failures = new Counter({ name: 'driftwatch_cycle_failures_total', help: 'Cycles that failed', registers });
+    this.leader = new Gauge({ name: 'driftwatch_leader', help: '1 while this daemon holds the lease and runs the cycles, 0 while it stands by (several daemons on one store)', registers });
+    this.leader.set(1);
     // The alert rules' drill-down links read Grafana's address from here: rule files are static, the config is not.
     const grafanaUrl = config.alerts.grafanaUrl.replace(/\/+$/, '');
     if (grafanaUrl) {
@@ -118,6 +121,11 @@ export class Metrics {
     this.failures.inc();
     this.failuresInARow += 1;
     this.observeDuration(durationMs);
+  }
+
+  /** Whether this daemon leads (runs the cycles) or stands by. */
+  setLeader(leading: boolean): void {
+    this.leader.set(leading ? 1 : 0);
   }
 
   /** When the last successful cycle was recorded, for readiness. */
