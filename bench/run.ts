@@ -10,12 +10,13 @@ interface Args {
   naiveRuns?: number;
   json: boolean;
   dir?: string;
+  withAdvice: boolean;
 }
 
-const USAGE = 'usage: npm run bench -- [--rows N …] [--runs R (default 3)] [--naive-runs R] [--dir PATH (keep the data)] [--json]';
+const USAGE = 'usage: npm run bench -- [--rows N …] [--runs R (default 3)] [--naive-runs R] [--dir PATH (keep the data)] [--with-advice] [--json]';
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { rows: [], runs: 3, json: false };
+  const args: Args = { rows: [], runs: 3, json: false, withAdvice: false };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = () => {
@@ -33,6 +34,8 @@ function parseArgs(argv: string[]): Args {
     else if (flag === '--naive-runs') args.naiveRuns = count(value());
     else if (flag === '--dir') args.dir = value();
     else if (flag === '--json') args.json = true;
+    // Applies `driftwatch advise`'s DDL to the bench's own seeded tables before measuring (BENCHMARKS.md, "Source-table indexes").
+    else if (flag === '--with-advice') args.withAdvice = true;
     else throw new Error(`unknown argument ${flag}\n${USAGE}`);
   }
   if (args.rows.length === 0) args.rows = [1_000_000, 10_000_000];
@@ -65,7 +68,7 @@ function main(): number {
     console.error(`bench: ${rows.toLocaleString('en-US')} rows in a fresh process…`);
     const dir = args.dir ? join(args.dir, String(rows)) : undefined;
     // A fresh process per size: peak RSS is that size's alone, and one engine per process is all chdb allows.
-    const run = spawnSync(process.execPath, ['--expose-gc', child, String(rows), String(args.runs), String(args.naiveRuns ?? args.runs), ...(dir ? [dir] : [])], {
+    const run = spawnSync(process.execPath, ['--expose-gc', child, String(rows), String(args.runs), String(args.naiveRuns ?? args.runs), ...(dir ? [dir] : []), ...(args.withAdvice ? ['--with-advice'] : [])], {
       stdio: ['ignore', 'pipe', 'inherit'],
       maxBuffer: 64 * 1024 * 1024,
       encoding: 'utf8',
@@ -75,10 +78,12 @@ function main(): number {
       console.error(`bench: the ${rows}-row run failed (exit ${run.status})`);
       return 1;
     }
-    results.push(JSON.parse(last) as SizeResult);
+    const result = JSON.parse(last) as SizeResult;
+    results.push(result);
+    if (result.advice) console.error(`bench: advice applied in ${result.advice.applySeconds} s: ${result.advice.ddl.length > 0 ? result.advice.ddl.join('; ') : 'none advised'}`);
     console.error(table(results));
   }
-  const keys = ['rows', 'bareScanS', 'joinS', 'coldCycleS', 'cycleS', 'steadyOneWindowS', 'naiveS', 'cycleOverBare', 'coldOverJoin', 'windowSetOverOne', 'naiveOverCycle', 'peakRssMb'] as const;
+  const keys = ['rows', 'bareScanS', 'joinS', 'coldCycleS', 'cycleS', 'steadyOneWindowS', 'naiveS', 'cycleOverBare', 'coldOverJoin', 'windowSetOverOne', 'naiveOverCycle', 'peakRssMb', 'advice'] as const;
   if (args.json) process.stdout.write(`${JSON.stringify(results.map((r) => Object.fromEntries(keys.map((k) => [k, r[k]]))))}\n`);
   else process.stdout.write(`${table(results)}\n`);
   return 0;

@@ -15,6 +15,7 @@ import { seed } from '../src/synth/index.js';
 import { PENDING_OUTCOMES, appendFiveMinutes, bareScan, createPendingOutcomes, join } from './baselines.js';
 import { measure, median, type Step } from './measure.js';
 import { naivePull } from './naive.js';
+import { advise } from '../src/cli/advice/advice.js';
 
 /** Rows per live transaction the generator writes (shadow rows on a quarter of card-auth): N rows need N / 1.225 transactions. */
 const ROWS_PER_TRANSACTION = 1.225;
@@ -41,8 +42,17 @@ export interface SizeResult {
   seconds: Record<string, number[]>;
   seedSeconds: number;
   naiveMatches: boolean;
-  /** Seconds per query of the last steady cycle. */
+  /** Seconds per query and statement of the last steady cycle. */
   steadyQueriesS: Record<string, number>;
+  /** With --with-advice: the statements `driftwatch advise` printed, applied to the bench's own seeded tables before any step, and how long they took. */
+  advice?: AppliedAdvice;
+}
+
+/** What --with-advice applied: the statements, how long they took, and advise's granule counts per read (now → expected with them). */
+export interface AppliedAdvice {
+  ddl: string[];
+  applySeconds: number;
+  gains: string[];
 }
 
 export interface SizeOptions {
@@ -50,6 +60,8 @@ export interface SizeOptions {
   runs: number;
   naiveRuns: number;
   dir?: string;
+  /** Apply what `driftwatch advise` advises (its DDL, MATERIALIZE waited for) before measuring. Off by default: the bench's sources are only read. */
+  withAdvice?: boolean;
 }
 
 /** Cycles as a daemon runs them, every monitor on (the defaults): refresh the rollup, then the monitors read from it. */
@@ -68,23 +80,45 @@ async function cycle(store: Store, config: Config, at: Date, state: RollupState)
   return runCycle(store, config, { at, source: rollupSource(store, config, state) });
 }
 
-/** Seconds per named query while `run` runs: where a cycle's time goes. */
+/** Seconds per named query and statement while `run` runs: where a cycle's time goes. */
 async function timeQueries<T>(store: Store, run: () => Promise<T>): Promise<{ result: T; queries: Record<string, number> }> {
   const queries: Record<string, number> = {};
+  const add = (name: string, t0: number) => (queries[name] = Number(((queries[name] ?? 0) + (performance.now() - t0) / 1000).toFixed(3)));
   const select = store.select.bind(store);
+  const command = store.command.bind(store);
   store.select = async <R>(sql: string, params?: Record<string, unknown>, name = 'select'): Promise<R[]> => {
     const t0 = performance.now();
     try {
       return await select<R>(sql, params, name);
     } finally {
-      queries[name] = Number(((queries[name] ?? 0) + (performance.now() - t0) / 1000).toFixed(3));
+      add(name, t0);
+    }
+  };
+  // Statements too (the folds are INSERT … SELECT), under their query's name.
+  store.command = async (sql: string, params?: Record<string, unknown>, name = 'command'): Promise<void> => {
+    const t0 = performance.now();
+    try {
+      await command(sql, params, name);
+    } finally {
+      add(name, t0);
     }
   };
   try {
     return { result: await run(), queries };
   } finally {
     store.select = select;
+    store.command = command;
   }
+}
+
+/** Runs `driftwatch advise` as of the data's end and applies its statements, each MATERIALIZE waited for (mutations_sync = 2). */
+async function applyAdvice(store: Store, config: Config): Promise<AppliedAdvice> {
+  const doc = await advise(store, config, END);
+  const ddl = doc.advice.flatMap((a) => a.ddl);
+  const gains = doc.advice.flatMap((a) => a.gains.map((g) => `${a.key} ${g.read}: ${g.now} → ~${g.expected} of ${g.total} granules`));
+  const t0 = performance.now();
+  for (const statement of ddl) await store.command(/MATERIALIZE INDEX/.test(statement) ? `${statement} SETTINGS mutations_sync = 2` : statement, {}, 'bench apply advice');
+  return { ddl, applySeconds: Number(((performance.now() - t0) / 1000).toFixed(2)), gains };
 }
 
 export async function runSize(options: SizeOptions): Promise<SizeResult> {
@@ -103,6 +137,9 @@ export async function runSize(options: SizeOptions): Promise<SizeResult> {
     log.info({ rows: seeded.events, outcomes: seeded.outcomes, seconds: Math.round(seedSeconds) }, 'bench data generated');
     // As the daemon starts: the approved outcome's maturity learned from the data (two minutes on these delays).
     config = (await settleMaturity(store, config, END, log)).config;
+    // --with-advice: the DBA's choice, made on the bench's own tables (never the default: `npm run bench` only reads them).
+    const advice = options.withAdvice ? await applyAdvice(store, config) : undefined;
+    if (advice) log.info(advice, 'bench applied the advice');
 
     const steps: Record<string, Step> = {};
     steps.bare = await measure(options.runs, () => bareScan(store, config, END));
@@ -162,6 +199,7 @@ export async function runSize(options: SizeOptions): Promise<SizeResult> {
       seedSeconds: Number(seedSeconds.toFixed(1)),
       naiveMatches,
       steadyQueriesS: steadyQueries,
+      ...(advice ? { advice } : {}),
     };
     log.info(result, 'bench size done');
     return result;
@@ -171,10 +209,11 @@ export async function runSize(options: SizeOptions): Promise<SizeResult> {
   }
 }
 
-/** Child-process entry: `node dist/bench/size.js ROWS RUNS NAIVE_RUNS [DIR]`, the result as the last stdout line. */
+/** Child-process entry: `node dist/bench/size.js ROWS RUNS NAIVE_RUNS [DIR] [--with-advice]`, the result as the last stdout line. */
 if (process.argv[1]?.endsWith('size.js')) {
-  const [rows, runs, naiveRuns, dir] = process.argv.slice(2);
-  runSize({ rows: Number(rows), runs: Number(runs), naiveRuns: Number(naiveRuns), dir })
+  const args = process.argv.slice(2);
+  const [rows, runs, naiveRuns, dir] = args.filter((a) => a !== '--with-advice');
+  runSize({ rows: Number(rows), runs: Number(runs), naiveRuns: Number(naiveRuns), dir, withAdvice: args.includes('--with-advice') })
     .then((r) => process.stdout.write(`${JSON.stringify(r)}\n`))
     .catch((error: unknown) => {
       console.error(error);

@@ -70,6 +70,13 @@ GRANT SELECT ON system.mutations TO driftwatch;           -- what holds a DELETE
 GRANT SELECT ON system.disks TO driftwatch;               -- free space, when a write fails
 GRANT SELECT ON system.merge_tree_settings TO driftwatch; -- ingest: the deduplication window of its target
 GRANT SELECT ON system.databases TO driftwatch;           -- whether its database exists, and is Replicated
+GRANT SELECT ON system.data_skipping_indices TO driftwatch; -- advise: the source tables' skip indexes
+
+-- Optional: sharded sources (Distributed tables). driftwatch lists the shard tables' parts on every replica with
+-- clusterAllReplicas(cluster, system.parts) to find new rows (docs/operations.md, "Sharded (Distributed) source
+-- tables"); that table function needs REMOTE (READ ON REMOTE in newer releases). The credentials of the cluster's
+-- <remote_servers> entry must also read system.parts and system.tables on every server.
+-- GRANT REMOTE ON *.* TO driftwatch;
 
 -- Optional: `driftwatch ingest` (and `seed`) write the source tables. Grant only to a user that runs them:
 -- GRANT INSERT ON ${EVENTS_TABLE} TO driftwatch;

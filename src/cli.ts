@@ -97,6 +97,14 @@ function program(setExit: (code: number) => void): Command {
     .addOption(configOption())
     .action(async (opts) => setExit(await checkConfigCommand(opts)));
 
+  cli
+    .command('advise')
+    .description("measure what driftwatch's folds read of the source tables and print the DDL a DBA may apply (nothing is changed)")
+    .addOption(configOption())
+    .option('--at <iso>', 'measure the reads a cycle as of this time sends (default: now)', parseTime)
+    .option('--json', 'print one JSON document and nothing else')
+    .action(async (opts) => setExit(await (await import('./cli/advise.js')).adviseCommand(opts)));
+
   return cli;
 }
 

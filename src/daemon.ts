@@ -57,6 +57,10 @@ export class Daemon {
   private leaseTimer?: NodeJS.Timeout;
   private looking?: Promise<void>;
   private standbyLogged = false;
+  /** start() has run its first look (a later takeover runs a cycle at once). */
+  private started = false;
+  /** When this daemon last renewed the lease (its own clock: only to give up in time when the store is gone). */
+  private renewedAt = 0;
 
   constructor(private readonly options: DaemonOptions) {
     this.logger = options.logger ?? silentLogger;
@@ -90,6 +94,7 @@ export class Daemon {
       this.leaseTimer = setInterval(() => void this.lookForLead(), leadership.renewMs);
       this.leaseTimer.unref();
     } else this.scheduleHooks();
+    this.started = true;
     if ((this.options.runOnStart ?? true) && this.leads) void this.tick();
   }
 
@@ -119,35 +124,67 @@ export class Daemon {
     const { lease } = leadership;
     try {
       const won = await lease.acquire();
-      if (won && !this.leads) {
-        try {
-          this.hooks = await leadership.hooks();
-        } catch (error) {
-          await lease.release().catch(() => undefined);
-          if (starting) throw error;
-          this.logger.error({ err: (error as Error).message }, 'took the lease but could not start the alert hooks: handed it back');
-          return;
-        }
-        this.scheduleHooks();
-        this.leads = true;
-        this.metrics.setLeader(true);
-        this.logger.info({ holder: lease.holder }, 'leading: this daemon holds the lease and runs the cycles');
-        if (this.standbyLogged) void this.tick();
-      } else if (!won && this.leads) {
-        this.leads = false;
-        this.metrics.setLeader(false);
-        await this.unscheduleHooks();
-        this.hooks = [];
-        this.logger.warn({ leader: await lease.leader() }, 'lost the lease to another daemon: standing by');
-      } else if (!won && !this.standbyLogged) {
+      if (won) this.renewedAt = Date.now();
+      if (won && !this.leads) await this.takeLead(leadership, starting);
+      else if (!won && this.leads) await this.standBy(`lost the lease to another daemon: standing by`, await lease.leader());
+      else if (!won && !this.standbyLogged) {
         this.logger.info({ leader: await lease.leader() }, 'standing by: another daemon holds the lease; this one serves /metrics and takes over if it stops renewing');
       }
       if (!won) this.standbyLogged = true;
     } catch (error) {
       if (starting && !(error instanceof StoreQueryError) && !(error instanceof StoreUnreachableError)) throw error;
-      // The store did not answer: a leader's lease runs out on its own, and every send checks it first.
       this.logger.error({ err: (error as Error).message }, 'could not read or renew the lease; trying again');
+      // Unrenewed, the lease runs out on the store's side: past that, another daemon may lead, so this one stops too.
+      if (this.leads && Date.now() - this.renewedAt > leadership.lease.ttlMs) await this.standBy('could not renew the lease before it ran out: standing by');
     }
+  }
+
+  /**
+   * Builds the hooks (the alert engine from the stored state, the outbox's backlog flushed), then renews before
+   * leading: building may outlast the lease, and another daemon may have taken it meanwhile.
+   */
+  private async takeLead(leadership: NonNullable<DaemonOptions['leadership']>, starting: boolean): Promise<void> {
+    const { lease } = leadership;
+    let hooks: CycleHook[];
+    try {
+      hooks = await leadership.hooks();
+    } catch (error) {
+      await lease.release().catch(() => undefined);
+      if (starting) throw error;
+      this.logger.error({ err: (error as Error).message }, 'took the lease but could not start the alert hooks: handed it back');
+      return;
+    }
+    if (!(await lease.acquire())) {
+      this.logger.warn({ leader: await lease.leader() }, 'the lease went to another daemon while the alert hooks started: standing by');
+      return;
+    }
+    this.renewedAt = Date.now();
+    this.hooks = hooks;
+    this.scheduleHooks();
+    this.leads = true;
+    this.metrics.setLeader(true);
+    this.logger.info({ holder: lease.holder }, 'leading: this daemon holds the lease and runs the cycles');
+    if (this.started) void this.tick();
+  }
+
+  /** Stops leading: no cycles, no hooks, and none of the last cycle's findings left on /metrics (the leader exports them). */
+  private async standBy(why: string, leader?: unknown): Promise<void> {
+    this.leads = false;
+    this.metrics.standBy();
+    await this.unscheduleHooks();
+    this.hooks = [];
+    this.logger.warn({ leader }, why);
+  }
+
+  /**
+   * Whether this daemon still leads after a cycle: the lease read afresh, and taken again if it ran out while no one
+   * else took it. A lease of the embedded store is the process's (its lock admits one): always.
+   */
+  private async stillLeading(): Promise<boolean> {
+    const lease = this.options.leadership?.lease;
+    if (!lease || lease.exclusive || (await lease.leading())) return true;
+    await this.lookForLead();
+    return this.leads && (await lease.leading());
   }
 
   /** One scheduled tick: a cycle unless the previous one is still running (then the tick is skipped, not queued). */
@@ -176,10 +213,8 @@ export class Daemon {
       const result = await runCycle(store, config, { at, logger: log, ...extra });
       await writeHistory(store, config, result, cycleId);
       // A leader that stalled past its lease may have been replaced meanwhile: it sends nothing then.
-      const lease = this.options.leadership?.lease;
-      if (lease && !(await lease.leading())) {
-        log.warn('the lease ran out during the cycle: its alerts are left to the daemon that leads now');
-        await this.lookForLead();
+      if (!(await this.stillLeading())) {
+        log.warn('the lease ran out during the cycle and another daemon leads now: its alerts are left to that one');
         return { cycleId, ok: true, result, durationMs: Date.now() - started };
       }
       for (const hook of this.hooks) {
@@ -206,6 +241,8 @@ export class Daemon {
   async stop(graceMs = 8_000): Promise<void> {
     this.stopping = true;
     if (this.leaseTimer) clearInterval(this.leaseTimer);
+    // A look in progress could renew after the release below, or take the lead after the stop.
+    await this.looking?.catch(() => undefined);
     for (const task of this.tasks) await task.stop();
     await this.unscheduleHooks();
     if (this.inFlight) {

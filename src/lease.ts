@@ -69,6 +69,10 @@ export class LeaderLease {
   readonly holder = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   private readonly name: string;
   private held: LeaseRow | undefined;
+  /** How long a lease lasts without renewal. */
+  readonly ttlMs: number;
+  /** The store admits one process (LeaseOptions.exclusive). */
+  readonly exclusive: boolean;
 
   constructor(
     private readonly store: Store,
@@ -76,6 +80,8 @@ export class LeaderLease {
     private readonly options: LeaseOptions,
   ) {
     this.name = options.name ?? 'daemon';
+    this.ttlMs = options.ttlMs;
+    this.exclusive = options.exclusive ?? false;
   }
 
   async ensureTable(): Promise<void> {

@@ -63,6 +63,14 @@ async function moveOwnTables(store: Store, config: Config, logger: Logger): Prom
     return;
   }
   await ensureOwnDatabase(store, config);
-  for (const name of legacy) await store.command(`RENAME TABLE ${q(from)}.${q(name)} TO ${q(to)}.${q(name)}`, {}, 'move own table');
+  for (const name of legacy) {
+    try {
+      await store.command(`RENAME TABLE ${q(from)}.${q(name)} TO ${q(to)}.${q(name)}`, {}, 'move own table');
+    } catch (error) {
+      // Two processes upgrading at once: the other one moved it first.
+      const [moved] = await store.select<{ n: number }>('SELECT count() AS n FROM system.tables WHERE database = {to:String} AND name = {name:String}', { to, name }, 'own tables');
+      if (!Number(moved?.n)) throw error;
+    }
+  }
   logger.info({ from, to, tables: legacy }, `moved driftwatch's own tables from ${from} to ${to} (store.driftwatchDatabase)`);
 }

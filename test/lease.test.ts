@@ -26,6 +26,9 @@ describe('LeaderLease', () => {
     const won = await Promise.all(contenders.map((lease) => lease.acquire()));
     expect(won.filter(Boolean)).toHaveLength(1);
     const leader = contenders[won.indexOf(true)] as LeaderLease;
+    // One row was kept of the six writes of version 1: the insert token's compare-and-set, not a tie broken on read.
+    const [kept] = await t.store.select<{ n: number }>(`SELECT count() AS n FROM ${tableRef(t.config, LEASE_TABLE)} WHERE name = {name:String} AND version = 1`, { name: `test-${round}` });
+    expect(Number(kept?.n)).toBe(1);
     for (const lease of contenders) expect(await lease.leading()).toBe(lease === leader);
     expect((await contenders[0]?.leader())?.holder).toBe(leader.holder);
     // Renewing is the holder's: it keeps the lease, the others still cannot take it.

@@ -1,15 +1,11 @@
 // `driftwatch check-config`: validates the config, then the store's schema against the configured columns.
-import { ConfigError } from '../errors.js';
 import { formatDuration } from '../config/index.js';
 import { settleSession, withSession, type Session } from './common.js';
 
 export async function checkConfigCommand(options: { config?: string }): Promise<number> {
   return withSession(options.config, async (session) => {
     const { store } = session;
-    // The session checked the sources when it opened and refused missing tables and columns (exit 2, naming them).
-    const sources = session.sources;
-    const problems = (sources?.problems ?? []).map((p) => p.text);
-    if (problems.length > 0) throw new ConfigError(`the store does not match the config:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    // The session refused every source problem when it opened (exit 2, naming each).
     process.stdout.write(`config ok; store ${store.kind} (${store.location}) has the configured tables and columns\n`);
     for (const line of sourceLines(session)) process.stdout.write(`${line}\n`);
     process.stdout.write(`${maturityLine(await settleSession(session, new Date()))}\n`);

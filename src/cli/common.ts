@@ -51,14 +51,19 @@ export async function openSession(configPath: string | undefined, logger: Logger
   }
 }
 
-/** The source tables a reading command needs are there, with every required column: else exit 2, naming them. */
+/**
+ * The source tables a reading command needs are there, with every required column, each mapping of a type the
+ * queries can read: else exit 2, naming each problem (a wrong type would fail every cycle, so it stops here too).
+ */
 async function requireSources(store: Store, config: Config): Promise<SourceCheck> {
   const check = await checkSources(store, config);
-  const missing = check.problems.filter((p) => p.kind === 'missing');
-  if (missing.length === 0) return check;
+  if (check.problems.length === 0) return check;
+  const missing = check.problems.some((p) => p.kind === 'missing');
   throw new ConfigError(
-    `the store does not hold the configured source tables:\n${missing.map((p) => `  - ${p.text}`).join('\n')}\n` +
-      'fix tables.* / columns.* / segments in the config, or load data first (driftwatch ingest or seed create the tables, with the default columns, in the connection\'s database); nothing was created',
+    `${missing ? 'the store does not hold the configured source tables' : 'the source tables do not fit the config'}:\n${check.problems.map((p) => `  - ${p.text}`).join('\n')}\n` +
+      (missing
+        ? "fix tables.* / columns.* / segments in the config, or load data first (driftwatch ingest or seed create the tables, with the default columns, in the connection's database); nothing was created"
+        : 'map the column to an expression of the right type (columns.*), e.g. approved: "status = \'APPROVED\'"; nothing was created'),
   );
 }
 

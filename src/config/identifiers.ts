@@ -42,6 +42,14 @@ export function expressionProblem(text: string): string | undefined {
       if (--depth < 0) return `closes a bracket it did not open (at character ${i + 1})`;
     } else if (c === ';') return 'must be one expression (no ;)';
     else if (c === '#' || (c === '-' && text[i + 1] === '-') || (c === '/' && text[i + 1] === '*')) return 'must not contain a comment';
+    // ClickHouse's $$…$$ / $tag$…$tag$ strings would hide quotes from this scan: not allowed.
+    else if (c === '$') return "must not contain $ outside a quoted string (use '…' for strings)";
+    else if (/[A-Za-z_]/.test(c) && !/[A-Za-z0-9_]/.test(text[i - 1] ?? '')) {
+      const word = /^[A-Za-z_][A-Za-z0-9_]*/.exec(text.slice(i))?.[0] ?? c;
+      // A value per row: no window (OVER), and nothing that multiplies rows (arrayJoin).
+      if (/^(over|arrayjoin)$/i.test(word)) return `must be a value of each row: ${word} is not allowed`;
+      i += word.length - 1;
+    }
   }
   return depth === 0 ? undefined : 'has an unclosed bracket';
 }

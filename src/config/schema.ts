@@ -139,6 +139,12 @@ export const configSchema = z
         statementTimeout: duration.refine((ms) => ms > 0, 'must be more than 0s, e.g. 10m').default(600_000),
         retries: z.number().int().min(0).max(10).default(2),
         tls: z.strictObject({ caCert: z.string().optional(), rejectUnauthorized: z.boolean().default(true) }).optional(),
+        /**
+         * Send distributed_product_mode = 'global' with every statement: a join or IN over a Distributed source runs its
+         * subquery once, at the initiator, and ships the result to the shards, right however the sources are sharded.
+         * It changes nothing for other tables; false leaves the server's value (src/store/distributed.ts).
+         */
+        distributed: z.boolean().default(true),
       })
       .prefault({}),
     tables: z

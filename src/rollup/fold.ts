@@ -100,9 +100,9 @@ function chunksOf(request: FoldRequest): Chunk[] {
 }
 
 /** A week of scattered hours at most per statement: the predicate lists each run. */
-const MAX_SCATTERED_HOURS = 168;
+export const MAX_SCATTERED_HOURS = 168;
 /** Source rows of one label-kind statement: more than a backfill chunk, since each scans the outcomes table once. */
-const SCATTERED_ROWS = 4 * CHUNK_ROWS;
+export const SCATTERED_ROWS = 4 * CHUNK_ROWS;
 
 function hoursIn(run: Piece): number[] {
   const out: number[] = [];

@@ -27,7 +27,7 @@ function stripsOf(ctx: ReadContext, key: string): Pick<StripRead, 'cache' | 'cyc
  * A strip query's `{{pieces:slot}}` (a row's five-minute strip start in seconds, or −(i + 1) in rest piece i) and
  * `{{pieces:read}}` (the rows to read: in a strip or a rest piece), their bounds added to `params`.
  */
-function stripPredicates(column: string, strips: Piece[], rest: Piece[], params: QueryParams): Record<string, string> {
+export function stripPredicates(column: string, strips: Piece[], rest: Piece[], params: QueryParams): Record<string, string> {
   const inStrips = piecesPredicate(column, strips, 's_p', params);
   const inRest = rest.map((piece, i) => piecesPredicate(column, [piece], `r${i}_p`, params));
   const slot = [inStrips, `toInt64(intDiv(toUnixTimestamp(${column}), 300) * 300)`, ...inRest.flatMap((p, i) => [p, String(-(i + 1))]), '0'];

@@ -7,7 +7,7 @@ import type { CycleWindows } from '../core/types.js';
 import { resolveWindows } from '../core/windows.js';
 import { silentLogger, type Logger } from '../log.js';
 import { type Store } from '../store/index.js';
-import { changedEventHours, movedOrphanHours, newOutcomeHours, orphanHoursOf, rowsPerHour, sourceParts, highestBlock, touchedEventHours } from './detect.js';
+import { changedEventHours, movedOrphanHours, newOutcomeHours, orphanHoursOf, rowsPerHour, highestBlock, touchedEventHours } from './detect.js';
 import { eventsFingerprint, featuresFingerprint, labelsFingerprint, orphansFingerprint, ROLLUP_KINDS, shadowFingerprint, type RollupKind } from './fingerprint.js';
 import { foldHours } from './fold.js';
 import { dropKind, forgetHours, saveMarks, saveSweep, staleKinds, sweepSuperseded, type Ledger } from './ledger.js';
@@ -85,13 +85,17 @@ export async function refreshRollup(store: Store, config: Config, at: Date, opti
   }
   if (stale.length > 0) snapshot = await state.ledgers(store, config, true);
 
-  // Snapshot first: rows inserted while folding carry higher blocks and are looked at next time.
-  const [eventParts, outcomeParts] = await Promise.all([sourceParts(store, config, config.tables.events), sourceParts(store, config, config.tables.outcomes)]);
-  const { events: eventMark, outcomes: outcomeMark } = snapshot.marks;
+  // Snapshot first: rows inserted while folding carry higher blocks and are looked at next time. Sources numbered by
+  // the state's registry (Distributed, Replicated: src/rollup/detect.ts) keep their marks in the state, not the ledger.
+  const [eventListing, outcomeListing] = await Promise.all([state.listParts(store, config.tables.events), state.listParts(store, config.tables.outcomes)]);
+  const { parts: eventParts } = eventListing;
+  const { parts: outcomeParts } = outcomeListing;
+  const eventMark = eventListing.ordered ? snapshot.marks.events : state.partMarks.events;
+  const outcomeMark = outcomeListing.ordered ? snapshot.marks.outcomes : state.partMarks.outcomes;
   const ledgers = Object.fromEntries(ROLLUP_KINDS.map((kind) => [kind, snapshot.ledger(kind, fingerprints[kind])])) as Record<RollupKind, Ledger>;
 
   const changed = ledgers.events.size > 0 ? await changedEventHours(store, config, eventParts, eventMark, ledgers.events) : [];
-  const outcomes = ledgers.labels.size > 0 || ledgers.orphans.size > 0 || ledgers.shadow.size > 0 ? await newOutcomeHours(store, config, outcomeParts, outcomeMark) : { hours: [], mark: highestBlock(outcomeParts, outcomeMark), parts: [] };
+  const outcomes = ledgers.labels.size > 0 || ledgers.orphans.size > 0 || ledgers.shadow.size > 0 ? await newOutcomeHours(store, config, outcomeParts, outcomeMark, async () => (await state.listParts(store, config.tables.outcomes)).parts) : { hours: [], mark: highestBlock(outcomeParts, outcomeMark), parts: [] };
 
   const windows = resolveWindows(config, at);
   const from = firstHour(windows, options.since);
@@ -136,7 +140,9 @@ export async function refreshRollup(store: Store, config: Config, at: Date, opti
     summary.refolded[kind] = await foldHours(store, config, state, { ...base(kind), hours: again, refold: true }, logger);
   }
   for (const { kind, fresh } of plan) summary.folded[kind] = await foldHours(store, config, state, { ...base(kind), hours: fresh, refold: false }, logger);
-  await saveMarks(store, config, state, { events: highestBlock(eventParts, eventMark), outcomes: outcomes.mark });
+  const marks = { events: highestBlock(eventParts, eventMark), outcomes: outcomes.mark };
+  await saveMarks(store, config, state, { events: eventListing.ordered ? marks.events : snapshot.marks.events, outcomes: outcomeListing.ordered ? marks.outcomes : snapshot.marks.outcomes });
+  state.partMarks = { events: eventListing.ordered ? state.partMarks.events : marks.events, outcomes: outcomeListing.ordered ? state.partMarks.outcomes : marks.outcomes };
   if (Date.now() - snapshot.sweptAt >= SWEEP_EVERY_MS) {
     const now = await state.ledgers(store, config, true);
     for (const kind of ROLLUP_KINDS) await sweepSuperseded(store, config, kind, now.ledger(kind, fingerprints[kind]));

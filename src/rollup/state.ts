@@ -5,7 +5,8 @@ import type { Store } from '../store/index.js';
 import { fingerprintOf, type RollupKind } from './fingerprint.js';
 import { readLedgers, usableAt, VersionClock, type Ledger, type LedgerSnapshot, type LedgerWrites } from './ledger.js';
 import { ensureRollupTables } from './schema.js';
-import { sourceParts, type SourcePart } from './detect.js';
+import { PartRegistry, sourceParts, type SourcePart, type SourceParts } from './detect.js';
+import { checkedSourceEngine, type SourceEngine } from '../store/distributed.js';
 import { StripCache } from './strips.js';
 import { WindowSums, type HourVersions } from './window-sums.js';
 
@@ -32,6 +33,13 @@ export class RollupState implements LedgerWrites {
   readonly #sums = new Map<string, Kept<WindowSums>[]>();
   readonly #strips = new Map<string, Kept<StripCache>>();
   readonly #parts = new Map<string, { cycle: number; parts: Promise<SourcePart[]> }>();
+  readonly #engines = new Map<string, { cycle: number; engine: Promise<SourceEngine> }>();
+  readonly #registry = new PartRegistry();
+  /**
+   * Marks of the sources whose parts the registry numbers (SourceParts.ordered false): the highest number a refresh
+   * has looked at, -1 before this process's first refresh. A block-numbered source's marks are in the ledger.
+   */
+  partMarks = { events: -1, outcomes: -1 };
 
   /** The current cycle's number (0 before the first). */
   get cycle(): number {
@@ -121,11 +129,27 @@ export class RollupState implements LedgerWrites {
   parts(store: Store, config: Config, table: string): Promise<SourcePart[]> {
     const kept = this.#parts.get(table);
     if (kept && kept.cycle === this.#cycle) return kept.parts;
-    const parts = sourceParts(store, config, table);
+    const parts = this.listParts(store, table).then((listed) => listed.parts);
     this.#parts.set(table, { cycle: this.#cycle, parts });
     // A failed list is not kept.
     parts.catch(() => this.#parts.get(table)?.parts === parts && this.#parts.delete(table));
     return parts;
+  }
+
+  /**
+   * The active parts of source table `table`, listed now (a refresh lists its own), numbered by this state's
+   * registry where the source's block numbers do not tell what is new (src/rollup/detect.ts). The table's engine
+   * (and a Distributed table's shard tables) is read once per cycle.
+   */
+  async listParts(store: Store, table: string): Promise<SourceParts> {
+    let kept = this.#engines.get(table);
+    if (!kept || kept.cycle !== this.#cycle) {
+      const engine = checkedSourceEngine(store, table);
+      kept = { cycle: this.#cycle, engine };
+      this.#engines.set(table, kept);
+      engine.catch(() => this.#engines.get(table)?.engine === engine && this.#engines.delete(table));
+    }
+    return sourceParts(store, table, this.#registry, await kept.engine);
   }
 
   /** The strip cache of question `key`. */

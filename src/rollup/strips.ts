@@ -180,7 +180,7 @@ function stillValid(strip: number, entry: Entry, sources: StripSources): boolean
  * outcome in the part (the label rule takes the latest outcome, however late it came).
  */
 export async function touchedStrips(store: Store, config: Config, parts: readonly SourcePart[], mark: number, strips: readonly number[]): Promise<Map<string, Set<number>>> {
-  const fresh = parts.filter((p) => p.maxBlock > mark).map((p) => p.name);
+  const fresh = [...new Set(parts.filter((p) => p.maxBlock > mark).map((p) => p.name))];
   if (fresh.length === 0 || strips.length === 0) return new Map();
   const params: QueryParams = { parts: fresh };
   const predicate = piecesPredicate('e.event_time', stripPieces(strips), 't_p', params);

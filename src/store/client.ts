@@ -34,6 +34,7 @@ import {
   type TableTarget,
 } from './bounds.js';
 import { lockStore, type StoreLock } from './lock.js';
+import { distributedSettings } from './distributed.js';
 
 export type StoreKind = 'embedded' | 'remote';
 export type QueryParams = Record<string, unknown>;
@@ -107,7 +108,7 @@ export function openStore(config: Config, logger: Logger = silentLogger, env: No
   const log = { LoggerClass: clientLoggerClass(logger) };
   const bounds = statementBounds(store.statementTimeout);
   if (store.url) {
-    const settings = { ...SETTINGS, ...boundSettings(bounds, 'remote') };
+    const settings = { ...SETTINGS, ...boundSettings(bounds, 'remote'), ...distributedSettings(config) };
     const client = remoteClient(store.url, {
       url: store.url,
       username: store.user,
@@ -139,7 +140,7 @@ export function openStore(config: Config, logger: Logger = silentLogger, env: No
     throw error;
   }
   // Settings given to the client go with every request, so the callers that use store.client directly are bounded too.
-  const settings = { ...SETTINGS, ...boundSettings(bounds, 'embedded') };
+  const settings = { ...SETTINGS, ...boundSettings(bounds, 'embedded'), ...distributedSettings(config) };
   const client = createClient({ connection, clickhouse_settings: settings, log });
   return new ClientStore('embedded', path, client, 0, bounds, settings, lock);
 }

@@ -28,15 +28,16 @@ interface ColumnRule {
 }
 
 const TIME = { type: /^(Nullable\()?DateTime(64)?(\(|$)/, expected: 'DateTime or DateTime64' };
+const TEXT = /^(LowCardinality\()?(Nullable\()?(String|FixedString|Enum)/;
 const RULES: Record<SourceKey, Record<string, ColumnRule>> = {
   events: {
     event_time: TIME,
     transaction_id: {},
-    model: { type: /^(LowCardinality\()?(Nullable\()?(String|FixedString|Enum)/, expected: 'a String (or Enum)' },
+    model: { type: TEXT, expected: 'a String (or Enum)' },
     score: { type: /^(Nullable\()?(Float(32|64)|Decimal)/, expected: 'Float32/Float64' },
-    model_version: { without: 'shadow comparisons (a shadow is told by its model version)' },
-    variant: { without: "shadow comparisons: every row is read as the live model's" },
-    decision: { without: 'shadow comparisons of decisions (approval flips)' },
+    model_version: { type: TEXT, expected: 'a String (or Enum)', without: 'shadow comparisons (a shadow is told by its model version)' },
+    variant: { type: TEXT, expected: "a String (or Enum) of 'live' / 'shadow'", without: "shadow comparisons: every row is read as the live model's" },
+    decision: { type: TEXT, expected: "a String (or Enum) of 'approve' / 'decline' / 'review'", without: 'shadow comparisons (a shadow is judged on its decisions too)' },
     latency_ms: { type: /^(Nullable\()?(Float|U?Int|Decimal)/, expected: 'a number', without: "shadow comparisons' latency budget" },
     features: { type: /^Map\((LowCardinality\()?String\)?, (Nullable\()?Float(32|64)/, expected: 'Map(String, Float64)', without: 'feature drift' },
   },
@@ -52,7 +53,7 @@ const RULES: Record<SourceKey, Record<string, ColumnRule>> = {
 const READ: Record<SourceKey, readonly string[]> = { events: EVENT_COLUMNS_READ, outcomes: OUTCOME_COLUMNS_READ };
 
 export interface SourceProblem {
-  /** A missing table or column, or an expression the engine refuses, stops every command that reads it; a type that does not fit is check-config's. */
+  /** A missing table or column, an expression the engine refuses, or a type the queries cannot read: every command that reads the sources stops (exit 2). */
   kind: 'missing' | 'type';
   text: string;
 }
@@ -142,9 +143,10 @@ export async function checkSources(store: Store, config: Config): Promise<Source
 /** The type of an expression over a table, by the engine's parser and analyser (DESCRIBE reads no data), or its error. */
 async function describeExpression(store: Store, table: string, expression: string): Promise<{ type: string } | { error: string }> {
   try {
-    const rows = await store.select<ColumnInfo>(`DESCRIBE (SELECT ${columnSql(expression)} AS driftwatch_value FROM ${sourceRef(table)})`, {}, 'describe mapping');
+    // Beside the table's own columns, an aggregate (count(), max(x)) fails: a mapping is a value of each row.
+    const rows = await store.select<ColumnInfo>(`DESCRIBE (SELECT ${columnSql(expression)} AS driftwatch_value, * FROM ${sourceRef(table)})`, {}, 'describe mapping');
     const [row] = rows;
-    if (rows.length !== 1 || row?.name !== 'driftwatch_value') return { error: 'it must be one expression' };
+    if (row?.name !== 'driftwatch_value') return { error: 'it must be one expression' };
     return { type: row.type };
   } catch (error) {
     // The engine refusing the expression is the user's to fix; an unreachable or stalled store is not about it.

@@ -106,16 +106,30 @@ const SWITCHED_OFF: Record<string, string> = {
   chargeback: "CAST(NULL, 'Nullable(UInt8)')",
 };
 
-/** The columns the queries read, under their canonical names: a column, an expression in parentheses, or the off value. */
-function renamed(columns: Readonly<Record<string, string | null>>, read: readonly string[]): string {
-  return read
-    .map((canonical) => {
-      const actual = columns[canonical];
-      const value = actual === null || actual === undefined ? SWITCHED_OFF[canonical] : columnSql(actual);
-      if (value === undefined) throw new Error(`columns.${canonical} cannot be switched off`);
-      return `${value} AS ${quoteIdentifier(canonical)}`;
-    })
-    .join(', ');
+/** Each column the queries read as SQL over the source table: the column, the expression in parentheses, or the off value. */
+function mapped(columns: Readonly<Record<string, string | null>>, read: readonly string[]): [string, string][] {
+  return read.map((canonical) => {
+    const actual = columns[canonical];
+    const value = actual === null || actual === undefined ? SWITCHED_OFF[canonical] : columnSql(actual);
+    if (value === undefined) throw new Error(`columns.${canonical} cannot be switched off`);
+    return [canonical, value];
+  });
+}
+
+/**
+ * `(SELECT <value> AS <canonical>, … FROM table)`. ClickHouse lets one item of a SELECT see another's alias, so
+ * with `model_version: model` beside `model: model_name` the version would read the aliased model_name. Unless
+ * every mapping is its own column under its own name (the seeded schema: one plain SELECT), the values are taken
+ * under private aliases first and renamed outside, where no source column can be confused with one.
+ */
+function sourceSubquery(values: [string, string][], extra: [string, string][], table: string): string {
+  const all = [...values, ...extra];
+  if (values.every(([canonical, value]) => value === quoteIdentifier(canonical))) {
+    return `(SELECT ${all.map(([canonical, value]) => `${value} AS ${quoteIdentifier(canonical)}`).join(', ')} FROM ${table})`;
+  }
+  const inner = all.map(([canonical, value]) => `${value} AS ${quoteIdentifier(`driftwatch_${canonical}`)}`).join(', ');
+  const outer = all.map(([canonical]) => `${quoteIdentifier(`driftwatch_${canonical}`)} AS ${quoteIdentifier(canonical)}`).join(', ');
+  return `(SELECT ${outer} FROM (SELECT ${inner} FROM ${table}))`;
 }
 
 /** The events columns queries/ read (the seeded schema's others are seed's and ingest's only). */
@@ -123,11 +137,11 @@ export const EVENT_COLUMNS_READ = ['event_time', 'transaction_id', 'model', 'mod
 export const OUTCOME_COLUMNS_READ = ['transaction_id', 'outcome_time', 'approved', 'chargeback'] as const;
 
 function eventsSource(config: Config): string {
-  return `(SELECT ${renamed(config.columns.events, EVENT_COLUMNS_READ)}, ${segmentExpression(config)} AS segment FROM ${sourceRef(config.tables.events)})`;
+  return sourceSubquery(mapped(config.columns.events, EVENT_COLUMNS_READ), [['segment', segmentExpression(config)]], sourceRef(config.tables.events));
 }
 
 function outcomesSource(config: Config): string {
-  return `(SELECT ${renamed(config.columns.outcomes, OUTCOME_COLUMNS_READ)} FROM ${sourceRef(config.tables.outcomes)})`;
+  return sourceSubquery(mapped(config.columns.outcomes, OUTCOME_COLUMNS_READ), [], sourceRef(config.tables.outcomes));
 }
 
 /** Runs queries/NAME.sql with parameters and returns its rows. */

@@ -4,6 +4,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { drainPending, query as chdbQuery, queryBind, Session } from 'chdb';
+import { defaultUserXml } from '../helpers/store.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig, type Config } from '../../src/config/index.js';
 import { runCycle } from '../../src/cycle.js';
@@ -349,25 +350,7 @@ describe('driftwatch under exactly these grants (embedded ClickHouse enforcing t
 
     // The engine again, as a user holding exactly the script's grants.
     const queries = grants().map((g) => `        <query>${xml(`GRANT ${g.privileges.join(', ')} ON ${g.target}`)}</query>`);
-    writeFileSync(
-      join(dir, 'users.xml'),
-      `<clickhouse>
-  <profiles><default/></profiles>
-  <quotas><default/></quotas>
-  <users>
-    <default>
-      <password></password>
-      <profile>default</profile>
-      <quota>default</quota>
-      <networks><ip>::/0</ip></networks>
-      <grants>
-${queries.join('\n')}
-      </grants>
-    </default>
-  </users>
-</clickhouse>
-`,
-    );
+    writeFileSync(join(dir, 'users.xml'), defaultUserXml(`      <grants>\n${queries.join('\n')}\n      </grants>`));
     writeFileSync(join(dir, 'config.xml'), `<clickhouse>\n  <users_config>${xml(join(dir, 'users.xml'))}</users_config>\n</clickhouse>\n`);
     // The first connection to a data directory starts the engine with its arguments; the store's connection joins it.
     session = new Session(data, { connectionArgs: [`--config-file=${join(dir, 'config.xml')}`] });

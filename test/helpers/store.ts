@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig, type Config, type ConfigInput } from '../../src/config/index.js';
-import { ensureSchema, openStore, type Store } from '../../src/store/index.js';
+import { ensureSchema, openStore, type QueryParams, type Store } from '../../src/store/index.js';
 
 export interface TempStore {
   store: Store;
@@ -26,4 +26,51 @@ export async function tempStore(overrides: ConfigInput = {}): Promise<TempStore>
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** The store, recording the SQL text of every statement sent through it (the statement only: data after FORMAT is data; an insert as `INSERT INTO table`). */
+export function recording(store: Store): Store & { statements: string[] } {
+  const statements: string[] = [];
+  const note = (sql: string) => statements.push(sql.split(/FORMAT JSONEachRow\n/)[0] ?? sql);
+  return {
+    kind: store.kind,
+    location: store.location,
+    client: store.client,
+    statements,
+    select<T>(sql: string, params?: QueryParams, name?: string) {
+      note(sql);
+      return store.select<T>(sql, params, name);
+    },
+    command(sql: string, params?: QueryParams, name?: string) {
+      note(sql);
+      return store.command(sql, params, name);
+    },
+    insert(table, rows, name) {
+      statements.push(`INSERT INTO ${table}`);
+      return store.insert(table, rows, name);
+    },
+    ping: () => store.ping(),
+    close: () => store.close(),
+  };
+}
+
+/**
+ * A users.xml for the embedded engine started with a config file (`--config-file`): its one user, `default`, with
+ * `inner` (its <grants> or <databases> row policies) beside the password, profile, quota and networks it needs.
+ */
+export function defaultUserXml(inner: string): string {
+  return `<clickhouse>
+  <profiles><default/></profiles>
+  <quotas><default/></quotas>
+  <users>
+    <default>
+      <password></password>
+      <profile>default</profile>
+      <quota>default</quota>
+      <networks><ip>::/0</ip></networks>
+${inner}
+    </default>
+  </users>
+</clickhouse>
+`;
 }

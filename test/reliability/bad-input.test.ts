@@ -6,9 +6,8 @@ import fc from 'fast-check';
 import cron from 'node-cron';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli.js';
 import { expressionProblem, IDENTIFIER_PATTERN, QUALIFIED_TABLE_PATTERN } from '../../src/config/index.js';
-import { runCli } from '../helpers/cli.js';
+import { cliInProcess as cli, runCli } from '../helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'driftwatch-badinput-'));
 /** A valid config every mutation starts from; its store is a temp directory, never ./data. */
@@ -21,21 +20,6 @@ interface Outcome {
   stderr: string;
 }
 
-/** Runs the CLI in this process, capturing what it writes; the process's own streams stay untouched. */
-async function cli(args: string[]): Promise<Outcome> {
-  const out = { stdout: '', stderr: '' };
-  const saved = { stdout: process.stdout.write, stderr: process.stderr.write };
-  const capture = (key: 'stdout' | 'stderr') => ((chunk: string | Uint8Array) => ((out[key] += chunk.toString()), true)) as typeof process.stdout.write;
-  process.stdout.write = capture('stdout');
-  process.stderr.write = capture('stderr');
-  try {
-    const code = await main(['node', 'driftwatch', ...args]);
-    return { code, ...out };
-  } finally {
-    process.stdout.write = saved.stdout;
-    process.stderr.write = saved.stderr;
-  }
-}
 
 let files = 0;
 function configFile(text: string): string {

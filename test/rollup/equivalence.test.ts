@@ -40,7 +40,7 @@ beforeAll(async () => {
   // Two windows: the rollup keeps running sums per window; the default four cost the raw side 4× and compare nothing more.
   t = await tempStore({ windows: { current: ['1h', '24h'], maturity: '2h' }, features: ['amount_z', 'device_risk'], minVolume: 200 });
   await ensureTables(t.store, t.config);
-  await seed(t.store, t.config, { days: 9, end: END, seed: 11, scenarios: [...SCENARIOS], eventsPerDay: 30_000, delays: 'slow' });
+  await seed(t.store, t.config, { days: 9, end: END, seed: 11, scenarios: [...SCENARIOS], eventsPerDay: 20_000, delays: 'slow' });
 });
 afterAll(() => t.cleanup());
 

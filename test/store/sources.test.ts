@@ -15,6 +15,7 @@ import { parseConfig } from '../../src/config/index.js';
 import { alertTableDdl } from '../../src/alerts/index.js';
 import { ensureTables } from '../../src/setup.js';
 import type { CycleResult } from '../../src/core/types.js';
+import { renderSql } from '../../src/store/index.js';
 import { tempStore, type TempStore } from '../helpers/store.js';
 
 const END = new Date('2026-11-20T00:00:00Z');
@@ -70,6 +71,13 @@ async function cycle(path: string): Promise<CycleResult> {
 const line = (f: CycleResult['findings'][number]) =>
   [f.monitor, f.model, Object.values(f.segment).join('/'), f.feature, f.window ?? '', f.severity, f.value.toPrecision(10), f.nCurrent, f.nReference].join(' ');
 
+async function sourceRows(): Promise<Record<string, number>> {
+  const [row] = await t.store.select<Record<string, number>>(
+    'SELECT (SELECT count() FROM scoring_events) AS events, (SELECT count() FROM outcomes) AS outcomes, (SELECT count() FROM payments.auth_log) AS log, (SELECT count() FROM payments.auth_result) AS result',
+  );
+  return Object.fromEntries(Object.entries(row ?? {}).map(([k, v]) => [k, Number(v)]));
+}
+
 async function showCreate(): Promise<string[]> {
   const tables = ['scoring_events', 'outcomes', 'payments.auth_log', 'payments.auth_result'];
   return Promise.all(tables.map(async (table) => (await t.store.select<{ statement: string }>(`SHOW CREATE TABLE ${table}`))[0]?.statement ?? ''));
@@ -77,7 +85,7 @@ async function showCreate(): Promise<string[]> {
 
 beforeAll(async () => {
   t = await tempStore();
-  await seed(t.store, t.config, { days: 9, end: END, seed: 5, scenarios: ['issuer-outage', 'score-drift', 'miscalibration', 'shadow-worse'], eventsPerDay: 30_000 });
+  await seed(t.store, t.config, { days: 9, end: END, seed: 5, scenarios: ['issuer-outage', 'score-drift', 'miscalibration', 'shadow-worse'], eventsPerDay: 15_000 });
   for (const statement of OTHER_SCHEMA) await t.store.command(statement);
 });
 afterAll(() => t.cleanup());
@@ -154,11 +162,65 @@ describe('mappings the engine refuses', () => {
     const message = await refused(`${events}\n  outcomes: { transaction_id: txn, outcome_time: decided_at, approved: "1) FROM system.users --" }`);
     expect(message).toContain('columns.outcomes.approved: closes a bracket it did not open');
   });
+
+  it('an aggregate is not a value of each row: the engine refuses it beside the table\'s columns', async () => {
+    const message = await refused(`${events.replace('"JSONExtractFloat(payload, \'score\')"', '"max(JSONExtractFloat(payload, \'score\'))"')}\n  outcomes: { transaction_id: txn, outcome_time: decided_at, approved: "status = 'APPROVED'" }`);
+    expect(message).toContain('columns.events.score');
+    expect(message).toMatch(/not an expression over its columns: .*(aggregate|GROUP BY)/i);
+  });
+
+  it('a mapping of a type the queries cannot read stops the command, naming it (a numeric decision)', async () => {
+    const message = await refused(`${events.replace('decision: action', 'decision: "length(action)"')}\n  outcomes: { transaction_id: txn, outcome_time: decided_at, approved: "status = 'APPROVED'" }`);
+    expect(message).toContain("the source tables do not fit the config");
+    expect(message).toContain("columns.events.decision (length(action)) is LowCardinality(UInt64), not a String (or Enum) of 'approve' / 'decline' / 'review'");
+  });
+});
+
+describe('a mapping that names another mapping\'s column', () => {
+  it('reads the table\'s column, not the other mapping\'s value (SELECT aliases do not leak)', async () => {
+    // The table's `model` column holds the version and `model_name` the model: model_version: model must read the
+    // column, not the alias `model` that model: model_name defines in the same SELECT.
+    await t.store.command('CREATE TABLE payments.swapped (ts DateTime64(3, \'UTC\'), txn String, model String, model_name String, bank String, area String, p Float64) ENGINE = MergeTree ORDER BY ts');
+    await t.store.command("INSERT INTO payments.swapped VALUES ('2026-11-19 12:00:00', 't1', 'v41', 'card-auth', 'B', 'EU', 0.5)");
+    const path = configFile(
+      'swapped.yaml',
+      `tables: { events: payments.swapped, outcomes: payments.auth_result }\nsegments: [bank, area]\ncolumns:\n  events: { event_time: ts, transaction_id: txn, model: model_name, model_version: model, score: p }\n  outcomes: { transaction_id: txn, outcome_time: decided_at, approved: "status = 'APPROVED'" }\n${COMMON}`,
+      ', driftwatchDatabase: dw_swapped',
+    );
+    const session = await openSession(path, silentLogger);
+    try {
+      const rows = await session.store.select<{ model: string; model_version: string; score: number; segment: string[] }>(renderSql('SELECT model, model_version, score, segment FROM {{events}}', session.config));
+      expect(rows).toEqual([{ model: 'card-auth', model_version: 'v41', score: 0.5, segment: ['B', 'EU'] }]);
+    } finally {
+      await session.store.close();
+    }
+  });
+});
+
+describe('a source without a model version or decision', () => {
+  it('switches the shadow comparison off, says so, and judges the rest alike', async () => {
+    await t.store.command(`CREATE TABLE payments.bare ENGINE = MergeTree ORDER BY (model_name, ts) AS SELECT ts, txn, model_name, kind, bank, area, payload FROM payments.auth_log`);
+    const path = configFile(
+      'bare.yaml',
+      `tables: { events: payments.bare, outcomes: payments.auth_result }\nsegments: [bank, area]\ncolumns:\n  events: { event_time: ts, transaction_id: txn, model: model_name, variant: kind, score: "JSONExtractFloat(payload, 'score')" }\n  outcomes: { transaction_id: txn, outcome_time: decided_at, approved: "status = 'APPROVED'" }\n${COMMON}`,
+      ', driftwatchDatabase: dw_bare',
+    );
+    const session = await openSession(path, silentLogger);
+    await session.store.close();
+    expect(session.sources?.off).toContain('shadow comparisons (a shadow is told by its model version) off: payments.bare has no column model_version (columns.events.model_version)');
+    expect(session.config.monitors.shadow.enabled).toBe(false);
+    const bare = await cycle(path);
+    const full = await cycle(defaultConfig());
+    expect(bare.shadow).toEqual([]);
+    expect(bare.findings.map(line).sort()).toEqual(full.findings.filter((f) => f.monitor !== 'shadow').map(line).sort());
+  });
 });
 
 describe('source tables are only read', () => {
-  it('SHOW CREATE TABLE of every source table is byte-identical after ingest, cycles and rollup --rebuild', async () => {
+  it('SHOW CREATE TABLE of every source table is byte-identical after ingest, cycles and rollup --rebuild; only ingest added rows', async () => {
     const before = await showCreate();
+    const counted = await sourceRows();
+    const rowsBefore = { ...counted, outcomes: (counted.outcomes ?? 0) + 1 };
     const file = join(t.dir, 'late.jsonl');
     writeFileSync(file, `${JSON.stringify({ transaction_id: 'late-1', outcome_time: '2026-11-19 23:00:00.000', approved: 1, chargeback: null })}\n`);
     await ingestFile(t.store, t.config, { table: 'outcomes', file });
@@ -172,6 +234,7 @@ describe('source tables are only read', () => {
       }
     }
     expect(await showCreate()).toEqual(before);
+    expect(await sourceRows()).toEqual(rowsBefore);
     const mutations = await t.store.select<{ n: number }>("SELECT count() AS n FROM system.mutations WHERE database IN ('default', 'payments')");
     expect(Number(mutations[0]?.n)).toBe(0);
   });

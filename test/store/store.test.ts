@@ -44,8 +44,14 @@ describe('embedded store', () => {
   it('renders the events source with renamed columns and the segment key', async () => {
     const config = parseConfig({ segments: ['issuer', 'card_network'], columns: { events: { score: 'p_approve' } } });
     const sql = renderSql('SELECT score, segment FROM {{events}}', config);
-    expect(sql).toContain('`p_approve` AS `score`');
-    expect(sql).toContain('[toString(`issuer`), toString(`card_network`)] AS segment');
+    // A renamed column is read under a private alias first, renamed outside (no alias leaks into another mapping).
+    expect(sql).toContain('`p_approve` AS `driftwatch_score`');
+    expect(sql).toContain('`driftwatch_score` AS `score`');
+    expect(sql).toContain('[toString(`issuer`), toString(`card_network`)] AS `driftwatch_segment`');
+    // The seeded schema, every column its own: one plain SELECT.
+    const plain = renderSql('SELECT score FROM {{events}}', parseConfig({}));
+    expect(plain).toContain('`score` AS `score`');
+    expect(plain).not.toContain('driftwatch_score');
     expect(() => renderSql('{{nope}}', config)).toThrow(/unknown placeholder/);
   });
 

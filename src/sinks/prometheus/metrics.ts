@@ -128,6 +128,18 @@ export class Metrics {
     this.leader.set(leading ? 1 : 0);
   }
 
+  /**
+   * This daemon stands by: leader 0, and every series of its last cycle gone (findings, firing counts), so
+   * Prometheus sees each finding once, from the leader, and no rule keeps firing on a former leader's values.
+   */
+  standBy(): void {
+    this.setLeader(false);
+    for (const gauge of this.gauges.values()) gauge.reset();
+    this.findingSeverity.reset();
+    this.alertsFiring.reset();
+    this.seriesDropped.reset();
+  }
+
   /** When the last successful cycle was recorded, for readiness. */
   get lastSuccessAt(): Date | undefined {
     return this.lastSuccessMs === undefined ? undefined : new Date(this.lastSuccessMs);
