@@ -97,8 +97,8 @@ function marginals(cells: readonly JointHistogramCell[], grid: number) {
   return { a, b, total };
 }
 
-/** Per bin g: (rows in bins below g + ½ rows in g) / total. */
-function belowFraction(counts: Float64Array, total: number): Float64Array {
+/** Per bin g: (rows in bins below g + ½ rows in g) / total — a placement value, ties counting ½. */
+export function belowFraction(counts: Float64Array, total: number): Float64Array {
   const fraction = new Float64Array(counts.length);
   let below = 0;
   counts.forEach((count, g) => {
@@ -108,7 +108,8 @@ function belowFraction(counts: Float64Array, total: number): Float64Array {
   return fraction;
 }
 
-function weightedMean(counts: Float64Array, values: Float64Array, total: number): number {
+/** Σ_g counts[g] · values[g] / total. */
+export function weightedMean(counts: Float64Array, values: Float64Array, total: number): number {
   let sum = 0;
   counts.forEach((count, g) => (sum += count * values[g]!));
   return sum / total;

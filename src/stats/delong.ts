@@ -78,8 +78,8 @@ export function compareAucs(aucA: number, aucB: number, d10: PlacementDifference
   return { aucA, aucB, z, pValue: twoSidedPValue(z) };
 }
 
-/** Weighted sample variance with the total − 1 denominator, in two passes for accuracy. */
-function sampleVariance({ values, weights, total }: PlacementDifferences): number {
+/** Weighted sample variance with the total − 1 denominator, in two passes for accuracy (NaN when total is 1). */
+export function sampleVariance({ values, weights, total }: PlacementDifferences): number {
   let sum = 0;
   for (let i = 0; i < values.length; i++) sum += (weights?.[i] ?? 1) * values[i]!;
   const mean = sum / total;

@@ -21,6 +21,13 @@ export {
   type JointHistogramCell,
   type JointHistograms,
 } from './delong-histogram.js';
+export {
+  histogramAuc,
+  unpairedAucTest,
+  type HistogramAuc,
+  type LabelHistogram,
+  type UnpairedAucComparison,
+} from './auc-unpaired.js';
 export { spearmanCorrelation } from './rank-correlation.js';
 export { normalCdf, normalQuantile, twoSidedPValue } from './normal.js';
 export { chiSquareSurvival } from './chi-square.js';

@@ -17,6 +17,8 @@ describe('stats exports', () => {
       'calibrationBin',
       'calibrationTest',
       'aucWithDeLongFromHistogram',
+      'histogramAuc',
+      'unpairedAucTest',
       'spearmanCorrelation',
       'normalCdf',
       'normalQuantile',
