@@ -9,7 +9,7 @@ import { explainRead, tableFacts } from '../../src/cli/advice/measure.js';
 import { plannedReads } from '../../src/cli/advice/reads.js';
 import { parseConfig } from '../../src/config/index.js';
 import { seed } from '../../src/synth/index.js';
-import { cliInProcess as cli } from '../helpers/cli.js';
+import { cliInProcess as cli } from '../helpers/cli-in-process.js';
 import { recording, tempStore, type TempStore } from '../helpers/store.js';
 
 const END = new Date('2026-11-20T00:00:00Z');

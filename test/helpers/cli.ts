@@ -2,7 +2,6 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { packageRoot } from '../../src/store/index.js';
-import { main } from '../../src/cli.js';
 
 export interface CliResult {
   code: number | null;
@@ -35,18 +34,3 @@ export function spawnDriftwatch(args: string[], env: NodeJS.ProcessEnv, timeoutM
   });
 }
 
-/** Runs the CLI in this process (its engine is the test's: one per process), capturing what it writes; the process's own streams stay untouched. */
-export async function cliInProcess(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = { stdout: '', stderr: '' };
-  const saved = { stdout: process.stdout.write, stderr: process.stderr.write };
-  const capture = (key: 'stdout' | 'stderr') => ((chunk: string | Uint8Array) => ((out[key] += chunk.toString()), true)) as typeof process.stdout.write;
-  process.stdout.write = capture('stdout');
-  process.stderr.write = capture('stderr');
-  try {
-    const code = await main(['node', 'driftwatch', ...args]);
-    return { code, ...out };
-  } finally {
-    process.stdout.write = saved.stdout;
-    process.stderr.write = saved.stderr;
-  }
-}

@@ -7,7 +7,8 @@ import cron from 'node-cron';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expressionProblem, IDENTIFIER_PATTERN, QUALIFIED_TABLE_PATTERN } from '../../src/config/index.js';
-import { cliInProcess as cli, runCli } from '../helpers/cli.js';
+import { runCli } from '../helpers/cli.js';
+import { cliInProcess as cli } from '../helpers/cli-in-process.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'driftwatch-badinput-'));
 /** A valid config every mutation starts from; its store is a temp directory, never ./data. */
