@@ -68,7 +68,6 @@ export interface LeaseOptions {
 export class LeaderLease {
   readonly holder = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   private readonly name: string;
-  private held: LeaseRow | undefined;
   /** How long a lease lasts without renewal. */
   readonly ttlMs: number;
   /** The store admits one process (LeaseOptions.exclusive). */
@@ -114,11 +113,9 @@ export class LeaderLease {
     const { current, now } = await this.read();
     const ours = current?.holder === this.holder;
     if (current && !ours && !this.options.exclusive && timeMs(current.expires) > now) {
-      this.held = undefined;
       return false;
     }
-    this.held = await this.write(current, now, now + this.options.ttlMs);
-    return this.held !== undefined;
+    return (await this.write(current, now, now + this.options.ttlMs)) !== undefined;
   }
 
   /** Whether this daemon still holds an unexpired lease (read afresh: a daemon that stalled may have lost it). */
@@ -139,7 +136,6 @@ export class LeaderLease {
     const { current, now } = await this.read();
     if (current?.holder !== this.holder) return;
     await this.write(current, now, now);
-    this.held = undefined;
   }
 
   /** Compare-and-set: the next version with this daemon as holder; undefined when another daemon wrote it first. */

@@ -157,7 +157,7 @@ async function fileSize(file: string): Promise<number> {
 
 /** The table's columns as the store describes them; a missing table is a config error. */
 async function tableColumns(store: Store, config: Config, table: string): Promise<ColumnInfo[]> {
-  const columns = await describeTable(store, config, table);
+  const columns = await describeTable(store, table);
   if (columns.length === 0) {
     throw new ConfigError(`table ${table} does not exist in ${store.location}; create it (check-config shows the expected schema) or fix tables in config`);
   }

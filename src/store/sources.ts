@@ -11,7 +11,7 @@ export interface ColumnInfo {
 }
 
 /** The columns of a source table as the store sees them (`db.table` or the current database's); empty when it does not exist. */
-export async function describeTable(store: Store, _config: Config, table: string): Promise<ColumnInfo[]> {
+export async function describeTable(store: Store, table: string): Promise<ColumnInfo[]> {
   const params: QueryParams = {};
   return store.select<ColumnInfo>(`SELECT name, type FROM system.columns WHERE ${systemTableWhere(table, params)} ORDER BY position`, params, 'describe table');
 }
@@ -90,7 +90,7 @@ export async function checkSources(store: Store, config: Config): Promise<Source
   const resolved = { events: { ...config.columns.events }, outcomes: { ...config.columns.outcomes } } as Record<SourceKey, Record<string, string | null>>;
   for (const key of ['events', 'outcomes'] as const) {
     const table = config.tables[key];
-    const actual = new Map((await describeTable(store, config, table)).map((c) => [c.name, c.type]));
+    const actual = new Map((await describeTable(store, table)).map((c) => [c.name, c.type]));
     if (actual.size === 0) {
       problems.push({ kind: 'missing', text: `table ${table} (tables.${key}) does not exist` });
       continue;

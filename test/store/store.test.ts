@@ -15,13 +15,13 @@ describe('embedded store', () => {
   it('creates the documented tables idempotently', async () => {
     const { ensureSchema } = await import('../../src/store/index.js');
     await ensureSchema(t.store, t.config);
-    const columns = await describeTable(t.store, t.config, 'scoring_events');
+    const columns = await describeTable(t.store, 'scoring_events');
     expect(columns.map((c) => c.name)).toEqual([
       'event_time', 'transaction_id', 'model', 'model_version', 'variant', 'issuer', 'region', 'card_network',
       'merchant_id', 'amount', 'currency', 'score', 'decision', 'latency_ms', 'features',
     ]);
     expect(columns.find((c) => c.name === 'features')?.type).toBe('Map(String, Float64)');
-    const outcomes = await describeTable(t.store, t.config, 'outcomes');
+    const outcomes = await describeTable(t.store, 'outcomes');
     expect(outcomes.map((c) => `${c.name} ${c.type}`)).toEqual([
       "transaction_id String", "outcome_time DateTime64(3, 'UTC')", 'approved UInt8', 'chargeback Nullable(UInt8)',
     ]);
