@@ -5,7 +5,8 @@
 -- approved, calibration bins) from matured hours only, as the rollup folds them: the last hours of the week,
 -- younger than the maturity delay, count for volume only. A missing outcome is a matured live event without a
 -- label. Issuer and region are segment columns: {issuer_index} and {region_index} are their 1-based positions
--- in the rollup's segment array. week = 'current' for [from, to), 'previous' for [prev_from, from).
+-- in the rollup's segment array. week = 'current' for [from, to), 'previous' for [prev_from, from). `cell` rows: the
+-- label rollup's per-cell approved and declined counts, and the log loss of the week in one row (cell 65535).
 WITH
   ev AS (
     SELECT model, segment, hour, sum(events) AS events, sum(nan_scores + inf_scores + out_of_range) AS bad_scores
@@ -25,7 +26,10 @@ WITH
       sumForEach(cal_count) AS cal_n,
       sumForEach(cal_score) AS cal_s,
       sumForEach(cal_label) AS cal_l,
-      sumForEach(cal_sq_error) AS cal_e
+      sumForEach(cal_sq_error) AS cal_e,
+      sumMap(perf_cells, perf_positive, perf_negative) AS perf,
+      sum(log_loss) AS ll,
+      sum(log_loss_sq) AS ll_sq
     FROM {{table:driftwatch_rollup_labels}}
     WHERE variant = 'live'
       AND (empty({models:Array(String)}) OR has({models:Array(String)}, model))
@@ -48,7 +52,10 @@ WITH
       lb.cal_n AS cal_count,
       lb.cal_s AS cal_score,
       lb.cal_l AS cal_label,
-      lb.cal_e AS cal_sq_error
+      lb.cal_e AS cal_sq_error,
+      lb.perf AS perf,
+      lb.ll AS log_loss,
+      lb.ll_sq AS log_loss_sq
     FROM ev
     LEFT JOIN lb ON ev.model = lb.model AND ev.segment = lb.segment AND ev.hour = lb.hour
     SETTINGS join_use_nulls = 0
@@ -69,3 +76,14 @@ SELECT 'bin', model, week, '', '', toDateTime('1970-01-01 00:00:00', 'UTC'), toU
 FROM hourly
 ARRAY JOIN arrayEnumerate(cal_count) AS b
 GROUP BY model, week, b
+UNION ALL
+SELECT 'cell', model, week, '', '', toDateTime('1970-01-01 00:00:00', 'UTC'), toUInt16(c),
+  0, sum(p + n), sum(p), 0, 0, 0, 0, 0
+FROM hourly
+ARRAY JOIN perf.1 AS c, perf.2 AS p, perf.3 AS n
+GROUP BY model, week, c
+UNION ALL
+SELECT 'cell', model, week, '', '', toDateTime('1970-01-01 00:00:00', 'UTC'), toUInt16(65535),
+  0, 0, 0, 0, 0, sum(log_loss), sum(log_loss_sq), 0
+FROM hourly
+GROUP BY model, week

@@ -5,6 +5,9 @@
 --   bin     per model × week × calibration bin [k/B, (k+1)/B) (a score of 1 in the last): the bin sums of
 --           labeled events with a valid score (count, Σ score, Σ label, Σ (score − label)²); bin = B holds
 --           the events that cannot be calibrated and is dropped by the caller
+--   cell    per model × week × score-grid cell (in `bin`) of the labeled events with a valid score: labeled, approved,
+--           and their log loss in sum_score (Σ) and sum_label (Σ of squares); cell 65535 holds the rest (no loss),
+--           whose counts the caller drops (report_rollup.sql puts every loss there: only the totals are read)
 -- week = 'current' for [from, to), 'previous' for [prev_from, from). Issuer and region are segment columns, as in
 -- report_rollup.sql: {issuer_index} and {region_index} are their 1-based positions (0 when not a segment: '').
 -- Labels follow labels.sql: an event's label is the latest outcome of its transaction that arrived before {to}. Events after {matured_to} (= to − maturity) count for volume
@@ -41,28 +44,30 @@ WITH
       isFinite(l.score) AND l.score >= 0 AND l.score <= 1 AS valid_score,
       -- The calibration bin (edges k/B) of src/aggregates/calibration-bins.ts, calibrationBinSql('l.score') written out:
       -- this query is rendered without the cal_bin placeholder. test/stats/calibration-bins.test.ts keeps them equal.
-      if(has_label AND valid_score, toUInt16(least({cal_bins:UInt16} - 1, least({cal_bins:UInt16} - 1, floor(if(l.score >= 0 AND l.score <= 1, l.score, 0) * {cal_bins:UInt16})) + (if(l.score >= 0 AND l.score <= 1, l.score, 0) >= (least({cal_bins:UInt16} - 1, floor(if(l.score >= 0 AND l.score <= 1, l.score, 0) * {cal_bins:UInt16})) + 1) / {cal_bins:UInt16}) - (if(l.score >= 0 AND l.score <= 1, l.score, 0) < least({cal_bins:UInt16} - 1, floor(if(l.score >= 0 AND l.score <= 1, l.score, 0) * {cal_bins:UInt16})) / {cal_bins:UInt16}))), {cal_bins:UInt16}) AS bin
+      if(has_label AND valid_score, {{grid_cell:l.score}}, 65535) AS perf_cell,
+      {{log_loss:l.score:label}} AS loss,
+      if(has_label AND valid_score, toUInt16(least({cal_bins:UInt16} - 1, least({cal_bins:UInt16} - 1, floor(if(l.score >= 0 AND l.score <= 1, l.score, 0) * {cal_bins:UInt16})) + (if(l.score >= 0 AND l.score <= 1, l.score, 0) >= (least({cal_bins:UInt16} - 1, floor(if(l.score >= 0 AND l.score <= 1, l.score, 0) * {cal_bins:UInt16})) + 1) / {cal_bins:UInt16}) - (if(l.score >= 0 AND l.score <= 1, l.score, 0) < least({cal_bins:UInt16} - 1, floor(if(l.score >= 0 AND l.score <= 1, l.score, 0) * {cal_bins:UInt16})) / {cal_bins:UInt16}))), {cal_bins:UInt16}) AS cal_bin
     FROM live AS l
     LEFT JOIN known AS k ON l.transaction_id = k.transaction_id
   )
 SELECT
-  multiIf(grouping(hour) = 0, 'hour', grouping(issuer) = 0, 'issuer', 'bin') AS kind,
+  multiIf(grouping(hour) = 0, 'hour', grouping(issuer) = 0, 'issuer', grouping(cal_bin) = 0, 'bin', 'cell') AS kind,
   model,
   week,
   region,
   issuer,
   hour,
-  bin,
+  toUInt16(if(grouping(perf_cell) = 0, perf_cell, cal_bin)) AS bin,
   count() AS events,
   countIf(has_label) AS labeled,
   countIf(has_label AND label = 1) AS approved,
   countIf(NOT valid_score) AS bad_scores,
   countIf(matured AND NOT has_label) AS missing_outcomes,
-  sumIf(score, has_label AND valid_score) AS sum_score,
-  sumIf(toFloat64(label), has_label AND valid_score) AS sum_label,
-  sumIf(pow(score - label, 2), has_label AND valid_score) AS sum_sq_error
+  if(grouping(perf_cell) = 0, sumIf(loss, has_label AND valid_score), sumIf(score, has_label AND valid_score)) AS sum_score,
+  if(grouping(perf_cell) = 0, sumIf(pow(loss, 2), has_label AND valid_score), sumIf(toFloat64(label), has_label AND valid_score)) AS sum_label,
+  if(grouping(perf_cell) = 0, 0, sumIf(pow(score - label, 2), has_label AND valid_score)) AS sum_sq_error
 FROM joined
-GROUP BY GROUPING SETS ((model, week, region, hour), (model, week, issuer, region), (model, week, bin))
+GROUP BY GROUPING SETS ((model, week, region, hour), (model, week, issuer, region), (model, week, cal_bin), (model, week, perf_cell))
 ORDER BY kind, model, week, region, issuer, hour, bin
 -- Standard GROUPING(): 0 when the column is part of the row's grouping set, whatever the server's default.
 SETTINGS force_grouping_standard_compatibility = 1

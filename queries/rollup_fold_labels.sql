@@ -5,7 +5,8 @@
 -- per hour (`settled`), so a read as of `at` uses the hour only when every outcome it counted came before `at`.
 -- Outcomes are looked up by the chunk's transaction ids, so the join's hash table stays the size of one chunk.
 INSERT INTO {{table:driftwatch_rollup_labels}}
-  (model, model_version, variant, segment, segment_key, hour, version, events, labeled, approved, cal_count, cal_score, cal_label, cal_sq_error, last_outcome)
+  (model, model_version, variant, segment, segment_key, hour, version, events, labeled, approved, cal_count, cal_score, cal_label, cal_sq_error,
+   perf_cells, perf_positive, perf_negative, log_loss, log_loss_sq, last_outcome)
 WITH
   chunk AS (
     SELECT transaction_id, model, model_version, variant, segment, score, event_time
@@ -31,7 +32,8 @@ WITH
       k.approved AS label,
       if(has_label, k.last_outcome, toDateTime64(0, 3, 'UTC')) AS seen,
       has_label AND c.score >= 0 AND c.score <= 1 AS calibratable,
-      {{cal_bin:c.score}} AS cal_bin
+      {{cal_bin:c.score}} AS cal_bin,
+      {{grid_cell:c.score}} AS cell
     FROM chunk AS c
     LEFT JOIN known AS k ON c.transaction_id = k.transaction_id
   ),
@@ -46,6 +48,10 @@ WITH
       sumIf(score, calibratable) AS sum_score,
       sumIf(toFloat64(label), calibratable) AS sum_label,
       sumIf(pow(score - label, 2), calibratable) AS sum_sq_error,
+      -- performance.sql's sums: the calibratable events per grid cell by outcome, and their log loss.
+      sumMapIf([toUInt8(cell)], [toUInt64(label = 1)], [toUInt64(label != 1)], calibratable) AS bin_perf,
+      sumIf({{log_loss:score:label}}, calibratable) AS bin_log_loss,
+      sumIf(pow({{log_loss:score:label}}, 2), calibratable) AS bin_log_loss_sq,
       max(seen) AS bin_seen
     FROM joined
     GROUP BY model, model_version, variant, segment, hour, bin
@@ -60,6 +66,7 @@ SELECT
   arrayMap(b -> arraySum(arrayMap(x -> if(x.1 = b, x.3, 0), cal)), range({cal_bins:UInt16})),
   arrayMap(b -> arraySum(arrayMap(x -> if(x.1 = b, x.4, 0), cal)), range({cal_bins:UInt16})),
   arrayMap(b -> arraySum(arrayMap(x -> if(x.1 = b, x.5, 0), cal)), range({cal_bins:UInt16})),
+  perf.1, perf.2, perf.3, log_loss, log_loss_sq,
   last_outcome
 FROM (
   SELECT
@@ -68,6 +75,9 @@ FROM (
     sum(bin_labeled) AS labeled,
     sum(bin_approved) AS approved,
     groupArray((bin, bin_labeled, sum_score, sum_label, sum_sq_error)) AS cal,
+    sumMap(bin_perf.1, bin_perf.2, bin_perf.3) AS perf,
+    sum(bin_log_loss) AS log_loss,
+    sum(bin_log_loss_sq) AS log_loss_sq,
     max(bin_seen) AS last_outcome
   FROM per_bin
   GROUP BY model, model_version, variant, segment, hour

@@ -37,11 +37,11 @@ export function gridCellSql(score: string, fine = false): string {
 
 /**
  * Expands the grid placeholders of a query: `{{grid_cell:COLUMN}}` and `{{fine_grid_cell:COLUMN}}` (gridCellSql
- * of that column) and `{{fine_grid_cells}}`.
+ * of that column, which may be qualified: `m.score`) and `{{fine_grid_cells}}`.
  */
 export function expandGrid(text: string): string {
   return text
-    .replace(/\{\{(fine_)?grid_cell:([a-z_][a-z_0-9]*)\}\}/g, (_m, fine: string | undefined, column: string) => gridCellSql(column, fine !== undefined))
+    .replace(/\{\{(fine_)?grid_cell:([a-z_][a-z_0-9]*(?:\.[a-z_][a-z_0-9]*)?)\}\}/g, (_m, fine: string | undefined, column: string) => gridCellSql(column, fine !== undefined))
     .replace(/\{\{fine_grid_cells\}\}/g, String(FINE_GRID_CELLS));
 }
 

@@ -3,11 +3,11 @@ import type { Config } from '../config/index.js';
 import type { TimeWindow } from '../core/types.js';
 import { chTime, type Store } from '../store/index.js';
 import { OUTCOME_SKEW_MS, STRIP_MS, completeHours, orphanLookbackMs, type Piece } from './pieces.js';
-import { FUTURE_TOLERANCE_MS, emptyLabels, shadowParams, toBinned, toLabels, toQualityCounts, toShadow, type BinRow, type LabelRow, type ShadowRow } from './rows.js';
+import { FUTURE_TOLERANCE_MS, byModelAndSegment, emptyLabels, emptyPerformance, shadowParams, toBinned, toLabels, toPerformance, toQualityCounts, toShadow, type BinRow, type LabelRow, type PerformanceRow, type ShadowRow } from './rows.js';
 import { shadowPairsSql } from './shadow-pairs.js';
 import { selectQuery } from './sql.js';
-import type { BinnedSegment, FeatureEdges, LabelCounts, LabelStrips, ReadPath, ScoreStrips, WindowPair } from './types.js';
-import { volumeParams, volumeRule } from './volume.js';
+import type { BinnedSegment, FeatureEdges, LabelCounts, LabelStrips, PerformanceSegment, ReadPath, ScoreStrips, WindowPair } from './types.js';
+import { hasVolume, volumeParams, volumeRule } from './volume.js';
 
 /** A window with nothing in it, at `at`: the side of a two-window query that is not asked. */
 const emptyAt = (at: Date): TimeWindow => ({ from: at, to: at });
@@ -103,6 +103,28 @@ export function rawReads(store: Store, config: Config): RawReads {
           entry[row.window] = toLabels(row);
         }
         out.push([...bySegment.values()]);
+      }
+      return out;
+    },
+
+    async performance({ reference, currents }, models, at) {
+      // As labels: one side at a time, the reference read once for every current window.
+      const side = (pair: WindowPair) => selectQuery<PerformanceRow>(store, config, 'performance', { ...windowParams(pair), models, at: chTime(at), skew_ms: OUTCOME_SKEW_MS });
+      const referenceRows = await side({ reference, current: emptyAt(reference.from) });
+      const rule = volumeRule(config, reference);
+      const out: PerformanceSegment[][] = [];
+      for (const current of currents) {
+        const bySegment = new Map<string, PerformanceSegment>();
+        for (const row of [...referenceRows, ...(await side({ reference: emptyAt(current.from), current }))]) {
+          const key = JSON.stringify([row.model, row.segment]);
+          let entry = bySegment.get(key);
+          if (!entry) {
+            entry = { model: row.model, segment: row.segment, reference: emptyPerformance(), current: emptyPerformance() };
+            bySegment.set(key, entry);
+          }
+          entry[row.window] = toPerformance(row);
+        }
+        out.push(byModelAndSegment([...bySegment.values()].filter((s) => hasVolume(rule, s.reference.labeled, s.current.labeled))));
       }
       return out;
     },

@@ -1,6 +1,6 @@
 // The rollup read path: folded full hours from the rollup tables, the rest of each window from the raw tables.
 import type { Config } from '../config/index.js';
-import { labelsFromSums, scoreBinsFromSums } from '../rollup/cached-reads.js';
+import { labelsFromSums, performanceFromSums, scoreBinsFromSums } from '../rollup/cached-reads.js';
 import { labelStripsRaw, qualityRaw, scoreStripsRaw, type ReadContext } from '../rollup/raw-reads.js';
 import { planRange, planWindows, type WindowPlan } from '../rollup/plan.js';
 import type { RollupState } from '../rollup/state.js';
@@ -81,6 +81,11 @@ export function rollupReads(store: Store, config: Config, state: RollupState, ra
     async labels(matured, models, calibrationBins, at) {
       if (calibrationBins !== configuredBins) return raw.labels(matured, models, calibrationBins, at);
       return labelsFromSums(ctx, await state.folded(store, config, 'labels', { at }), matured, models, calibrationBins, at);
+    },
+
+    async performance(matured, models, at) {
+      const rule = volumeRule(config, matured.reference);
+      return performanceFromSums(ctx, await state.folded(store, config, 'labels', { at }), matured, models, at, (nReference, nCurrent) => hasVolume(rule, nReference, nCurrent));
     },
 
     async quality(windows, models, at, cycle) {

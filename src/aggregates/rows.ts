@@ -1,8 +1,8 @@
 // Rows as the aggregate queries return them, mapped to the seam's types: shared by the raw and rollup read paths.
 import type { Config } from '../config/index.js';
 import type { QueryParams } from '../store/index.js';
-import { FINE_GRID_CELLS } from './grid.js';
-import type { BinnedSegment, CalibrationBinSums, LatencyQuantiles, QualityCounts, ShadowOptions, ShadowSegment, WindowLabels } from './types.js';
+import { FINE_GRID_CELLS, SCORE_GRID_CELLS } from './grid.js';
+import type { BinnedSegment, CalibrationBinSums, LatencyQuantiles, PerformanceWindow, QualityCounts, ShadowOptions, ShadowSegment, WindowLabels } from './types.js';
 
 /** Events stamped further than this past `at` count as clock skew. */
 export const FUTURE_TOLERANCE_MS = 5 * 60_000;
@@ -75,6 +75,35 @@ export function toLabels(row: LabelRow): WindowLabels {
       sumSquaredError: Number(row.cal_sq_error[b]),
     })),
   };
+}
+
+/** A row of queries/performance.sql: one model × segment × window, cells sparse. */
+export interface PerformanceRow {
+  model: string;
+  segment: string[];
+  window: 'reference' | 'current';
+  labeled: number;
+  brier: number;
+  log_loss: number;
+  log_loss_sq: number;
+  cells: number[];
+  positives: number[];
+  negatives: number[];
+}
+
+export function emptyPerformance(): PerformanceWindow {
+  return { labeled: 0, positives: new Float64Array(SCORE_GRID_CELLS), negatives: new Float64Array(SCORE_GRID_CELLS), brier: 0, logLoss: 0, logLossSquares: 0 };
+}
+
+export function toPerformance(row: PerformanceRow): PerformanceWindow {
+  const out = emptyPerformance();
+  const positives = out.positives as Float64Array;
+  const negatives = out.negatives as Float64Array;
+  row.cells.forEach((cell, i) => {
+    positives[Number(cell)] = Number(row.positives[i]);
+    negatives[Number(cell)] = Number(row.negatives[i]);
+  });
+  return { ...out, labeled: Number(row.labeled), brier: Number(row.brier), logLoss: Number(row.log_loss), logLossSquares: Number(row.log_loss_sq) };
 }
 
 type CalibrationColumns = { [column in `cal_${'live' | 'shadow'}_${'bins' | 'count' | 'score' | 'label' | 'sq_error'}`]: number[] };

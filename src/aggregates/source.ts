@@ -6,7 +6,7 @@ import type { Store } from '../store/index.js';
 import { featureEdgesOf } from './feature-edges.js';
 import { rawReads } from './raw.js';
 import { rollupReads } from './rollup.js';
-import type { AggregateSource, BinnedSegment, FeatureEdges, LabelCounts, LabelSegment, LabelStrips, PairOfSet, QualityCounts, QualityWindows, ReadPath, ScoreBinOptions, ScoreStrips, ShadowOptions, ShadowSegment, WindowPair, WindowSet } from './types.js';
+import type { AggregateSource, BinnedSegment, FeatureEdges, LabelCounts, LabelSegment, LabelStrips, PairOfSet, PerformanceSegment, QualityCounts, QualityWindows, ReadPath, ScoreBinOptions, ScoreStrips, ShadowOptions, ShadowSegment, WindowPair, WindowSet } from './types.js';
 import { hasVolume, volumeRule } from './volume.js';
 
 /** Just the two windows: a question's key and its read depend on nothing else of what the caller passed. */
@@ -99,6 +99,11 @@ export class CycleSource implements AggregateSource {
     const { set, index } = setOf(windows.matured, windows, (w) => w.matured, this.#sets);
     const answer = this.#ask('labels', [set, models, calibrationBins, at], async () => (await this.path.labels(set, models, calibrationBins, at)).map((rows) => withVolume(this.config, set.reference, rows)));
     return (await answer)[index] ?? [];
+  }
+
+  async performance(windows: Pick<PairOfSet, 'currents' | 'set'> & { matured: WindowPair }, models: string[], at: Date): Promise<PerformanceSegment[]> {
+    const { set, index } = setOf(windows.matured, windows, (w) => w.matured, this.#sets);
+    return (await this.#ask('performance', [set, models, at], () => this.path.performance(set, models, at)))[index] ?? [];
   }
 
   labelStrips(span: TimeWindow, models: string[], at: Date): Promise<LabelStrips[]> {

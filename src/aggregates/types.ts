@@ -65,6 +65,30 @@ export interface LabelSegment {
   enough: { rate: boolean; calibration: boolean };
 }
 
+/**
+ * One window's labeled live events with a score in [0, 1] (labels.sql's calibratable events), for the performance
+ * monitor: counts per cell of the score grid by outcome (dense, SCORE_GRID_CELLS long; approved are positives), and
+ * sums of the Brier score and the log loss (queries/performance.sql).
+ */
+export interface PerformanceWindow {
+  labeled: number;
+  positives: ArrayLike<number>;
+  negatives: ArrayLike<number>;
+  /** Σ (score − label)². */
+  brier: number;
+  /** Σ −[label·ln p + (1 − label)·ln(1 − p)], p the score clamped to [1e-15, 1 − 1e-15]; and Σ of its square. */
+  logLoss: number;
+  logLossSquares: number;
+}
+
+/** One model × segment's performance inputs in the reference and one current window (both matured). */
+export interface PerformanceSegment {
+  model: string;
+  segment: string[];
+  reference: PerformanceWindow;
+  current: PerformanceWindow;
+}
+
 /** Score-grid cell counts (sparse) per five-minute strip of one segment, oldest first: score drift's sequential test's input. */
 export interface ScoreStrips {
   model: string;
@@ -188,6 +212,11 @@ export interface AggregateSource {
    */
   labelStrips(span: TimeWindow, models: string[], at: Date): Promise<LabelStrips[]>;
   /**
+   * Per-outcome score-grid counts and loss sums over `windows.matured` (labels as of `at`), for segments whose
+   * reference holds minVolume labeled events per 24 h (volume.ts); the monitor judges the current window's classes.
+   */
+  performance(windows: Pick<PairOfSet, 'currents' | 'set'> & { matured: WindowPair }, models: string[], at: Date): Promise<PerformanceSegment[]>;
+  /**
    * Score-grid cell counts of live events per five-minute strip of `span` (a span of whole strips, over by `at`):
    * the score drift's sequential test's input. Segments without an event in [0, 1] in the span are left out.
    */
@@ -218,6 +247,8 @@ export interface ReadPath {
   /** Per matured current window of the set, in its order. */
   labels(matured: WindowSet, models: string[], calibrationBins: number, at: Date): Promise<LabelCounts[][]>;
   labelStrips(span: TimeWindow, models: string[], at: Date): Promise<LabelStrips[]>;
+  /** Per matured current window of the set, in its order; segments under the reference's minVolume left out. */
+  performance(matured: WindowSet, models: string[], at: Date): Promise<PerformanceSegment[][]>;
   scoreStrips(span: TimeWindow, models: string[], at: Date): Promise<ScoreStrips[]>;
   quality(windows: QualityWindows, models: string[], at: Date, cycle: AggregateSource): Promise<QualityCounts[]>;
   orphanOutcomes(current: TimeWindow): Promise<number>;

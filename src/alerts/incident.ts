@@ -5,7 +5,7 @@ import type { Judged, Signal } from '../monitors/monitor.js';
 import { monitorNamed } from '../monitors/registry.js';
 import type { Alert } from './types.js';
 
-export type IncidentKind = 'data-quality' | 'issuer-outage' | 'traffic-shift' | 'input-drift' | 'miscalibration' | 'approval-drop' | 'approval-rise' | 'shadow' | 'other';
+export type IncidentKind = 'data-quality' | 'issuer-outage' | 'model-degradation' | 'traffic-shift' | 'input-drift' | 'miscalibration' | 'approval-drop' | 'approval-rise' | 'shadow' | 'other';
 
 interface KindRule {
   kind: IncidentKind;
@@ -32,6 +32,10 @@ const KINDS: readonly KindRule[] = [
   {
     kind: 'issuer-outage', all: ['approval-down', 'calibration'], none: ['score-shift'], title: 'Issuer-side outage likely',
     explain: 'approvals fell while the scores did not move, and outcomes no longer match the scores: the issuer declines what the model still expects to be approved',
+  },
+  {
+    kind: 'model-degradation', all: ['ranking'], none: APPROVAL, title: 'Model ranks worse',
+    explain: 'the live model separates approved from declined payments less well than in the reference while approvals held: its inputs or the issuer behaviour it learned changed (a retrain or a feature pipeline fix is likelier than an outage)',
   },
   {
     kind: 'traffic-shift', all: ['score-shift'], any: APPROVAL, none: ['calibration'], title: 'Traffic changed',

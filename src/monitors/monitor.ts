@@ -71,9 +71,12 @@ export interface HistoryValue {
 
 /**
  * What a finding says happened, in a vocabulary every monitor shares: an incident's kind is read from the signals of
- * its alerts (alerts/incident.ts), so "approvals fell and calibration broke" needs no monitor's name.
+ * its alerts (alerts/incident.ts), so "approvals fell and calibration broke" needs no monitor's name. `ranking`: the
+ * model separates outcomes less well (AUC); `fit`: its probabilities fit the outcomes worse for a reason the signal
+ * alone does not tell (log loss rises with an outage, a miscalibration, a lost ranking or a riskier population), so
+ * no kind is read from it.
  */
-export type Signal = 'approval-down' | 'approval-up' | 'calibration' | 'score-shift' | 'input-shift' | 'data-quality' | 'shadow';
+export type Signal = 'approval-down' | 'approval-up' | 'calibration' | 'ranking' | 'fit' | 'score-shift' | 'input-shift' | 'data-quality' | 'shadow';
 
 /** How a monitor's values are named and shown: Slack and console lines, the report, gauges and history rows. */
 export interface Presentation<Details extends object = object> {

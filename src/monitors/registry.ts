@@ -6,11 +6,12 @@ import { approvalMonitor } from './approval/index.js';
 import { calibrationMonitor } from './calibration/index.js';
 import { ksMonitor } from './ks/index.js';
 import type { Monitor } from './monitor.js';
+import { performanceMonitor } from './performance/index.js';
 import { psiMonitor } from './psi/index.js';
 import { qualityMonitor } from './quality/index.js';
 import { shadowMonitor } from './shadow/index.js';
 
-export const MONITORS = [psiMonitor, calibrationMonitor, approvalMonitor, shadowMonitor, qualityMonitor, ksMonitor] as const;
+export const MONITORS = [psiMonitor, calibrationMonitor, approvalMonitor, performanceMonitor, shadowMonitor, qualityMonitor, ksMonitor] as const;
 
 export type MonitorName = (typeof MONITORS)[number]['name'];
 

@@ -12,7 +12,8 @@ import { incidentsOf } from './incidents.js';
 import { reportPeriod, type ReportPeriod } from './period.js';
 import { qualityNotes } from './quality-notes.js';
 import { readTraffic, type Traffic } from './traffic.js';
-import type { Coverage, Headline, PsiPeak, ReportData, Week, WeekPair } from './types.js';
+import { unpairedAucTest } from '../stats/index.js';
+import type { Coverage, Headline, PerformanceChange, PsiPeak, ReportData, Week, WeekPair, WeekPerformance } from './types.js';
 
 export interface GatherOptions {
   /** The report covers the 7 days before this time, floored to UTC midnight (default: now). */
@@ -60,6 +61,7 @@ export async function gatherReport(store: Store, config: Config, options: Gather
     issuers: topMovers(issuers),
     issuersTested: issuers.filter((c) => Number.isFinite(c.pValue)).length,
     reliability: traffic.reliability,
+    performance: comparePerformance(models, traffic.performance),
     psi,
     alerts,
     incidents: incidentsOf(alerts),
@@ -117,4 +119,28 @@ function whatIsMissing(period: ReportPeriod, coverage: WeekPair<Coverage>, traff
   if (current.cycles > 0 && current.psiRows === 0) out.push('The history has no PSI values this week (is the psi monitor enabled?).');
   if (current.cycles > 0 && shadows === 0) out.push('No shadow verdicts this week: no shadow model scored traffic, or the shadow monitor is not running.');
   return out;
+}
+
+/**
+ * Each model's AUC and mean log loss this week against the week before, from the labeled events per score-grid cell
+ * (the performance monitor's numbers for the whole model over a week), with the unpaired DeLong test of the AUCs.
+ */
+function comparePerformance(models: readonly string[], weeks: readonly WeekPerformance[]): PerformanceChange[] {
+  return models.flatMap((model) => {
+    const of = (week: Week) => weeks.find((w) => w.model === model && w.week === week);
+    const [current, previous] = [of('current'), of('previous')];
+    if (!current) return [];
+    const empty = { positives: current.positives.map(() => 0), negatives: current.negatives.map(() => 0) };
+    const test = unpairedAucTest(previous ?? empty, current);
+    const loss = (w: WeekPerformance | undefined) => (w && w.labeled > 0 ? w.logLoss / w.labeled : NaN);
+    return [
+      {
+        model,
+        auc: { current: test.aucB, previous: test.aucA },
+        logLoss: { current: loss(current), previous: loss(previous) },
+        labeled: { current: current.labeled, previous: previous?.labeled ?? 0 },
+        pValue: test.pValue,
+      },
+    ];
+  });
 }

@@ -1,7 +1,7 @@
 // The report as email HTML: one centred table, inline styles only, no CSS classes, scripts or external files.
 import type { Chart } from './charts.js';
 import { count, DASH, percent, points, probability, range, segmentText, type Tone } from './format.js';
-import { incidentLine, headlineCells, method, rateMove, shadowFigures, subject } from './summary.js';
+import { incidentLine, headlineCells, method, PERFORMANCE_HEADERS, performanceCells, rateMove, shadowFigures, subject } from './summary.js';
 import type { Note, RateChange, ReportData } from './types.js';
 import { cleanDocument, cleanValue } from '../text.js';
 
@@ -129,6 +129,12 @@ function calibration(data: ReportData, charts: Chart[], source: ImageSource): st
 <table role="presentation" width="100%" cellpadding="0" cellspacing="0">${rows.join('')}</table>`;
 }
 
+function performance(data: ReportData): string {
+  if (data.performance.length === 0) return `${h2('Model performance')}${p('No matured outcomes this week.')}`;
+  const rows = data.performance.map((c) => performanceCells(c).map(e));
+  return `${h2('Model performance')}${p('AUC and mean log loss of the live score on matured outcomes over each whole week; DeLong = the unpaired test of the two AUCs.')}${table(PERFORMANCE_HEADERS, rows, { numeric: [2, 5], nowrap: [0, 1, 4] })}`;
+}
+
 function drift(data: ReportData, charts: Chart[], source: ImageSource): string {
   if (data.psi.length === 0) return `${h2('Drift (PSI)')}${p('No PSI values in the history this week.')}`;
   const rows = data.psi.map((s) => [e(s.model), e(segmentText(s.segment)), e(s.feature), colored(s.peak.toFixed(3), s.peak >= data.settings.psiCritical ? LEVEL.critical : s.peak >= data.settings.psiWarning ? LEVEL.warning : LEVEL.info, true)]);
@@ -190,6 +196,7 @@ function composeRenderHtml(data: ReportData, charts: Chart[], source: ImageSourc
     approval(data, charts, source),
     volume(charts, source),
     calibration(data, charts, source),
+    performance(data),
     drift(data, charts, source),
     alerts(data),
     shadow(data),

@@ -1,10 +1,11 @@
 // Words shared by the HTML and text reports: subject, headline cells, alert and shadow lines, the method note.
 import type { AlertRecord } from '../alerts/types.js';
+import { DASH as DASH_TEXT } from '../core/format.js';
 import type { IncidentRecord } from './incidents.js';
 import { formatDuration } from '../config/index.js';
 import { monitorNamed } from '../monitors/registry.js';
 import { count, decimal, duration, edge, percent, probability, segmentText, shortRange, time, trend, TRENDS, type Trend } from './format.js';
-import type { Headline, RateChange, ReportData, ShadowSummary } from './types.js';
+import type { Headline, PerformanceChange, RateChange, ReportData, ShadowSummary } from './types.js';
 
 export interface HeadlineCell {
   label: string;
@@ -135,6 +136,22 @@ export function significance(c: RateChange): string {
   if (!Number.isFinite(c.pValue)) return 'not tested (low volume)';
   return `q ${probability(c.qValue)}${c.significant ? ' · significant' : ''}`;
 }
+
+/** The cells of one model's performance row: AUC and log loss both weeks, the AUC change and its test, the volume. */
+export function performanceCells(c: PerformanceChange): string[] {
+  const change = c.auc.current - c.auc.previous;
+  const signedChange = Number.isFinite(change) ? `${change > 0 ? '+' : change < 0 ? '−' : '±'}${Math.abs(change).toFixed(3)}` : DASH_TEXT;
+  return [
+    c.model,
+    `${decimal(c.auc.previous)} → ${decimal(c.auc.current)}`,
+    signedChange,
+    Number.isFinite(c.pValue) ? `p ${probability(c.pValue)}` : 'not tested',
+    `${decimal(c.logLoss.previous)} → ${decimal(c.logLoss.current)}`,
+    count(c.labeled.current),
+  ];
+}
+
+export const PERFORMANCE_HEADERS = ['model', 'AUC week before → this week', 'change', 'DeLong', 'log loss', 'labeled'];
 
 export function method(data: ReportData): string {
   const s = data.settings;

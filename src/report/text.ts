@@ -1,6 +1,6 @@
 // The report as plain text: the email's text part and what `driftwatch report` prints; same content as the HTML.
 import { count, decimal, percent, points, range, segmentText } from './format.js';
-import { incidentLine, headlineCells, method, rateMove, shadowFigures, significance, subject } from './summary.js';
+import { incidentLine, headlineCells, method, PERFORMANCE_HEADERS, performanceCells, rateMove, shadowFigures, significance, subject } from './summary.js';
 import type { RateChange, ReportData } from './types.js';
 import { cleanDocument, cleanValue } from '../text.js';
 
@@ -80,6 +80,13 @@ function composeRenderText(data: ReportData): string {
     out.push(`  ${r.model}: ECE ${decimal(r.ece)} over ${count(r.n)} labeled events (week before ${decimal(before?.ece ?? NaN)})`);
     const bins = r.bins.filter((b) => b.count > 0).map((b) => [`${b.lo.toFixed(1)}–${b.hi.toFixed(1)}`, count(b.count), decimal(b.meanScore), decimal(b.meanLabel)]);
     out.push(columns(['score bin', 'events', 'mean score', 'observed'], bins, [1, 2, 3]).replace(/^/gm, '  '));
+  }
+
+  out.push(heading('Model performance'));
+  if (data.performance.length === 0) out.push('  No matured outcomes this week.');
+  else {
+    out.push(columns(PERFORMANCE_HEADERS, data.performance.map(performanceCells), [2, 5]));
+    out.push(wrap('AUC and mean log loss of the live score on matured outcomes over each whole week; DeLong = the unpaired test of the two AUCs.'));
   }
 
   out.push(heading('Drift (PSI), worst segments'));

@@ -1,4 +1,6 @@
-// The report's traffic aggregates (queries/report_traffic.sql), folded into hours, segments, calibration bins and quality counts.
+// The report's traffic aggregates (queries/report_traffic.sql), folded into hours, segments, calibration bins, performance and quality counts.
+import { SCORE_GRID_CELLS } from '../aggregates/grid.js';
+import { selectQuery } from '../aggregates/sql.js';
 import type { Config } from '../config/index.js';
 import { silentLogger, type Logger } from '../log.js';
 import { refreshRollup, type RollupState } from '../rollup/index.js';
@@ -6,12 +8,12 @@ import { eventsFingerprint, labelsFingerprint } from '../rollup/fingerprint.js';
 import { loadLedger, usableAt, type Ledger } from '../rollup/ledger.js';
 import { OUTCOME_SKEW_MS } from '../rollup/plan.js';
 import { calibrationFromBins, type CalibrationBinSums } from '../stats/index.js';
-import { chTime, runQuery, type Store } from '../store/index.js';
+import { chTime, type Store } from '../store/index.js';
 import type { ReportPeriod } from './period.js';
-import type { HourPoint, Reliability, Week } from './types.js';
+import type { HourPoint, Reliability, Week, WeekPerformance } from './types.js';
 
 interface TrafficRow {
-  kind: 'hour' | 'issuer' | 'bin';
+  kind: 'hour' | 'issuer' | 'bin' | 'cell';
   model: string;
   week: Week;
   region: string;
@@ -55,6 +57,7 @@ export interface Traffic {
   regions: SegmentCounts[];
   issuers: SegmentCounts[];
   reliability: Reliability[];
+  performance: WeekPerformance[];
   quality: WeekQuality[];
 }
 
@@ -71,8 +74,8 @@ export async function readTraffic(
   const common = { prev_from: chTime(period.previous.from), from: chTime(period.week.from), to: chTime(period.week.to), models: config.models };
   const rolled = options.raw ? undefined : await rollupParams(store, config, period, logger, options.state);
   const rows = rolled
-    ? await runQuery<TrafficRow>(store, config, 'report_rollup', { ...common, ...rolled })
-    : await runQuery<TrafficRow>(store, config, 'report_traffic', {
+    ? await selectQuery<TrafficRow>(store, config, 'report_rollup', { ...common, ...rolled })
+    : await selectQuery<TrafficRow>(store, config, 'report_traffic', {
         ...common,
         matured_to: chTime(period.week.to.getTime() - config.windows.maturity),
         skew_ms: OUTCOME_SKEW_MS,
@@ -87,6 +90,7 @@ export async function readTraffic(
     regions: foldSegments(hours, (r) => ({ region: r.region })),
     issuers: of('issuer').map((r) => counts(r, { issuer: r.issuer, region: r.region })),
     reliability: foldBins(of('bin'), config.monitors.calibration.bins),
+    performance: foldCells(of('cell')),
     quality: foldQuality(hours),
   };
 }
@@ -186,6 +190,25 @@ function foldBins(rows: TrafficRow[], bins: number): Reliability[] {
     out.push({ model, week, ece: result.ece, n, bins: result.bins });
   }
   return out.sort((a, b) => a.model.localeCompare(b.model) || a.week.localeCompare(b.week));
+}
+
+/** Per model and week: the labeled events with a score per grid cell by outcome, and their log loss (cells past the grid carry only loss). */
+function foldCells(rows: TrafficRow[]): WeekPerformance[] {
+  const out = new Map<string, WeekPerformance>();
+  for (const r of rows) {
+    const k = key(r.model, r.week);
+    const entry = out.get(k) ?? { model: r.model, week: r.week, labeled: 0, positives: new Array<number>(SCORE_GRID_CELLS).fill(0), negatives: new Array<number>(SCORE_GRID_CELLS).fill(0), logLoss: 0, logLossSquares: 0 };
+    const cell = Number(r.bin);
+    if (cell < SCORE_GRID_CELLS) {
+      entry.positives[cell] = (entry.positives[cell] as number) + Number(r.approved);
+      entry.negatives[cell] = (entry.negatives[cell] as number) + Number(r.labeled) - Number(r.approved);
+      entry.labeled += Number(r.labeled);
+    }
+    entry.logLoss += Number(r.sum_score);
+    entry.logLossSquares += Number(r.sum_label);
+    out.set(k, entry);
+  }
+  return [...out.values()].filter((p) => p.labeled > 0).sort((a, b) => a.model.localeCompare(b.model) || a.week.localeCompare(b.week));
 }
 
 function foldQuality(rows: TrafficRow[]): WeekQuality[] {

@@ -75,6 +75,28 @@ export interface Reliability {
   bins: ReliabilityBin[];
 }
 
+/** One model's labeled events with a valid score in one week: counts per score-grid cell by outcome, and their log loss. */
+export interface WeekPerformance {
+  model: string;
+  week: Week;
+  labeled: number;
+  positives: number[];
+  negatives: number[];
+  /** Σ log loss and Σ of its squares (queries/performance.sql's rule). */
+  logLoss: number;
+  logLossSquares: number;
+}
+
+/** One model's AUC and mean log loss this week against the week before, and the unpaired DeLong test of the AUCs. */
+export interface PerformanceChange {
+  model: string;
+  auc: WeekPair<number>;
+  logLoss: WeekPair<number>;
+  labeled: WeekPair<number>;
+  /** Two-sided; NaN when a week lacks either outcome. */
+  pValue: number;
+}
+
 export interface PsiSeries {
   model: string;
   feature: string;
@@ -124,6 +146,8 @@ export interface ReportData {
   /** Issuers with enough volume in both weeks to be tested. */
   issuersTested: number;
   reliability: Reliability[];
+  /** The live model's AUC and log loss on matured labels, per model, against the week before. */
+  performance: PerformanceChange[];
   psi: PsiSeries[];
   alerts: AlertRecord[];
   /** The alerts grouped as on-call saw them: one incident (or roll-up) per Slack thread. */

@@ -2,11 +2,12 @@
 import { referenceCellBins, SCORE_GRID_CELLS } from '../aggregates/grid.js';
 import { byModelAndSegment } from '../aggregates/rows.js';
 import { chSecond, selectQuery } from '../aggregates/sql.js';
-import type { BinnedSegment, CalibrationBinSums, LabelCounts, ScoreBinOptions, WindowLabels, WindowSet } from '../aggregates/types.js';
+import type { BinnedSegment, CalibrationBinSums, LabelCounts, PerformanceSegment, PerformanceWindow, ScoreBinOptions, WindowLabels, WindowSet } from '../aggregates/types.js';
 import { eventsFingerprint, labelsFingerprint } from './fingerprint.js';
+import type { QueryParams } from '../store/index.js';
 import type { Ledger } from './ledger.js';
 import { planWindow, type WindowPlan } from './plan.js';
-import { labelsRaw, psiRaw, type ReadContext } from './raw-reads.js';
+import { labelsRaw, PERFORMANCE_LAYOUT, performanceRaw, psiRaw, type ReadContext } from './raw-reads.js';
 import { addDelta, changeVersions, type SumsChange, type SumsDelta, type WindowSums } from './window-sums.js';
 
 /** One segment's signed change to one window's vector (sparse over cells for PSI, dense for labels). */
@@ -32,7 +33,7 @@ function planSet(ledger: Ledger, windows: WindowSet): { plans: WindowPlan[]; tar
   return { plans, target: plans.map((p) => targetHours(p, ledger)) };
 }
 
-async function loadDelta(ctx: ReadContext, query: string, models: string[], change: SumsChange): Promise<SumsDelta[]> {
+async function loadDelta(ctx: ReadContext, query: string, models: string[], change: SumsChange, extra: QueryParams = {}): Promise<SumsDelta[]> {
   const { base, versions } = changeVersions(change);
   const hours = [...new Set([...change.add.flat(), ...change.sub.flat()])];
   const seconds = (hs: number[]) => hs.map((h) => h / 1000);
@@ -43,6 +44,7 @@ async function loadDelta(ctx: ReadContext, query: string, models: string[], chan
     hours: hours.map(chSecond),
     base,
     versions,
+    ...extra,
   });
   return rows.map((row) => {
     const indexes = row.cells?.map(Number);
@@ -241,6 +243,51 @@ export async function labelsFromSums(ctx: ReadContext, ledger: Ledger, matured: 
         if ((r[0] as number) === 0 && (c[0] as number) === 0) return;
         reference ??= copies.labels(r);
         list.push({ model, segment, reference, current: copies.labels(c) });
+      });
+    });
+    return listed;
+  });
+  return out.map(byModelAndSegment);
+}
+
+/**
+ * One window's performance inputs copied out of its vector (PERFORMANCE_LAYOUT). Counts are rounded and sums clamped
+ * at 0: running sums that added and took away the same hours keep rounding dust, and a count must be an integer.
+ */
+function performanceOf(v: Float64Array): PerformanceWindow {
+  const { positives: p, negatives: n } = PERFORMANCE_LAYOUT;
+  const counts = (at: number) => Float64Array.from(v.subarray(at, at + SCORE_GRID_CELLS), (x) => Math.max(0, Math.round(x)));
+  const sum = (at: number) => Math.max(0, v[at] as number);
+  return { labeled: Math.max(0, Math.round(v[0] as number)), brier: sum(1), logLoss: sum(2), logLossSquares: sum(3), positives: counts(p), negatives: counts(n) };
+}
+
+/**
+ * performance.sql's answer for each window of the set (windows of label time) from the running sums of the
+ * performance vectors: segments for which `judged(labeled in the reference, labeled in the window)` holds.
+ */
+export async function performanceFromSums(
+  ctx: ReadContext,
+  ledger: Ledger,
+  matured: WindowSet,
+  models: string[],
+  at: Date,
+  judged: (nReference: number, nCurrent: number) => boolean,
+): Promise<PerformanceSegment[][]> {
+  const { plans, target } = planSet(ledger, matured);
+  const raw = await performanceRaw(ctx, plans.map((p) => p.raw), models, at);
+  const sums = ctx.state.windowSums(`performance ${labelsFingerprint(ctx.config)} ${JSON.stringify(models)} ${plans.length}`, PERFORMANCE_LAYOUT.width, target);
+  const layout = { positives_at: PERFORMANCE_LAYOUT.positives, negatives_at: PERFORMANCE_LAYOUT.negatives };
+  const out = await sums.exclusive(async () => {
+    await sums.update(target, (change) => loadDelta(ctx, 'rollup_performance_delta', models, change, layout), plans.map(spanOf));
+    const listed: PerformanceSegment[][] = matured.currents.map(() => []);
+    merged(sums, raw, (model, segment, vectors) => {
+      const r = vectors[0] as Float64Array;
+      let reference: PerformanceWindow | undefined;
+      listed.forEach((list, w) => {
+        const c = vectors[w + 1] as Float64Array;
+        if (!judged(Math.round(r[0] as number), Math.round(c[0] as number))) return;
+        reference ??= performanceOf(r);
+        list.push({ model, segment, reference, current: performanceOf(c) });
       });
     });
     return listed;

@@ -17,6 +17,9 @@ const LAYOUT = `rollup-v4 grid=logit${SCORE_GRID_CELLS}[${GRID_LOGIT_FROM},${GRI
  */
 const CALIBRATION_BINNING = 'cal-bin=edges-k/B';
 
+/** What the labels kind holds beyond calibration: per-outcome grid cells and log loss (the performance monitor's). */
+const LABEL_SUMS = 'performance=cells-by-outcome,log-loss-eps1e-15';
+
 function digest(value: unknown): string {
   return createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 16);
 }
@@ -30,7 +33,7 @@ export function eventsFingerprint(config: Config): string {
 }
 
 export function labelsFingerprint(config: Config): string {
-  return digest({ ...sourceOf(config), outcomes: config.columns.outcomes, maturity: config.windows.maturity, bins: config.monitors.calibration.bins, binning: CALIBRATION_BINNING });
+  return digest({ ...sourceOf(config), outcomes: config.columns.outcomes, maturity: config.windows.maturity, bins: config.monitors.calibration.bins, binning: CALIBRATION_BINNING, sums: LABEL_SUMS });
 }
 
 /** Feature bins depend on the stored edges: learning a new feature's edges starts that kind afresh. */

@@ -4,6 +4,7 @@ import { piecesPredicate, selectQuery } from '../aggregates/sql.js';
 import type { Config } from '../config/index.js';
 import type { TimeWindow } from '../core/types.js';
 import type { LabelStrips, ScoreStrips } from '../aggregates/types.js';
+import { SCORE_GRID_CELLS } from '../aggregates/grid.js';
 import { chTime, type QueryParams, type Store } from '../store/index.js';
 import { eventsFingerprint, labelsFingerprint } from './fingerprint.js';
 import type { RollupState } from './state.js';
@@ -123,6 +124,32 @@ export async function labelStripsRaw(ctx: ReadContext, span: TimeWindow, models:
   return perSegment<LabelStrips>(strips.map((rows) => rows.filter((row) => (row.values[1] as number) > 0)), (row) => ({ model: row.model, segment: row.segment, labeled: strips.map(() => 0), approved: strips.map(() => 0) }), (entry, i, row) => {
     entry.labeled[i] = row.values[1] as number;
     entry.approved[i] = row.values[2] as number;
+  });
+}
+
+/**
+ * The performance vector's layout (rollup_performance_delta.sql, rollup_performance_raw.sql): labeled, Σ Brier,
+ * Σ log loss, Σ log loss², then the approved per grid cell from `positives`, the declined from `negatives`.
+ */
+export const PERFORMANCE_LAYOUT = { positives: 4, negatives: 4 + SCORE_GRID_CELLS, width: 4 + 2 * SCORE_GRID_CELLS } as const;
+
+/** Performance sums of the matured windows' raw pieces (reference, then each current window), sparse, labels as of `at`. */
+export function performanceRaw(ctx: ReadContext, pieces: Piece[][], models: string[], at: Date): Promise<SumsDelta[]> {
+  const { store, config } = ctx;
+  return readStrips(store, config, {
+    ...stripsOf(ctx, `performance ${labelsFingerprint(config)} ${JSON.stringify(models)}`),
+    pieces,
+    at: at.getTime() - config.windows.maturity,
+    labelsAt: at.getTime(),
+    query: async (strips, rest) => {
+      const params: QueryParams = { models, at: chTime(at), skew_ms: OUTCOME_SKEW_MS, positives_at: PERFORMANCE_LAYOUT.positives, negatives_at: PERFORMANCE_LAYOUT.negatives };
+      const outcomes = widen([...strips, ...rest], OUTCOME_SKEW_MS, OPEN_END_MS);
+      const rows = await selectQuery<{ model: string; key: string; segment: string[]; slot: number; settled: number; cells: number[]; vec: number[] }>(store, config, 'rollup_performance_raw', params, {
+        ...stripPredicates('event_time', strips, rest, params),
+        outcomes: piecesPredicate('outcome_time', outcomes, 'o_p', params),
+      });
+      return rows.map((r): StripRow => ({ slot: Number(r.slot), key: r.key, model: r.model, segment: r.segment, values: num(r.vec), indexes: num(r.cells), settled: Number(r.settled) }));
+    },
   });
 }
 

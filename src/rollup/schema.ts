@@ -44,7 +44,11 @@ PARTITION BY toYYYYMM(hour)
 ORDER BY (model, variant, hour, segment, model_version)`;
 }
 
-/** Label-side sums of live rows, folded once an hour has matured (labels.sql's rule makes them final then): per calibration bin, dense. */
+/**
+ * Label-side sums of live rows, folded once an hour has matured (labels.sql's rule makes them final then): per
+ * calibration bin, dense; and performance.sql's: the calibratable events per score-grid cell by outcome (sparse:
+ * cells present, approved and declined counts) and their log loss.
+ */
 export function rollupLabelsDdl(config: Config): string {
   return `CREATE TABLE IF NOT EXISTS ${tableRef(config, ROLLUP_TABLES.labels)} (
   ${KEY},
@@ -55,6 +59,11 @@ export function rollupLabelsDdl(config: Config): string {
   cal_score     Array(Float64),
   cal_label     Array(Float64),
   cal_sq_error  Array(Float64),
+  perf_cells    Array(UInt8),
+  perf_positive Array(UInt64),
+  perf_negative Array(UInt64),
+  log_loss      Float64,
+  log_loss_sq   Float64,
   last_outcome  DateTime64(3, 'UTC')
 ) ENGINE = MergeTree
 PARTITION BY toYYYYMM(hour)
@@ -166,6 +175,9 @@ function addedColumns(config: Config): string[] {
     `ALTER TABLE ${tableRef(config, ROLLUP_TABLES.ledger)} ADD COLUMN IF NOT EXISTS settled Int64 AFTER rows`,
     `ALTER TABLE ${tableRef(config, ROLLUP_TABLES.orphans)} ADD COLUMN IF NOT EXISTS orphan_ids Array(String)`,
     `ALTER TABLE ${tableRef(config, ROLLUP_TABLES.orphans)} ADD COLUMN IF NOT EXISTS settled Int64`,
+    ...['perf_cells Array(UInt8)', 'perf_positive Array(UInt64)', 'perf_negative Array(UInt64)', 'log_loss Float64', 'log_loss_sq Float64'].map(
+      (column) => `ALTER TABLE ${tableRef(config, ROLLUP_TABLES.labels)} ADD COLUMN IF NOT EXISTS ${column} AFTER cal_sq_error`,
+    ),
   ];
 }
 

@@ -21,6 +21,9 @@
 //   logit(score) = 2.5·logit(calibrated score); outcomes unchanged. A baseline well below 1 keeps the
 //   overconfidence visible in every bin. calibration ECE: 0.004 → 0.040 (0.072), i.e. a warning at
 //   night and critical by day: 2.5× cannot push a 24h ECE higher when only a quarter of it is affected.
+// - ranking-decay — the largest UK issuer (Thames Mercantile) in UK: the live model loses information, its logit
+//   gains noise of sd 1.5 (a stale feature, a broken join upstream); outcomes unchanged, so the approval rate stays.
+//   performance AUC of the segment: 0.77 → about 0.62; the scores spread, so PSI and ECE move a little too.
 // - mix-shift — LATAM (the low-approval region) gets 8× its card-auth volume for every issuer, every
 //   segment's own score and approval distribution unchanged. (3× moved the overall rate by only ~1
 //   point at night.) The overall approval rate falls by ~3–6 points, all of it mix, none of it rate:
@@ -50,6 +53,7 @@ export const EFFECTS = {
   driftDeviceShift: 2.3,
   miscalibrationSlope: 2.5,
   mixFactor: 8,
+  decayNoise: 1.5,
   betterTau: 0.8,
   worseSlope: 0.6,
   worseShift: 0.9,
@@ -61,6 +65,7 @@ export const EFFECTS = {
 const OUTAGE_REGION = 'EU';
 const DRIFT_REGION = 'APAC';
 const MIX_REGION = 'LATAM';
+const DECAY_REGION = 'UK';
 
 /** One region index, 1-based as in ClickHouse arrays. */
 const regionIndex = (name: string): number => REGIONS.findIndex((r) => r.name === name) + 1;
@@ -87,6 +92,7 @@ export interface ScenarioPlan {
   outage: Issuer | undefined;
   driftRegion: number;
   miscalibration: Issuer | undefined;
+  decay: Issuer | undefined;
   mixRegion: number;
   /** Mode of shadow v42: 0 clean, 1 better, 2 worse; v43 (always worse) exists only when both run. */
   shadowMode: 0 | 1 | 2;
@@ -104,6 +110,7 @@ export function planScenarios(scenarios: readonly ScenarioName[], fromMs: number
     outage: on.has('issuer-outage') ? largestHomeIssuer(OUTAGE_REGION) : undefined,
     driftRegion: on.has('score-drift') ? regionIndex(DRIFT_REGION) : 0,
     miscalibration: on.has('miscalibration') ? miscalibrationIssuer() : undefined,
+    decay: on.has('ranking-decay') ? largestHomeIssuer(DECAY_REGION) : undefined,
     mixRegion: on.has('mix-shift') ? regionIndex(MIX_REGION) : 0,
     shadowMode: better ? 1 : worse ? 2 : 0,
     secondShadow: better && worse,
@@ -125,6 +132,9 @@ export function scenarioParams(plan: ScenarioPlan): Record<string, number> {
     miscal_issuer: plan.miscalibration?.rank ?? 0,
     miscal_region: plan.miscalibration ? plan.miscalibration.home + 1 : 0,
     miscal_slope: EFFECTS.miscalibrationSlope,
+    decay_issuer: plan.decay?.rank ?? 0,
+    decay_region: plan.decay ? plan.decay.home + 1 : 0,
+    decay_noise: EFFECTS.decayNoise,
     mix_region: plan.mixRegion,
     mix_factor: EFFECTS.mixFactor,
     shadow_mode: plan.shadowMode,
@@ -183,6 +193,10 @@ export function describeTargets(
       case 'miscalibration': {
         const i = plan.miscalibration as Issuer;
         return { scenario, model, segment: segmentOf(config, i.name, home(i)), ...incident, description: `${i.name} in ${home(i)}: live scores overconfident, logit(score) = ${EFFECTS.miscalibrationSlope}·logit(calibrated score); outcomes unchanged` };
+      }
+      case 'ranking-decay': {
+        const i = plan.decay as Issuer;
+        return { scenario, model, segment: segmentOf(config, i.name, home(i)), ...incident, description: `${i.name} in ${home(i)}: the live model's logit gains noise of sd ${EFFECTS.decayNoise} (it ranks worse); outcomes unchanged, so the approval rate stays` };
       }
       case 'mix-shift':
         return { scenario, model, segment: {}, ...incident, description: `${regionName(plan.mixRegion)} traffic × ${EFFECTS.mixFactor} for every issuer; every segment's own scores and approval rate unchanged, so the overall approval rate falls by mix alone` };

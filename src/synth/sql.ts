@@ -60,7 +60,8 @@ SELECT
   if(card_active AND issuer_rank = {outage_issuer:UInt32} AND region = {outage_region:UInt8}, {outage_factor:Float64} * p_true, p_true) AS p_eff,
   ${u('k', 10)} < p_eff AS approved,
   {info_shrink:Float64} * (m + info_live) AS live_logit,
-  if(card_active AND issuer_rank = {miscal_issuer:UInt32} AND region = {miscal_region:UInt8}, {miscal_slope:Float64}, 1) * live_logit AS served_logit,
+  if(card_active AND issuer_rank = {miscal_issuer:UInt32} AND region = {miscal_region:UInt8}, {miscal_slope:Float64}, 1) * live_logit
+    + if(card_active AND issuer_rank = {decay_issuer:UInt32} AND region = {decay_region:UInt8}, {decay_noise:Float64} * ${z('k', 23)}, 0) AS served_logit,
   if(card_active, ${u('k', 11)}, 1) AS u_bad,
   multiIf(u_bad >= {bad_rate:Float64}, ${sigmoid('served_logit')},
     u_bad < {bad_rate:Float64} * 0.25, nan, u_bad < {bad_rate:Float64} * 0.5, inf, u_bad < {bad_rate:Float64} * 0.75, -0.2, 1.7) AS live_score,

@@ -107,6 +107,7 @@ function hostileReport(): ReportData {
     issuers: [change],
     issuersTested: 1,
     reliability: [{ model: HOSTILE, week: 'current', ece: 0.02, n: 100, bins: [{ lo: 0.5, hi: 0.6, count: 100, meanScore: 0.55, meanLabel: 0.5 }] }],
+    performance: [{ model: HOSTILE, auc: { current: 0.71, previous: 0.75 }, logLoss: { current: 0.41, previous: 0.38 }, labeled: { current: 800, previous: 800 }, pValue: 0.02 }],
     psi: [{ model: HOSTILE, feature: HOSTILE, segment: { issuer: HOSTILE }, peak: 0.4, points: [{ hour: period.week.from, value: 0.1 }, { hour: new Date(period.week.from.getTime() + 86_400_000), value: 0.4 }] }],
     alerts: [],
     incidents: [],

@@ -153,6 +153,10 @@ describe('driftwatch report', () => {
     expect(rolled.quality.sort((a, b) => `${a.model}${a.week}`.localeCompare(`${b.model}${b.week}`))).toEqual(raw.quality.sort((a, b) => `${a.model}${a.week}`.localeCompare(`${b.model}${b.week}`)));
     expect(rolled.reliability.map((r) => [r.model, r.week, r.n])).toEqual(raw.reliability.map((r) => [r.model, r.week, r.n]));
     rolled.reliability.forEach((r, i) => expect(r.ece).toBeCloseTo(raw.reliability[i]?.ece ?? NaN, 12));
+    // The performance section's inputs: counts per grid cell exactly, the log loss to rounding.
+    expect(rolled.performance.length).toBeGreaterThan(0);
+    expect(rolled.performance.map((w) => [w.model, w.week, w.labeled, w.positives, w.negatives])).toEqual(raw.performance.map((w) => [w.model, w.week, w.labeled, w.positives, w.negatives]));
+    rolled.performance.forEach((w, i) => expect(w.logLoss / (raw.performance[i]?.logLoss ?? NaN)).toBeCloseTo(1, 12));
   });
 
   it('renders a week without data or history, saying what is missing; backfill fills an empty week with daily cycles', async () => {

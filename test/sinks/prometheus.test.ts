@@ -98,7 +98,8 @@ describe('Metrics on /metrics', () => {
       '{"model":"card-auth","shadow_version":"v2","verdict":"reject"} 0',
     ]);
     const firing = table(f, 'driftwatch_alerts_firing');
-    expect(firing).toHaveLength(10);
+    // Two severities of each enabled monitor (psi, calibration, approval_rate, performance, shadow, quality).
+    expect(firing).toHaveLength(12);
     expect(firing).toContain('{"monitor":"psi","severity":"critical"} 2');
     expect(firing).toContain('{"monitor":"calibration","severity":"warning"} 0');
     expect(family(f, 'driftwatch_last_success_timestamp_seconds')[0]?.value).toBe(String(NOW / 1000));

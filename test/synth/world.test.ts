@@ -80,13 +80,13 @@ describe('scenario targets', () => {
     expect(targets.map((t) => t.scenario)).toEqual([...SCENARIOS]);
     const top10 = new Set(issuers().slice(0, 10).map((i) => i.name));
     const segmentTargets = targets.filter((t) => t.segment.issuer !== undefined);
-    expect(segmentTargets.map((t) => t.scenario)).toEqual(['issuer-outage', 'score-drift', 'miscalibration']);
+    expect(segmentTargets.map((t) => t.scenario)).toEqual(['issuer-outage', 'score-drift', 'miscalibration', 'ranking-decay']);
     for (const target of segmentTargets) {
       expect(top10.has(target.segment.issuer as string)).toBe(true);
       const issuer = issuers().find((i) => i.name === target.segment.issuer);
       expect(REGIONS[issuer?.home ?? -1]?.name).toBe(target.segment.region);
     }
-    expect(new Set(segmentTargets.map((t) => t.segment.region)).size).toBe(3);
+    expect(new Set(segmentTargets.map((t) => t.segment.region)).size).toBe(4);
     expect(targets.find((t) => t.scenario === 'bad-rows')?.description).toMatch(/1 NaN, 2 \+Inf, 3 outside.*4 duplicate/);
   });
 

@@ -1,0 +1,134 @@
+// Realized performance of the live model per segment: AUC and log loss on matured labels, each window against the reference.
+import { z } from 'zod';
+import type { PerformanceSegment, PerformanceWindow } from '../../aggregates/index.js';
+import { levels, type Config } from '../../config/index.js';
+import type { Evaluation } from '../../core/types.js';
+import { normalCdf, unpairedAucTest } from '../../stats/index.js';
+import { judgeEachWindow, segmentRecord, type Monitor } from '../monitor.js';
+import { performancePresentation } from './present.js';
+
+/**
+ * `monitors.performance` in the config. On by default: "the live model ranks worse than last week" is what drift
+ * measures only indirectly. `thresholds` are AUC points lost against the reference (0.02 = 2 points); `logLoss` is
+ * the rise of the mean log loss in nats. A window is judged when it and the reference hold `minMinority` events of
+ * each outcome (DeLong's variance and the normal approximation behind both tests need both classes populated).
+ */
+export const performanceSettings = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    thresholds: levels(0.02, 0.05),
+    logLoss: levels(0.05, 0.1),
+    minMinority: z.number().int().min(2).default(30),
+  })
+  .prefault({});
+
+export type PerformanceSettings = z.infer<typeof performanceSettings>;
+
+/** Both windows' numbers behind a judged AUC or log-loss change; the test is the one of its own feature. */
+export interface PerformanceDetails {
+  auc: number;
+  referenceAuc: number;
+  logLoss: number;
+  referenceLogLoss: number;
+  brier: number;
+  referenceBrier: number;
+  /** The current window's approved and declined events with a score. */
+  positives: number;
+  negatives: number;
+  /** The test of this evaluation's change: standard error and z (positive when worse). */
+  se: number;
+  z: number;
+}
+
+const settingsOf = (config: Config): PerformanceSettings => performanceSettings.parse(config.monitors.performance);
+
+/** One-sided p-value of a z that is positive when the model got worse: only a degradation is a finding. */
+function worsePValue(delta: number, se: number): number {
+  if (se === 0) return delta > 0 ? 0 : 1;
+  return normalCdf(-delta / se);
+}
+
+/** Mean log loss and its sample variance over a window's labeled events. */
+function logLossMoments(w: PerformanceWindow): { mean: number; variance: number } {
+  const n = w.labeled;
+  const mean = w.logLoss / n;
+  return { mean, variance: n > 1 ? Math.max(0, (w.logLossSquares - n * mean * mean) / (n - 1)) : NaN };
+}
+
+function classes(w: PerformanceWindow): { positives: number; negatives: number } {
+  let positives = 0;
+  let negatives = 0;
+  for (let i = 0; i < w.positives.length; i++) positives += w.positives[i] as number;
+  for (let i = 0; i < w.negatives.length; i++) negatives += w.negatives[i] as number;
+  return { positives, negatives };
+}
+
+function evaluateSegment(config: Config, row: PerformanceSegment): Evaluation<PerformanceDetails>[] {
+  const settings = settingsOf(config);
+  const current = classes(row.current);
+  const reference = classes(row.reference);
+  if (Math.min(current.positives, current.negatives, reference.positives, reference.negatives) < settings.minMinority) return [];
+  const aucTest = unpairedAucTest(row.reference, row.current);
+  if (!Number.isFinite(aucTest.delta) || Number.isNaN(aucTest.se)) return [];
+  const loss = logLossMoments(row.current);
+  const referenceLoss = logLossMoments(row.reference);
+  const lossDelta = loss.mean - referenceLoss.mean;
+  const lossSe = Math.sqrt(loss.variance / row.current.labeled + referenceLoss.variance / row.reference.labeled);
+  const common = {
+    monitor: 'performance',
+    model: row.model,
+    segment: segmentRecord(config, row.segment),
+    severity: 'ok' as const,
+    nCurrent: row.current.labeled,
+    nReference: row.reference.labeled,
+  };
+  const details = {
+    auc: aucTest.aucB,
+    referenceAuc: aucTest.aucA,
+    logLoss: loss.mean,
+    referenceLogLoss: referenceLoss.mean,
+    brier: row.current.brier / row.current.labeled,
+    referenceBrier: row.reference.brier / row.reference.labeled,
+    positives: current.positives,
+    negatives: current.negatives,
+  };
+  const out: Evaluation<PerformanceDetails>[] = [
+    {
+      ...common,
+      feature: 'auc',
+      // The change in AUC, current − reference: negative when the model ranks worse.
+      value: aucTest.aucB - aucTest.aucA,
+      threshold: settings.thresholds.warning,
+      pValue: worsePValue(aucTest.delta, aucTest.se),
+      details: { ...details, se: aucTest.se, z: aucTest.se > 0 ? aucTest.delta / aucTest.se : 0 },
+    },
+  ];
+  if (Number.isFinite(lossDelta) && Number.isFinite(lossSe)) {
+    out.push({
+      ...common,
+      feature: 'log_loss',
+      value: lossDelta,
+      threshold: settings.logLoss.warning,
+      pValue: worsePValue(lossDelta, lossSe),
+      details: { ...details, se: lossSe, z: lossSe > 0 ? lossDelta / lossSe : 0 },
+    });
+  }
+  return out;
+}
+
+export const performanceMonitor: Monitor<PerformanceDetails, 'performance'> = {
+  name: 'performance',
+  settings: performanceSettings,
+  present: performancePresentation,
+  enabled: (config) => settingsOf(config).enabled,
+  // Larger is worse: AUC points lost, log loss gained.
+  severityInput: (config, e) =>
+    e.feature === 'auc' ? { magnitude: -e.value, levels: settingsOf(config).thresholds } : { magnitude: e.value, levels: settingsOf(config).logLoss },
+  async evaluate({ config, source, windows, models, at }) {
+    const evaluations = await judgeEachWindow(windows, async (one) => {
+      const rows = await source.performance(one, models, at);
+      return rows.flatMap((row) => evaluateSegment(config, row));
+    });
+    return { evaluations };
+  },
+};
