@@ -25,7 +25,9 @@ import { chTime, tableRef, type Store } from '../store/index.js';
  *   value +1 promote / 0 hold / −1 reject, the verdict's name in `feature`, reasons in `note`;
  * - monitor `quality`, model and segment empty: `rows`, `bad_scores`, `missing_outcomes`,
  *   `duplicates` (and `null_scores`, `future_events`, `orphan_outcomes` when counted);
- * - monitor `ks` (when on): `ks_distance`, with the feature (`score`) in `feature`.
+ * - monitor `ks` (when on): `ks_distance`, with the feature (`score`) in `feature`;
+ * - monitor `performance`: `auc_change` (judged: current − reference AUC) with `auc`, `auc_reference`, `brier`,
+ *   `brier_reference`, and `log_loss_change` (judged) with `log_loss`, `log_loss_reference`.
  * Each monitor names its own rows (`present.history` and `present.cycleHistory` in
  * src/monitors/<name>/present.ts); this list is their contract with Grafana and the report.
  * Judged rows carry threshold and severity (`ok`/`warning`/`critical`); rows derived from
