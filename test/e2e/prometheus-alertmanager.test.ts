@@ -20,6 +20,7 @@ const MODEL_ALERTS: Record<string, string> = {
   DriftwatchPSIHigh: 'psi',
   DriftwatchCalibrationECEHigh: 'calibration',
   DriftwatchApprovalRateShift: 'approval_rate',
+  DriftwatchModelPerformance: 'performance',
   DriftwatchDataQuality: 'quality',
 };
 const LEVEL = { ok: 0, warning: 1, critical: 2 } as const;
