@@ -20,20 +20,14 @@ WITH
       AND toUnixTimestamp(hour) >= {base:UInt32}
       AND version = {versions:Array(UInt64)}[intDiv(toUnixTimestamp(hour) - {base:UInt32}, 3600) + 1]
   ),
-  cells AS (
-    SELECT model, segment_key, w, position, sum(value * s) AS d
-    FROM rows
-    ARRAY JOIN signs AS s, arrayEnumerate(signs) AS w
-    ARRAY JOIN positions AS position, values AS value
-    WHERE s != 0
-    GROUP BY model, segment_key, w, position
-  ),
   names AS (SELECT segment_key, CAST(any(segment), 'Array(String)') AS segment FROM rows GROUP BY segment_key)
-SELECT c.model AS model, toString(c.segment_key) AS key, n.segment AS segment, c.w - 1 AS window, c.cells AS cells, c.delta AS delta
+-- sumMap adds the rows' sparse vectors per segment and window without a row per position.
+SELECT c.model AS model, toString(c.segment_key) AS key, n.segment AS segment, c.w - 1 AS window, c.summed.1 AS cells, c.summed.2 AS delta
 FROM (
-  SELECT model, segment_key, w, groupArray(position) AS cells, groupArray(d) AS delta
-  FROM cells
-  WHERE d != 0
+  SELECT model, segment_key, w, sumMap(positions, arrayMap(v -> v * s, values)) AS summed
+  FROM rows
+  ARRAY JOIN signs AS s, arrayEnumerate(signs) AS w
+  WHERE s != 0
   GROUP BY model, segment_key, w
 ) AS c
 INNER JOIN names AS n ON c.segment_key = n.segment_key

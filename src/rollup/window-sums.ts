@@ -52,8 +52,13 @@ export class WindowSums {
     let sub = this.hours.map((w, i) => [...w.keys()].filter((h) => !target[i]?.has(h)));
     const touched = new Set([...add, ...sub].flat()).size;
     const vanished = sub.some((hs, i) => hs.some((h) => !spans?.[i] || (h >= (spans[i] as { from: number }).from && h < (spans[i] as { to: number }).to)));
-    if (this.hours.length === 0 || stale || vanished || touched > MAX_DELTA_HOURS || this.updates >= MAX_UPDATES) {
-      this.sums.clear();
+    const rebuild = this.hours.length === 0 || stale || vanished || touched > MAX_DELTA_HOURS || this.updates >= MAX_UPDATES;
+    if (rebuild) {
+      // Zeroed in place rather than cleared: a rebuild every cycle (late outcomes re-fold label hours) would
+      // otherwise allocate every segment's vectors anew each time; segments left all zeros are dropped below.
+      for (const entry of this.sums.values()) for (const vector of entry.windows) vector.fill(0);
+      // Until the load succeeds the sums hold nothing: a failed load leaves them to be rebuilt, not trusted.
+      this.hours = [];
       this.updates = 0;
       add = target.map((w) => [...w.keys()]);
       sub = target.map(() => []);
@@ -65,6 +70,7 @@ export class WindowSums {
       while (sub.length < this.windowCount) sub.push([]);
       for (const delta of await load({ add, sub, versions })) this.apply(delta);
     }
+    if (rebuild) for (const [key, entry] of this.sums) if (entry.windows.every((vector) => vector.every((x) => x === 0))) this.sums.delete(key);
     this.hours = target.map((w) => new Map(w));
   }
 

@@ -27,6 +27,7 @@ describe('monitors.performance settings', () => {
     expect(() => checkMonitorSettings(bad)).toThrow(ConfigError);
     expect(() => checkMonitorSettings(bad)).toThrow(/monitors\.performance\.thresholds: warning must not exceed critical/);
     expect(() => checkMonitorSettings(parseConfig({ monitors: { performance: { minMinority: 1 } } }))).toThrow(/monitors\.performance\.minMinority/);
+    expect(() => checkMonitorSettings(parseConfig({ monitors: { performance: { minWindow: 'six hours' } } }))).toThrow(/monitors\.performance\.minWindow: must be a duration/);
   });
 });
 
@@ -64,8 +65,8 @@ describe('a live model that ranks worse in one segment (ranking-decay)', () => {
   let rolled: CycleResult;
   beforeAll(async () => {
     t = await tempStore();
-    // Two windows: the short one shows the per-window judging; the default four cost more and show nothing new.
-    config = parseConfig({ store: { path: t.config.store.path }, windows: { current: ['1h', '24h'], maturity: '2m' } });
+    // Three windows: 1h is shorter than monitors.performance.minWindow (6h) and not judged; 6h and 1d are.
+    config = parseConfig({ store: { path: t.config.store.path }, windows: { current: ['1h', '6h', '24h'], maturity: '2m' } });
     await ensureTables(t.store, config);
     summary = await seed(t.store, config, { days: 8, end: END, seed: 11, scenarios: ['ranking-decay'], eventsPerDay: 30_000 });
     raw = await runCycle(t.store, config, { at: END });
@@ -95,7 +96,7 @@ describe('a live model that ranks worse in one segment (ranking-decay)', () => {
         .filter((e) => e.monitor === 'performance')
         .map((e) => [JSON.stringify(e.segment), e.feature, e.window, e.nCurrent, e.nReference, Number(e.value.toPrecision(10)), Number(e.pValue?.toPrecision(8)), e.severity]);
     expect(perf(raw).length).toBeGreaterThan(25);
-    expect(new Set(perf(raw).map((e) => e[2]))).toEqual(new Set(['1h', '1d']));
+    expect(new Set(perf(raw).map((e) => e[2]))).toEqual(new Set(['6h', '1d']));
     expect(perf(rolled)).toEqual(perf(raw));
   });
 

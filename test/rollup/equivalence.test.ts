@@ -71,6 +71,8 @@ describe('a cycle read from the rollup', () => {
     // The scenarios' shadows are judged, from folded hours and raw pieces alike.
     expect(raw.shadow.length).toBeGreaterThan(1);
     expect(raw.evaluations.some((e) => e.monitor === 'shadow')).toBe(true);
+    // The performance monitor's per-outcome cells and log loss are compared too (they are evaluations like any other).
+    expect(raw.evaluations.filter((e) => e.monitor === 'performance').length).toBeGreaterThan(20);
     expectSameCycle(rollup, raw);
   });
 
