@@ -1,6 +1,6 @@
 // The user's schema: sources in another database under other names, mappings as expressions, optional columns
 // absent, and source tables that are only ever read.
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSession, settleSession } from '../../src/cli/common.js';
@@ -156,6 +156,29 @@ describe('mappings the engine refuses', () => {
   it('features listed without a features column', async () => {
     const message = await refused(`${events}\n  outcomes: { transaction_id: txn, outcome_time: decided_at, approved: "status = 'APPROVED'" }`, 'features: [amount_z]\n');
     expect(message).toContain('features lists amount_z but the events have no features column (columns.events.features)');
+  });
+
+  it('a numeric column in features: exit 2 naming features and where numeric features come from', async () => {
+    const path = configFile('numeric-feature.yaml', `features: [amount_z, amount]\n${COMMON}`, ', driftwatchDatabase: dw_refused');
+    const error = await openSession(path, silentLogger).then(
+      async (s) => {
+        await s.store.close();
+        return undefined;
+      },
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).exitCode).toBe(2);
+    expect((error as Error).message).toContain('scoring_events: features lists amount, a Float64 column; numeric features come from the features map (columns.events.features)');
+    expect((error as Error).message).toContain('list in features only keys of the features map and String, FixedString or Enum columns of the events table');
+  });
+
+  it('a String column in features is categorical, and needs no features map', async () => {
+    const path = configFile('categorical.yaml', readFileSync(otherConfig(), 'utf8').replace(/^store: .*\n/, '') + 'features: [action]\n', ', driftwatchDatabase: dw_payments');
+    const session = await openSession(path, silentLogger);
+    await session.store.close();
+    expect(session.config.featureColumns).toEqual(['action']);
+    expect(renderSql('SELECT categories FROM {{events}}', session.config)).toContain("map('action', toString(`action`))");
   });
 
   it('an expression that would end its parentheses or hide the query is refused before the store is opened', async () => {
