@@ -3,6 +3,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { featureLines } from '../../src/cli/check-config.js';
 import { openSession, settleSession } from '../../src/cli/common.js';
 import { runCycle } from '../../src/cycle.js';
 import { prepareCycle } from '../../src/prepare.js';
@@ -179,6 +180,17 @@ describe('mappings the engine refuses', () => {
     await session.store.close();
     expect(session.config.featureColumns).toEqual(['action']);
     expect(renderSql('SELECT categories FROM {{events}}', session.config)).toContain("map('action', toString(`action`))");
+  });
+
+  it('check-config names how each feature is read, and a categorical one past monitors.psi.maxCategories', async () => {
+    const path = configFile('capped.yaml', `features: [currency, amount_z]\nmonitors: { psi: { maxCategories: 2 } }\n${COMMON}`);
+    const session = await openSession(path, silentLogger);
+    await session.store.close().catch(() => undefined);
+    const reopened = { config: session.config, store: t.store };
+    expect(await featureLines(reopened, END)).toEqual([
+      'features: currency (by category: a column of scoring_events), amount_z (a key of the features map)',
+      'currency had 6 distinct values in the reference: its 2 most frequent are its PSI bins, the other 4 count as "other"; raise monitors.psi.maxCategories to bin more',
+    ]);
   });
 
   it('an expression that would end its parentheses or hide the query is refused before the store is opened', async () => {
