@@ -13,7 +13,7 @@ import { psiPresentation } from '../../src/monitors/psi/present.js';
 import { prepareCycle } from '../../src/prepare.js';
 import { featuresFingerprint } from '../../src/rollup/fingerprint.js';
 import { ensureTables } from '../../src/setup.js';
-import { checkSources, resolveFeatureColumns } from '../../src/store/index.js';
+import { categoriesExpression, checkSources, resolveFeatureColumns } from '../../src/store/index.js';
 import { seed } from '../../src/synth/index.js';
 import { tempStore, type TempStore } from '../helpers/store.js';
 
@@ -141,6 +141,26 @@ describe('categorical features', () => {
     const a = featuresFingerprint(config, [numeric, { model: 'm', feature: 'card_network', edges: [], categories: ['VISA', 'AMEX'] }]);
     const b = featuresFingerprint(config, [numeric, { model: 'm', feature: 'card_network', edges: [], categories: ['VISA', 'MASTERCARD'] }]);
     expect(a).not.toBe(b);
+  });
+
+  it('read Enum, FixedString and Nullable columns by category: an Enum by its name, a NULL as missing', async () => {
+    await t.store.command(
+      `CREATE TABLE cat_types (three_ds Enum8('challenged' = 1, 'frictionless' = 2), mcc Nullable(FixedString(4)), channel LowCardinality(Nullable(String)), attempts UInt8, flag Bool, at DateTime) ENGINE = Memory`,
+    );
+    await t.store.command(`INSERT INTO cat_types VALUES ('frictionless', '5411', NULL, 1, true, now()), ('challenged', NULL, 'web', 2, false, now())`);
+    const probe = parseConfig({ tables: { events: 'cat_types' }, features: ['three_ds', 'mcc', 'channel', 'attempts', 'flag', 'at', 'amount_z'] });
+    const resolved = await resolveFeatureColumns(t.store, probe);
+    expect(resolved.config.featureColumns).toEqual(['three_ds', 'mcc', 'channel']);
+    expect(resolved.problems.map((p) => p.text)).toEqual([
+      'cat_types: features lists attempts, a UInt8 column; numeric features come from the features map (columns.events.features), a column in features must be a String, FixedString or Enum',
+      'cat_types: features lists flag, a Bool column; numeric features come from the features map (columns.events.features), a column in features must be a String, FixedString or Enum',
+      "cat_types: features lists at, a DateTime column; a column in features must be a String, FixedString or Enum",
+    ]);
+    const rows = await t.store.select<{ categories: Record<string, string> }>(`SELECT ${categoriesExpression(resolved.config)} AS categories FROM cat_types ORDER BY attempts`);
+    expect(rows.map((r) => r.categories)).toEqual([
+      { three_ds: 'frictionless', mcc: '5411' },
+      { three_ds: 'challenged', channel: 'web' },
+    ]);
   });
 
   it('refuse a numeric column in features, naming it and where numeric features come from', async () => {
