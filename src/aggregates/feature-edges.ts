@@ -24,14 +24,21 @@ export function featureEdgesAddedColumns(config: Config): string[] {
   return [`ALTER TABLE ${tableRef(config, FEATURE_EDGES_TABLE)} ADD COLUMN IF NOT EXISTS categories Array(String) AFTER edges`];
 }
 
+/**
+ * The stored bins of the kind the config reads each feature as: categories for `featureColumns`, edges for the
+ * features map's keys. A name read the other way before (a map key that became a column) keeps its old bins
+ * apart, so they never bin the other kind's values.
+ */
 export async function loadFeatureEdges(store: Store, config: Config): Promise<FeatureEdges[]> {
   // The first learned bins win: argMin over learn time, so a re-learn racing a restart cannot move the bins.
-  const rows = await store.select<{ model: string; feature: string; bins: [number[], string[]] }>(
-    `SELECT model, feature, argMin((edges, categories), learned_at) AS bins FROM ${tableRef(config, FEATURE_EDGES_TABLE)} GROUP BY model, feature`,
+  const rows = await store.select<{ model: string; feature: string; categorical: number | boolean; bins: [number[], string[]] }>(
+    `SELECT model, feature, notEmpty(categories) AS categorical, argMin((edges, categories), learned_at) AS bins FROM ${tableRef(config, FEATURE_EDGES_TABLE)} GROUP BY model, feature, categorical`,
     {},
     'load feature edges',
   );
-  return rows.map((r) => ({ model: r.model, feature: r.feature, edges: r.bins[0].map(Number), categories: r.bins[1] }));
+  return rows
+    .filter((r) => Boolean(Number(r.categorical)) === config.featureColumns.includes(r.feature))
+    .map((r) => ({ model: r.model, feature: r.feature, edges: r.bins[0].map(Number), categories: r.bins[1] }));
 }
 
 export async function saveFeatureEdges(store: Store, config: Config, edges: FeatureEdges[], reference: TimeWindow): Promise<void> {

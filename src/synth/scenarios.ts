@@ -45,8 +45,8 @@
 //   monitor's critical 1 %.
 // - network-shift — in MEA (the one region no other scenario uses) AMEX's share of card-auth traffic rises from
 //   9 % to 45 % (the other networks keep their relative weights): the categorical feature card_network's PSI for
-//   MEA's segments is about 0.9 (critical; 0.89–0.97 in test/contracts), every other region keeps its mix. Target segment {region}. AMEX approves a little more
-//   (logit +0.25), so the score moves slightly too.
+//   MEA's segments is about 0.9 (critical; 0.89–0.97 in test/contracts), every other region keeps its mix. Target
+//   segment {region}. AMEX approves a little more (logit +0.25), so the score moves slightly too.
 import type { Config } from '../config/index.js';
 import type { ScenarioName, ScenarioTarget } from './types.js';
 import { cumulative, issuers, issuersHomeIn, MODEL, NETWORKS, REGIONS, type Issuer } from './world.js';

@@ -4,6 +4,7 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadFeatureEdges, saveFeatureEdges } from '../../src/aggregates/feature-edges.js';
 import { rawSource } from '../../src/aggregates/source.js';
 import { parseConfig, type Config } from '../../src/config/index.js';
 import type { Evaluation } from '../../src/core/types.js';
@@ -135,6 +136,14 @@ describe('categorical features', () => {
     expect(outside?.details?.other).toEqual({ reference: 1, current: 1 });
     expect(outside?.severity).toBe('ok');
   }, 180_000);
+
+  it('keep the bins of each kind apart: a name once a map key and now a column is binned by its categories', async () => {
+    const reference = { from: new Date(END.getTime() - 8 * 24 * HOUR_MS), to: new Date(END.getTime() - 24 * HOUR_MS) };
+    await saveFeatureEdges(t.store, config, [{ model: 'card-auth', feature: 'card_network', edges: [0.5], categories: [] }], reference);
+    const stored = (c: Config) => loadFeatureEdges(t.store, c).then((all) => all.filter((e) => e.model === 'card-auth' && e.feature === 'card_network'));
+    expect((await stored(config)).map((e) => [e.edges, e.categories.length])).toEqual([[[], 4]]);
+    expect((await stored({ ...config, featureColumns: [] })).map((e) => [e.edges, e.categories])).toEqual([[[0.5], []]]);
+  });
 
   it('give the features rollup another fingerprint when the categories change', () => {
     const numeric = { model: 'm', feature: 'amount_z', edges: [0, 1], categories: [] };
