@@ -1,6 +1,6 @@
 -- Folds the event hours in [{from}, {to}) into driftwatch_rollup_features under {version}: psi_feature.sql's live
--- counts per stored bin, per model × feature × segment × hour. {edge_models}, {edge_features} and {edges} are
--- parallel arrays of the stored edges; a value goes to bin = number of edges ≤ value; missing and non-finite excluded.
+-- counts per stored bin, per model × feature × segment × hour. {edge_models}, {edge_features}, {edges} and
+-- {categories} are parallel arrays of the stored bins; {{feature_bin}} as there; missing and non-finite excluded.
 INSERT INTO {{table:driftwatch_rollup_features}} (model, feature, segment, segment_key, hour, version, bins)
 SELECT
   model,
@@ -19,14 +19,14 @@ FROM (
       toStartOfHour(event_time) AS hour,
       {edge_features:Array(String)}[k] AS feature,
       {edges:Array(Array(Float64))}[k] AS edges,
-      arrayCount(e -> e <= features[feature], edges) AS bin,
-      length(edges) + 1 AS n_bins
+      {categories:Array(Array(String))}[k] AS feature_categories,
+      {{feature_bin}} AS bin,
+      {{feature_bin_count}} AS n_bins
     FROM {{events}}
     ARRAY JOIN arrayFilter(i -> {edge_models:Array(String)}[i] = model, arrayEnumerate({edge_models:Array(String)})) AS k
     WHERE variant = 'live'
       AND event_time >= {from:DateTime64(3, 'UTC')} AND event_time < {to:DateTime64(3, 'UTC')}
-      AND mapContains(features, feature)
-      AND isFinite(features[feature])
+      AND {{feature_present}}
   )
   GROUP BY model, feature, segment, hour, bin, n_bins
 )

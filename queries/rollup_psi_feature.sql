@@ -34,16 +34,16 @@ WITH
           segment,
           {edge_features:Array(String)}[k] AS feature,
           {edges:Array(Array(Float64))}[k] AS edges,
-          arrayCount(e -> e <= features[feature], edges) AS bin,
-          length(edges) + 1 AS n_bins,
+          {categories:Array(Array(String))}[k] AS feature_categories,
+          {{feature_bin}} AS bin,
+          {{feature_bin_count}} AS n_bins,
           {{pieces:ref}} AS in_ref,
           {{pieces:cur}} AS in_cur
         FROM {{events}}
         ARRAY JOIN arrayFilter(i -> {edge_models:Array(String)}[i] = model, arrayEnumerate({edge_models:Array(String)})) AS k
         WHERE variant = 'live'
           AND (in_ref OR in_cur)
-          AND mapContains(features, feature)
-          AND isFinite(features[feature])
+          AND {{feature_present}}
       )
       GROUP BY model, feature, segment, bin, n_bins
     )

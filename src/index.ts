@@ -2,7 +2,7 @@
 export * from './stats/index.js';
 export type * from './core/types.js';
 export { loadConfig, parseConfig, type Config, type ConfigInput } from './config/index.js';
-export { openStore, type Store } from './store/index.js';
+export { checkSources, openStore, type SourceCheck, type Store } from './store/index.js';
 export { ensureTables } from './setup.js';
 export { runCycle, type CycleOptions } from './cycle.js';
 export { runDocument } from './output.js';

@@ -1,7 +1,7 @@
 // Creates every table driftwatch uses, idempotently: the source tables, history, and driftwatch's own state.
 import type { Config } from './config/index.js';
 import { alertTableDdl } from './alerts/index.js';
-import { featureEdgesDdl } from './aggregates/feature-edges.js';
+import { featureEdgesAddedColumns, featureEdgesDdl } from './aggregates/feature-edges.js';
 import { maturityDdl } from './aggregates/maturity.js';
 import { ROLLUP_DDL } from './rollup/schema.js';
 import { shadowVerdictsDdl } from './alerts/verdicts.js';
@@ -25,6 +25,7 @@ export async function ensureTables(store: Store, config: Config, options: { sour
   await moveOwnTables(store, config, options.logger ?? silentLogger);
   await ensureSchema(store, config, options);
   for (const ddl of OWN_TABLES) await createOwnTable(store, config, ddl(config));
+  for (const statement of featureEdgesAddedColumns(config)) await store.command(statement, {}, 'own schema');
 }
 
 /** The DDL of every table driftwatch keeps in its own database but the demo's marker (the ingest ledger's too). */

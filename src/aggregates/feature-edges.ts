@@ -1,4 +1,4 @@
-// Stored PSI bin edges of features: learned once from a reference window and kept, so bins never chase the data.
+// Stored PSI bins of features (edges, or a categorical feature's categories): learned once from a reference window and kept, so bins never chase the data.
 import type { Config } from '../config/index.js';
 import type { TimeWindow } from '../core/types.js';
 import { chTime, tableRef, type Store } from '../store/index.js';
@@ -11,6 +11,7 @@ export function featureEdgesDdl(config: Config): string {
   model       String,
   feature     String,
   edges       Array(Float64),
+  categories  Array(String),
   learned_at  DateTime64(3, 'UTC'),
   ref_from    DateTime64(3, 'UTC'),
   ref_to      DateTime64(3, 'UTC')
@@ -18,31 +19,44 @@ export function featureEdgesDdl(config: Config): string {
 ORDER BY (model, feature)`;
 }
 
+/** Columns added since the table was first created: a store from before gets them (empty for its rows). */
+export function featureEdgesAddedColumns(config: Config): string[] {
+  return [`ALTER TABLE ${tableRef(config, FEATURE_EDGES_TABLE)} ADD COLUMN IF NOT EXISTS categories Array(String) AFTER edges`];
+}
+
+/**
+ * The stored bins of the kind the config reads each feature as: categories for `featureColumns`, edges for the
+ * features map's keys. A name read the other way before (a map key that became a column) keeps its old bins
+ * apart, so they never bin the other kind's values.
+ */
 export async function loadFeatureEdges(store: Store, config: Config): Promise<FeatureEdges[]> {
-  // The first learned edges win: argMin over learn time, so a re-learn racing a restart cannot move the bins.
-  const rows = await store.select<{ model: string; feature: string; edges: number[] }>(
-    `SELECT model, feature, argMin(edges, learned_at) AS edges FROM ${tableRef(config, FEATURE_EDGES_TABLE)} GROUP BY model, feature`,
+  // The first learned bins win: argMin over learn time, so a re-learn racing a restart cannot move the bins.
+  const rows = await store.select<{ model: string; feature: string; categorical: number | boolean; bins: [number[], string[]] }>(
+    `SELECT model, feature, notEmpty(categories) AS categorical, argMin((edges, categories), learned_at) AS bins FROM ${tableRef(config, FEATURE_EDGES_TABLE)} GROUP BY model, feature, categorical`,
     {},
     'load feature edges',
   );
-  return rows.map((r) => ({ model: r.model, feature: r.feature, edges: r.edges.map(Number) }));
+  return rows
+    .filter((r) => Boolean(Number(r.categorical)) === config.featureColumns.includes(r.feature))
+    .map((r) => ({ model: r.model, feature: r.feature, edges: r.bins[0].map(Number), categories: r.bins[1] }));
 }
 
 export async function saveFeatureEdges(store: Store, config: Config, edges: FeatureEdges[], reference: TimeWindow): Promise<void> {
   const learnedAt = chTime(Date.now());
   await store.insert(
     tableRef(config, FEATURE_EDGES_TABLE),
-    edges.map((e) => ({ model: e.model, feature: e.feature, edges: e.edges, learned_at: learnedAt, ref_from: chTime(reference.from), ref_to: chTime(reference.to) })),
+    edges.map((e) => ({ model: e.model, feature: e.feature, edges: e.edges, categories: e.categories, learned_at: learnedAt, ref_from: chTime(reference.from), ref_to: chTime(reference.to) })),
     'save feature edges',
   );
 }
 
-/** Learns the edges of some models' features over a reference window (queries/feature_edges.sql). */
+/** Learns the bins of some models' features over a reference window (queries/feature_edges.sql, feature_categories.sql). */
 export type LearnEdges = (reference: TimeWindow, models: string[], features: string[]) => Promise<FeatureEdges[]>;
 
 /**
- * The edges of `features` of `models`: the stored ones, and those not stored yet learned over `reference` and
- * saved (a feature with no finite value there gets none, and is learned again next time).
+ * The bins of `features` of `models`: the stored ones, and those not stored yet learned over `reference` and
+ * saved (a feature with no value there gets none, and is learned again next time). Those just learned carry
+ * `distinct` for a categorical feature, so the caller can say when the cap cut categories off.
  */
 export async function featureEdgesOf(store: Store, config: Config, learn: LearnEdges, reference: TimeWindow, models: string[], features: string[]): Promise<FeatureEdges[]> {
   if (features.length === 0) return [];
@@ -50,7 +64,7 @@ export async function featureEdgesOf(store: Store, config: Config, learn: LearnE
   const missing = models.flatMap((model) => features.filter((feature) => !known.some((e) => e.model === model && e.feature === feature)).map((feature) => ({ model, feature })));
   if (missing.length > 0) {
     const learned = await learn(reference, [...new Set(missing.map((m) => m.model))], [...new Set(missing.map((m) => m.feature))]);
-    const fresh = learned.filter((e) => e.edges.length > 0 && missing.some((m) => m.model === e.model && m.feature === e.feature));
+    const fresh = learned.filter((e) => (e.edges.length > 0 || e.categories.length > 0) && missing.some((m) => m.model === e.model && m.feature === e.feature));
     await saveFeatureEdges(store, config, fresh, reference);
     known.push(...fresh);
   }

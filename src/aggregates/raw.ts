@@ -4,6 +4,7 @@ import type { TimeWindow } from '../core/types.js';
 import { chTime, type Store } from '../store/index.js';
 import { OUTCOME_SKEW_MS, STRIP_MS, completeHours, orphanLookbackMs, type Piece } from './pieces.js';
 import { FUTURE_TOLERANCE_MS, byModelAndSegment, emptyLabels, emptyPerformance, shadowParams, toBinned, toLabels, toPerformance, toQualityCounts, toShadow, type BinRow, type LabelRow, type PerformanceRow, type ShadowRow } from './rows.js';
+import { featureBinParams } from './feature-bins.js';
 import { shadowPairsSql } from './shadow-pairs.js';
 import { selectQuery } from './sql.js';
 import type { BinnedSegment, FeatureEdges, LabelCounts, LabelStrips, PerformanceSegment, ReadPath, ScoreStrips, WindowPair } from './types.js';
@@ -64,22 +65,30 @@ export function rawReads(store: Store, config: Config): RawReads {
 
     async learnFeatureEdges(reference, models, features) {
       if (features.length === 0 || models.length === 0) return [];
-      const rows = await selectQuery<{ model: string; feature: string; edges: number[] }>(store, config, 'feature_edges', {
-        ref_from: chTime(reference.from),
-        ref_to: chTime(reference.to),
-        models,
-        features,
-      });
-      return rows.map((r): FeatureEdges => ({ model: r.model, feature: r.feature, edges: r.edges.map(Number) }));
+      const window = { ref_from: chTime(reference.from), ref_to: chTime(reference.to), models };
+      const numeric = features.filter((f) => !config.featureColumns.includes(f));
+      const categorical = features.filter((f) => config.featureColumns.includes(f));
+      const edges =
+        numeric.length === 0 ? [] : await selectQuery<{ model: string; feature: string; edges: number[] }>(store, config, 'feature_edges', { ...window, features: numeric });
+      const categories =
+        categorical.length === 0
+          ? []
+          : await selectQuery<{ model: string; feature: string; categories: string[]; distinct_values: number | string }>(store, config, 'feature_categories', {
+              ...window,
+              features: categorical,
+              max_categories: config.monitors.psi.maxCategories,
+            });
+      return [
+        ...edges.map((r): FeatureEdges => ({ model: r.model, feature: r.feature, edges: r.edges.map(Number), categories: [] })),
+        ...categories.map((r): FeatureEdges => ({ model: r.model, feature: r.feature, edges: [], categories: r.categories, distinct: Number(r.distinct_values) })),
+      ];
     },
 
     async featureBins(windows, edges) {
       if (edges.length === 0) return [];
       const rows = await selectQuery<BinRow & { feature: string }>(store, config, 'psi_feature', {
         ...windowParams(windows),
-        edge_models: edges.map((e) => e.model),
-        edge_features: edges.map((e) => e.feature),
-        edges: edges.map((e) => e.edges),
+        ...featureBinParams(edges),
         ...volumeParams(volumeRule(config, windows.reference)),
       });
       return rows.map((row) => toBinned(row, row.feature));

@@ -6,6 +6,7 @@ import { planRange, planWindows, type WindowPlan } from '../rollup/plan.js';
 import type { RollupState } from '../rollup/state.js';
 import type { SumsDelta } from '../rollup/window-sums.js';
 import type { QueryParams, Store } from '../store/index.js';
+import { featureBinParams } from './feature-bins.js';
 import { OPEN_END_MS, completeHours, type Piece } from './pieces.js';
 import type { RawReads } from './raw.js';
 import { FUTURE_TOLERANCE_MS, shadowParams, toBinned, toQualityCounts, toShadow, type BinRow, type ShadowRow } from './rows.js';
@@ -67,7 +68,7 @@ export function rollupReads(store: Store, config: Config, state: RollupState, ra
       if (edges.length === 0) return [];
       // Edges other than the ones folded give another fingerprint, hence an empty ledger: all raw, still right.
       const { params, pieces } = planWindows(await state.folded(store, config, 'features', { edges }), { ref: windows.reference, cur: windows.current });
-      const edgeParams = { edge_models: edges.map((e) => e.model), edge_features: edges.map((e) => e.feature), edges: edges.map((e) => e.edges) };
+      const edgeParams = featureBinParams(edges);
       const rows = await selectQuery<BinRow & { feature: string }>(store, config, 'rollup_psi_feature', { ...params, ...edgeParams, ...volumeParams(volumeRule(config, windows.reference)) }, pieces);
       return rows.map((row) => toBinned(row, row.feature));
     },

@@ -117,11 +117,17 @@ export interface LabelStrips {
   approved: number[];
 }
 
-/** Learned inner bin edges of one model's feature. */
+/**
+ * The stored bins of one model's feature: a numeric feature's learned inner edges, or a categorical feature's
+ * categories (most frequent first; any other value is bin 0, "other") with no edges.
+ */
 export interface FeatureEdges {
   model: string;
   feature: string;
   edges: number[];
+  categories: string[];
+  /** When just learned for a categorical feature: how many distinct values the reference had (more than `categories` past the cap). */
+  distinct?: number;
 }
 
 export interface ScoreBinOptions {

@@ -3,7 +3,7 @@ import { InvalidArgumentError } from 'commander';
 import { isoTimeMs, loadConfig, type Config } from '../config/index.js';
 import { ConfigError, DriftwatchError, ExitCode, StoreStalledError } from '../errors.js';
 import { createLogger, type Logger } from '../log.js';
-import { checkSources, openStore, type SourceCheck, type Store } from '../store/index.js';
+import { checkSources, openStore, resolveFeatureColumns, type SourceCheck, type Store } from '../store/index.js';
 import { ensureTables } from '../setup.js';
 import { compileSilences } from '../alerts/silences.js';
 import { RollupState } from '../rollup/index.js';
@@ -43,6 +43,7 @@ export async function openSession(configPath: string | undefined, logger: Logger
     const sources = options.createSources ? undefined : await requireSources(store, config);
     if (sources) config = sources.config;
     await ensureTables(store, config, { sources: options.createSources ?? false, logger });
+    if (!sources) config = await requireFeatureColumns(store, config);
     if (sources && sources.off.length > 0) logger.info({ off: sources.off }, `switched off for want of source columns: ${sources.off.join('; ')}`);
     return { config, store, logger, rollup: new RollupState(), ...(sources ? { sources } : {}) };
   } catch (error) {
@@ -63,8 +64,18 @@ async function requireSources(store: Store, config: Config): Promise<SourceCheck
     `${missing ? 'the store does not hold the configured source tables' : 'the source tables do not fit the config'}:\n${check.problems.map((p) => `  - ${p.text}`).join('\n')}\n` +
       (missing
         ? "fix tables.* / columns.* / segments in the config, or load data first (driftwatch ingest or seed create the tables, with the default columns, in the connection's database); nothing was created"
-        : 'map the column to an expression of the right type (columns.*), e.g. approved: "status = \'APPROVED\'"; nothing was created'),
+        : check.problems.every((p) => p.text.includes('features lists'))
+          ? 'list in features only keys of the features map and String, FixedString or Enum columns of the events table; nothing was created'
+          : 'map the column to an expression of the right type (columns.*), e.g. approved: "status = \'APPROVED\'"; nothing was created'),
   );
+}
+
+/** Which features are categorical columns, for a session that created the source tables instead of checking them. */
+export async function requireFeatureColumns(store: Store, config: Config): Promise<Config> {
+  if (config.features.length === 0) return { ...config, featureColumns: [] };
+  const resolved = await resolveFeatureColumns(store, config);
+  if (resolved.problems.length > 0) throw new ConfigError(`the source tables do not fit the config:\n${resolved.problems.map((p) => `  - ${p.text}`).join('\n')}`);
+  return resolved.config;
 }
 
 /**

@@ -3,13 +3,15 @@ import { Daemon } from '../daemon.js';
 import { ConfigError } from '../errors.js';
 import { createOwnTable, sourceRef, tableRef } from '../store/index.js';
 import { seed, type ScenarioName } from '../synth/index.js';
-import { daemonPreparer, openSession, settleSession, type Session } from './common.js';
+import { daemonPreparer, openSession, requireFeatureColumns, settleSession, type Session } from './common.js';
 import { floorToHour } from './data.js';
 import { waitForSignal } from './daemon.js';
 import { buildHooks } from './hooks.js';
 
 const MARKER_TABLE = 'driftwatch_demo';
-const DEMO_SCENARIOS: ScenarioName[] = ['issuer-outage', 'score-drift', 'miscalibration', 'shadow-better', 'bad-rows'];
+const DEMO_SCENARIOS: ScenarioName[] = ['issuer-outage', 'score-drift', 'miscalibration', 'shadow-better', 'bad-rows', 'network-shift'];
+/** Features the demo watches unless the config lists its own: two keys of the features map and a categorical column. */
+const DEMO_FEATURES = ['amount_z', 'device_risk', 'card_network'];
 const DEMO_DAYS = 8;
 
 /** Makes room for fresh demo traffic, refusing to touch data the demo did not write. */
@@ -34,6 +36,7 @@ async function prepareStore({ store, config }: Session): Promise<void> {
 
 export async function demoCommand(options: { config?: string }): Promise<number> {
   const session = await openSession(options.config, undefined, { createSources: true });
+  if (session.config.features.length === 0) session.config = await requireFeatureColumns(session.store, { ...session.config, features: DEMO_FEATURES });
   const { store, config, logger } = session;
   try {
     await prepareStore(session);

@@ -157,7 +157,13 @@ export const configSchema = z
     columns: z.strictObject({ events: eventColumnsSchema, outcomes: outcomeColumnsSchema }).prefault({}),
     models: z.array(z.string().min(1)).default([]),
     segments: z.array(identifier).min(1, 'list at least one column').default(['issuer', 'region']),
+    /** Features to watch with PSI: keys of the features map, or string-like columns of the events table (categorical). */
     features: z.array(z.string().min(1)).default([]),
+    /**
+     * Which of `features` are columns of the events table, binned by category (README, "How findings are judged"):
+     * filled from the table's schema when a session opens (src/store/sources.ts); library callers may set it.
+     */
+    featureColumns: z.array(identifier).default([]),
     windows: z
       .strictObject({
         /**
@@ -197,6 +203,8 @@ export const configSchema = z
             bins: z.number().int().min(2).max(100).default(10),
             edges: z.array(z.number()).min(1).optional(),
             epsilon: z.number().positive().max(0.1).default(1e-4),
+            /** A categorical feature's bins: its most frequent values in the reference, up to this many; the rest count as "other". */
+            maxCategories: z.number().int().min(1).max(1000).default(30),
             thresholds: levels(0.1, 0.25),
             /** The score's sequential test for sudden drift (src/monitors/psi/sequential.ts): spans of the last `lookback`. */
             sequential: sequentialSettings(),

@@ -36,10 +36,16 @@ export function labelsFingerprint(config: Config): string {
   return digest({ ...sourceOf(config), outcomes: config.columns.outcomes, maturity: config.windows.maturity, bins: config.monitors.calibration.bins, binning: CALIBRATION_BINNING, sums: LABEL_SUMS });
 }
 
-/** Feature bins depend on the stored edges: learning a new feature's edges starts that kind afresh. */
+/**
+ * Feature bins depend on the stored bins (edges, or a categorical feature's categories, and which columns those
+ * are read from): learning a new feature's bins starts that kind afresh.
+ */
 export function featuresFingerprint(config: Config, edges: readonly FeatureEdges[]): string {
   const sorted = [...edges].sort((a, b) => (a.model + '\u0000' + a.feature < b.model + '\u0000' + b.feature ? -1 : 1));
-  return digest({ ...sourceOf(config), edges: sorted.map((e) => [e.model, e.feature, e.edges]) });
+  // Numeric-only bins keep the fingerprint they had before categories existed: no rebuild on upgrade.
+  const bins = sorted.map((e) => (e.categories.length === 0 ? [e.model, e.feature, e.edges] : [e.model, e.feature, e.edges, e.categories]));
+  const columns = config.featureColumns.length === 0 ? {} : { featureColumns: [...config.featureColumns].sort() };
+  return digest({ ...sourceOf(config), edges: bins, ...columns });
 }
 
 /** Orphan outcomes per outcome hour (queries/orphan_outcomes.sql): the outcome columns and the maturity delay. */

@@ -1,4 +1,5 @@
 // Folds hours into a rollup kind in bounded chunks, under a fresh version, then records them in the ledger.
+import { featureBinParams } from '../aggregates/feature-bins.js';
 import { HOUR_MS, OPEN_END_MS, OUTCOME_SKEW_MS, orphanLookbackMs, type Piece } from '../aggregates/pieces.js';
 import { shadowPairsSql } from '../aggregates/shadow-pairs.js';
 import { commandQuery, piecesPredicate } from '../aggregates/sql.js';
@@ -37,8 +38,7 @@ function kindParams(config: Config, request: FoldRequest): QueryParams {
   if (request.kind === 'labels' || request.kind === 'shadow') return { skew_ms: OUTCOME_SKEW_MS, cal_bins: config.monitors.calibration.bins };
   if (request.kind === 'orphans') return { lookback_ms: orphanLookbackMs(config.windows.maturity), at: chTime(OPEN_END_MS) };
   if (request.kind === 'features') {
-    const edges = request.edges ?? [];
-    return { edge_models: edges.map((e) => e.model), edge_features: edges.map((e) => e.feature), edges: edges.map((e) => e.edges) };
+    return featureBinParams(request.edges ?? []);
   }
   return {};
 }

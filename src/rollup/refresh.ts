@@ -51,7 +51,7 @@ function missing(ledger: Ledger, from: number, to: number): number[] {
 }
 
 function storedEdges(edges: FeatureEdges[], config: Config): FeatureEdges[] {
-  return edges.filter((e) => config.features.includes(e.feature) && e.edges.length > 0);
+  return edges.filter((e) => config.features.includes(e.feature) && (e.edges.length > 0 || e.categories.length > 0));
 }
 
 /**

@@ -70,7 +70,7 @@ PARTITION BY toYYYYMM(hour)
 ORDER BY (model, variant, hour, segment, model_version)`;
 }
 
-/** Live events per stored feature bin (psi_feature.sql's bins), dense: a feature has at most ten bins. */
+/** Live events per stored feature bin (psi_feature.sql's bins), dense: a numeric feature has ten bins at most, a categorical one monitors.psi.maxCategories + 1. */
 export function rollupFeaturesDdl(config: Config): string {
   return `CREATE TABLE IF NOT EXISTS ${tableRef(config, ROLLUP_TABLES.features)} (
   model         LowCardinality(String),

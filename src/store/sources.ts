@@ -87,6 +87,7 @@ export interface SourceCheck {
 export async function checkSources(store: Store, config: Config): Promise<SourceCheck> {
   const problems: SourceProblem[] = [];
   const columns: SourceColumn[] = [];
+  let featureColumns: string[] = [];
   const resolved = { events: { ...config.columns.events }, outcomes: { ...config.columns.outcomes } } as Record<SourceKey, Record<string, string | null>>;
   for (const key of ['events', 'outcomes'] as const) {
     const table = config.tables[key];
@@ -124,20 +125,61 @@ export async function checkSources(store: Store, config: Config): Promise<Source
       columns.push({ key, canonical, mapping, type });
       if (rule.type && !rule.type.test(type)) problems.push({ kind: 'type', text: `${table}: ${at} (${mapping}) is ${type}, not ${rule.expected}` });
     }
-    if (key === 'events') for (const name of config.segments) if (!actual.has(name)) problems.push({ kind: 'missing', text: `${table}: segment column ${name} (segments) is missing` });
+    if (key === 'events') {
+      for (const name of config.segments) if (!actual.has(name)) problems.push({ kind: 'missing', text: `${table}: segment column ${name} (segments) is missing` });
+      featureColumns = classifyFeatures(config.features, actual, table, problems);
+    }
   }
   const off = columns.filter((c) => c.off !== undefined).map((c) => `${RULES[c.key][c.canonical]?.without} off: ${c.off} (columns.${c.key}.${c.canonical})`);
-  if (config.features.length > 0 && columns.some((c) => c.canonical === 'features' && c.off !== undefined)) {
-    problems.push({ kind: 'missing', text: `features lists ${config.features.join(', ')} but the events have no features column (columns.events.features); remove features or map the column` });
+  const mapKeys = config.features.filter((f) => !featureColumns.includes(f));
+  if (mapKeys.length > 0 && columns.some((c) => c.canonical === 'features' && c.off !== undefined)) {
+    problems.push({ kind: 'missing', text: `features lists ${mapKeys.join(', ')} but the events have no features column (columns.events.features) nor columns of those names; remove them from features or map the column` });
   }
   const shadowOff = columns.some((c) => c.key === 'events' && ['model_version', 'decision'].includes(c.canonical) && c.off !== undefined);
   const next: Config = {
     ...config,
+    featureColumns,
     columns: resolved as unknown as Config['columns'],
     // Without a version or a decision a shadow cannot be compared; its rows stay out of the live model's (variant).
     ...(shadowOff && config.monitors.shadow.enabled ? { monitors: { ...config.monitors, shadow: { ...config.monitors.shadow, enabled: false } } } : {}),
   };
   return { problems, columns, config: next, off };
+}
+
+/**
+ * The config with `featureColumns` read off the events table, for sessions that create the source tables rather
+ * than check them (seed, ingest, demo): the same rule as checkSources, with its problems.
+ */
+export async function resolveFeatureColumns(store: Store, config: Config): Promise<{ config: Config; problems: SourceProblem[] }> {
+  const problems: SourceProblem[] = [];
+  const actual = new Map((await describeTable(store, config.tables.events)).map((c) => [c.name, c.type]));
+  const featureColumns = classifyFeatures(config.features, actual, config.tables.events, problems);
+  return { config: { ...config, featureColumns }, problems };
+}
+
+/** A column type whose values are categories: String, FixedString or an Enum, LowCardinality and Nullable aside. */
+const CATEGORICAL = /^(LowCardinality\()?(Nullable\()?(String|FixedString\(|Enum(8|16)?\()/;
+const NUMERIC = /^(LowCardinality\()?(Nullable\()?(U?Int\d+|Float(32|64)|BFloat16|Decimal|Bool)/;
+
+/**
+ * The features that name a string-like column of the events table: watched by category (README, "How findings
+ * are judged"). A feature naming a numeric column is a mistake (numeric features are keys of the features map); any
+ * other name is a key of the map.
+ */
+function classifyFeatures(features: readonly string[], actual: ReadonlyMap<string, string>, table: string, problems: SourceProblem[]): string[] {
+  const out: string[] = [];
+  for (const feature of features) {
+    const type = actual.get(feature);
+    if (type === undefined) continue;
+    if (NUMERIC.test(type)) {
+      problems.push({ kind: 'type', text: `${table}: features lists ${feature}, a ${type} column; numeric features come from the features map (columns.events.features), a column in features must be a String, FixedString or Enum` });
+    } else if (!CATEGORICAL.test(type)) {
+      problems.push({ kind: 'type', text: `${table}: features lists ${feature}, a ${type} column; a column in features must be a String, FixedString or Enum` });
+    } else if (!isIdentifier(feature)) {
+      problems.push({ kind: 'type', text: `${table}: features lists column ${JSON.stringify(feature)}, which is not an identifier ([A-Za-z_][A-Za-z0-9_]*); rename the column or map an alias` });
+    } else out.push(feature);
+  }
+  return out;
 }
 
 /** The type of an expression over a table, by the engine's parser and analyser (DESCRIBE reads no data), or its error. */

@@ -31,7 +31,8 @@ export function queryText(name: string): string {
 /**
  * Placeholders a query may use, each expanded from validated config identifiers:
  * - `{{events}}`: the scoring events as a subquery with the canonical column names (the keys of `columns.events`)
- *   whatever the user's columns are called, plus `segment` (Array(String), one value per configured segment column);
+ *   whatever the user's columns are called, plus `segment` (Array(String), one value per configured segment column)
+ *   and `categories` (Map(String, String), the categorical features' values: `categoriesExpression`);
  * - `{{outcomes}}`: the outcomes, likewise renamed;
  * - `{{events_table}}`, `{{outcomes_table}}`, `{{history_table}}` and `{{table:NAME}}`: quoted table names;
  * - `{{segment_columns}}`: the quoted segment columns of the events table, comma-separated;
@@ -136,8 +137,25 @@ function sourceSubquery(values: [string, string][], extra: [string, string][], t
 export const EVENT_COLUMNS_READ = ['event_time', 'transaction_id', 'model', 'model_version', 'variant', 'score', 'decision', 'latency_ms', 'features'] as const;
 export const OUTCOME_COLUMNS_READ = ['transaction_id', 'outcome_time', 'approved', 'chargeback'] as const;
 
+/**
+ * `categories` of `{{events}}`: each categorical feature's value as a string (an Enum's name), a NULL left out, so
+ * a missing value is excluded as a missing map key is. Names are validated identifiers (config.featureColumns).
+ */
+export function categoriesExpression(config: Config): string {
+  if (config.featureColumns.length === 0) return "CAST(map(), 'Map(String, String)')";
+  const pairs = config.featureColumns.map((column) => `'${column}', toString(${quoteIdentifier(column)})`).join(', ');
+  return `CAST(mapFilter((k, v) -> isNotNull(v), map(${pairs})), 'Map(String, String)')`;
+}
+
 function eventsSource(config: Config): string {
-  return sourceSubquery(mapped(config.columns.events, EVENT_COLUMNS_READ), [['segment', segmentExpression(config)]], sourceRef(config.tables.events));
+  return sourceSubquery(
+    mapped(config.columns.events, EVENT_COLUMNS_READ),
+    [
+      ['segment', segmentExpression(config)],
+      ['categories', categoriesExpression(config)],
+    ],
+    sourceRef(config.tables.events),
+  );
 }
 
 function outcomesSource(config: Config): string {

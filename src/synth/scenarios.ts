@@ -43,9 +43,13 @@
 //   hundred rows at test volumes, thousands at the default. Rates, not counts, are what a 24h window
 //   judges: bad scores 3.0 % (4.2 %) and duplicates 2.1 % (3.0 %) of card-auth rows, above the quality
 //   monitor's critical 1 %.
+// - network-shift — in MEA (the one region no other scenario uses) AMEX's share of card-auth traffic rises from
+//   9 % to 45 % (the other networks keep their relative weights): the categorical feature card_network's PSI for
+//   MEA's segments is about 0.9 (critical; 0.89–0.97 in test/contracts), every other region keeps its mix. Target
+//   segment {region}. AMEX approves a little more (logit +0.25), so the score moves slightly too.
 import type { Config } from '../config/index.js';
 import type { ScenarioName, ScenarioTarget } from './types.js';
-import { issuers, issuersHomeIn, MODEL, REGIONS, type Issuer } from './world.js';
+import { cumulative, issuers, issuersHomeIn, MODEL, NETWORKS, REGIONS, type Issuer } from './world.js';
 
 export const EFFECTS = {
   outageFactor: 0.3,
@@ -60,12 +64,21 @@ export const EFFECTS = {
   worseNoise: 1.2,
   badScoreRate: 0.08,
   duplicateRate: 0.06,
+  amexShare: 0.45,
 } as const;
 
 const OUTAGE_REGION = 'EU';
 const DRIFT_REGION = 'APAC';
 const MIX_REGION = 'LATAM';
 const DECAY_REGION = 'UK';
+const NETWORK_REGION = 'MEA';
+
+/** The card networks' cumulative weights in the network-shift region during the incident: AMEX at `amexShare`, the rest scaled. */
+function shiftedNetworkCum(): number[] {
+  const amex = NETWORKS.findIndex((n) => n.name === 'AMEX');
+  const rest = NETWORKS.reduce((sum, n, i) => (i === amex ? sum : sum + n.weight), 0);
+  return cumulative(NETWORKS.map((n, i) => (i === amex ? EFFECTS.amexShare : (n.weight * (1 - EFFECTS.amexShare)) / rest)));
+}
 
 /** One region index, 1-based as in ClickHouse arrays. */
 const regionIndex = (name: string): number => REGIONS.findIndex((r) => r.name === name) + 1;
@@ -94,6 +107,8 @@ export interface ScenarioPlan {
   miscalibration: Issuer | undefined;
   decay: Issuer | undefined;
   mixRegion: number;
+  /** The region whose card-network mix shifts (network-shift), 1-based; 0 = off. */
+  networkRegion: number;
   /** Mode of shadow v42: 0 clean, 1 better, 2 worse; v43 (always worse) exists only when both run. */
   shadowMode: 0 | 1 | 2;
   secondShadow: boolean;
@@ -112,6 +127,7 @@ export function planScenarios(scenarios: readonly ScenarioName[], fromMs: number
     miscalibration: on.has('miscalibration') ? miscalibrationIssuer() : undefined,
     decay: on.has('ranking-decay') ? largestHomeIssuer(DECAY_REGION) : undefined,
     mixRegion: on.has('mix-shift') ? regionIndex(MIX_REGION) : 0,
+    networkRegion: on.has('network-shift') ? regionIndex(NETWORK_REGION) : 0,
     shadowMode: better ? 1 : worse ? 2 : 0,
     secondShadow: better && worse,
     badRows: on.has('bad-rows'),
@@ -119,7 +135,7 @@ export function planScenarios(scenarios: readonly ScenarioName[], fromMs: number
 }
 
 /** The query parameters the generator SQL reads for scenarios (0 = off). */
-export function scenarioParams(plan: ScenarioPlan): Record<string, number> {
+export function scenarioParams(plan: ScenarioPlan): Record<string, number | number[]> {
   return {
     incident_ms: plan.incidentMs,
     shadow_from_ms: plan.shadowFromMs,
@@ -137,6 +153,8 @@ export function scenarioParams(plan: ScenarioPlan): Record<string, number> {
     decay_noise: EFFECTS.decayNoise,
     mix_region: plan.mixRegion,
     mix_factor: EFFECTS.mixFactor,
+    network_region: plan.networkRegion,
+    network_shift_cum: shiftedNetworkCum(),
     shadow_mode: plan.shadowMode,
     second_shadow: plan.secondShadow ? 1 : 0,
     better_tau: EFFECTS.betterTau,
@@ -205,6 +223,10 @@ export function describeTargets(
       case 'shadow-worse': {
         const version = plan.secondShadow ? MODEL.card.secondShadow : MODEL.card.shadow;
         return { scenario, model, segment: {}, shadowVersion: version, ...shadowWindow, description: `shadow ${version} is much noisier than live ${MODEL.card.live}: lower AUC, overconfident and miscalibrated` };
+      }
+      case 'network-shift': {
+        const region = regionName(plan.networkRegion);
+        return { scenario, model, segment: segmentOf(config, undefined, region), ...incident, description: `every segment of the ${region} region: AMEX's share of card-auth traffic rises from 9 % to ${EFFECTS.amexShare * 100} % (the categorical feature card_network's mix shifts); scores move little` };
       }
       case 'bad-rows': {
         const b = bad ?? { nan: 0, infinite: 0, outOfRange: 0, duplicates: 0 };

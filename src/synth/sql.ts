@@ -46,7 +46,8 @@ SELECT
   is_card AND t_ms >= {incident_ms:Int64} AS card_active,
   {issuer_logit:Array(Float64)}[issuer_rank] + {region_logit:Array(Float64)}[region]
     + if(region != home_region, {cross_border:Float64}, 0) AS base_logit,
-  toUInt8(arrayFirstIndex(c -> c > ${u('k', 2)}, {network_cum:Array(Float64)})) AS network,
+  -- network-shift: another mix in one region during the incident; the same uniform, so other seeds' rows do not change.
+  toUInt8(arrayFirstIndex(c -> c > ${u('k', 2)}, if(card_active AND region = {network_region:UInt8}, {network_shift_cum:Array(Float64)}, {network_cum:Array(Float64)}))) AS network,
   concat('M', leftPad(toString(toUInt32(floor(pow(${u('k', 3)}, 2) * {merchants:UInt32})) + 1), 5, '0')) AS merchant,
   card_active AND region = {drift_region:UInt8} AS drifted,
   ${z('k', 4)} + if(drifted, {drift_amount:Float64}, 0) AS z_amt,

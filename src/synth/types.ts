@@ -1,6 +1,6 @@
 // The synthetic traffic generator's public types: scenario names, options and the summary of what was written.
 
-export const SCENARIOS = ['issuer-outage', 'score-drift', 'miscalibration', 'ranking-decay', 'mix-shift', 'shadow-better', 'shadow-worse', 'bad-rows'] as const;
+export const SCENARIOS = ['issuer-outage', 'score-drift', 'miscalibration', 'ranking-decay', 'mix-shift', 'shadow-better', 'shadow-worse', 'bad-rows', 'network-shift'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface SeedOptions {

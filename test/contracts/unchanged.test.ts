@@ -32,7 +32,9 @@ beforeAll(async () => {
   t = await tempStore();
   config = parseConfig({
     store: { path: t.config.store.path },
-    features: ['amount_z', 'velocity_1h'],
+    features: ['amount_z', 'velocity_1h', 'card_network'],
+    // What a session reads off the events table's schema (src/store/sources.ts): card_network is a String column.
+    featureColumns: ['card_network'],
     sinks: { slack: { channel: '#payments-alerts' } },
     alerts: { grafanaUrl: 'https://grafana.example' },
   });

@@ -129,6 +129,16 @@ describe('run --once', () => {
     expect(learned.code).toBe(0);
     expect(learned.stdout).toMatch(/maturity: approved 2h — default: too few outcomes yet to learn it from the data; set windows\.maturity to fix it/);
   });
+
+  it('check-config says how each feature is read, and exits 2 on a numeric column in features', async () => {
+    const store = `store: { path: ${JSON.stringify(t.config.store.path)} }\nwindows: { maturity: 1h }\n`;
+    const fine = await runCli(['check-config', '--config', file('categorical.yaml', `${store}features: [card_network, amount_z]\n`)]);
+    expect(fine.code, fine.stderr).toBe(0);
+    expect(fine.stdout).toContain('features: card_network (by category: a column of scoring_events), amount_z (a key of the features map)');
+    const numeric = await runCli(['check-config', '--config', file('numeric.yaml', `${store}features: [amount]\n`)]);
+    expect(numeric.code).toBe(2);
+    expect(numeric.stderr).toContain('features lists amount, a Float64 column; numeric features come from the features map (columns.events.features)');
+  });
 });
 
 describe('backtest', () => {

@@ -1,8 +1,9 @@
 // The user's schema: sources in another database under other names, mappings as expressions, optional columns
 // absent, and source tables that are only ever read.
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { featureLines } from '../../src/cli/check-config.js';
 import { openSession, settleSession } from '../../src/cli/common.js';
 import { runCycle } from '../../src/cycle.js';
 import { prepareCycle } from '../../src/prepare.js';
@@ -156,6 +157,40 @@ describe('mappings the engine refuses', () => {
   it('features listed without a features column', async () => {
     const message = await refused(`${events}\n  outcomes: { transaction_id: txn, outcome_time: decided_at, approved: "status = 'APPROVED'" }`, 'features: [amount_z]\n');
     expect(message).toContain('features lists amount_z but the events have no features column (columns.events.features)');
+  });
+
+  it('a numeric column in features: exit 2 naming features and where numeric features come from', async () => {
+    const path = configFile('numeric-feature.yaml', `features: [amount_z, amount]\n${COMMON}`, ', driftwatchDatabase: dw_refused');
+    const error = await openSession(path, silentLogger).then(
+      async (s) => {
+        await s.store.close();
+        return undefined;
+      },
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).exitCode).toBe(2);
+    expect((error as Error).message).toContain('scoring_events: features lists amount, a Float64 column; numeric features come from the features map (columns.events.features)');
+    expect((error as Error).message).toContain('list in features only keys of the features map and String, FixedString or Enum columns of the events table');
+  });
+
+  it('a String column in features is categorical, and needs no features map', async () => {
+    const path = configFile('categorical.yaml', readFileSync(otherConfig(), 'utf8').replace(/^store: .*\n/, '') + 'features: [action]\n', ', driftwatchDatabase: dw_payments');
+    const session = await openSession(path, silentLogger);
+    await session.store.close();
+    expect(session.config.featureColumns).toEqual(['action']);
+    expect(renderSql('SELECT categories FROM {{events}}', session.config)).toContain("map('action', toString(`action`))");
+  });
+
+  it('check-config names how each feature is read, and a categorical one past monitors.psi.maxCategories', async () => {
+    const path = configFile('capped.yaml', `features: [currency, amount_z]\nmonitors: { psi: { maxCategories: 2 } }\n${COMMON}`);
+    const session = await openSession(path, silentLogger);
+    await session.store.close().catch(() => undefined);
+    const reopened = { config: session.config, store: t.store };
+    expect(await featureLines(reopened, END)).toEqual([
+      'features: currency (by category: a column of scoring_events), amount_z (a key of the features map)',
+      'currency had 6 distinct values in the reference: its 2 most frequent are its PSI bins, the other 4 count as "other"; raise monitors.psi.maxCategories to bin more',
+    ]);
   });
 
   it('an expression that would end its parentheses or hide the query is refused before the store is opened', async () => {

@@ -121,6 +121,21 @@ describe('scenario effects', () => {
     expect(lat?.overlap).toBe(0);
   });
 
+  it('network-shift: AMEX carries far more of MEA card-auth traffic from the incident on, every other region keeps its network mix', async () => {
+    const x = target('network-shift');
+    expect(x.segment).toEqual({ region: 'MEA' });
+    const amexShare = async (region: string, from: Date, to: Date) => {
+      const [row] = await t.store.select<{ share: number }>(
+        `SELECT avg(card_network = 'AMEX') AS share FROM scoring_events WHERE model = 'card-auth' AND variant = 'live' AND region = {region:String} AND event_time >= {from:DateTime64(3, 'UTC')} AND event_time < {to:DateTime64(3, 'UTC')}`,
+        { region, from: chTime(from), to: chTime(to) },
+      );
+      return row?.share ?? NaN;
+    };
+    expect(await amexShare('MEA', summary.from, INCIDENT)).toBeLessThan(0.13);
+    expect(await amexShare('MEA', INCIDENT, END)).toBeGreaterThan(0.4);
+    for (const region of ['EU', 'NA', 'UK']) expect(await amexShare(region, INCIDENT, END), region).toBeLessThan(0.12);
+  });
+
   it('bad-rows: NaN, +Inf, -0.2, 1.7 scores and duplicated live rows in the incident hours, as counted in the description', async () => {
     const [row] = await t.store.select<{ nan: number; inf: number; low: number; high: number; dups: number; early: number }>(
       `SELECT countIf(isNaN(score)) AS nan, countIf(isInfinite(score) AND score > 0) AS inf, countIf(score = -0.2) AS low, countIf(score = 1.7) AS high,

@@ -87,6 +87,9 @@ describe('scenario targets', () => {
       expect(REGIONS[issuer?.home ?? -1]?.name).toBe(target.segment.region);
     }
     expect(new Set(segmentTargets.map((t) => t.segment.region)).size).toBe(4);
+    // network-shift takes a whole region no other scenario touches.
+    expect(targets.find((t) => t.scenario === 'network-shift')?.segment).toEqual({ region: 'MEA' });
+    expect(segmentTargets.map((t) => t.segment.region)).not.toContain('MEA');
     expect(targets.find((t) => t.scenario === 'bad-rows')?.description).toMatch(/1 NaN, 2 \+Inf, 3 outside.*4 duplicate/);
   });
 

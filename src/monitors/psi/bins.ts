@@ -13,6 +13,11 @@ export interface PsiDetails {
   noiseFloor: number;
   referenceBins: number[];
   currentBins: number[];
+  /**
+   * A categorical feature's "other" bin (values not among its stored categories, never-seen ones included): its
+   * share of each window's events.
+   */
+  other?: { reference: number; current: number };
   /** The sequential test's finding: where its strongest span starts (ISO), and the span's ln likelihood ratio. */
   since?: string;
   logRatio?: number;
@@ -22,6 +27,13 @@ export interface PsiDetails {
 export function cellBinsForEdges(edges: readonly number[]): number[] {
   const sorted = [...edges].sort((a, b) => a - b);
   return Array.from({ length: SCORE_GRID_CELLS }, (_, cell) => sorted.filter((edge) => edge <= cellMidpoint(cell)).length);
+}
+
+/** A categorical feature's evaluation, with its "other" bin's (bin 0's) share in both windows. */
+export function withOther(evaluation: Evaluation<PsiDetails> & { details: PsiDetails }): Evaluation<PsiDetails> & { details: PsiDetails } {
+  const { referenceBins, currentBins } = evaluation.details;
+  const share = (bins: number[], n: number) => (n > 0 ? (bins[0] ?? 0) / n : 0);
+  return { ...evaluation, details: { ...evaluation.details, other: { reference: share(referenceBins, evaluation.nReference), current: share(currentBins, evaluation.nCurrent) } } };
 }
 
 export function evaluateBins(config: Config, row: BinnedSegment): Evaluation<PsiDetails> & { details: PsiDetails } {
