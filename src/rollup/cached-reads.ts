@@ -4,7 +4,6 @@ import { byModelAndSegment } from '../aggregates/rows.js';
 import { chSecond, selectQuery } from '../aggregates/sql.js';
 import type { BinnedSegment, CalibrationBinSums, LabelCounts, PerformanceSegment, PerformanceWindow, ScoreBinOptions, WindowLabels, WindowSet } from '../aggregates/types.js';
 import { eventsFingerprint, labelsFingerprint } from './fingerprint.js';
-import type { QueryParams } from '../store/index.js';
 import type { Ledger } from './ledger.js';
 import { planWindow, type WindowPlan } from './plan.js';
 import { labelsRaw, PERFORMANCE_LAYOUT, performanceRaw, psiRaw, type ReadContext } from './raw-reads.js';
@@ -33,7 +32,7 @@ function planSet(ledger: Ledger, windows: WindowSet): { plans: WindowPlan[]; tar
   return { plans, target: plans.map((p) => targetHours(p, ledger)) };
 }
 
-async function loadDelta(ctx: ReadContext, query: string, models: string[], change: SumsChange, extra: QueryParams = {}): Promise<SumsDelta[]> {
+async function loadDelta(ctx: ReadContext, query: string, models: string[], change: SumsChange): Promise<SumsDelta[]> {
   const { base, versions } = changeVersions(change);
   const hours = [...new Set([...change.add.flat(), ...change.sub.flat()])];
   const seconds = (hs: number[]) => hs.map((h) => h / 1000);
@@ -44,7 +43,6 @@ async function loadDelta(ctx: ReadContext, query: string, models: string[], chan
     hours: hours.map(chSecond),
     base,
     versions,
-    ...extra,
   });
   return rows.map((row) => {
     const indexes = row.cells?.map(Number);
@@ -261,6 +259,46 @@ function performanceOf(v: Float64Array): PerformanceWindow {
   return { labeled: Math.max(0, Math.round(v[0] as number)), brier: sum(1), logLoss: sum(2), logLossSquares: sum(3), positives: counts(p), negatives: counts(n) };
 }
 
+/** A row of rollup_performance_delta.sql: one segment's sums over the hours entering (sign +1) or leaving (−1) a window. */
+interface PerformanceDeltaRow {
+  model: string;
+  key: string;
+  segment: string[];
+  window: number;
+  sign: number;
+  labeled: number;
+  brier: number;
+  loss: number;
+  loss_sq: number;
+  cells: [number[], (number | string)[], (number | string)[]];
+}
+
+/** rollup_performance_delta.sql's rows as signed sparse deltas in PERFORMANCE_LAYOUT: the sign applied here, not per row in SQL. */
+async function loadPerformanceDelta(ctx: ReadContext, models: string[], change: SumsChange): Promise<SumsDelta[]> {
+  const { base, versions } = changeVersions(change);
+  const hours = [...new Set([...change.add.flat(), ...change.sub.flat()])];
+  const seconds = (hs: number[]) => hs.map((h) => h / 1000);
+  const rows = await selectQuery<PerformanceDeltaRow>(ctx.store, ctx.config, 'rollup_performance_delta', {
+    models,
+    adds: change.add.map(seconds),
+    subs: change.sub.map(seconds),
+    hours: hours.map(chSecond),
+    base,
+    versions,
+  });
+  return rows.map((row) => {
+    const sign = Number(row.sign);
+    const [cells, positives, negatives] = row.cells;
+    const indexes = [0, 1, 2, 3];
+    const values = [row.labeled, row.brier, row.loss, row.loss_sq].map((x) => sign * Number(x));
+    cells.forEach((cell, i) => {
+      indexes.push(PERFORMANCE_LAYOUT.positives + Number(cell), PERFORMANCE_LAYOUT.negatives + Number(cell));
+      values.push(sign * Number(positives[i]), sign * Number(negatives[i]));
+    });
+    return { key: `${row.model}\u0000${row.key}`, model: row.model, segment: row.segment, window: Number(row.window), values, indexes };
+  });
+}
+
 /**
  * performance.sql's answer for each window of the set (windows of label time) from the running sums of the
  * performance vectors: segments for which `judged(labeled in the reference, labeled in the window)` holds.
@@ -276,9 +314,8 @@ export async function performanceFromSums(
   const { plans, target } = planSet(ledger, matured);
   const raw = await performanceRaw(ctx, plans.map((p) => p.raw), models, at);
   const sums = ctx.state.windowSums(`performance ${labelsFingerprint(ctx.config)} ${JSON.stringify(models)} ${plans.length}`, PERFORMANCE_LAYOUT.width, target);
-  const layout = { positives_at: PERFORMANCE_LAYOUT.positives, negatives_at: PERFORMANCE_LAYOUT.negatives };
   const out = await sums.exclusive(async () => {
-    await sums.update(target, (change) => loadDelta(ctx, 'rollup_performance_delta', models, change, layout), plans.map(spanOf));
+    await sums.update(target, (change) => loadPerformanceDelta(ctx, models, change), plans.map(spanOf));
     const listed: PerformanceSegment[][] = matured.currents.map(() => []);
     merged(sums, raw, (model, segment, vectors) => {
       const r = vectors[0] as Float64Array;
