@@ -120,7 +120,7 @@ describe('two daemons on one server store', () => {
       a.kill('SIGCONT');
       await until(async () => (await state(portA))?.leader === 0, 20_000, 'daemon A to stand by once resumed');
       expect(await findingSeries(portA)).toBe(0);
-      await until(async () => ((await state(portB))?.cycles ?? 0) >= 2, 30_000, 'two cycles of B');
+      await until(async () => ((await state(portB))?.cycles ?? 0) >= 2, 60_000, 'two cycles of B');
       expect(bankB()).toHaveLength(1);
       expect(a.log()).toContain('lost the lease to another daemon: standing by');
 

@@ -24,7 +24,8 @@ afterAll(() => t.cleanup());
 
 /** A data set in tables of its own, the incident `minutesAgo` old at END, and one cycle as `run --once` runs it. */
 async function runOnceAfter(name: string, scenario: ScenarioName, minutesAgo: number, eventsPerDay = EVENTS_PER_DAY): Promise<{ config: Config; target: ScenarioTarget; perHour: number; result: CycleResult }> {
-  const config = parseConfig({ store: { path: t.config.store.path }, tables: { events: `ev_${name}`, outcomes: `out_${name}`, history: `hist_${name}` } });
+  // The performance monitor is off: these cases are about minutes, which it does not judge (monitors.performance.minWindow).
+  const config = parseConfig({ store: { path: t.config.store.path }, tables: { events: `ev_${name}`, outcomes: `out_${name}`, history: `hist_${name}` }, monitors: { performance: { enabled: false } } });
   await ensureTables(t.store, config);
   const summary = await seed(t.store, config, { days: 9, end: END, seed: 5, scenarios: [scenario], eventsPerDay, incidentStart: new Date(END.getTime() - minutesAgo * MINUTE) });
   const target = summary.targets[0] as ScenarioTarget;

@@ -67,7 +67,7 @@ describe('a cycle with [1h, 24h] on an outage 90 minutes old', () => {
   let summary: SeedSummary;
   // The sequential test off unless asked for: these tests are about the windows.
   const configOf = (current: string | string[], sequential = false): Config =>
-    parseConfig({ store: { path: t.config.store.path }, windows: { current, maturity: { approved: '5m' } }, minVolume: 100, monitors: { approval_rate: { sequential: { enabled: sequential } } } });
+    parseConfig({ store: { path: t.config.store.path }, windows: { current, maturity: { approved: '5m' } }, minVolume: 100, monitors: { approval_rate: { sequential: { enabled: sequential } }, performance: { enabled: false } } });
 
   beforeAll(async () => {
     t = await tempStore();

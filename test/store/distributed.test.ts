@@ -34,7 +34,8 @@ import { expectSameCycle } from '../rollup/compare.js';
 const dir = mkdtempSync(join(tmpdir(), 'driftwatch-distributed-'));
 const data = join(dir, 'data');
 const END = new Date('2026-11-20T12:00:00Z');
-const common = { windows: { current: ['1h', '24h'], maturity: '2h' }, minVolume: 60 };
+// The performance monitor off (test time): its sums fold with the labels, which these cases compare anyway.
+const common = { windows: { current: ['1h', '24h'], maturity: '2h' }, minVolume: 60, monitors: { performance: { enabled: false } } };
 /** The same rows in plain MergeTree tables: what every answer over the Distributed tables must equal. */
 const plain = parseConfig({ ...common, store: { path: data, driftwatchDatabase: 'dw_plain' }, tables: { events: 'payments.scoring_events', outcomes: 'payments.outcomes' } });
 const dist = parseConfig({ ...common, store: { path: data, driftwatchDatabase: 'dw_dist' }, tables: { events: 'dist.scoring_events', outcomes: 'dist.outcomes' } });
