@@ -8,7 +8,6 @@ export default defineConfig({
     pool: 'forks',
     testTimeout: 120_000,
     hookTimeout: 180_000,
-    // Three on two cores: many files wait on processes, servers and timers, so a third worker fills the idle CPU.
-    maxWorkers: 3,
+    maxWorkers: 2,
   },
 });

@@ -32,18 +32,16 @@ function planSet(ledger: Ledger, windows: WindowSet): { plans: WindowPlan[]; tar
   return { plans, target: plans.map((p) => targetHours(p, ledger)) };
 }
 
-async function loadDelta(ctx: ReadContext, query: string, models: string[], change: SumsChange): Promise<SumsDelta[]> {
+/** A delta query's rows for a change: the hours each window adds and takes away, and the ledger versions to read. */
+function selectDelta<Row>(ctx: ReadContext, query: string, models: string[], change: SumsChange): Promise<Row[]> {
   const { base, versions } = changeVersions(change);
   const hours = [...new Set([...change.add.flat(), ...change.sub.flat()])];
   const seconds = (hs: number[]) => hs.map((h) => h / 1000);
-  const rows = await selectQuery<DeltaRow>(ctx.store, ctx.config, query, {
-    models,
-    adds: change.add.map(seconds),
-    subs: change.sub.map(seconds),
-    hours: hours.map(chSecond),
-    base,
-    versions,
-  });
+  return selectQuery<Row>(ctx.store, ctx.config, query, { models, adds: change.add.map(seconds), subs: change.sub.map(seconds), hours: hours.map(chSecond), base, versions });
+}
+
+async function loadDelta(ctx: ReadContext, query: string, models: string[], change: SumsChange): Promise<SumsDelta[]> {
+  const rows = await selectDelta<DeltaRow>(ctx, query, models, change);
   return rows.map((row) => {
     const indexes = row.cells?.map(Number);
     return { key: `${row.model}\u0000${row.key}`, model: row.model, segment: row.segment, window: Number(row.window), values: row.delta.map(Number), ...(indexes ? { indexes } : {}) };
@@ -275,17 +273,7 @@ interface PerformanceDeltaRow {
 
 /** rollup_performance_delta.sql's rows as signed sparse deltas in PERFORMANCE_LAYOUT: the sign applied here, not per row in SQL. */
 async function loadPerformanceDelta(ctx: ReadContext, models: string[], change: SumsChange): Promise<SumsDelta[]> {
-  const { base, versions } = changeVersions(change);
-  const hours = [...new Set([...change.add.flat(), ...change.sub.flat()])];
-  const seconds = (hs: number[]) => hs.map((h) => h / 1000);
-  const rows = await selectQuery<PerformanceDeltaRow>(ctx.store, ctx.config, 'rollup_performance_delta', {
-    models,
-    adds: change.add.map(seconds),
-    subs: change.sub.map(seconds),
-    hours: hours.map(chSecond),
-    base,
-    versions,
-  });
+  const rows = await selectDelta<PerformanceDeltaRow>(ctx, 'rollup_performance_delta', models, change);
   return rows.map((row) => {
     const sign = Number(row.sign);
     const [cells, positives, negatives] = row.cells;

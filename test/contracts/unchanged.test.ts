@@ -22,9 +22,9 @@ let t: TempStore;
 let config: Config;
 let result: CycleResult;
 
-/** Twelve significant digits: what `run --json` prints, and far below any threshold. */
+/** Ten significant digits, far below any threshold: a log-loss change is a difference of two sums the engine adds in parallel, in an order that varies, so its 12th digit does too. */
 const round = (v: unknown): unknown =>
-  typeof v === 'number' ? (Number.isFinite(v) ? Number(v.toPrecision(12)) : String(v)) : Array.isArray(v) ? v.map(round) : v && typeof v === 'object' && !(v instanceof Date) ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, round(x)])) : v;
+  typeof v === 'number' ? (Number.isFinite(v) ? Number(v.toPrecision(10)) : String(v)) : Array.isArray(v) ? v.map(round) : v && typeof v === 'object' && !(v instanceof Date) ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, round(x)])) : v;
 
 const json = (v: unknown) => `${JSON.stringify(round(v), null, 1)}\n`;
 

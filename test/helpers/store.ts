@@ -14,7 +14,10 @@ export interface TempStore {
 
 export async function tempStore(overrides: ConfigInput = {}): Promise<TempStore> {
   const dir = mkdtempSync(join(tmpdir(), 'driftwatch-test-'));
-  const config = parseConfig({ ...overrides, store: { ...(overrides.store ?? {}), path: join(dir, 'data') } });
+  // The performance monitor is off unless a test names it (test time: a third of a cycle's label reads); its own
+  // tests, the rollup equivalence suites and the contracts turn it on, and the shipped default is on.
+  const monitors = { performance: { enabled: false }, ...(overrides.monitors ?? {}) };
+  const config = parseConfig({ ...overrides, monitors, store: { ...(overrides.store ?? {}), path: join(dir, 'data') } });
   const store = openStore(config);
   await ensureSchema(store, config);
   return {

@@ -38,7 +38,7 @@ let t: TempStore;
 
 beforeAll(async () => {
   // Two windows: the rollup keeps running sums per window; the default four cost the raw side 4× and compare nothing more.
-  t = await tempStore({ windows: { current: ['1h', '24h'], maturity: '2h' }, features: ['amount_z', 'device_risk', 'card_network'], featureColumns: ['card_network'], minVolume: 200 });
+  t = await tempStore({ windows: { current: ['1h', '24h'], maturity: '2h' }, features: ['amount_z', 'device_risk', 'card_network'], featureColumns: ['card_network'], minVolume: 200, monitors: { performance: { enabled: true } } });
   await ensureTables(t.store, t.config);
   await seed(t.store, t.config, { days: 9, end: END, seed: 11, scenarios: [...SCENARIOS], eventsPerDay: 20_000, delays: 'slow' });
 });

@@ -357,7 +357,7 @@ let t: TempStore;
 let config: Config;
 
 beforeAll(async () => {
-  t = await tempStore({ windows: { current: ['15m', '24h'], maturity: '2m' }, features: ['amount_z', 'device_risk'], minVolume: 50 });
+  t = await tempStore({ windows: { current: ['15m', '24h'], maturity: '2m' }, features: ['amount_z', 'device_risk'], minVolume: 50, monitors: { performance: { enabled: true } } });
   config = t.config;
 });
 afterAll(() => t.cleanup());
