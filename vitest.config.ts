@@ -8,6 +8,7 @@ export default defineConfig({
     pool: 'forks',
     testTimeout: 120_000,
     hookTimeout: 180_000,
-    maxWorkers: 2,
+    // Three on two cores: a fifth of the suite's time waits on processes, servers and timers.
+    maxWorkers: 3,
   },
 });

@@ -42,8 +42,8 @@ WITH
       matured AND k.transaction_id != '' AND k.last_outcome >= l.event_time - toIntervalMillisecond({skew_ms:UInt64}) AS has_label,
       k.approved AS label,
       isFinite(l.score) AND l.score >= 0 AND l.score <= 1 AS valid_score,
-      -- The calibration bin (edges k/B) of src/aggregates/calibration-bins.ts, calibrationBinSql('l.score') written out:
-      -- this query is rendered without the cal_bin placeholder. test/stats/calibration-bins.test.ts keeps them equal.
+      -- The calibration bin (edges k/B) of src/aggregates/calibration-bins.ts, calibrationBinSql('l.score') written out
+      -- (from before this query went through querySql); test/stats/calibration-bins.test.ts keeps them equal.
       if(has_label AND valid_score, {{grid_cell:l.score}}, 65535) AS perf_cell,
       {{log_loss:l.score:label}} AS loss,
       if(has_label AND valid_score, toUInt16(least({cal_bins:UInt16} - 1, least({cal_bins:UInt16} - 1, floor(if(l.score >= 0 AND l.score <= 1, l.score, 0) * {cal_bins:UInt16})) + (if(l.score >= 0 AND l.score <= 1, l.score, 0) >= (least({cal_bins:UInt16} - 1, floor(if(l.score >= 0 AND l.score <= 1, l.score, 0) * {cal_bins:UInt16})) + 1) / {cal_bins:UInt16}) - (if(l.score >= 0 AND l.score <= 1, l.score, 0) < least({cal_bins:UInt16} - 1, floor(if(l.score >= 0 AND l.score <= 1, l.score, 0) * {cal_bins:UInt16})) / {cal_bins:UInt16}))), {cal_bins:UInt16}) AS cal_bin

@@ -140,10 +140,15 @@ export function numbers(pairs: [string, unknown][]): [string, unknown][] {
 
 /**
  * Judges a statistic on each current window against the one reference (one window unless `windows.current`
- * lists several); with several, each evaluation names its window. `judge` gets the windows narrowed to one.
+ * lists several); with several, each evaluation names its window. `judge` gets the windows narrowed to one. A monitor
+ * that judges some of the cycle's windows passes `several` for the cycle's own: a window's name is what its p-value's
+ * renewals (core/windows.ts) and Slack's wording are read from.
  */
-export async function judgeEachWindow<Details extends object>(windows: CycleWindows, judge: (one: CycleWindows) => Promise<Evaluation<Details>[]>): Promise<Evaluation<Details>[]> {
-  const several = windows.currents.length > 1;
+export async function judgeEachWindow<Details extends object>(
+  windows: CycleWindows,
+  judge: (one: CycleWindows) => Promise<Evaluation<Details>[]>,
+  several = windows.currents.length > 1,
+): Promise<Evaluation<Details>[]> {
   const out: Evaluation<Details>[] = [];
   for (const window of windows.currents) {
     const one: CycleWindows = { ...windows, current: window.current, matured: { reference: windows.matured.reference, current: window.matured }, currents: [window], set: windows.currents };

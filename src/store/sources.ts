@@ -166,6 +166,8 @@ const NUMERIC = /^(LowCardinality\()?(Nullable\()?(U?Int\d+|Float(32|64)|BFloat1
  * are judged"). A feature naming a numeric column is a mistake (numeric features are keys of the features map); any
  * other name is a key of the map.
  */
+const RESERVED_FEATURE_COLUMNS = new Set(['segment', 'categories']);
+
 function classifyFeatures(features: readonly string[], actual: ReadonlyMap<string, string>, table: string, problems: SourceProblem[]): string[] {
   const out: string[] = [];
   for (const feature of features) {
@@ -177,6 +179,9 @@ function classifyFeatures(features: readonly string[], actual: ReadonlyMap<strin
       problems.push({ kind: 'type', text: `${table}: features lists ${feature}, a ${type} column; a column in features must be a String, FixedString or Enum` });
     } else if (!isIdentifier(feature)) {
       problems.push({ kind: 'type', text: `${table}: features lists column ${JSON.stringify(feature)}, which is not an identifier ([A-Za-z_][A-Za-z0-9_]*); rename the column or map an alias` });
+    } else if (RESERVED_FEATURE_COLUMNS.has(feature)) {
+      // {{events}} names its computed columns so: the feature would read them, not the table's column (store/sql.ts).
+      problems.push({ kind: 'type', text: `${table}: features lists column ${feature}, a name driftwatch gives a column of its own in every read (segment, categories); watch a view or alias of it under another name` });
     } else out.push(feature);
   }
   return out;

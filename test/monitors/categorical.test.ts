@@ -43,7 +43,7 @@ describe('categorical features', () => {
     t = await tempStore();
     const base = parseConfig({ store: { path: t.config.store.path }, windows: { current: '24h' }, features: ['amount_z', 'card_network'] });
     await ensureTables(t.store, base);
-    await seed(t.store, base, { days: 9, end: END, seed: 3, scenarios: ['network-shift'], eventsPerDay: 40_000 });
+    await seed(t.store, base, { days: 9, end: END, seed: 3, scenarios: ['network-shift'], eventsPerDay: 30_000 });
     const check = await checkSources(t.store, base);
     expect(check.problems).toEqual([]);
     config = check.config;

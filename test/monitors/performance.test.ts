@@ -100,6 +100,14 @@ describe('a live model that ranks worse in one segment (ranking-decay)', () => {
     expect(perf(rolled)).toEqual(perf(raw));
   });
 
+  it('names its window whenever the cycle has several, even if only one is long enough to judge (renewals go by it)', async () => {
+    const two = parseConfig({ store: { path: t.config.store.path }, windows: { current: ['1h', '6h'], maturity: '2m' } });
+    const result = await runCycle(t.store, two, { at: END });
+    const perf = result.evaluations.filter((e) => e.monitor === 'performance');
+    expect(perf.length).toBeGreaterThan(0);
+    expect(new Set(perf.map((e) => e.window))).toEqual(new Set(['6h']));
+  });
+
   it("the grid's AUC is within 0.002 of the raw scores' AUC on every judged segment of the day window", async () => {
     const longest = raw.windows.currents[raw.windows.currents.length - 1];
     expect(longest?.name).toBe('1d');

@@ -40,7 +40,7 @@ beforeAll(async () => {
   // Two windows: the rollup keeps running sums per window; the default four cost the raw side 4× and compare nothing more.
   t = await tempStore({ windows: { current: ['1h', '24h'], maturity: '2h' }, features: ['amount_z', 'device_risk', 'card_network'], featureColumns: ['card_network'], minVolume: 200, monitors: { performance: { enabled: true } } });
   await ensureTables(t.store, t.config);
-  await seed(t.store, t.config, { days: 9, end: END, seed: 11, scenarios: [...SCENARIOS], eventsPerDay: 20_000, delays: 'slow' });
+  await seed(t.store, t.config, { days: 9, end: END, seed: 11, scenarios: [...SCENARIOS], eventsPerDay: 14_000, delays: 'slow' });
 });
 afterAll(() => t.cleanup());
 
@@ -72,7 +72,7 @@ describe('a cycle read from the rollup', () => {
     expect(raw.shadow.length).toBeGreaterThan(1);
     expect(raw.evaluations.some((e) => e.monitor === 'shadow')).toBe(true);
     // The performance monitor's per-outcome cells and log loss are compared too (they are evaluations like any other).
-    expect(raw.evaluations.filter((e) => e.monitor === 'performance').length).toBeGreaterThan(20);
+    expect(raw.evaluations.filter((e) => e.monitor === 'performance').length).toBeGreaterThan(10);
     // A categorical feature (card_network, a String column) beside the features map's keys.
     expect(raw.evaluations.some((e) => e.monitor === 'psi' && e.feature === 'card_network')).toBe(true);
     expectSameCycle(rollup, raw);

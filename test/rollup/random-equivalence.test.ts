@@ -18,11 +18,12 @@ const DAY = 24 * HOUR;
 /** The seeded traffic (and every seeded outcome) ends here; the last step of every schedule is after it. */
 const END = new Date('2026-11-20T12:00:00Z');
 /**
- * One seed in `npm test` (about a minute on 2 cores; npm test keeps inside its 10 minutes), the one that found the two
- * bugs this test was written for (a kill between re-folds, orphans counted twice before a merge);
- * DRIFTWATCH_TEST_SEEDS=7,31,59 (or any list) runs others — `npm run test:seeds` runs 31 and 59 and more.
+ * Not part of `npm test` (which must stay inside ten minutes on 2 cores, and equivalence.test.ts and crash.test.ts
+ * cover the same rules on fixed schedules): `npm run test:seeds` runs seeds 7, 31 and 59 — 59 found the two bugs this
+ * test was written for (a kill between re-folds, orphans counted twice before a merge) — and
+ * DRIFTWATCH_TEST_SEEDS=… any list. Run it after a change to the rollup.
  */
-const SEEDS = process.env.DRIFTWATCH_TEST_SEEDS ? process.env.DRIFTWATCH_TEST_SEEDS.split(',').map(Number) : [59];
+const SEEDS = process.env.DRIFTWATCH_TEST_SEEDS ? process.env.DRIFTWATCH_TEST_SEEDS.split(',').map(Number) : [];
 const BAD_SCORES = [1.7, -0.2, Number.NaN, Infinity, -Infinity];
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -575,7 +576,7 @@ async function runSeed(S: number): Promise<SeedOutcome> {
   return outcome;
 }
 
-describe('random schedules of late rows, merges, kills and refreshes', () => {
+describe.skipIf(SEEDS.length === 0)('random schedules of late rows, merges, kills and refreshes', () => {
   it.each(SEEDS)('seed %i: every cycle from the rollup equals the raw path, and the end equals a store that had every row up front', async (S) => {
     await runSeed(S);
   }, 170_000);

@@ -56,6 +56,9 @@ function worsePValue(delta: number, se: number): number {
   return normalCdf(-delta / se);
 }
 
+/** delta / se; with se 0, ±Infinity for a change and 0 for none (as unpairedAucTest). */
+const zOf = (delta: number, se: number): number => (se > 0 ? delta / se : delta === 0 ? 0 : Math.sign(delta) * Infinity);
+
 /** Mean log loss and its sample variance over a window's labeled events. */
 function logLossMoments(w: PerformanceWindow): { mean: number; variance: number } {
   const n = w.labeled;
@@ -108,7 +111,7 @@ function evaluateSegment(config: Config, row: PerformanceSegment): Evaluation<Pe
       value: aucTest.aucB - aucTest.aucA,
       threshold: settings.thresholds.warning,
       pValue: worsePValue(aucTest.delta, aucTest.se),
-      details: { ...details, se: aucTest.se, z: aucTest.se > 0 ? aucTest.delta / aucTest.se : 0 },
+      details: { ...details, se: aucTest.se, z: zOf(aucTest.delta, aucTest.se) },
     },
   ];
   if (Number.isFinite(lossDelta) && Number.isFinite(lossSe)) {
@@ -118,7 +121,7 @@ function evaluateSegment(config: Config, row: PerformanceSegment): Evaluation<Pe
       value: lossDelta,
       threshold: settings.logLoss.warning,
       pValue: worsePValue(lossDelta, lossSe),
-      details: { ...details, se: lossSe, z: lossSe > 0 ? lossDelta / lossSe : 0 },
+      details: { ...details, se: lossSe, z: zOf(lossDelta, lossSe) },
     });
   }
   return out;
@@ -140,10 +143,13 @@ export const performanceMonitor: Monitor<PerformanceDetails, 'performance'> = {
   severityInput: (config, e) =>
     e.feature === 'auc' ? { magnitude: -e.value, levels: settingsOf(config).thresholds } : { magnitude: e.value, levels: settingsOf(config).logLoss },
   async evaluate({ config, source, windows, models, at }) {
-    const evaluations = await judgeEachWindow(judgedWindows(windows, settingsOf(config).minWindow), async (one) => {
-      const rows = await source.performance(one, models, at);
-      return rows.flatMap((row) => evaluateSegment(config, row));
-    });
+    // Named whenever the cycle has several windows, even if one is judged here: the renewals go by the name.
+    const several = windows.currents.length > 1;
+    const evaluations = await judgeEachWindow(
+      judgedWindows(windows, settingsOf(config).minWindow),
+      async (one) => (await source.performance(one, models, at)).flatMap((row) => evaluateSegment(config, row)),
+      several,
+    );
     return { evaluations };
   },
 };
