@@ -2,12 +2,14 @@
 import { referenceCellBins, SCORE_GRID_CELLS } from '../aggregates/grid.js';
 import { byModelAndSegment } from '../aggregates/rows.js';
 import { chSecond, selectQuery } from '../aggregates/sql.js';
+import { tableRef } from '../store/index.js';
 import type { BinnedSegment, CalibrationBinSums, LabelCounts, PerformanceSegment, PerformanceWindow, ScoreBinOptions, WindowLabels, WindowSet } from '../aggregates/types.js';
 import { eventsFingerprint, labelsFingerprint } from './fingerprint.js';
 import type { Ledger } from './ledger.js';
 import { planWindow, type WindowPlan } from './plan.js';
 import { labelsRaw, PERFORMANCE_LAYOUT, performanceRaw, psiRaw, type ReadContext } from './raw-reads.js';
-import { addDelta, changeVersions, type SumsChange, type SumsDelta, type WindowSums } from './window-sums.js';
+import { ROLLUP_TABLES } from './schema.js';
+import { addDelta, changeVersions, RowsGone, type SumsChange, type SumsDelta, type WindowSums } from './window-sums.js';
 
 /** One segment's signed change to one window's vector (sparse over cells for PSI, dense for labels). */
 interface DeltaRow {
@@ -32,16 +34,35 @@ function planSet(ledger: Ledger, windows: WindowSet): { plans: WindowPlan[]; tar
   return { plans, target: plans.map((p) => targetHours(p, ledger)) };
 }
 
-/** A delta query's rows for a change: the hours each window adds and takes away, and the ledger versions to read. */
-function selectDelta<Row>(ctx: ReadContext, query: string, models: string[], change: SumsChange): Promise<Row[]> {
-  const { base, versions } = changeVersions(change);
-  const hours = [...new Set([...change.add.flat(), ...change.sub.flat()])];
-  const seconds = (hs: number[]) => hs.map((h) => h / 1000);
-  return selectQuery<Row>(ctx.store, ctx.config, query, { models, adds: change.add.map(seconds), subs: change.sub.map(seconds), hours: hours.map(chSecond), base, versions });
+/**
+ * Throws RowsGone unless every (hour, version) the change takes away at a possibly superseded version still has
+ * rows in the rollup table of `kind`: a sweep or a rebuild by this or another process may have deleted them. A fold
+ * that wrote no rows for its hour reads as gone too: a rebuild, slower but right.
+ */
+async function checkHeld(ctx: ReadContext, kind: 'events' | 'labels', change: SumsChange): Promise<void> {
+  if (change.held.length === 0) return;
+  const rows = await ctx.store.select<{ h: number; v: string }>(
+    `SELECT DISTINCT toUnixTimestamp(hour) AS h, toString(version) AS v FROM ${tableRef(ctx.config, ROLLUP_TABLES[kind])}
+     WHERE hour IN (SELECT arrayJoin({hours:Array(DateTime('UTC'))})) AND version IN {versions:Array(UInt64)}`,
+    { hours: change.held.map(([h]) => chSecond(h)), versions: change.held.map(([, v]) => v) },
+    'rollup held rows',
+  );
+  const present = new Set(rows.map((r) => `${Number(r.h) * 1000} ${r.v}`));
+  const gone = change.held.filter(([h, v]) => !present.has(`${h} ${v}`)).length;
+  if (gone > 0) throw new RowsGone(gone);
 }
 
-async function loadDelta(ctx: ReadContext, query: string, models: string[], change: SumsChange): Promise<SumsDelta[]> {
-  const rows = await selectDelta<DeltaRow>(ctx, query, models, change);
+/** A delta query's rows for a change: the hours each window adds and takes away, and the versions to read them at. */
+async function selectDelta<Row>(ctx: ReadContext, kind: 'events' | 'labels', query: string, models: string[], change: SumsChange): Promise<Row[]> {
+  await checkHeld(ctx, kind, change);
+  const { base, addVersions, subVersions } = changeVersions(change);
+  const hours = [...new Set([...change.add.flat(), ...change.sub.flat()])];
+  const seconds = (hs: number[]) => hs.map((h) => h / 1000);
+  return selectQuery<Row>(ctx.store, ctx.config, query, { models, adds: change.add.map(seconds), subs: change.sub.map(seconds), hours: hours.map(chSecond), base, addVersions, subVersions });
+}
+
+async function loadDelta(ctx: ReadContext, kind: 'events' | 'labels', query: string, models: string[], change: SumsChange): Promise<SumsDelta[]> {
+  const rows = await selectDelta<DeltaRow>(ctx, kind, query, models, change);
   return rows.map((row) => {
     const indexes = row.cells?.map(Number);
     return { key: `${row.model}\u0000${row.key}`, model: row.model, segment: row.segment, window: Number(row.window), values: row.delta.map(Number), ...(indexes ? { indexes } : {}) };
@@ -123,7 +144,7 @@ export async function scoreBinsFromSums(
   const sums = ctx.state.windowSums(`psi ${eventsFingerprint(ctx.config)} ${JSON.stringify(models)} ${plans.length}`, SCORE_GRID_CELLS, target);
   // Cached vectors are read in place: the statistics' inputs are taken inside the exclusive section.
   const out = await sums.exclusive(async () => {
-    await sums.update(target, (change) => loadDelta(ctx, 'rollup_psi_delta', models, change), plans.map(spanOf));
+    await sums.update(target, (change) => loadDelta(ctx, 'events', 'rollup_psi_delta', models, change), plans.map(spanOf));
     const rows: BinnedSegment[][] = windows.currents.map(() => []);
     merged(sums, raw, (model, segment, vectors) => {
       const r = vectors[0] as Float64Array;
@@ -226,7 +247,7 @@ export async function labelsFromSums(ctx: ReadContext, ledger: Ledger, matured: 
   const raw = await labelsRaw(ctx, plans.map((p) => p.raw), models, bins, at);
   const sums = ctx.state.windowSums(`labels ${labelsFingerprint(ctx.config)} ${bins} ${JSON.stringify(models)} ${plans.length}`, width, target);
   const out = await sums.exclusive(async () => {
-    await sums.update(target, (change) => loadDelta(ctx, 'rollup_labels_delta', models, change), plans.map(spanOf));
+    await sums.update(target, (change) => loadDelta(ctx, 'labels', 'rollup_labels_delta', models, change), plans.map(spanOf));
     const listed: LabelCounts[][] = matured.currents.map(() => []);
     // Enough room for every cached segment and every raw row's segment, in every window.
     const copies = new LabelCopies((sums.sums.size + raw.length) * plans.length, bins);
@@ -273,7 +294,7 @@ interface PerformanceDeltaRow {
 
 /** rollup_performance_delta.sql's rows as signed sparse deltas in PERFORMANCE_LAYOUT: the sign applied here, not per row in SQL. */
 async function loadPerformanceDelta(ctx: ReadContext, models: string[], change: SumsChange): Promise<SumsDelta[]> {
-  const rows = await selectDelta<PerformanceDeltaRow>(ctx, 'rollup_performance_delta', models, change);
+  const rows = await selectDelta<PerformanceDeltaRow>(ctx, 'labels', 'rollup_performance_delta', models, change);
   return rows.map((row) => {
     const sign = Number(row.sign);
     const [cells, positives, negatives] = row.cells;

@@ -14,11 +14,30 @@ export interface SumsDelta {
   indexes?: readonly number[];
 }
 
-/** What a loader must read: per window, the hours to add and to take away (each with its version). */
+/**
+ * What a loader must read: per window, the hours to add (at their target version) and to take away (at the version
+ * the sums hold). An hour folded again is in both: its old version's rows out, its new version's in.
+ */
 export interface SumsChange {
   add: number[][];
   sub: number[][];
-  versions: Map<number, number>;
+  /** The target version of every hour in `add`. */
+  addVersions: Map<number, number>;
+  /** The held version of every hour in `sub`. */
+  subVersions: Map<number, number>;
+  /**
+   * Hours taken away at a version that may have been superseded since the sums read it, with that version: a sweep
+   * (ledger.ts, sweepSuperseded) or a rebuild elsewhere may have deleted its rows, and taking away rows that are gone
+   * would leave them counted. The loader checks they are all still there (throwing RowsGone when not) before reading.
+   */
+  held: [hour: number, version: number][];
+}
+
+/** Thrown by a loader when rows the sums must take away are gone: the update rebuilds instead. */
+export class RowsGone extends Error {
+  constructor(hours: number) {
+    super(`rollup rows of ${hours} held hour(s) were swept; rebuilding the running sums`);
+  }
 }
 
 /** After this many incremental updates the sums are rebuilt, so float rounding from subtraction cannot pile up. */
@@ -39,39 +58,60 @@ export class WindowSums {
   ) {}
 
   /**
-   * Brings the sums to the target hours, loading only the difference when it can. An hour folded again
-   * (new version) cannot be taken away (its old rows are gone), so it means a rebuild, as do many changes,
-   * and so does an hour that left the folded set while still inside its window's full hours `spans[w]`
+   * Brings the sums to the target hours, loading only the difference when it can: hours that entered a window
+   * are added, hours that left it taken away, and an hour folded again (a new version: late outcomes, late events)
+   * is taken away at the version the sums hold and added at its new one. It rebuilds instead on the first update,
+   * after MAX_UPDATES, for a change of more than MAX_DELTA_HOURS hours, when the rows to take away are gone
+   * (RowsGone), and for an hour that left the folded set while still inside its window's full hours `spans[w]`
    * (dropped by a rebuild not finished yet): only hours the window moved past are taken away.
    */
   async update(target: HourVersions[], load: (change: SumsChange) => Promise<SumsDelta[]>, spans?: { from: number; to: number }[]): Promise<void> {
-    const versions = new Map<number, number>();
-    for (const w of [...target, ...this.hours]) for (const [h, v] of w) versions.set(h, v);
-    const stale = this.hours.some((w, i) => [...w].some(([h, v]) => target[i]?.has(h) && target[i]?.get(h) !== v));
-    let add = target.map((w, i) => [...w.keys()].filter((h) => !this.hours[i]?.has(h)));
-    let sub = this.hours.map((w, i) => [...w.keys()].filter((h) => !target[i]?.has(h)));
-    const touched = new Set([...add, ...sub].flat()).size;
-    const vanished = sub.some((hs, i) => hs.some((h) => !spans?.[i] || (h >= (spans[i] as { from: number }).from && h < (spans[i] as { to: number }).to)));
-    const rebuild = this.hours.length === 0 || stale || vanished || touched > MAX_DELTA_HOURS || this.updates >= MAX_UPDATES;
-    if (rebuild) {
-      // Zeroed in place rather than cleared: a rebuild every cycle (late outcomes re-fold label hours) would
-      // otherwise allocate every segment's vectors anew each time; segments left all zeros are dropped below.
-      for (const entry of this.sums.values()) for (const vector of entry.windows) vector.fill(0);
-      // Until the load succeeds the sums hold nothing: a failed load leaves them to be rebuilt, not trusted.
-      this.hours = [];
-      this.updates = 0;
-      add = target.map((w) => [...w.keys()]);
-      sub = target.map(() => []);
-      for (const w of target) for (const [h, v] of w) versions.set(h, v);
-    } else {
-      this.updates++;
+    const change = this.hours.length > 0 && this.updates < MAX_UPDATES ? this.changeTo(target, spans) : undefined;
+    if (change) {
+      try {
+        const deltas = change.add.some((hs) => hs.length > 0) || change.sub.some((hs) => hs.length > 0) ? await load(change) : [];
+        for (const delta of deltas) this.apply(delta);
+        this.updates++;
+        this.hours = target.map((w) => new Map(w));
+        return;
+      } catch (error) {
+        if (!(error instanceof RowsGone)) throw error;
+      }
     }
-    if ([...add, ...sub].some((hs) => hs.length > 0)) {
-      while (sub.length < this.windowCount) sub.push([]);
-      for (const delta of await load({ add, sub, versions })) this.apply(delta);
+    // Zeroed in place rather than cleared: segments left all zeros are dropped below.
+    for (const entry of this.sums.values()) for (const vector of entry.windows) vector.fill(0);
+    // Until the load succeeds the sums hold nothing: a failed load leaves them to be rebuilt, not trusted.
+    this.hours = [];
+    this.updates = 0;
+    const addVersions = new Map<number, number>();
+    for (const w of target) for (const [h, v] of w) addVersions.set(h, v);
+    const add = target.map((w) => [...w.keys()]);
+    if (add.some((hs) => hs.length > 0)) {
+      for (const delta of await load({ add, sub: target.map(() => []), addVersions, subVersions: new Map(), held: [] })) this.apply(delta);
     }
-    if (rebuild) for (const [key, entry] of this.sums) if (entry.windows.every((vector) => vector.every((x) => x === 0))) this.sums.delete(key);
+    for (const [key, entry] of this.sums) if (entry.windows.every((vector) => vector.every((x) => x === 0))) this.sums.delete(key);
     this.hours = target.map((w) => new Map(w));
+  }
+
+  /** The incremental change from the held hours to `target`, or undefined when it must be a rebuild (see update). */
+  private changeTo(target: HourVersions[], spans?: { from: number; to: number }[]): SumsChange | undefined {
+    const add = target.map((w, i) => [...w].filter(([h, v]) => this.hours[i]?.get(h) !== v).map(([h]) => h));
+    const sub = this.hours.map((w, i) => [...w].filter(([h, v]) => target[i]?.get(h) !== v).map(([h]) => h));
+    while (sub.length < this.windowCount) sub.push([]);
+    const inside = (h: number, i: number) => {
+      const span = spans?.[i];
+      return !span || (h >= span.from && h < span.to);
+    };
+    const vanished = this.hours.some((w, i) => [...w.keys()].some((h) => !target[i]?.has(h) && inside(h, i)));
+    if (vanished || new Set([...add, ...sub].flat()).size > MAX_DELTA_HOURS) return undefined;
+    const addVersions = new Map<number, number>();
+    add.forEach((hs, i) => hs.forEach((h) => addVersions.set(h, target[i]?.get(h) as number)));
+    const subVersions = new Map<number, number>();
+    sub.forEach((hs, i) => hs.forEach((h) => subVersions.set(h, this.hours[i]?.get(h) as number)));
+    // A held version the target still has for that hour is the current fold: its rows cannot have been swept.
+    const current = (h: number, v: number) => target.some((w) => w.get(h) === v);
+    const held = [...subVersions].filter(([h, v]) => !current(h, v));
+    return { add, sub, addVersions, subVersions, held };
   }
 
   /**
@@ -118,13 +158,19 @@ export function addDelta(vector: Float64Array, delta: SumsDelta): void {
   }
 }
 
-/** The hour-index version lookup a delta query filters on: `{NAME}_base` and `{NAME}_versions` over the change's hours. */
-export function changeVersions(change: SumsChange): { base: number; versions: number[] } {
-  const hours = [...change.versions.keys()];
-  if (hours.length === 0) return { base: 0, versions: [] };
+/**
+ * The hour-index version lookups a delta query filters on, over the change's hours from `base` (seconds): the
+ * version each hour is added at and the version it is taken away at (0 where it is not).
+ */
+export function changeVersions(change: SumsChange): { base: number; addVersions: number[]; subVersions: number[] } {
+  const hours = [...change.addVersions.keys(), ...change.subVersions.keys()];
+  if (hours.length === 0) return { base: 0, addVersions: [], subVersions: [] };
   const first = Math.min(...hours);
   const last = Math.max(...hours);
-  const versions = new Array<number>((last - first) / HOUR_MS + 1).fill(0);
-  for (const [h, v] of change.versions) versions[(h - first) / HOUR_MS] = v;
-  return { base: first / 1000, versions };
+  const lookup = (versions: Map<number, number>) => {
+    const out = new Array<number>((last - first) / HOUR_MS + 1).fill(0);
+    for (const [h, v] of versions) out[(h - first) / HOUR_MS] = v;
+    return out;
+  };
+  return { base: first / 1000, addVersions: lookup(change.addVersions), subVersions: lookup(change.subVersions) };
 }
