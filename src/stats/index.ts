@@ -33,3 +33,4 @@ export { normalCdf, normalQuantile, twoSidedPValue } from './normal.js';
 export { chiSquareSurvival } from './chi-square.js';
 export { partialConjunction, sharedCount } from './partial-conjunction.js';
 export { logMixtureRatio, scanForChange, smoothedProportions, type ChangeScan, type ScanOptions } from './sequential.js';
+export { welchMeanDifference, type MeanDifference, type SampleSums } from './welch.js';

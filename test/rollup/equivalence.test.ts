@@ -300,19 +300,26 @@ describe('maintenance', () => {
     };
     const recorded = () => {
       const calls: { name: string; params: Record<string, unknown> }[] = [];
-      const store: Store = { ...t.store, select: (query, params = {}, name = '') => (calls.push({ name, params }), t.store.select(query, params, name)) };
+      const select: Store['select'] = (query, params = {}, name = '') => (calls.push({ name, params }), t.store.select(query, params, name));
+      const store = new Proxy(t.store, {
+        get: (target, prop) => {
+          if (prop === 'select') return select;
+          const value: unknown = Reflect.get(target, prop, target);
+          return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+        },
+      });
       return { store, calls };
     };
     const labelDeltas = (calls: { name: string; params: Record<string, unknown> }[]) => calls.filter((c) => c.name === 'rollup_labels_delta').map((c) => c.params);
     const taken = (params: Record<string, unknown>) => (params.subs as number[][]).flat().length;
 
     await refresh(END);
-    await both(END);
+    await runCycle(t.store, t.config, { at: END, source: rollupSource(t.store, t.config, kept) });
     await lateOutcomes('incremental', 7);
     const incremental = recorded();
-    const raw = await runCycle(t.store, t.config, { at: END, source: rawSource(t.store, t.config) });
-    expectSameCycle(await runCycle(incremental.store, t.config, { at: END, source: rollupSource(incremental.store, t.config, kept) }), raw);
-    // The re-folded hour in and out of the sums, not every hour of the windows again.
+    await runCycle(incremental.store, t.config, { at: END, source: rollupSource(incremental.store, t.config, kept) });
+    // The re-folded hour in and out of the sums, not every hour of the windows again (the tests above compare such
+    // cycles with the full recompute).
     expect(labelDeltas(incremental.calls).length).toBeGreaterThan(0);
     for (const params of labelDeltas(incremental.calls)) expect(taken(params)).toBeGreaterThan(0);
 
@@ -320,8 +327,8 @@ describe('maintenance', () => {
     const snapshot = await readLedgers(t.store, t.config);
     for (const kind of ROLLUP_KINDS) for (const fingerprint of snapshot.fingerprints.get(kind) ?? []) await sweepSuperseded(t.store, t.config, kind, snapshot.ledger(kind, fingerprint));
     const rebuilt = recorded();
-    const raw2 = await runCycle(t.store, t.config, { at: END, source: rawSource(t.store, t.config) });
-    expectSameCycle(await runCycle(rebuilt.store, t.config, { at: END, source: rollupSource(rebuilt.store, t.config, kept) }), raw2);
+    const raw = await runCycle(t.store, t.config, { at: END, source: rawSource(t.store, t.config) });
+    expectSameCycle(await runCycle(rebuilt.store, t.config, { at: END, source: rollupSource(rebuilt.store, t.config, kept) }), raw);
     // The held version's rows were swept: the check saw it, and the sums were read afresh (nothing taken away).
     expect(rebuilt.calls.some((c) => c.name === 'rollup held rows')).toBe(true);
     expect(labelDeltas(rebuilt.calls).length).toBeGreaterThan(0);

@@ -1,8 +1,10 @@
-// The logit grid, defined once: its constants and cell midpoints, and the SQL queries include, against the expressions it replaced.
+// The logit grid, defined once: its constants and cell midpoints, and the SQL queries include, against the expressions it replaced; the log loss expression against numpy.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cellMidpoint, expandGrid, FINE_GRID_CELLS, gridCellSql, SCORE_GRID_CELLS } from '../../src/aggregates/grid.js';
 import { querySql } from '../../src/aggregates/sql.js';
+import { logLossSql } from '../../src/aggregates/log-loss.js';
 import { tempStore, type TempStore } from '../helpers/store.js';
+import { expectClose, fixture } from '../stats/support.js';
 
 const logit = (p: number) => Math.log(p / (1 - p));
 
@@ -60,5 +62,16 @@ describe('the grid in SQL', () => {
     expect(Number(rows[0]?.n)).toBe(9 + 3 * 1025 + 100_001);
     expect(Number(rows[0]?.coarse)).toBe(0);
     expect(Number(rows[0]?.fine)).toBe(0);
+  });
+  it('computes the log loss numpy does with scikit-learn\'s clip, confident wrong scores of exactly 0 and 1 included', async () => {
+    // Oracle: test/fixtures/stats/make_fixtures.py, welch(); tolerance 1e-12 relative (or 1e-15 absolute near 0).
+    const { points } = fixture<{ points: { score: number; label: number; loss: number }[] }>('welch');
+    const rows = await t.store.select<{ loss: number }>(
+      `SELECT ${logLossSql('score', 'label')} AS loss
+       FROM (SELECT arrayJoin(arrayZip({scores:Array(Float64)}, {labels:Array(UInt8)})) AS p, p.1 AS score, p.2 AS label)`,
+      { scores: points.map((p) => p.score), labels: points.map((p) => p.label) },
+    );
+    expect(rows).toHaveLength(points.length);
+    rows.forEach((row, i) => expectClose(Number(row.loss), (points[i] as { loss: number }).loss, 1e-12, 1e-15));
   });
 });

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { PerformanceSegment, PerformanceWindow } from '../../aggregates/index.js';
 import { DURATION_PATTERN, levels, parseDuration, type Config } from '../../config/index.js';
 import type { CycleWindows, Evaluation } from '../../core/types.js';
-import { normalCdf, unpairedAucTest } from '../../stats/index.js';
+import { normalCdf, unpairedAucTest, welchMeanDifference } from '../../stats/index.js';
 import { judgeEachWindow, segmentRecord, type Monitor } from '../monitor.js';
 import { performancePresentation } from './present.js';
 
@@ -59,13 +59,6 @@ function worsePValue(delta: number, se: number): number {
 /** delta / se; with se 0, ±Infinity for a change and 0 for none (as unpairedAucTest). */
 const zOf = (delta: number, se: number): number => (se > 0 ? delta / se : delta === 0 ? 0 : Math.sign(delta) * Infinity);
 
-/** Mean log loss and its sample variance over a window's labeled events. */
-function logLossMoments(w: PerformanceWindow): { mean: number; variance: number } {
-  const n = w.labeled;
-  const mean = w.logLoss / n;
-  return { mean, variance: n > 1 ? Math.max(0, (w.logLossSquares - n * mean * mean) / (n - 1)) : NaN };
-}
-
 function classes(w: PerformanceWindow): { positives: number; negatives: number } {
   let positives = 0;
   let negatives = 0;
@@ -81,10 +74,8 @@ function evaluateSegment(config: Config, row: PerformanceSegment): Evaluation<Pe
   if (Math.min(current.positives, current.negatives, reference.positives, reference.negatives) < settings.minMinority) return [];
   const aucTest = unpairedAucTest(row.reference, row.current);
   if (!Number.isFinite(aucTest.delta) || Number.isNaN(aucTest.se)) return [];
-  const loss = logLossMoments(row.current);
-  const referenceLoss = logLossMoments(row.reference);
-  const lossDelta = loss.mean - referenceLoss.mean;
-  const lossSe = Math.sqrt(loss.variance / row.current.labeled + referenceLoss.variance / row.reference.labeled);
+  const lossSums = (w: PerformanceWindow) => ({ n: w.labeled, sum: w.logLoss, sumSquares: w.logLossSquares });
+  const loss = welchMeanDifference(lossSums(row.reference), lossSums(row.current));
   const common = {
     monitor: 'performance',
     model: row.model,
@@ -96,8 +87,8 @@ function evaluateSegment(config: Config, row: PerformanceSegment): Evaluation<Pe
   const details = {
     auc: aucTest.aucB,
     referenceAuc: aucTest.aucA,
-    logLoss: loss.mean,
-    referenceLogLoss: referenceLoss.mean,
+    logLoss: row.current.logLoss / row.current.labeled,
+    referenceLogLoss: row.reference.logLoss / row.reference.labeled,
     brier: row.current.brier / row.current.labeled,
     referenceBrier: row.reference.brier / row.reference.labeled,
     positives: current.positives,
@@ -114,14 +105,14 @@ function evaluateSegment(config: Config, row: PerformanceSegment): Evaluation<Pe
       details: { ...details, se: aucTest.se, z: zOf(aucTest.delta, aucTest.se) },
     },
   ];
-  if (Number.isFinite(lossDelta) && Number.isFinite(lossSe)) {
+  if (Number.isFinite(loss.delta) && Number.isFinite(loss.se)) {
     out.push({
       ...common,
       feature: 'log_loss',
-      value: lossDelta,
+      value: loss.delta,
       threshold: settings.logLoss.warning,
-      pValue: worsePValue(lossDelta, lossSe),
-      details: { ...details, se: lossSe, z: zOf(lossDelta, lossSe) },
+      pValue: worsePValue(loss.delta, loss.se),
+      details: { ...details, se: loss.se, z: loss.z },
     });
   }
   return out;
