@@ -20,8 +20,11 @@ beforeAll(async () => {
 });
 afterAll(() => t.cleanup());
 
-/** The demo's incidents together (their targets never overlap): seeded once for the cases that share it. */
-const COMBINED: ScenarioName[] = ['issuer-outage', 'score-drift', 'miscalibration'];
+/**
+ * The demo's incidents together, with the mix shift (their targets never overlap: EU, APAC, LATAM, and bad rows
+ * spread over every segment): seeded once for the cases that share it.
+ */
+const COMBINED: ScenarioName[] = ['issuer-outage', 'score-drift', 'miscalibration', 'mix-shift', 'bad-rows'];
 let combined: ReturnType<typeof dataset> | undefined;
 const combinedDataset = () => (combined ??= dataset('combined', COMBINED));
 
