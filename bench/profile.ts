@@ -1,8 +1,10 @@
 // Where a cycle's time goes: `node dist/bench/profile.js ROWS DIR [STEADY_RUNS]` keeps the generated rows in DIR
 // (generated once), then times a cold cycle and steady cycles query by query. A development aid for the rollup.
 // PROFILE_WINDOWS=one profiles the one-window config (24 h, no sequential test) instead of the defaults. The
-// approved outcome's maturity is settled (learned) first, as the daemon does.
-import { existsSync } from 'node:fs';
+// approved outcome's maturity is settled (learned) first, as the daemon does. PROFILE_CPU=FILE writes a V8 CPU
+// profile of the steady cycles only (open it in Chrome DevTools, or sum self time per function).
+import { existsSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { join as joinPath } from 'node:path';
 import { rollupSource } from '../src/aggregates/index.js';
 import { settleMaturity } from '../src/aggregates/maturity.js';
@@ -71,6 +73,12 @@ async function main(): Promise<void> {
   const refreshS = (performance.now() - t0) / 1000;
   await runCycle(store, config, { at, source: rollupSource(store, config, state) });
   console.log('cold', ((performance.now() - t0) / 1000).toFixed(3), 'refresh', refreshS.toFixed(3), JSON.stringify(probe.take()));
+  const cpu = process.env.PROFILE_CPU ? new Session() : undefined;
+  if (cpu) {
+    cpu.connect();
+    await cpu.post('Profiler.enable');
+    await cpu.post('Profiler.start');
+  }
   for (let run = 0; run < Number(runsArg ?? 3); run++) {
     at = new Date(at.getTime() + 300_000);
     await appendFiveMinutes(store, at);
@@ -83,6 +91,11 @@ async function main(): Promise<void> {
     const q = probe.take();
     const inQueries = Object.values(q).reduce((a, b) => a + b, 0);
     console.log('steady', at.toISOString(), total.toFixed(3), 'refresh', r.toFixed(3), 'node', (total - inQueries).toFixed(3), JSON.stringify(q));
+  }
+  if (cpu) {
+    const { profile } = await cpu.post('Profiler.stop');
+    writeFileSync(process.env.PROFILE_CPU as string, JSON.stringify(profile));
+    cpu.disconnect();
   }
   await store.close();
 }

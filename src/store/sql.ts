@@ -138,12 +138,13 @@ export const EVENT_COLUMNS_READ = ['event_time', 'transaction_id', 'model', 'mod
 export const OUTCOME_COLUMNS_READ = ['transaction_id', 'outcome_time', 'approved', 'chargeback'] as const;
 
 /**
- * `categories` of `{{events}}`: each categorical feature's value as a string (an Enum's name), a NULL left out, so
- * a missing value is excluded as a missing map key is. Names are validated identifiers (config.featureColumns).
+ * `categories` of `{{events}}`: each categorical feature's value as a string (an Enum's name; a FixedString without
+ * the NUL bytes that pad a shorter value), a NULL left out, so a missing value is excluded as a missing map key is.
+ * Names are validated identifiers (config.featureColumns).
  */
 export function categoriesExpression(config: Config): string {
   if (config.featureColumns.length === 0) return "CAST(map(), 'Map(String, String)')";
-  const pairs = config.featureColumns.map((column) => `'${column}', toString(${quoteIdentifier(column)})`).join(', ');
+  const pairs = config.featureColumns.map((column) => `'${column}', trim(TRAILING '\\0' FROM toString(${quoteIdentifier(column)}))`).join(', ');
   return `CAST(mapFilter((k, v) -> isNotNull(v), map(${pairs})), 'Map(String, String)')`;
 }
 

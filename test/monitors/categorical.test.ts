@@ -152,11 +152,11 @@ describe('categorical features', () => {
     expect(a).not.toBe(b);
   });
 
-  it('read Enum, FixedString and Nullable columns by category: an Enum by its name, a NULL as missing', async () => {
+  it('read Enum, FixedString and Nullable columns by category: an Enum by its name, a short FixedString without its padding, a NULL as missing', async () => {
     await t.store.command(
       `CREATE TABLE cat_types (three_ds Enum8('challenged' = 1, 'frictionless' = 2), mcc Nullable(FixedString(4)), channel LowCardinality(Nullable(String)), attempts UInt8, flag Bool, at DateTime) ENGINE = Memory`,
     );
-    await t.store.command(`INSERT INTO cat_types VALUES ('frictionless', '5411', NULL, 1, true, now()), ('challenged', NULL, 'web', 2, false, now())`);
+    await t.store.command(`INSERT INTO cat_types VALUES ('frictionless', '5411', NULL, 1, true, now()), ('challenged', NULL, 'web', 2, false, now()), ('challenged', '77', 'app', 3, true, now())`);
     const probe = parseConfig({ tables: { events: 'cat_types' }, features: ['three_ds', 'mcc', 'channel', 'attempts', 'flag', 'at', 'amount_z'] });
     const resolved = await resolveFeatureColumns(t.store, probe);
     expect(resolved.config.featureColumns).toEqual(['three_ds', 'mcc', 'channel']);
@@ -169,6 +169,7 @@ describe('categorical features', () => {
     expect(rows.map((r) => r.categories)).toEqual([
       { three_ds: 'frictionless', mcc: '5411' },
       { three_ds: 'challenged', channel: 'web' },
+      { three_ds: 'challenged', mcc: '77', channel: 'app' },
     ]);
   });
 
