@@ -72,6 +72,7 @@ function program(setExit: (code: number) => void): Command {
     .option('--days <n>', 'days of traffic', parsePositiveInt, 14)
     .option('--end <iso>', 'end of the traffic (default: now, floored to the hour)', parseTime)
     .option('--seed <s>', 'random seed; the same arguments give the same rows', parseInteger, 1)
+    .option('--events-per-day <n>', 'live transactions a day, across models (default 360000)', parsePositiveInt)
     .option('--scenario <name...>', 'inject an incident (repeatable): issuer-outage, score-drift, miscalibration, ranking-decay, mix-shift, shadow-better, shadow-worse, bad-rows, network-shift', collect, [])
     .action(async (opts) => setExit(await seedCommand(opts)));
 

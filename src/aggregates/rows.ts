@@ -197,9 +197,32 @@ export function shadowParams(config: Config, models: string[], options: ShadowOp
   };
 }
 
-/** Sorts like ORDER BY model, segment: one joined key per item (NUL sorts first, as a shorter array does). */
-export function byModelAndSegment<T extends { model: string; segment: string[] }>(items: T[]): T[] {
-  const keyed = items.map((item) => ({ item, key: `${item.model}\u0000${item.segment.join('\u0000')}` }));
-  keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  return keyed.map((k) => k.item);
+/** A segment's values joined by NUL, kept per segment array: the rollup hands out the same arrays cycle after cycle. */
+const segmentKeys = new WeakMap<readonly string[], string>();
+
+function segmentKey(segment: readonly string[]): string {
+  let key = segmentKeys.get(segment);
+  if (key === undefined) {
+    key = segment.join('\u0000');
+    segmentKeys.set(segment, key);
+  }
+  return key;
+}
+
+/**
+ * Sorts like ORDER BY model, segment: by model, then by the segment's values joined by NUL (NUL sorts first, as a
+ * shorter array does). Stable, so equal keys keep their order.
+ */
+export function byModelAndSegment<T extends { model: string; segment: readonly string[] }>(items: T[]): T[] {
+  const keys = items.map((item) => segmentKey(item.segment));
+  const order = items.map((_, i) => i);
+  order.sort((i, j) => {
+    const a = (items[i] as T).model;
+    const b = (items[j] as T).model;
+    if (a !== b) return a < b ? -1 : 1;
+    const ka = keys[i] as string;
+    const kb = keys[j] as string;
+    return ka < kb ? -1 : ka > kb ? 1 : 0;
+  });
+  return order.map((i) => items[i] as T);
 }

@@ -93,7 +93,8 @@ export interface PerformanceSegment {
 export interface ScoreStrips {
   model: string;
   segment: string[];
-  strips: { cells: number[]; counts: number[] }[];
+  /** Per five-minute strip, sparse cell counts: read-only, the rollup path hands out its strip cache's arrays. */
+  strips: { cells: readonly number[]; counts: readonly number[] }[];
 }
 
 export interface QualityCounts {

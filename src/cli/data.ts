@@ -10,6 +10,7 @@ export interface SeedCliOptions {
   days: number;
   end?: Date;
   seed: number;
+  eventsPerDay?: number;
   scenario: string[];
 }
 
@@ -46,7 +47,14 @@ export async function seedCommand(options: SeedCliOptions): Promise<number> {
     const summary = await seed(
       store,
       config,
-      { days: options.days, end: options.end ?? floorToHour(new Date()), seed: options.seed, scenarios, onProgress: (done: number, total?: number) => progress.update(done, total) },
+      {
+        days: options.days,
+        end: options.end ?? floorToHour(new Date()),
+        seed: options.seed,
+        scenarios,
+        ...(options.eventsPerDay ? { eventsPerDay: options.eventsPerDay } : {}),
+        onProgress: (done: number, total?: number) => progress.update(done, total),
+      },
       logger,
     );
     progress.done();

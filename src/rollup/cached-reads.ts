@@ -72,10 +72,11 @@ async function loadDelta(ctx: ReadContext, kind: 'events' | 'labels', query: str
 /**
  * Visits every segment with its cached sums plus the raw pieces' rows: the cached segments in the cache's order,
  * then those only the raw pieces have. A segment the raw pieces touch is added up in scratch vectors (the cache
- * must stay the folded hours' sums), so `visit` copies what it keeps. Plain loops and no copies of untouched
- * vectors, since this runs over every segment every cycle.
+ * must stay the folded hours' sums), so `visit` copies what it keeps. `totals` are the vectors' totals (the
+ * cache keeps them; scratch ones are added up with the deltas). Plain loops and no copies of untouched vectors,
+ * since this runs over every segment every cycle.
  */
-function merged(sums: WindowSums, raw: SumsDelta[], visit: (model: string, segment: string[], windows: readonly Float64Array[]) => void): void {
+function merged(sums: WindowSums, raw: SumsDelta[], visit: (model: string, segment: string[], windows: readonly Float64Array[], totals: Float64Array) => void): void {
   const touched = new Map<string, SumsDelta[]>();
   for (const d of raw) {
     const deltas = touched.get(d.key);
@@ -83,25 +84,23 @@ function merged(sums: WindowSums, raw: SumsDelta[], visit: (model: string, segme
     else touched.set(d.key, [d]);
   }
   const scratch = Array.from({ length: sums.windowCount }, () => new Float64Array(sums.width));
-  const plus = (cached: readonly Float64Array[] | undefined, deltas: SumsDelta[]): Float64Array[] => {
-    scratch.forEach((vector, w) => (cached ? vector.set(cached[w] as Float64Array) : vector.fill(0)));
-    for (const d of deltas) addDelta(scratch[d.window] as Float64Array, d);
+  const scratchTotals = new Float64Array(sums.windowCount);
+  const plus = (cached: { windows: readonly Float64Array[]; totals: Float64Array } | undefined, deltas: SumsDelta[]): Float64Array[] => {
+    scratch.forEach((vector, w) => (cached ? vector.set(cached.windows[w] as Float64Array) : vector.fill(0)));
+    if (cached) scratchTotals.set(cached.totals);
+    else scratchTotals.fill(0);
+    for (const d of deltas) scratchTotals[d.window] = (scratchTotals[d.window] as number) + addDelta(scratch[d.window] as Float64Array, d);
     return scratch;
   };
   for (const [key, entry] of sums.sums) {
     const deltas = touched.get(key);
-    visit(entry.model, entry.segment, deltas ? plus(entry.windows, deltas) : entry.windows);
+    if (deltas) visit(entry.model, entry.segment, plus(entry, deltas), scratchTotals);
+    else visit(entry.model, entry.segment, entry.windows, entry.totals);
   }
   for (const [key, deltas] of touched) {
     const first = deltas[0] as SumsDelta;
-    if (!sums.sums.has(key)) visit(first.model, first.segment, plus(undefined, deltas));
+    if (!sums.sums.has(key)) visit(first.model, first.segment, plus(undefined, deltas), scratchTotals);
   }
-}
-
-function total(v: Float64Array): number {
-  let sum = 0;
-  for (let i = 0; i < v.length; i++) sum += v[i] as number;
-  return sum;
 }
 
 /** psi_score.sql's bins: a cell goes to its reference-quantile bin (referenceCellBins), or to its configured bin. */
@@ -146,12 +145,12 @@ export async function scoreBinsFromSums(
   const out = await sums.exclusive(async () => {
     await sums.update(target, (change) => loadDelta(ctx, 'events', 'rollup_psi_delta', models, change), plans.map(spanOf));
     const rows: BinnedSegment[][] = windows.currents.map(() => []);
-    merged(sums, raw, (model, segment, vectors) => {
+    merged(sums, raw, (model, segment, vectors, totals) => {
       const r = vectors[0] as Float64Array;
-      const nReference = total(r);
+      const nReference = totals[0] as number;
       rows.forEach((list, w) => {
         const c = vectors[w + 1] as Float64Array;
-        const nCurrent = total(c);
+        const nCurrent = totals[w + 1] as number;
         if (judged(nReference, nCurrent)) list.push({ model, feature: 'score', segment, nReference, nCurrent, ...bins(r, c, options) });
       });
     });

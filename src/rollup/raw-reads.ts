@@ -82,7 +82,8 @@ function perSegment<T extends { model: string; segment: string[] }>(strips: Stri
 export async function scoreStripsRaw(ctx: ReadContext, span: TimeWindow, models: string[], at: Date): Promise<ScoreStrips[]> {
   const strips = await readEachStrip(ctx.store, ctx.config, { ...psiStrips(ctx, models), span: { from: span.from.getTime(), to: span.to.getTime() }, at: at.getTime() });
   return perSegment<ScoreStrips>(strips, (row) => ({ model: row.model, segment: row.segment, strips: strips.map(() => ({ cells: [], counts: [] })) }), (entry, i, row) => {
-    entry.strips[i] = { cells: [...(row.indexes ?? [])], counts: [...row.values] };
+    // The cache's own arrays, not copies: ScoreStrips are read-only.
+    entry.strips[i] = { cells: row.indexes ?? [], counts: row.values };
   });
 }
 

@@ -46,8 +46,8 @@ const MAX_UPDATES = 288;
 const MAX_DELTA_HOURS = 48;
 
 export class WindowSums {
-  /** Per segment key: a vector per window. */
-  readonly sums = new Map<string, { model: string; segment: string[]; windows: Float64Array[] }>();
+  /** Per segment key: a vector per window, and each vector's total (kept as deltas land, so a read need not add up every vector). */
+  readonly sums = new Map<string, { model: string; segment: string[]; windows: Float64Array[]; totals: Float64Array }>();
   private hours: Map<number, number>[] = [];
   private updates = 0;
   private queue: Promise<unknown> = Promise.resolve();
@@ -79,7 +79,10 @@ export class WindowSums {
       }
     }
     // Zeroed in place rather than cleared: segments left all zeros are dropped below.
-    for (const entry of this.sums.values()) for (const vector of entry.windows) vector.fill(0);
+    for (const entry of this.sums.values()) {
+      for (const vector of entry.windows) vector.fill(0);
+      entry.totals.fill(0);
+    }
     // Until the load succeeds the sums hold nothing: a failed load leaves them to be rebuilt, not trusted.
     this.hours = [];
     this.updates = 0;
@@ -142,20 +145,24 @@ export class WindowSums {
   private apply(delta: SumsDelta): void {
     let entry = this.sums.get(delta.key);
     if (!entry) {
-      entry = { model: delta.model, segment: delta.segment, windows: Array.from({ length: this.windowCount }, () => new Float64Array(this.width)) };
+      entry = { model: delta.model, segment: delta.segment, windows: Array.from({ length: this.windowCount }, () => new Float64Array(this.width)), totals: new Float64Array(this.windowCount) };
       this.sums.set(delta.key, entry);
     }
-    addDelta(entry.windows[delta.window] as Float64Array, delta);
+    entry.totals[delta.window] = (entry.totals[delta.window] as number) + addDelta(entry.windows[delta.window] as Float64Array, delta);
   }
 }
 
-/** Adds a delta's values into one window's vector. */
-export function addDelta(vector: Float64Array, delta: SumsDelta): void {
+/** Adds a delta's values into one window's vector; returns their sum. */
+export function addDelta(vector: Float64Array, delta: SumsDelta): number {
   const { values, indexes } = delta;
+  let sum = 0;
   for (let i = 0; i < values.length; i++) {
     const at = indexes ? (indexes[i] as number) : i;
-    vector[at] = (vector[at] as number) + (values[i] as number);
+    const value = values[i] as number;
+    vector[at] = (vector[at] as number) + value;
+    sum += value;
   }
+  return sum;
 }
 
 /**

@@ -205,13 +205,13 @@ const badArgv: fc.Arbitrary<{ args: readonly string[]; mentions: string }> = fc.
     .filter((c) => !['demo', 'daemon', 'run', 'report', 'seed', 'ingest', 'check-config', 'help'].includes(c))
     .map((c) => ({ args: [c], mentions: `unknown command '${c}'` })),
   fc.tuple(fc.constantFrom(...COMMANDS), fc.stringMatching(/^--[a-z]{3,10}$/))
-    .filter(([command, option]) => !['--config', '--once', '--json', '--at', '--days', '--end', '--seed', '--scenario', '--table', '--file', '--out', '--send', '--help', '--version'].some((known) => known.startsWith(option)) && !command.includes(option))
+    .filter(([command, option]) => !['--config', '--once', '--json', '--at', '--days', '--end', '--seed', '--events-per-day', '--scenario', '--table', '--file', '--out', '--send', '--help', '--version'].some((known) => known.startsWith(option)) && !command.includes(option))
     .map(([command, option]) => ({ args: [...command, option], mentions: `unknown option '${option}'` })),
   fc.tuple(fc.constantFrom(['run', '--at'], ['report', '--at'], ['seed', '--end']), fc.string({ maxLength: 12 }).filter((s) => Number.isNaN(Date.parse(s)) && !s.startsWith('-')))
     .map(([option, value]) => ({ args: [...option, value], mentions: 'not an ISO 8601 time' })),
-  fc.tuple(fc.constantFrom('--days', '--seed'), fc.oneof(fc.constantFrom('abc', '1.5', '', ' ', '0x10', '1e3', 'NaN', '1e400x'), fc.stringMatching(/^[a-z]{1,6}$/)))
+  fc.tuple(fc.constantFrom('--days', '--seed', '--events-per-day'), fc.oneof(fc.constantFrom('abc', '1.5', '', ' ', '0x10', '1e3', 'NaN', '1e400x'), fc.stringMatching(/^[a-z]{1,6}$/)))
     .map(([option, value]) => ({ args: ['seed', option, value], mentions: 'expected a' })),
-  fc.constantFrom('0', '-3').map((value) => ({ args: ['seed', '--days', value], mentions: 'expected a positive whole number' })),
+  fc.tuple(fc.constantFrom('--days', '--events-per-day'), fc.constantFrom('0', '-3')).map(([option, value]) => ({ args: ['seed', option, value], mentions: 'expected a positive whole number' })),
   fc.stringMatching(/^[a-z]{3,12}$/)
     .filter((s) => !['issuer', 'score', 'miscalibration', 'bad'].some((known) => s.startsWith(known)))
     .map((name) => ({ args: ['seed', '--scenario', name], mentions: `unknown scenario "${name}"` })),

@@ -51,11 +51,29 @@ afterAll(() => t.cleanup());
 const kept = new RollupState();
 const refresh = (at: Date, store: Store = t.store) => refreshRollup(store, t.config, at, { state: kept });
 
-async function both(at: Date) {
+async function both(at: Date, store: Store = t.store) {
   const raw = await runCycle(t.store, t.config, { at, source: rawSource(t.store, t.config) });
-  const rollup = await runCycle(t.store, t.config, { at, source: rollupSource(t.store, t.config, kept) });
+  const rollup = await runCycle(store, t.config, { at, source: rollupSource(store, t.config, kept) });
   return { raw, rollup };
 }
+
+/** The store, recording the name and parameters of every select (what the rollup asked of it). */
+function recorded(): { store: Store; calls: { name: string; params: Record<string, unknown> }[] } {
+  const calls: { name: string; params: Record<string, unknown> }[] = [];
+  const select: Store['select'] = (query, params = {}, name = '') => (calls.push({ name, params }), t.store.select(query, params, name));
+  const store = new Proxy(t.store, {
+    get: (target, prop) => {
+      if (prop === 'select') return select;
+      const value: unknown = Reflect.get(target, prop, target);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+  return { store, calls };
+}
+
+/** The parameters of each label-sums delta a cycle read, and how many hours each took away. */
+const labelDeltas = (calls: { name: string; params: Record<string, unknown> }[]) => calls.filter((c) => c.name === 'rollup_labels_delta').map((c) => c.params);
+const taken = (params: Record<string, unknown>) => (params.subs as number[][]).flat().length;
 
 /** A cycle read from the rollup by a process of its own (cold state). */
 const fresh = (at: Date) => runCycle(t.store, t.config, { at, source: rollupSource(t.store, t.config, new RollupState()) });
@@ -122,6 +140,9 @@ describe('maintenance', () => {
     );
     expect(unlabeled.length).toBeGreaterThan(50);
     const before = await fresh(END);
+    // The kept state's running sums hold every hour before the outcomes land.
+    await refresh(END);
+    await runCycle(t.store, t.config, { at: END, source: rollupSource(t.store, t.config, kept) });
     await t.store.insert(
       'outcomes',
       unlabeled.map((e) => outcomeRow(e.transaction_id, new Date(Number(e.ms) + 60_000), 1)),
@@ -129,9 +150,13 @@ describe('maintenance', () => {
     const summary = await refresh(END);
     expect(summary.refolded.labels).toBeGreaterThan(0);
     expect(summary.refolded.shadow).toBeGreaterThan(0);
-    const { raw, rollup } = await both(END);
+    const reads = recorded();
+    const { raw, rollup } = await both(END, reads.store);
     expectSameCycle(rollup, raw);
     expect(rollup.quality.missingOutcomes).toBe(before.quality.missingOutcomes - unlabeled.length);
+    // The running sums took the re-folded hours away at their old versions and added the new ones: no rebuild.
+    expect(labelDeltas(reads.calls).length).toBeGreaterThan(0);
+    for (const params of labelDeltas(reads.calls)) expect(taken(params)).toBeGreaterThan(0);
   });
 
   it('late orphan outcomes, then the late events that match them, are re-folded and show in the next cycles', async () => {
@@ -264,7 +289,7 @@ describe('maintenance', () => {
     expect(rollup.quality.badScores).toBe(before.quality.badScores + bad.length);
   });
 
-  it('sweeping superseded rows leaves only the ledger\'s versions, and the cycle unchanged', async () => {
+  it('sweeping superseded rows leaves only the ledger\'s versions and the cycle unchanged; running sums that held swept rows rebuild', async () => {
     const superseded = async () => {
       const [row] = await t.store.select<{ n: number }>(
         `SELECT count() AS n FROM driftwatch.driftwatch_rollup_labels AS r
@@ -273,6 +298,20 @@ describe('maintenance', () => {
       );
       return Number(row?.n ?? 0);
     };
+    // The kept state's sums hold every hour; then corrected outcomes re-fold one matured hour, and the sweep deletes
+    // the version of it the sums hold.
+    await refresh(END);
+    await runCycle(t.store, t.config, { at: END, source: rollupSource(t.store, t.config, kept) });
+    const from = END.getTime() - 9 * 3_600_000;
+    const events = await t.store.select<{ transaction_id: string }>(
+      `SELECT transaction_id FROM scoring_events
+       WHERE variant = 'live' AND event_time >= {from:DateTime64(3, 'UTC')} AND event_time < {to:DateTime64(3, 'UTC')}
+       ORDER BY transaction_id LIMIT 20`,
+      { from: chTime(from), to: chTime(from + 3_600_000) },
+    );
+    expect(events).toHaveLength(20);
+    await t.store.insert('outcomes', events.map((e) => outcomeRow(e.transaction_id, new Date(END.getTime() - 600_000), 0)));
+    expect((await refresh(END)).refolded.labels).toBeGreaterThan(0);
     expect(await superseded()).toBeGreaterThan(0);
     const snapshot = await readLedgers(t.store, t.config);
     for (const kind of ROLLUP_KINDS) {
@@ -280,59 +319,13 @@ describe('maintenance', () => {
       if (fingerprint) await sweepSuperseded(t.store, t.config, kind, snapshot.ledger(kind, fingerprint));
     }
     expect(await superseded()).toBe(0);
-    const { raw, rollup } = await both(END);
+    const reads = recorded();
+    const { raw, rollup } = await both(END, reads.store);
     expectSameCycle(rollup, raw);
-  });
-
-  it('running sums take a re-folded hour away at its old version; when a sweep took those rows, they rebuild', async () => {
-    // Corrected outcomes for events of one matured hour: the label kinds fold that hour again under a new version.
-    const lateOutcomes = async (tag: string, hoursBack: number) => {
-      const from = END.getTime() - hoursBack * 3_600_000;
-      const events = await t.store.select<{ transaction_id: string }>(
-        `SELECT transaction_id FROM scoring_events
-         WHERE variant = 'live' AND event_time >= {from:DateTime64(3, 'UTC')} AND event_time < {to:DateTime64(3, 'UTC')}
-         ORDER BY transaction_id LIMIT 20`,
-        { from: chTime(from), to: chTime(from + 3_600_000) },
-      );
-      expect(events.length, tag).toBe(20);
-      await t.store.insert('outcomes', events.map((e) => outcomeRow(e.transaction_id, new Date(END.getTime() - 600_000), 0)));
-      expect((await refresh(END)).refolded.labels, tag).toBeGreaterThan(0);
-    };
-    const recorded = () => {
-      const calls: { name: string; params: Record<string, unknown> }[] = [];
-      const select: Store['select'] = (query, params = {}, name = '') => (calls.push({ name, params }), t.store.select(query, params, name));
-      const store = new Proxy(t.store, {
-        get: (target, prop) => {
-          if (prop === 'select') return select;
-          const value: unknown = Reflect.get(target, prop, target);
-          return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-        },
-      });
-      return { store, calls };
-    };
-    const labelDeltas = (calls: { name: string; params: Record<string, unknown> }[]) => calls.filter((c) => c.name === 'rollup_labels_delta').map((c) => c.params);
-    const taken = (params: Record<string, unknown>) => (params.subs as number[][]).flat().length;
-
-    await refresh(END);
-    await runCycle(t.store, t.config, { at: END, source: rollupSource(t.store, t.config, kept) });
-    await lateOutcomes('incremental', 7);
-    const incremental = recorded();
-    await runCycle(incremental.store, t.config, { at: END, source: rollupSource(incremental.store, t.config, kept) });
-    // The re-folded hour in and out of the sums, not every hour of the windows again (the tests above compare such
-    // cycles with the full recompute).
-    expect(labelDeltas(incremental.calls).length).toBeGreaterThan(0);
-    for (const params of labelDeltas(incremental.calls)) expect(taken(params)).toBeGreaterThan(0);
-
-    await lateOutcomes('swept', 9);
-    const snapshot = await readLedgers(t.store, t.config);
-    for (const kind of ROLLUP_KINDS) for (const fingerprint of snapshot.fingerprints.get(kind) ?? []) await sweepSuperseded(t.store, t.config, kind, snapshot.ledger(kind, fingerprint));
-    const rebuilt = recorded();
-    const raw = await runCycle(t.store, t.config, { at: END, source: rawSource(t.store, t.config) });
-    expectSameCycle(await runCycle(rebuilt.store, t.config, { at: END, source: rollupSource(rebuilt.store, t.config, kept) }), raw);
-    // The held version's rows were swept: the check saw it, and the sums were read afresh (nothing taken away).
-    expect(rebuilt.calls.some((c) => c.name === 'rollup held rows')).toBe(true);
-    expect(labelDeltas(rebuilt.calls).length).toBeGreaterThan(0);
-    for (const params of labelDeltas(rebuilt.calls)) expect(taken(params)).toBe(0);
+    // The check saw the held version gone, and the sums were read afresh (nothing taken away).
+    expect(reads.calls.some((c) => c.name === 'rollup held rows')).toBe(true);
+    expect(labelDeltas(reads.calls).length).toBeGreaterThan(0);
+    for (const params of labelDeltas(reads.calls)) expect(taken(params)).toBe(0);
   });
 
   it('a steady refresh with nothing new folds and re-folds nothing', async () => {

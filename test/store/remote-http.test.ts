@@ -11,7 +11,7 @@ import { runCli, type CliResult } from '../helpers/cli.js';
 import { startClickHouseHttp, type ClickHouseHttp } from '../helpers/clickhouse-http.js';
 
 const AT = '2026-03-10T00:00:00Z';
-const SEED = ['--days', '2', '--end', AT, '--scenario', 'issuer-outage', 'score-drift'];
+const SEED = ['--days', '2', '--end', AT, '--events-per-day', '120000', '--scenario', 'issuer-outage', 'score-drift'];
 /** The seeded source tables, by name: where they live is driftwatch's business (store.database, qualified names). */
 const SOURCE = /(^|\.)`?(scoring_events|outcomes)`?$/;
 
