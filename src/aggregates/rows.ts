@@ -214,15 +214,7 @@ function segmentKey(segment: readonly string[]): string {
  * shorter array does). Stable, so equal keys keep their order.
  */
 export function byModelAndSegment<T extends { model: string; segment: readonly string[] }>(items: T[]): T[] {
-  const keys = items.map((item) => segmentKey(item.segment));
-  const order = items.map((_, i) => i);
-  order.sort((i, j) => {
-    const a = (items[i] as T).model;
-    const b = (items[j] as T).model;
-    if (a !== b) return a < b ? -1 : 1;
-    const ka = keys[i] as string;
-    const kb = keys[j] as string;
-    return ka < kb ? -1 : ka > kb ? 1 : 0;
-  });
-  return order.map((i) => items[i] as T);
+  const keyed = items.map((item) => ({ item, model: item.model, key: segmentKey(item.segment) }));
+  keyed.sort((a, b) => (a.model !== b.model ? (a.model < b.model ? -1 : 1) : a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return keyed.map((k) => k.item);
 }
