@@ -38,7 +38,9 @@ export async function loadFeatureEdges(store: Store, config: Config): Promise<Fe
   );
   return rows
     .filter((r) => Boolean(Number(r.categorical)) === config.featureColumns.includes(r.feature))
-    .map((r) => ({ model: r.model, feature: r.feature, edges: r.bins[0].map(Number), categories: r.bins[1] }));
+    // Categories of a FixedString column learned before values were read without their NUL padding keep it in the
+    // store: stripped here, so they match the values as read now (the order, hence every folded bin, is the same).
+    .map((r) => ({ model: r.model, feature: r.feature, edges: r.bins[0].map(Number), categories: r.bins[1].map((c) => c.replace(/\0+$/, '')) }));
 }
 
 export async function saveFeatureEdges(store: Store, config: Config, edges: FeatureEdges[], reference: TimeWindow): Promise<void> {

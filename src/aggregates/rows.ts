@@ -197,24 +197,9 @@ export function shadowParams(config: Config, models: string[], options: ShadowOp
   };
 }
 
-/** A segment's values joined by NUL, kept per segment array: the rollup hands out the same arrays cycle after cycle. */
-const segmentKeys = new WeakMap<readonly string[], string>();
-
-function segmentKey(segment: readonly string[]): string {
-  let key = segmentKeys.get(segment);
-  if (key === undefined) {
-    key = segment.join('\u0000');
-    segmentKeys.set(segment, key);
-  }
-  return key;
-}
-
-/**
- * Sorts like ORDER BY model, segment: by model, then by the segment's values joined by NUL (NUL sorts first, as a
- * shorter array does). Stable, so equal keys keep their order.
- */
-export function byModelAndSegment<T extends { model: string; segment: readonly string[] }>(items: T[]): T[] {
-  const keyed = items.map((item) => ({ item, model: item.model, key: segmentKey(item.segment) }));
-  keyed.sort((a, b) => (a.model !== b.model ? (a.model < b.model ? -1 : 1) : a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+/** Sorts like ORDER BY model, segment: one joined key per item (NUL sorts first, as a shorter array does). */
+export function byModelAndSegment<T extends { model: string; segment: string[] }>(items: T[]): T[] {
+  const keyed = items.map((item) => ({ item, key: `${item.model}\u0000${item.segment.join('\u0000')}` }));
+  keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   return keyed.map((k) => k.item);
 }

@@ -37,7 +37,8 @@ function planSet(ledger: Ledger, windows: WindowSet): { plans: WindowPlan[]; tar
 /**
  * Throws RowsGone unless every (hour, version) the change takes away at a possibly superseded version still has
  * rows in the rollup table of `kind`: a sweep or a rebuild by this or another process may have deleted them. A fold
- * that wrote no rows for its hour reads as gone too: a rebuild, slower but right.
+ * that wrote no rows for its hour reads as gone too: a rebuild, slower but right. selectDelta checks before and
+ * after the delta query: rows deleted by a sweep in another process while the delta was read show in the second.
  */
 async function checkHeld(ctx: ReadContext, kind: 'events' | 'labels', change: SumsChange): Promise<void> {
   if (change.held.length === 0) return;
@@ -58,7 +59,10 @@ async function selectDelta<Row>(ctx: ReadContext, kind: 'events' | 'labels', que
   const { base, addVersions, subVersions } = changeVersions(change);
   const hours = [...new Set([...change.add.flat(), ...change.sub.flat()])];
   const seconds = (hs: number[]) => hs.map((h) => h / 1000);
-  return selectQuery<Row>(ctx.store, ctx.config, query, { models, adds: change.add.map(seconds), subs: change.sub.map(seconds), hours: hours.map(chSecond), base, addVersions, subVersions });
+  const rows = await selectQuery<Row>(ctx.store, ctx.config, query, { models, adds: change.add.map(seconds), subs: change.sub.map(seconds), hours: hours.map(chSecond), base, addVersions, subVersions });
+  // Deleted rows do not come back: those still there now were there for the delta.
+  await checkHeld(ctx, kind, change);
+  return rows;
 }
 
 async function loadDelta(ctx: ReadContext, kind: 'events' | 'labels', query: string, models: string[], change: SumsChange): Promise<SumsDelta[]> {

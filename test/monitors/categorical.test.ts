@@ -171,6 +171,10 @@ describe('categorical features', () => {
       { three_ds: 'challenged', channel: 'web' },
       { three_ds: 'challenged', mcc: '77', channel: 'app' },
     ]);
+    // Categories stored while values were read with their padding match the values as read now.
+    await saveFeatureEdges(t.store, resolved.config, [{ model: 'padded', feature: 'mcc', edges: [], categories: ['5411', '77\0\0'] }], { from: END, to: END });
+    const stored = (await loadFeatureEdges(t.store, resolved.config)).find((e) => e.model === 'padded');
+    expect(stored?.categories).toEqual(['5411', '77']);
   });
 
   it('refuse a numeric column in features, naming it and where numeric features come from', async () => {

@@ -38,9 +38,10 @@ let t: TempStore;
 
 beforeAll(async () => {
   // Two windows: the rollup keeps running sums per window; the default four cost the raw side 4× and compare nothing more.
-  t = await tempStore({ windows: { current: ['1h', '24h'], maturity: '2h' }, features: ['amount_z', 'device_risk', 'card_network'], featureColumns: ['card_network'], minVolume: 200, monitors: { performance: { enabled: true } } });
+  // The performance monitor judges segments from 10 events of each class: this file compares numbers, at 10k a day.
+  t = await tempStore({ windows: { current: ['1h', '24h'], maturity: '2h' }, features: ['amount_z', 'device_risk', 'card_network'], featureColumns: ['card_network'], minVolume: 200, monitors: { performance: { enabled: true, minMinority: 10 } } });
   await ensureTables(t.store, t.config);
-  await seed(t.store, t.config, { days: 9, end: END, seed: 11, scenarios: [...SCENARIOS], eventsPerDay: 14_000, delays: 'slow' });
+  await seed(t.store, t.config, { days: 9, end: END, seed: 11, scenarios: [...SCENARIOS], eventsPerDay: 10_000, delays: 'slow' });
 });
 afterAll(() => t.cleanup());
 
@@ -90,7 +91,7 @@ describe('a cycle read from the rollup', () => {
     expect(raw.shadow.length).toBeGreaterThan(1);
     expect(raw.evaluations.some((e) => e.monitor === 'shadow')).toBe(true);
     // The performance monitor's per-outcome cells and log loss are compared too (they are evaluations like any other).
-    expect(raw.evaluations.filter((e) => e.monitor === 'performance').length).toBeGreaterThan(10);
+    expect(raw.evaluations.filter((e) => e.monitor === 'performance').length).toBeGreaterThanOrEqual(6);
     // A categorical feature (card_network, a String column) beside the features map's keys.
     expect(raw.evaluations.some((e) => e.monitor === 'psi' && e.feature === 'card_network')).toBe(true);
     expectSameCycle(rollup, raw);
@@ -230,6 +231,11 @@ describe('maintenance', () => {
         await t.store.insert('outcomes', labeled.map((o) => outcomeRow(o.transaction_id, new Date(Number(o.last) + 1), 1 - Number(o.approved))));
       }
       await refresh(at);
+      // The first two cycles read and keep the strips the late rows land in; the cycles after the landings compare.
+      if (k < 2) {
+        await runCycle(t.store, t.config, { at, source: rollupSource(t.store, t.config, kept) });
+        continue;
+      }
       const { raw, rollup } = await both(at);
       expectSameCycle(rollup, raw);
     }
@@ -322,8 +328,10 @@ describe('maintenance', () => {
     const reads = recorded();
     const { raw, rollup } = await both(END, reads.store);
     expectSameCycle(rollup, raw);
-    // The check saw the held version gone, and the sums were read afresh (nothing taken away).
-    expect(reads.calls.some((c) => c.name === 'rollup held rows')).toBe(true);
+    // The check asked for the swept hour's held version and found it gone, and the sums were read afresh (nothing
+    // taken away).
+    const hour = new Date(from).toISOString().slice(0, 19).replace('T', ' ');
+    expect(reads.calls.some((c) => c.name === 'rollup held rows' && (c.params.hours as string[]).includes(hour))).toBe(true);
     expect(labelDeltas(reads.calls).length).toBeGreaterThan(0);
     for (const params of labelDeltas(reads.calls)) expect(taken(params)).toBe(0);
   });

@@ -56,7 +56,13 @@ describe('WindowSums', () => {
   };
   const hours = (from: number, to: number, version = 1) => new Map(Array.from({ length: to - from }, (_, i) => [h(from + i), version]));
   const sum = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => value(h(from + i))).reduce((a, b) => a + b, 0);
-  const windowSum = (sums: WindowSums, w: number) => [...(sums.sums.get('k')?.windows[w] ?? [])];
+  /** A window's vector, after checking the total the sums keep for it is the vector's sum. */
+  const windowSum = (sums: WindowSums, w: number) => {
+    const entry = sums.sums.get('k');
+    const vector = [...(entry?.windows[w] ?? [])];
+    expect(entry?.totals[w]).toBe(vector.reduce((a, b) => a + b, 0));
+    return vector;
+  };
 
   it('moves with the windows by reading only the hours that entered or left', async () => {
     const loads: SumsChange[] = [];
@@ -96,6 +102,24 @@ describe('WindowSums', () => {
     expect([...(loads[1]?.addVersions ?? [])]).toEqual([[h(2), 3]]);
     expect(loads[1]?.held).toEqual([[h(2), 1]]);
     expect(windowSum(sums, 0)).toEqual([sum(0, 4) - value(h(2)) + value(h(2), 3)]);
+  });
+
+  it('takes an hour folded again while it moves between windows away at its old version and adds it at the new one', async () => {
+    const loads: SumsChange[] = [];
+    const sums = new WindowSums(2, 1);
+    const spans = (from: number) => [
+      { from: h(from), to: h(from + 4) },
+      { from: h(from + 4), to: h(from + 6) },
+    ];
+    await sums.update([hours(0, 4), hours(4, 6)], load(loads), spans(0));
+    // An hour later h(4) moves from the second window to the first, folded again on the way.
+    const first = hours(1, 5);
+    first.set(h(4), 2);
+    await sums.update([first, hours(5, 7)], load(loads), spans(1));
+    expect(loads[1]?.add).toEqual([[h(4)], [h(6)]]);
+    expect(loads[1]?.sub).toEqual([[h(0)], [h(4)]]);
+    expect(windowSum(sums, 0)).toEqual([sum(1, 4) + value(h(4), 2)]);
+    expect(windowSum(sums, 1)).toEqual([sum(5, 7)]);
   });
 
   it('rebuilds when the rows of a version it holds are gone (swept, or rebuilt elsewhere)', async () => {
