@@ -12,6 +12,8 @@ export function featureEdgesDdl(config: Config): string {
   feature     String,
   edges       Array(Float64),
   categories  Array(String),
+  max_categories  UInt32,
+  distinct_values UInt64,
   learned_at  DateTime64(3, 'UTC'),
   ref_from    DateTime64(3, 'UTC'),
   ref_to      DateTime64(3, 'UTC')
@@ -21,33 +23,81 @@ ORDER BY (model, feature)`;
 
 /** Columns added since the table was first created: a store from before gets them (empty for its rows). */
 export function featureEdgesAddedColumns(config: Config): string[] {
-  return [`ALTER TABLE ${tableRef(config, FEATURE_EDGES_TABLE)} ADD COLUMN IF NOT EXISTS categories Array(String) AFTER edges`];
+  const table = tableRef(config, FEATURE_EDGES_TABLE);
+  return [
+    `ALTER TABLE ${table} ADD COLUMN IF NOT EXISTS categories Array(String) AFTER edges`,
+    `ALTER TABLE ${table} ADD COLUMN IF NOT EXISTS max_categories UInt32 AFTER categories`,
+    `ALTER TABLE ${table} ADD COLUMN IF NOT EXISTS distinct_values UInt64 AFTER max_categories`,
+  ];
+}
+
+/** One stored binning of a feature: its bins, the cap it was learned under and the reference's distinct values (0: unknown). */
+interface StoredBins {
+  model: string;
+  feature: string;
+  categorical: number | boolean;
+  cap: number;
+  first: string;
+  bins: [number[], string[], number];
+}
+
+/**
+ * Whether stored categories serve a config capped at `cap`: learned under that cap, or holding every value the
+ * reference had within it (nothing was cut off). Rows from before the cap was stored (cap 0) serve as they are.
+ */
+function servesCap(r: StoredBins, cap: number): boolean {
+  const learnedCap = Number(r.cap);
+  const distinct = Number(r.bins[2]);
+  const kept = r.bins[1].length;
+  return learnedCap === 0 || learnedCap === cap || (distinct > 0 && distinct <= kept && kept <= cap);
 }
 
 /**
  * The stored bins of the kind the config reads each feature as: categories for `featureColumns`, edges for the
  * features map's keys. A name read the other way before (a map key that became a column) keeps its old bins
- * apart, so they never bin the other kind's values.
+ * apart, so they never bin the other kind's values. Categories learned under another `monitors.psi.maxCategories`
+ * that cut values off are not used: the feature is learned again under the config's cap (featureEdgesOf).
  */
 export async function loadFeatureEdges(store: Store, config: Config): Promise<FeatureEdges[]> {
-  // The first learned bins win: argMin over learn time, so a re-learn racing a restart cannot move the bins.
-  const rows = await store.select<{ model: string; feature: string; categorical: number | boolean; bins: [number[], string[]] }>(
-    `SELECT model, feature, notEmpty(categories) AS categorical, argMin((edges, categories), learned_at) AS bins FROM ${tableRef(config, FEATURE_EDGES_TABLE)} GROUP BY model, feature, categorical`,
+  // The first learned bins win (per cap): argMin over learn time, so a re-learn racing a restart cannot move the bins.
+  const rows = await store.select<StoredBins>(
+    `SELECT model, feature, notEmpty(categories) AS categorical, max_categories AS cap, toString(min(learned_at)) AS first,
+       argMin((edges, categories, distinct_values), learned_at) AS bins
+     FROM ${tableRef(config, FEATURE_EDGES_TABLE)} GROUP BY model, feature, categorical, cap ORDER BY first`,
     {},
     'load feature edges',
   );
-  return rows
-    .filter((r) => Boolean(Number(r.categorical)) === config.featureColumns.includes(r.feature))
-    // Categories of a FixedString column learned before values were read without their NUL padding keep it in the
-    // store: stripped here, so they match the values as read now (the order, hence every folded bin, is the same).
-    .map((r) => ({ model: r.model, feature: r.feature, edges: r.bins[0].map(Number), categories: r.bins[1].map((c) => c.replace(/\0+$/, '')) }));
+  const cap = config.monitors.psi.maxCategories;
+  const chosen = new Map<string, StoredBins>();
+  for (const r of rows) {
+    const categorical = Boolean(Number(r.categorical));
+    if (categorical !== config.featureColumns.includes(r.feature)) continue;
+    if (categorical && !servesCap(r, cap)) continue;
+    const key = `${r.model}\u0000${r.feature}`;
+    const kept = chosen.get(key);
+    // The first learned, unless a later binning was learned under the config's own cap.
+    if (!kept || (categorical && Number(kept.cap) !== cap && Number(r.cap) === cap)) chosen.set(key, r);
+  }
+  // Categories of a FixedString column learned before values were read without their NUL padding keep it in the
+  // store: stripped here, so they match the values as read now (the order, hence every folded bin, is the same).
+  return [...chosen.values()].map((r) => ({ model: r.model, feature: r.feature, edges: r.bins[0].map(Number), categories: r.bins[1].map((c) => c.replace(/\0+$/, '')) }));
 }
 
 export async function saveFeatureEdges(store: Store, config: Config, edges: FeatureEdges[], reference: TimeWindow): Promise<void> {
   const learnedAt = chTime(Date.now());
   await store.insert(
     tableRef(config, FEATURE_EDGES_TABLE),
-    edges.map((e) => ({ model: e.model, feature: e.feature, edges: e.edges, categories: e.categories, learned_at: learnedAt, ref_from: chTime(reference.from), ref_to: chTime(reference.to) })),
+    edges.map((e) => ({
+      model: e.model,
+      feature: e.feature,
+      edges: e.edges,
+      categories: e.categories,
+      max_categories: e.categories.length > 0 ? config.monitors.psi.maxCategories : 0,
+      distinct_values: e.distinct ?? 0,
+      learned_at: learnedAt,
+      ref_from: chTime(reference.from),
+      ref_to: chTime(reference.to),
+    })),
     'save feature edges',
   );
 }

@@ -135,6 +135,21 @@ describe('categorical features', () => {
     const outside = currency.find((e) => e.model === 'card-auth' && !['EU', 'NA'].includes(region(e) ?? '') && e.details?.referenceBins[0] === e.nReference);
     expect(outside?.details?.other).toEqual({ reference: 1, current: 1 });
     expect(outside?.severity).toBe('ok');
+
+    // The cap raised as the warning says: the bins that cut values off are learned again, every currency its own
+    // bin and nothing "other"; with the cap back at 2, the bins learned under it serve again.
+    const raised = { ...capped, monitors: { ...capped.monitors, psi: { ...capped.monitors.psi, maxCategories: 10 } } };
+    const relearn = capturingLogger();
+    const wide = await runCycle(t.store, raised, { at: END, logger: relearn.logger });
+    expect(relearn.lines().filter((l) => l.feature === 'currency')).toEqual([]);
+    const all = wide.evaluations.filter((e): e is Evaluation<PsiDetails> => e.monitor === 'psi' && e.feature === 'currency');
+    expect(all.length).toBeGreaterThan(0);
+    for (const e of all) {
+      expect(e.details?.referenceBins).toHaveLength(7);
+      expect(e.details?.other).toEqual({ reference: 0, current: 0 });
+    }
+    const back = await runCycle(t.store, capped, { at: END });
+    for (const e of back.evaluations.filter((x): x is Evaluation<PsiDetails> => x.monitor === 'psi' && x.feature === 'currency')) expect(e.details?.referenceBins).toHaveLength(3);
   }, 180_000);
 
   it('keep the bins of each kind apart: a name once a map key and now a column is binned by its categories', async () => {
