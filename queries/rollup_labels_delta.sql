@@ -5,18 +5,11 @@ WITH
   rows AS (
     SELECT model, segment_key, segment,
       arrayConcat([toFloat64(events), toFloat64(labeled), toFloat64(approved)], arrayMap(x -> toFloat64(x), cal_count), cal_score, cal_label, cal_sq_error) AS vec,
-      {addVersions:Array(UInt64)}[intDiv(toUnixTimestamp(hour) - {base:UInt32}, 3600) + 1] AS add_version,
-      {subVersions:Array(UInt64)}[intDiv(toUnixTimestamp(hour) - {base:UInt32}, 3600) + 1] AS sub_version,
-      arrayMap(
-        w -> toInt64(version = add_version AND has({adds:Array(Array(UInt32))}[w], toUnixTimestamp(hour)))
-          - (version = sub_version AND has({subs:Array(Array(UInt32))}[w], toUnixTimestamp(hour))),
-        range(1, length({adds:Array(Array(UInt32))}) + 1)) AS signs
+      {{delta_signs}}
     FROM {{table:driftwatch_rollup_labels}}
     WHERE variant = 'live'
       AND (empty({models:Array(String)}) OR has({models:Array(String)}, model))
-      AND hour IN (SELECT arrayJoin({hours:Array(DateTime('UTC'))}))
-      AND toUnixTimestamp(hour) >= {base:UInt32}
-      AND (version = add_version OR version = sub_version)
+      AND {{delta_rows}}
   )
 SELECT
   model,

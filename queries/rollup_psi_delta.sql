@@ -1,23 +1,16 @@
 -- Changes to the cached score-cell sums of the PSI windows (src/rollup/window-sums.ts): per window w (reference
 -- first, then each current window), folded hours entering it ({adds}[w]) count +1 and hours leaving it ({subs}[w])
--- −1; per model × segment × window, the signed counts per grid cell. An hour is added at its ledger version
--- ({addVersions}, indexed by hour from {base}) and taken away at the version the sums hold ({subVersions}): an hour
--- folded again is in both lists, its old rows out and its new ones in.
+-- −1; per model × segment × window, the signed counts per grid cell. An hour is added at its ledger version and
+-- taken away at the version the sums hold: an hour folded again is in both lists, its old rows out and its new
+-- ones in (the delta_signs and delta_rows placeholders, src/aggregates/sums-delta.ts).
 WITH
   rows AS (
     SELECT model, segment_key, segment, cells, counts,
-      {addVersions:Array(UInt64)}[intDiv(toUnixTimestamp(hour) - {base:UInt32}, 3600) + 1] AS add_version,
-      {subVersions:Array(UInt64)}[intDiv(toUnixTimestamp(hour) - {base:UInt32}, 3600) + 1] AS sub_version,
-      arrayMap(
-        w -> toInt64(version = add_version AND has({adds:Array(Array(UInt32))}[w], toUnixTimestamp(hour)))
-          - (version = sub_version AND has({subs:Array(Array(UInt32))}[w], toUnixTimestamp(hour))),
-        range(1, length({adds:Array(Array(UInt32))}) + 1)) AS signs
+      {{delta_signs}}
     FROM {{table:driftwatch_rollup_events}}
     WHERE variant = 'live'
       AND (empty({models:Array(String)}) OR has({models:Array(String)}, model))
-      AND hour IN (SELECT arrayJoin({hours:Array(DateTime('UTC'))}))
-      AND toUnixTimestamp(hour) >= {base:UInt32}
-      AND (version = add_version OR version = sub_version)
+      AND {{delta_rows}}
   ),
   cells AS (
     SELECT model, segment_key, w, cell, sum(n * s) AS d

@@ -5,6 +5,7 @@ import { expandCalibrationBins } from './calibration-bins.js';
 import { expandFeatureBins } from './feature-bins.js';
 import { expandGrid } from './grid.js';
 import { expandLogLoss } from './log-loss.js';
+import { expandSumsDelta } from './sums-delta.js';
 import { HOUR_MS, type Piece } from './pieces.js';
 
 /**
@@ -25,8 +26,8 @@ export function piecesPredicate(column: string, pieces: readonly Piece[], prefix
 /**
  * queries/NAME.sql with each `{{pieces:KEY}}` replaced by `pieces[KEY]`, the grid placeholders expanded
  * (grid.ts: `{{grid_cell:COLUMN}}`, …), the calibration bins (calibration-bins.ts: `{{cal_bin:COLUMN}}`) and the log loss
- * (log-loss.ts: `{{log_loss:SCORE:LABEL}}`), a feature's bin (feature-bins.ts: `{{feature_bin}}`, …), then the
- * usual placeholders (store/sql.ts).
+ * (log-loss.ts: `{{log_loss:SCORE:LABEL}}`), a feature's bin (feature-bins.ts: `{{feature_bin}}`, …), the running sums'
+ * delta rule (sums-delta.ts: `{{delta_signs}}`, `{{delta_rows}}`), then the usual placeholders (store/sql.ts).
  */
 export function querySql(name: string, config: Config, pieces: Record<string, string> = {}): string {
   const text = queryText(name).replace(/\{\{pieces:([a-z_0-9]+)\}\}/g, (_m, key: string) => {
@@ -34,7 +35,7 @@ export function querySql(name: string, config: Config, pieces: Record<string, st
     if (predicate === undefined) throw new Error(`no pieces given for {{pieces:${key}}} in ${name}.sql`);
     return `(${predicate})`;
   });
-  return renderSql(expandFeatureBins(expandLogLoss(expandCalibrationBins(expandGrid(text)))), config);
+  return renderSql(expandSumsDelta(expandFeatureBins(expandLogLoss(expandCalibrationBins(expandGrid(text))))), config);
 }
 
 export function selectQuery<T>(store: Store, config: Config, name: string, params: QueryParams, pieces: Record<string, string> = {}): Promise<T[]> {
