@@ -55,7 +55,7 @@ export function orphansFingerprint(config: Config): string {
 
 /** Shadow pairs per hour (queries/shadow_pairs.sql): labels.sql's outcome rule and the calibration bins. */
 export function shadowFingerprint(config: Config): string {
-  return digest({ ...sourceOf(config), rule: 'shadow-v2 pick', outcomes: config.columns.outcomes, maturity: config.windows.maturity, bins: config.monitors.calibration.bins, binning: CALIBRATION_BINNING });
+  return digest({ ...sourceOf(config), rule: 'shadow-v3 whole pairs', outcomes: config.columns.outcomes, maturity: config.windows.maturity, bins: config.monitors.calibration.bins, binning: CALIBRATION_BINNING });
 }
 
 /** The fingerprint of `kind` under this config (and, for the feature kind, these stored edges). */

@@ -2,6 +2,7 @@
 import { loadFeatureEdges } from '../aggregates/feature-edges.js';
 import { HOUR_MS, ceilHour, floorHour, orphanLookbackMs } from '../aggregates/pieces.js';
 import type { FeatureEdges } from '../aggregates/types.js';
+import { PAIR_SPAN_MS } from '../aggregates/shadow-pairs.js';
 import type { Config } from '../config/index.js';
 import type { CycleWindows } from '../core/types.js';
 import { resolveWindows } from '../core/windows.js';
@@ -125,13 +126,16 @@ export async function refreshRollup(store: Store, config: Config, at: Date, opti
   // Shadow pairs are read over the current and matured current windows only; a pair's rows are within an hour of
   // each other, so a changed hour touches the pairs of its neighbours too.
   const shadowFrom = floorHour(Math.min(windows.current.from.getTime(), windows.matured.current.from.getTime(), options.since?.getTime() ?? Infinity));
+  // An hour's pairs are whole once the next hour is over (a shadow row comes up to an hour after its live row): with
+  // a maturity under an hour, the matured hour waits for that.
+  const shadowTo = Math.min(maturedTo, completeTo - PAIR_SPAN_MS);
   const pairHours = changed.flatMap((h) => [h - HOUR_MS, h, h + HOUR_MS]);
   const plan: { kind: RollupKind; fresh: number[]; again: number[] }[] = [
     { kind: 'events', fresh: missing(ledgers.events, from, completeTo), again: refold('events') },
     { kind: 'labels', fresh: missing(ledgers.labels, from, maturedTo), again: refold('labels', lateLabels) },
     { kind: 'features', fresh: edges.length > 0 ? missing(ledgers.features, from, completeTo) : [], again: edges.length > 0 ? refold('features') : [] },
     { kind: 'orphans', fresh: missing(ledgers.orphans, orphansFrom, completeTo), again: refold('orphans', lateOrphans, []) },
-    { kind: 'shadow', fresh: config.monitors.shadow.enabled ? missing(ledgers.shadow, shadowFrom, maturedTo) : [], again: refold('shadow', lateLabels, pairHours) },
+    { kind: 'shadow', fresh: config.monitors.shadow.enabled ? missing(ledgers.shadow, shadowFrom, shadowTo) : [], again: refold('shadow', lateLabels, pairHours) },
   ];
   const base = (kind: RollupKind) => ({ kind, fingerprint: fingerprints[kind], rowsPerHour: perHour, edges });
   // Changed hours are found by comparing source row counts with the events ledger's: the events kind is re-folded
