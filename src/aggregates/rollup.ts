@@ -1,7 +1,7 @@
 // The rollup read path: folded full hours from the rollup tables, the rest of each window from the raw tables.
 import type { Config } from '../config/index.js';
 import { labelsFromSums, performanceFromSums, scoreBinsFromSums } from '../rollup/cached-reads.js';
-import { labelStripsRaw, qualityRaw, scoreStripsRaw, type ReadContext } from '../rollup/raw-reads.js';
+import { labelStripsRaw, qualityRaw, scoreStripsRaw, type LabelsRaw, type ReadContext } from '../rollup/raw-reads.js';
 import { planRange, planWindows, type WindowPlan } from '../rollup/plan.js';
 import type { RollupState } from '../rollup/state.js';
 import type { SumsDelta } from '../rollup/window-sums.js';
@@ -50,6 +50,8 @@ export function rollupReads(store: Store, config: Config, state: RollupState, ra
   const configuredBins = config.monitors.calibration.bins;
   /** This cycle's raw-piece reads of the score cells, shared by every binning of one window set. */
   const psiRawReads = new Map<string, Promise<SumsDelta[]>>();
+  /** This cycle's raw-piece reads of the label strips, shared by the label and performance questions. */
+  const labelRawReads = new Map<string, Promise<LabelsRaw>>();
   return {
     async models(windows) {
       const { params, pieces } = planWindows(await state.folded(store, config, 'events'), { ref: windows.reference, cur: windows.current });
@@ -81,12 +83,12 @@ export function rollupReads(store: Store, config: Config, state: RollupState, ra
 
     async labels(matured, models, calibrationBins, at) {
       if (calibrationBins !== configuredBins) return raw.labels(matured, models, calibrationBins, at);
-      return labelsFromSums(ctx, await state.folded(store, config, 'labels', { at }), matured, models, calibrationBins, at);
+      return labelsFromSums(ctx, await state.folded(store, config, 'labels', { at }), matured, models, calibrationBins, at, labelRawReads);
     },
 
     async performance(matured, models, at) {
       const rule = volumeRule(config, matured.reference);
-      return performanceFromSums(ctx, await state.folded(store, config, 'labels', { at }), matured, models, at, (nReference, nCurrent) => hasVolume(rule, nReference, nCurrent));
+      return performanceFromSums(ctx, await state.folded(store, config, 'labels', { at }), matured, models, at, (nReference, nCurrent) => hasVolume(rule, nReference, nCurrent), configuredBins, labelRawReads);
     },
 
     async quality(windows, models, at, cycle) {

@@ -7,7 +7,7 @@ import type { BinnedSegment, CalibrationBinSums, LabelCounts, PerformanceSegment
 import { eventsFingerprint, labelsFingerprint } from './fingerprint.js';
 import type { Ledger } from './ledger.js';
 import { planWindow, type WindowPlan } from './plan.js';
-import { labelsRaw, PERFORMANCE_LAYOUT, performanceRaw, psiRaw, type ReadContext } from './raw-reads.js';
+import { labelsRaw, PERFORMANCE_LAYOUT, psiRaw, type LabelsRaw, type ReadContext } from './raw-reads.js';
 import { ROLLUP_TABLES } from './schema.js';
 import { addDelta, changeVersions, RowsGone, type SumsChange, type SumsDelta, type WindowSums } from './window-sums.js';
 
@@ -243,11 +243,34 @@ class LabelCopies {
   }
 }
 
+/**
+ * The label and performance sums of a matured window set's raw pieces, read once per cycle for both questions
+ * (`rawReads` is the cycle's).
+ */
+function labelsRawOnce(ctx: ReadContext, plans: WindowPlan[], models: string[], bins: number, at: Date, rawReads: Map<string, Promise<LabelsRaw>>): Promise<LabelsRaw> {
+  const pieces = plans.map((p) => p.raw);
+  const key = JSON.stringify([pieces, models, bins, at.getTime()]);
+  let read = rawReads.get(key);
+  if (!read) {
+    read = labelsRaw(ctx, pieces, models, bins, at);
+    rawReads.set(key, read);
+  }
+  return read;
+}
+
 /** labels.sql's answer for each window of the set (the windows of label time) from the running sums of the label vectors. */
-export async function labelsFromSums(ctx: ReadContext, ledger: Ledger, matured: WindowSet, models: string[], bins: number, at: Date): Promise<LabelCounts[][]> {
+export async function labelsFromSums(
+  ctx: ReadContext,
+  ledger: Ledger,
+  matured: WindowSet,
+  models: string[],
+  bins: number,
+  at: Date,
+  rawReads: Map<string, Promise<LabelsRaw>> = new Map(),
+): Promise<LabelCounts[][]> {
   const width = 3 + 4 * bins;
   const { plans, target } = planSet(ledger, matured);
-  const raw = await labelsRaw(ctx, plans.map((p) => p.raw), models, bins, at);
+  const raw = (await labelsRawOnce(ctx, plans, models, bins, at, rawReads)).labels;
   const sums = ctx.state.windowSums(`labels ${labelsFingerprint(ctx.config)} ${bins} ${JSON.stringify(models)} ${plans.length}`, width, target);
   const out = await sums.exclusive(async () => {
     await sums.update(target, (change) => loadDelta(ctx, 'labels', 'rollup_labels_delta', models, change), plans.map(spanOf));
@@ -322,9 +345,12 @@ export async function performanceFromSums(
   models: string[],
   at: Date,
   judged: (nReference: number, nCurrent: number) => boolean,
+  bins: number,
+  rawReads: Map<string, Promise<LabelsRaw>> = new Map(),
 ): Promise<PerformanceSegment[][]> {
   const { plans, target } = planSet(ledger, matured);
-  const raw = await performanceRaw(ctx, plans.map((p) => p.raw), models, at);
+  // The label strips' read (`bins`: the labels question's, so one read serves both) carries the performance sums.
+  const raw = (await labelsRawOnce(ctx, plans, models, bins, at, rawReads)).performance;
   const sums = ctx.state.windowSums(`performance ${labelsFingerprint(ctx.config)} ${JSON.stringify(models)} ${plans.length}`, PERFORMANCE_LAYOUT.width, target);
   const out = await sums.exclusive(async () => {
     await sums.update(target, (change) => loadPerformanceDelta(ctx, models, change), plans.map(spanOf));

@@ -8,7 +8,7 @@ import { SCORE_GRID_CELLS } from '../aggregates/grid.js';
 import { chTime, type QueryParams, type Store } from '../store/index.js';
 import { eventsFingerprint, labelsFingerprint } from './fingerprint.js';
 import type { RollupState } from './state.js';
-import { readEachStrip, readStrips, type StripRead, type StripRow } from './strips.js';
+import { readEachStrip, readStripRows, readStrips, stripDelta, type StripRead, type StripRow } from './strips.js';
 import type { SumsDelta } from './window-sums.js';
 import { byModelAndSegment } from '../aggregates/rows.js';
 
@@ -88,7 +88,14 @@ export async function scoreStripsRaw(ctx: ReadContext, span: TimeWindow, models:
 }
 
 /**
- * The label strips' cache and query (rollup_labels_raw.sql, dense vectors, labels as of `at`): strips are whole once
+ * The performance vector's layout (rollup_performance_delta.sql, rollup_labels_raw.sql): labeled, Σ Brier,
+ * Σ log loss, Σ log loss², then the approved per grid cell from `positives`, the declined from `negatives`.
+ */
+export const PERFORMANCE_LAYOUT = { positives: 4, negatives: 4 + SCORE_GRID_CELLS, width: 4 + 2 * SCORE_GRID_CELLS } as const;
+
+/**
+ * The label strips' cache and query (rollup_labels_raw.sql, labels as of `at`): per row the dense label vector and
+ * the sparse performance vector of the same events, from one join of events and outcomes. Strips are whole once
  * the maturity delay after them is over. The windows' raw pieces and the approval rate's sequential test share them.
  */
 function labelStripsOf(ctx: ReadContext, models: string[], bins: number, at: Date): Omit<StripRead, 'pieces'> {
@@ -98,21 +105,61 @@ function labelStripsOf(ctx: ReadContext, models: string[], bins: number, at: Dat
     at: at.getTime() - config.windows.maturity,
     labelsAt: at.getTime(),
     query: async (strips, rest) => {
-      const params: QueryParams = { models, cal_bins: bins, at: chTime(at), skew_ms: OUTCOME_SKEW_MS };
+      const params: QueryParams = {
+        models,
+        cal_bins: bins,
+        at: chTime(at),
+        skew_ms: OUTCOME_SKEW_MS,
+        positives_at: PERFORMANCE_LAYOUT.positives,
+        negatives_at: PERFORMANCE_LAYOUT.negatives,
+      };
       // Outcomes that can label the pieces: from each piece's start (less the skew) on, all of them (`settled`).
       const outcomes = widen([...strips, ...rest], OUTCOME_SKEW_MS, OPEN_END_MS);
-      const rows = await selectQuery<{ model: string; key: string; segment: string[]; slot: number; settled: number; vec: number[] }>(store, config, 'rollup_labels_raw', params, {
+      const rows = await selectQuery<LabelStripRow>(store, config, 'rollup_labels_raw', params, {
         ...stripPredicates('event_time', strips, rest, params),
         outcomes: piecesPredicate('outcome_time', outcomes, 'o_p', params),
       });
-      return rows.map((r): StripRow => ({ slot: Number(r.slot), key: r.key, model: r.model, segment: r.segment, values: num(r.vec), settled: Number(r.settled) }));
+      return rows.map(
+        (r): StripRow => ({
+          slot: Number(r.slot),
+          key: r.key,
+          model: r.model,
+          segment: r.segment,
+          values: num(r.vec),
+          settled: Number(r.settled),
+          ...(Number(r.scored) > 0 ? { also: { values: num(r.perf_vec), indexes: num(r.perf_cells) } } : {}),
+        }),
+      );
     },
   };
 }
 
-/** Label sums of the matured windows' raw pieces (reference, then each current window), dense vectors. */
-export function labelsRaw(ctx: ReadContext, pieces: Piece[][], models: string[], bins: number, at: Date): Promise<SumsDelta[]> {
-  return readStrips(ctx.store, ctx.config, { ...labelStripsOf(ctx, models, bins, at), pieces });
+interface LabelStripRow {
+  model: string;
+  key: string;
+  segment: string[];
+  slot: number;
+  settled: number;
+  vec: number[];
+  scored: number;
+  perf_cells: number[];
+  perf_vec: number[];
+}
+
+/** The matured windows' raw pieces (reference, then each current window) as label sums (dense) and performance sums (sparse), labels as of `at`. */
+export interface LabelsRaw {
+  labels: SumsDelta[];
+  performance: SumsDelta[];
+}
+
+/** Label and performance sums of the matured windows' raw pieces: one read of the label strips serves both. */
+export async function labelsRaw(ctx: ReadContext, pieces: Piece[][], models: string[], bins: number, at: Date): Promise<LabelsRaw> {
+  const out: LabelsRaw = { labels: [], performance: [] };
+  for (const { row, window } of await readStripRows(ctx.store, ctx.config, { ...labelStripsOf(ctx, models, bins, at), pieces })) {
+    out.labels.push(stripDelta(row, window));
+    if (row.also) out.performance.push(stripDelta(row, window, row.also));
+  }
+  return out;
 }
 
 /**
@@ -125,32 +172,6 @@ export async function labelStripsRaw(ctx: ReadContext, span: TimeWindow, models:
   return perSegment<LabelStrips>(strips.map((rows) => rows.filter((row) => (row.values[1] as number) > 0)), (row) => ({ model: row.model, segment: row.segment, labeled: strips.map(() => 0), approved: strips.map(() => 0) }), (entry, i, row) => {
     entry.labeled[i] = row.values[1] as number;
     entry.approved[i] = row.values[2] as number;
-  });
-}
-
-/**
- * The performance vector's layout (rollup_performance_delta.sql, rollup_performance_raw.sql): labeled, Σ Brier,
- * Σ log loss, Σ log loss², then the approved per grid cell from `positives`, the declined from `negatives`.
- */
-export const PERFORMANCE_LAYOUT = { positives: 4, negatives: 4 + SCORE_GRID_CELLS, width: 4 + 2 * SCORE_GRID_CELLS } as const;
-
-/** Performance sums of the matured windows' raw pieces (reference, then each current window), sparse, labels as of `at`. */
-export function performanceRaw(ctx: ReadContext, pieces: Piece[][], models: string[], at: Date): Promise<SumsDelta[]> {
-  const { store, config } = ctx;
-  return readStrips(store, config, {
-    ...stripsOf(ctx, `performance ${labelsFingerprint(config)} ${JSON.stringify(models)}`),
-    pieces,
-    at: at.getTime() - config.windows.maturity,
-    labelsAt: at.getTime(),
-    query: async (strips, rest) => {
-      const params: QueryParams = { models, at: chTime(at), skew_ms: OUTCOME_SKEW_MS, positives_at: PERFORMANCE_LAYOUT.positives, negatives_at: PERFORMANCE_LAYOUT.negatives };
-      const outcomes = widen([...strips, ...rest], OUTCOME_SKEW_MS, OPEN_END_MS);
-      const rows = await selectQuery<{ model: string; key: string; segment: string[]; slot: number; settled: number; cells: number[]; vec: number[] }>(store, config, 'rollup_performance_raw', params, {
-        ...stripPredicates('event_time', strips, rest, params),
-        outcomes: piecesPredicate('outcome_time', outcomes, 'o_p', params),
-      });
-      return rows.map((r): StripRow => ({ slot: Number(r.slot), key: r.key, model: r.model, segment: r.segment, values: num(r.vec), indexes: num(r.cells), settled: Number(r.settled) }));
-    },
   });
 }
 

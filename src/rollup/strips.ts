@@ -21,6 +21,8 @@ export interface StripRow {
   indexes?: readonly number[];
   /** Label strips: the latest time (ms) of any outcome of the row's events, whether before the read's `at` or not. */
   settled?: number;
+  /** Label strips: the performance sums of the same events, sparse (none when no event was scored in [0, 1]). */
+  also?: { values: readonly number[]; indexes: readonly number[] };
 }
 
 interface Entry {
@@ -35,6 +37,12 @@ interface Entry {
 /** The strips of one question (PSI cells, label sums, quality counts), kept by RollupState between cycles. */
 export class StripCache {
   readonly entries = new Map<number, Entry>();
+  /**
+   * The rows of the rest pieces read in one cycle (as of one `at`), by piece: another read of the cycle whose
+   * windows end in the same pieces (the performance question's windows are some of the labels question's) takes
+   * them from here.
+   */
+  rests: { when: string; rows: Map<string, StripRow[]> } = { when: '', rows: new Map() };
   /** Strip → the last cycle a read wanted it. */
   readonly #wanted = new Map<number, number>();
   private queue: Promise<unknown> = Promise.resolve();
@@ -71,17 +79,31 @@ export interface RestPiece extends Piece {
 }
 
 /**
+ * A piece within two hours cut at the hour between them (a window shorter than two hours and off the hour holds
+ * no folded hour: it is one raw piece across an hour boundary), so each part is read as strips; others as they are.
+ */
+function withinHours(piece: Piece): Piece[] {
+  const next = floorHour(piece.from) + HOUR_MS;
+  if (piece.to === OPEN_END_MS || piece.to <= next || piece.to > next + HOUR_MS) return [piece];
+  return [
+    { from: piece.from, to: next },
+    { from: next, to: piece.to },
+  ];
+}
+
+/**
  * Splits each window's raw pieces into whole five-minute strips that are over by `at` and the rest. Only pieces
- * within one hour are split (window edges, the hour in progress); longer pieces (a rollup not folded yet, the
- * open future) stay whole. The edge hours that are complete are wanted whole (but for strips a rest overlaps): an
- * edge moves through its hour five minutes per cycle, so each of its strips is read once.
+ * within one hour are split (window edges, the hour in progress; a piece across one hour boundary is cut there
+ * first); longer pieces (a rollup not folded yet, the open future) stay whole. The edge hours that are complete are
+ * wanted whole (but for strips a rest overlaps): an edge moves through its hour five minutes per cycle, so each of
+ * its strips is read once.
  */
 export function planStrips(pieces: readonly (readonly Piece[])[], at: number): StripPlan {
   const wanted = new Set<number>();
   const windows = pieces.map((list) => {
     const strips: number[] = [];
     const rest: Piece[] = [];
-    for (const piece of list) {
+    for (const piece of list.flatMap(withinHours)) {
       const hour = floorHour(piece.from);
       if (piece.to === OPEN_END_MS || piece.to > hour + HOUR_MS) {
         rest.push(piece);
@@ -220,14 +242,19 @@ export interface StripRead {
  * otherwise), the rest read every time. A steady cycle reads the strip that just ended; once an hour, as the
  * edges enter new hours, their hours' strips.
  */
-export function readStrips(store: Store, config: Config, read: StripRead): Promise<SumsDelta[]> {
+export async function readStrips(store: Store, config: Config, read: StripRead): Promise<SumsDelta[]> {
+  return (await readStripRows(store, config, read)).map(({ row, window }) => stripDelta(row, window));
+}
+
+/** readStrips' rows with the window each is added to (a row of a rest piece several windows hold comes once per window). */
+export function readStripRows(store: Store, config: Config, read: StripRead): Promise<{ row: StripRow; window: number }[]> {
   return read.cache.exclusive(async () => {
     const plan = planStrips(read.pieces, read.at);
     const { strips, rest } = await fetchPlan(store, config, read, plan);
-    const out: SumsDelta[] = [];
-    for (const row of rest) for (const window of plan.rest[-row.slot - 1]?.windows ?? []) out.push(toDelta(row, window));
+    const out: { row: StripRow; window: number }[] = [];
+    for (const row of rest) for (const window of plan.rest[-row.slot - 1]?.windows ?? []) out.push({ row, window });
     plan.windows.forEach((w, window) => {
-      for (const s of w.strips) for (const row of strips.get(s) ?? []) out.push(toDelta(row, window));
+      for (const s of w.strips) for (const row of strips.get(s) ?? []) out.push({ row, window });
     });
     return out;
   });
@@ -270,15 +297,20 @@ async function fetchPlan(store: Store, config: Config, read: Omit<StripRead, 'pi
     const entry = cache.entries.get(s);
     return !entry || !stillValid(s, entry, sources);
   });
-  const restPieces = plan.rest.map((p) => ({ from: p.from, to: p.to }));
-  const rows = missing.length > 0 || restPieces.length > 0 ? await read.query(stripPieces(missing), restPieces) : [];
+  // Rest pieces this cycle already read as of the same times come from the cycle's rows; the others are read.
+  const when = `${read.cycle} ${read.at} ${read.labelsAt ?? ''}`;
+  if (cache.rests.when !== when) cache.rests = { when, rows: new Map() };
+  const pieceKey = (p: Piece) => `${p.from} ${p.to}`;
+  const unread = plan.rest.map((p, i) => ({ piece: { from: p.from, to: p.to }, i })).filter(({ piece }) => !cache.rests.rows.has(pieceKey(piece)));
+  const rows = missing.length > 0 || unread.length > 0 ? await read.query(stripPieces(missing), unread.map((u) => u.piece)) : [];
+  for (const { piece } of unread) cache.rests.rows.set(pieceKey(piece), []);
   // Marks taken before the read: a part landing meanwhile has a higher block and is looked at next time.
   const marks = { eventMark: highestBlock(events, -1), outcomeMark: outcomeParts ? highestBlock(outcomeParts, -1) : -1 };
   for (const s of missing) cache.entries.set(s, { ...marks, rows: [], settled: 0 });
-  const rest: StripRow[] = [];
   for (const row of rows) {
     if (row.slot < 0) {
-      rest.push(row);
+      const read = unread[-row.slot - 1];
+      if (read) cache.rests.rows.get(pieceKey(read.piece))?.push(row);
       continue;
     }
     const entry = cache.entries.get(row.slot * 1000);
@@ -286,6 +318,8 @@ async function fetchPlan(store: Store, config: Config, read: Omit<StripRead, 'pi
     entry.rows.push(row);
     entry.settled = Math.max(entry.settled, row.settled ?? 0);
   }
+  // Rest rows carry the slot of their piece in this plan: −(i + 1) for plan.rest[i].
+  const rest = plan.rest.flatMap((p, i) => (cache.rests.rows.get(pieceKey(p)) ?? []).map((row) => ({ ...row, slot: -(i + 1) })));
   const strips = new Map<number, StripRow[]>();
   for (const w of plan.windows) for (const s of w.strips) strips.set(s, cache.entries.get(s)?.rows ?? []);
   // A label strip that counted an outcome from `at` on reads differently as of another time: used now, not kept.
@@ -293,6 +327,7 @@ async function fetchPlan(store: Store, config: Config, read: Omit<StripRead, 'pi
   return { strips, rest };
 }
 
-function toDelta(row: StripRow, window: number): SumsDelta {
-  return { key: `${row.model}\u0000${row.key}`, model: row.model, segment: row.segment, window, values: row.values, ...(row.indexes ? { indexes: row.indexes } : {}) };
+/** A strip row's vector (`vector`: the row's own, or another the same read returned) as a change to `window`. */
+export function stripDelta(row: StripRow, window: number, vector: Pick<StripRow, 'values' | 'indexes'> = row): SumsDelta {
+  return { key: `${row.model}\u0000${row.key}`, model: row.model, segment: row.segment, window, values: vector.values, ...(vector.indexes ? { indexes: vector.indexes } : {}) };
 }

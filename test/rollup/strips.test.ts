@@ -36,6 +36,18 @@ describe('planStrips', () => {
     expect(plan.wanted).toEqual([]);
   });
 
+  it('cuts a piece across one hour boundary there: a one-hour window off the hour reads strips, not an hour of rows', () => {
+    // The 1h window at 11:18 is [10:18, 11:18): no whole hour in it, so all of it is raw.
+    const at = H + HOUR_MS + 18 * 60_000;
+    const plan = planStrips([[{ from: m(18), to: at }]], at);
+    expect(plan.windows[0]).toEqual({ strips: [...strips(20, 60), ...strips(60, 75)], rest: [{ from: m(18), to: m(20) }, { from: m(75), to: at }] });
+    // 10:00 is complete: all its strips are kept but for :15, which the rest [:18, :20) overlaps.
+    expect(plan.wanted).toEqual([...strips(0, 15), ...strips(20, 75)]);
+    // Two boundaries: as before, one piece.
+    const long = { from: m(18), to: H + 2 * HOUR_MS + 60_000 };
+    expect(planStrips([[long]], H + 3 * HOUR_MS).windows[0]).toEqual({ strips: [], rest: [long] });
+  });
+
   it('moves with the edge: each strip of the edge hour is a whole strip of its window in one cycle or another', () => {
     const seen = new Set<number>();
     for (let minute = 1; minute < 60; minute += 5) {
