@@ -82,3 +82,5 @@ FROM (
   FROM per_bin
   GROUP BY model, model_version, variant, segment, hour
 )
+-- The outcome lookup's set of a fold's ids (millions) does not analyse the outcome table's index: src/store/client.ts, LARGE_IN_SET.
+SETTINGS use_index_for_in_with_subqueries_max_values = 100000

@@ -13,3 +13,5 @@ SELECT
   cal_shadow_bins, cal_shadow_count, cal_shadow_score, cal_shadow_label, cal_shadow_sq_error, latency_live, latency_shadow,
   fromUnixTimestamp64Milli(settled, 'UTC')
 FROM {{pieces:pairs}}
+-- The outcome lookup's set of a fold's ids (millions) does not analyse the outcome table's index: src/store/client.ts, LARGE_IN_SET.
+SETTINGS use_index_for_in_with_subqueries_max_values = 100000

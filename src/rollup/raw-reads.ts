@@ -93,6 +93,11 @@ export async function scoreStripsRaw(ctx: ReadContext, span: TimeWindow, models:
  */
 export const PERFORMANCE_LAYOUT = { positives: 4, negatives: 4 + SCORE_GRID_CELLS, width: 4 + 2 * SCORE_GRID_CELLS } as const;
 
+/** rollup_labels_raw.sql's parameters but the pieces' bounds: labels as of `atMs`, `bins` calibration bins. */
+export function labelStripParams(models: string[], bins: number, atMs: number): QueryParams {
+  return { models, cal_bins: bins, at: chTime(atMs), skew_ms: OUTCOME_SKEW_MS, positives_at: PERFORMANCE_LAYOUT.positives, negatives_at: PERFORMANCE_LAYOUT.negatives };
+}
+
 /**
  * The label strips' cache and query (rollup_labels_raw.sql, labels as of `at`): per row the dense label vector and
  * the sparse performance vector of the same events, from one join of events and outcomes. Strips are whole once
@@ -105,14 +110,7 @@ function labelStripsOf(ctx: ReadContext, models: string[], bins: number, at: Dat
     at: at.getTime() - config.windows.maturity,
     labelsAt: at.getTime(),
     query: async (strips, rest) => {
-      const params: QueryParams = {
-        models,
-        cal_bins: bins,
-        at: chTime(at),
-        skew_ms: OUTCOME_SKEW_MS,
-        positives_at: PERFORMANCE_LAYOUT.positives,
-        negatives_at: PERFORMANCE_LAYOUT.negatives,
-      };
+      const params = labelStripParams(models, bins, at.getTime());
       // Outcomes that can label the pieces: from each piece's start (less the skew) on, all of them (`settled`).
       const outcomes = widen([...strips, ...rest], OUTCOME_SKEW_MS, OPEN_END_MS);
       const rows = await selectQuery<LabelStripRow>(store, config, 'rollup_labels_raw', params, {

@@ -301,16 +301,16 @@ async function fetchPlan(store: Store, config: Config, read: Omit<StripRead, 'pi
   const when = `${read.cycle} ${read.at} ${read.labelsAt ?? ''}`;
   if (cache.rests.when !== when) cache.rests = { when, rows: new Map() };
   const pieceKey = (p: Piece) => `${p.from} ${p.to}`;
-  const unread = plan.rest.map((p, i) => ({ piece: { from: p.from, to: p.to }, i })).filter(({ piece }) => !cache.rests.rows.has(pieceKey(piece)));
-  const rows = missing.length > 0 || unread.length > 0 ? await read.query(stripPieces(missing), unread.map((u) => u.piece)) : [];
-  for (const { piece } of unread) cache.rests.rows.set(pieceKey(piece), []);
+  const unread = plan.rest.map((p) => ({ from: p.from, to: p.to })).filter((piece) => !cache.rests.rows.has(pieceKey(piece)));
+  const rows = missing.length > 0 || unread.length > 0 ? await read.query(stripPieces(missing), unread) : [];
+  for (const piece of unread) cache.rests.rows.set(pieceKey(piece), []);
   // Marks taken before the read: a part landing meanwhile has a higher block and is looked at next time.
   const marks = { eventMark: highestBlock(events, -1), outcomeMark: outcomeParts ? highestBlock(outcomeParts, -1) : -1 };
   for (const s of missing) cache.entries.set(s, { ...marks, rows: [], settled: 0 });
   for (const row of rows) {
     if (row.slot < 0) {
-      const read = unread[-row.slot - 1];
-      if (read) cache.rests.rows.get(pieceKey(read.piece))?.push(row);
+      const piece = unread[-row.slot - 1];
+      if (piece) cache.rests.rows.get(pieceKey(piece))?.push(row);
       continue;
     }
     const entry = cache.entries.get(row.slot * 1000);

@@ -58,6 +58,17 @@ export interface Store {
 /** Settings sent with every request: 64-bit integers as JSON numbers, over HTTP and embedded alike. */
 const SETTINGS: ClickHouseSettings = { output_format_json_quote_64bit_integers: 0 };
 
+/**
+ * The outcome lookups (`transaction_id IN (SELECT … FROM the events read)`) give the engine a set of every id read;
+ * by default it also analyses the outcome table's index with that set, which at a fold's ~2M ids took 9.5 s of a
+ * 10 s statement (0.75 s without: docs/architecture.md, "Reads"). Ids of a time range are spread over an id-ordered
+ * table, so the index rarely prunes: sets over this size skip it. The embedded engine always knows the setting; a
+ * server gets it in the fold statements themselves (queries/rollup_fold_*.sql), since an old server rejects a
+ * setting it does not know on every request, `SELECT 1` included.
+ */
+export const LARGE_IN_SET = 100_000;
+const EMBEDDED_SETTINGS: ClickHouseSettings = { use_index_for_in_with_subqueries_max_values: String(LARGE_IN_SET) };
+
 /** Socket-level failures that mean "not reachable", as opposed to "the query is wrong". */
 const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'UND_ERR_SOCKET']);
 
@@ -140,7 +151,7 @@ export function openStore(config: Config, logger: Logger = silentLogger, env: No
     throw error;
   }
   // Settings given to the client go with every request, so the callers that use store.client directly are bounded too.
-  const settings = { ...SETTINGS, ...boundSettings(bounds, 'embedded'), ...distributedSettings(config) };
+  const settings = { ...SETTINGS, ...EMBEDDED_SETTINGS, ...boundSettings(bounds, 'embedded'), ...distributedSettings(config) };
   const client = createClient({ connection, clickhouse_settings: settings, log });
   return new ClientStore('embedded', path, client, 0, bounds, settings, lock);
 }

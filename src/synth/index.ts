@@ -41,6 +41,9 @@ function check(options: SeedOptions): Checked {
   if (unknown.length > 0) throw new ConfigError(`seed: unknown scenario ${unknown.join(', ')}; choose from ${SCENARIOS.join(', ')}`);
   const perDay = options.eventsPerDay ?? DEFAULT_EVENTS_PER_DAY;
   if (!Number.isFinite(perDay) || perDay <= 0) throw new ConfigError(`seed: eventsPerDay must be a positive number, got ${perDay}`);
+  if (options.merchants !== undefined && (!Number.isSafeInteger(options.merchants) || options.merchants < 1 || options.merchants > 99_999)) {
+    throw new ConfigError(`seed: merchants must be a whole number from 1 to 99,999 (ids are M00001 … M99999), got ${options.merchants}`);
+  }
   return { hours, endMs: end.getTime(), perDay, scenarios: [...new Set(scenarios)] };
 }
 
@@ -109,7 +112,7 @@ export async function seed(store: Store, config: Config, options: SeedOptions, l
   const plan = planScenarios(checked.scenarios, traffic.fromMs, incidentMs, options.incidentStart !== undefined);
   await ensureSchema(store, config);
   const before = await countRows(store, config, traffic.fromMs, traffic.toMs);
-  const common = { ...worldParams(), ...delayParams(DELAYS[options.delays ?? 'authorisation']), ...scenarioParams(plan), seed: options.seed, end_ms: checked.endMs };
+  const common = { ...worldParams(), ...(options.merchants === undefined ? {} : { merchants: options.merchants }), ...delayParams(DELAYS[options.delays ?? 'authorisation']), ...scenarioParams(plan), seed: options.seed, end_ms: checked.endMs };
   const eventsSql = insertEventsSql(config, { betterShadow: plan.shadowMode === 1 });
   const outcomesSql = insertOutcomesSql(config);
   const pendingSql = options.pendingOutcomes ? insertOutcomesSql(config, options.pendingOutcomes) : undefined;

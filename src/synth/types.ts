@@ -20,6 +20,8 @@ export interface SeedOptions {
   pendingOutcomes?: string;
   /** How outcomes are delayed (world.ts DELAYS): `authorisation` (seconds; the default) or `slow` (minutes to days). */
   delays?: 'authorisation' | 'slow';
+  /** Distinct merchants (world.ts MODEL.merchants by default, 4,000): the benchmark's segment-cardinality axis segments by merchant. */
+  merchants?: number;
 }
 
 export interface ScenarioTarget {

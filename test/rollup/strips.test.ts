@@ -1,7 +1,9 @@
 // Five-minute strips of the raw pieces: which strips a cycle reads whole, which it keeps for later cycles, and the rest.
 import { describe, expect, it } from 'vitest';
 import { HOUR_MS, OPEN_END_MS } from '../../src/aggregates/pieces.js';
-import { disjointRest, planStrips, STRIP_MS, stripPieces } from '../../src/rollup/strips.js';
+import { parseConfig } from '../../src/config/index.js';
+import { disjointRest, planStrips, readStrips, STRIP_MS, StripCache, stripPieces, type StripRead, type StripRow } from '../../src/rollup/strips.js';
+import type { Store } from '../../src/store/index.js';
 
 const H = Date.UTC(2026, 10, 20, 10, 0, 0);
 const m = (n: number) => H + n * 60_000;
@@ -115,5 +117,41 @@ describe('stripPieces', () => {
       { from: m(30), to: m(35) },
     ]);
     expect(stripPieces([])).toEqual([]);
+  });
+});
+
+describe("a cycle's rest pieces", () => {
+  // No store is needed: no outcome parts (labelsAt unset), and the query is the test's own.
+  const config = parseConfig({});
+  const store = undefined as unknown as Store;
+  const reads: { strips: number; rest: { from: number; to: number }[] }[] = [];
+  const read = (cache: StripCache, cycle: number, pieces: StripRead['pieces']): StripRead => ({
+    cache,
+    cycle,
+    pieces,
+    at: m(18),
+    parts: async () => [],
+    query: async (strips, rest) => {
+      reads.push({ strips: strips.length, rest });
+      // One row per rest piece, its value the piece's start, so a row taken from another read shows where it came from.
+      return rest.map((p, i): StripRow => ({ slot: -(i + 1), key: 'k', model: 'm', segment: [], values: [p.from] }));
+    },
+  });
+
+  it('are read once per cycle: a second read whose windows end in the same pieces takes their rows, each at its own slot', async () => {
+    reads.length = 0;
+    const cache = new StripCache();
+    // The labels question's windows (15m and 1h) and the performance question's (1h only), at 10:18.
+    const labels = await readStrips(store, config, read(cache, 1, [[{ from: m(3), to: m(18) }], [{ from: H - 42 * 60_000, to: m(18) }]]));
+    const performance = await readStrips(store, config, read(cache, 1, [[{ from: H - 42 * 60_000, to: m(18) }]]));
+    // The second read asks for no rest piece (only strips the first did not want: a rest of its other window covered them).
+    expect(reads.map((r) => r.rest.length)).toEqual([4, 0]);
+    // Its rests ([9:18, 9:20), [10:15, 10:18)) come from the first read's rows, as the labels read's 1h window had them.
+    const byWindow = (deltas: typeof labels, w: number) => deltas.filter((d) => d.window === w).map((d) => d.values[0]);
+    expect(byWindow(performance, 0)).toEqual([H - 42 * 60_000, m(15)]);
+    expect(byWindow(labels, 1)).toEqual(expect.arrayContaining([H - 42 * 60_000, m(15)]));
+    // The next cycle reads them again (new rows may have landed).
+    await readStrips(store, config, read(cache, 2, [[{ from: H - 42 * 60_000, to: m(18) }]]));
+    expect(reads[2]?.rest.length).toBeGreaterThan(0);
   });
 });

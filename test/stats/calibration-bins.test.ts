@@ -144,7 +144,7 @@ describe('calibration bins in SQL', () => {
     const pieces = { chunk: '1', strips: '1', slot: '1', read: '1', cur: '1', mat: '1', shadow: '1', outcomes: '1' };
     const uses: [string, string[]][] = [
       ['labels', ['m.score']],
-      ['rollup_labels_raw', ['m.score']],
+      ['rollup_labels_raw', ['safe']],
       ['rollup_fold_labels', ['c.score']],
       ['shadow_pairs', ['live_safe', 'shadow_safe']],
     ];
@@ -155,7 +155,7 @@ describe('calibration bins in SQL', () => {
     }
     // report_traffic.sql is rendered without the placeholder: it writes the same expression out.
     expect(queryText('report_traffic')).toContain(calibrationBinSql('l.score'));
-    const known = ['m.score', 'c.score', 'l.score', 'live_safe', 'shadow_safe'].map(calibrationBinSql);
+    const known = ['m.score', 'c.score', 'l.score', 'safe', 'live_safe', 'shadow_safe'].map(calibrationBinSql);
     for (const file of readdirSync(join(packageRoot, 'queries')).filter((f) => f.endsWith('.sql'))) {
       let text = readFileSync(join(packageRoot, 'queries', file), 'utf8');
       for (const expression of known) text = text.split(expression).join('');
