@@ -5,6 +5,7 @@ import { calibrationFromBins, psiFromCounts, twoProportionZTest } from '../src/s
 import { chTime, type Store } from '../src/store/index.js';
 import { resolveWindows } from '../src/core/windows.js';
 import { OUTCOME_SKEW_MS } from '../src/aggregates/pieces.js';
+import { hasVolume, volumeRule } from '../src/aggregates/volume.js';
 
 const HOUR = 3_600_000;
 const CELLS = 256;
@@ -111,9 +112,11 @@ export async function naivePull(store: Store, config: Config, at: Date): Promise
   }
   const result: NaiveResult = { segments: segments.size, psi: new Map(), ece: new Map(), approvalP: new Map() };
   const min = config.minVolume;
+  // The cycle's volume rule for PSI (a week's reference needs a week's volume: src/aggregates/volume.ts).
+  const rule = volumeRule(config, w.reference);
   for (const [key, s] of segments) {
     const [ref, cur] = s.cells;
-    if (ref.reduce((a, n) => a + n, 0) >= min && cur.reduce((a, n) => a + n, 0) >= min) result.psi.set(key, psiOf(ref, cur, config.monitors.psi.bins, config.monitors.psi.epsilon));
+    if (hasVolume(rule, ref.reduce((a, n) => a + n, 0), cur.reduce((a, n) => a + n, 0))) result.psi.set(key, psiOf(ref, cur, config.monitors.psi.bins, config.monitors.psi.epsilon));
     const [lr, lc] = s.labels as [Float64Array, Float64Array];
     const bins: CalibrationBinSums[] = Array.from({ length: B }, (_, b) => ({ count: lc[3 + 4 * b]!, sumScore: lc[4 + 4 * b]!, sumLabel: lc[5 + 4 * b]!, sumSquaredError: lc[6 + 4 * b]! }));
     if (bins.reduce((a, b) => a + b.count, 0) >= min) result.ece.set(key, calibrationFromBins(bins).ece);

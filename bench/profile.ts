@@ -3,6 +3,7 @@
 // PROFILE_WINDOWS=one profiles the one-window config (24 h, no sequential test) instead of the defaults. The
 // approved outcome's maturity is settled (learned) first, as the daemon does. PROFILE_CPU=FILE writes a V8 CPU
 // profile of the steady cycles only (open it in Chrome DevTools, or sum self time per function).
+// PROFILE_MERCHANTS=N segments by merchant × region over N merchants.
 import { existsSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { join as joinPath } from 'node:path';
@@ -46,13 +47,15 @@ async function main(): Promise<void> {
   const rows = Number(rowsArg);
   const log = createLogger({ pretty: false, level: process.env.LOG_LEVEL ?? 'warn' });
   const oneWindow = process.env.PROFILE_WINDOWS === 'one' ? { windows: { current: '24h' }, monitors: { approval_rate: { sequential: { enabled: false } }, psi: { sequential: { enabled: false } } } } : {};
-  let config = parseConfig({ store: { path: joinPath(dir as string, 'data') }, ...oneWindow });
+  // PROFILE_MERCHANTS=N segments by merchant × region over N merchants (bench/cardinality.ts's axis).
+  const merchants = process.env.PROFILE_MERCHANTS ? Number(process.env.PROFILE_MERCHANTS) : undefined;
+  let config = parseConfig({ store: { path: joinPath(dir as string, 'data') }, ...oneWindow, ...(merchants ? { segments: ['merchant_id', 'region'] } : {}) });
   const fresh = !existsSync(joinPath(dir as string, 'data'));
   const store = openStore(config, log);
   await ensureTables(store, config);
   await ensureRollupTables(store, config);
   await createPendingOutcomes(store);
-  if (fresh) await seed(store, config, { days: 14, end: END, seed: 1, scenarios: [], eventsPerDay: Math.round(rows / 14 / 1.225), pendingOutcomes: PENDING_OUTCOMES }, log);
+  if (fresh) await seed(store, config, { days: 14, end: END, seed: 1, scenarios: [], eventsPerDay: Math.round(rows / 14 / 1.225), pendingOutcomes: PENDING_OUTCOMES, ...(merchants ? { merchants } : {}) }, log);
   // steady cycles continue from the last appended five minutes
   const [latest] = await store.select<{ last: number }>('SELECT toUnixTimestamp(max(event_time)) AS last FROM scoring_events', {}, 'last');
   const last = latest?.last ?? 0;

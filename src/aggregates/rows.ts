@@ -197,9 +197,12 @@ export function shadowParams(config: Config, models: string[], options: ShadowOp
   };
 }
 
-/** Sorts like ORDER BY model, segment: one joined key per item (NUL sorts first, as a shorter array does). */
+/** ORDER BY model, segment as one string, compared as strings (NUL sorts first, as a shorter array does). */
+export const sortKey = (model: string, segment: readonly string[]): string => `${model}\u0000${segment.join('\u0000')}`;
+
+/** Sorts like ORDER BY model, segment: one joined key per item (sortKey). */
 export function byModelAndSegment<T extends { model: string; segment: string[] }>(items: T[]): T[] {
-  const keyed = items.map((item) => ({ item, key: `${item.model}\u0000${item.segment.join('\u0000')}` }));
+  const keyed = items.map((item) => ({ item, key: sortKey(item.model, item.segment) }));
   keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   return keyed.map((k) => k.item);
 }

@@ -34,13 +34,16 @@ function setOf(pair: WindowPair, windows: Pick<PairOfSet, 'currents' | 'set'>, p
 /** labels' rows with the minVolume rule's verdict (LabelSegment.enough); bins are summed only where labels suffice. */
 function withVolume(config: Config, reference: TimeWindow, rows: LabelCounts[]): LabelSegment[] {
   const rule = volumeRule(config, reference);
+  // The read path's rows are this answer's own: the verdict is set on each (no copy of every segment's row).
   return rows.map((row) => {
     const calibrated = () => row.current.calibration.reduce((sum, bin) => sum + bin.count, 0);
     const rate = hasVolume(rule, row.reference.labeled, row.current.labeled);
     // Hosmer–Lemeshow's χ² is trusted only with a few expected events per bin and class: scores crowd into two or
     // three bins, so a window needs minVolume calibratable events, not the 30 a proportion test does (on 53 events
     // of a clean night, p = 1e-6: a false page, issue 16's clean backtests).
-    return { ...row, enough: { rate, calibration: rate && calibrated() >= config.minVolume } };
+    const segment = row as LabelSegment;
+    segment.enough = { rate, calibration: rate && calibrated() >= config.minVolume };
+    return segment;
   });
 }
 

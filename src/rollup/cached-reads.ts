@@ -1,6 +1,6 @@
 // Score bins and label sums from running window sums: hours entering or leaving a window from the rollup, raw pieces through the strip cache, the rest in Node.
+import { sortKey } from '../aggregates/rows.js';
 import { referenceCellBins, SCORE_GRID_CELLS } from '../aggregates/grid.js';
-import { byModelAndSegment } from '../aggregates/rows.js';
 import { chSecond, selectQuery } from '../aggregates/sql.js';
 import { tableRef } from '../store/index.js';
 import type { BinnedSegment, CalibrationBinSums, LabelCounts, PerformanceSegment, PerformanceWindow, ScoreBinOptions, WindowLabels, WindowSet } from '../aggregates/types.js';
@@ -74,11 +74,11 @@ async function loadDelta(ctx: ReadContext, kind: 'events' | 'labels', query: str
 }
 
 /**
- * Visits every segment with its cached sums plus the raw pieces' rows: the cached segments in the cache's order,
- * then those only the raw pieces have. A segment the raw pieces touch is added up in scratch vectors (the cache
- * must stay the folded hours' sums), so `visit` copies what it keeps. `totals` are the vectors' totals (the
- * cache keeps them; scratch ones are added up with the deltas). Plain loops and no copies of untouched vectors,
- * since this runs over every segment every cycle.
+ * Visits every segment the cached sums or the raw pieces' rows hold, in ORDER BY model, segment order (lists built
+ * in visiting order need no sort; the cache keeps its order between cycles). A segment the raw pieces touch is
+ * added up in scratch vectors (the cache must stay the folded hours' sums), so `visit` copies what it keeps.
+ * `totals` are the vectors' totals (the cache keeps them; scratch ones are added up with the deltas). Plain loops
+ * and no copies of untouched vectors, since this runs over every segment every cycle.
  */
 function merged(sums: WindowSums, raw: SumsDelta[], visit: (model: string, segment: string[], windows: readonly Float64Array[], totals: Float64Array) => void): void {
   const touched = new Map<string, SumsDelta[]>();
@@ -96,15 +96,25 @@ function merged(sums: WindowSums, raw: SumsDelta[], visit: (model: string, segme
     for (const d of deltas) scratchTotals[d.window] = (scratchTotals[d.window] as number) + addDelta(scratch[d.window] as Float64Array, d);
     return scratch;
   };
-  for (const [key, entry] of sums.sums) {
-    const deltas = touched.get(key);
+  // Segments only the raw rows hold (few: new since the last fold), sorted, merged into the cached order.
+  const fresh = [...touched]
+    .filter(([key]) => !sums.sums.has(key))
+    .map(([, deltas]) => ({ deltas, first: deltas[0] as SumsDelta, order: sortKey((deltas[0] as SumsDelta).model, (deltas[0] as SumsDelta).segment) }))
+    .sort((a, b) => (a.order < b.order ? -1 : a.order > b.order ? 1 : 0));
+  let next = 0;
+  const freshUpTo = (order: string | undefined) => {
+    for (; next < fresh.length && (order === undefined || (fresh[next] as (typeof fresh)[number]).order < order); next++) {
+      const { first, deltas } = fresh[next] as (typeof fresh)[number];
+      visit(first.model, first.segment, plus(undefined, deltas), scratchTotals);
+    }
+  };
+  for (const entry of sums.sorted()) {
+    freshUpTo(entry.order);
+    const deltas = touched.get(entry.key);
     if (deltas) visit(entry.model, entry.segment, plus(entry, deltas), scratchTotals);
     else visit(entry.model, entry.segment, entry.windows, entry.totals);
   }
-  for (const [key, deltas] of touched) {
-    const first = deltas[0] as SumsDelta;
-    if (!sums.sums.has(key)) visit(first.model, first.segment, plus(undefined, deltas), scratchTotals);
-  }
+  freshUpTo(undefined);
 }
 
 /** psi_score.sql's bins: a cell goes to its reference-quantile bin (referenceCellBins), or to its configured bin. */
@@ -160,7 +170,7 @@ export async function scoreBinsFromSums(
     });
     return rows;
   });
-  return out.map(byModelAndSegment);
+  return out;
 }
 
 /** The latest end of a set's current windows: what its raw pieces are read as of. */
@@ -290,7 +300,7 @@ export async function labelsFromSums(
     });
     return listed;
   });
-  return out.map(byModelAndSegment);
+  return out;
 }
 
 /**
@@ -367,5 +377,5 @@ export async function performanceFromSums(
     });
     return listed;
   });
-  return out.map(byModelAndSegment);
+  return out;
 }

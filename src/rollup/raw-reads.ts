@@ -78,10 +78,13 @@ function perSegment<T extends { model: string; segment: string[] }>(strips: Stri
   return byModelAndSegment([...bySegment.values()]);
 }
 
+/** A strip in which a segment had no event: one shared, frozen value (most segments have none in most strips). */
+const NO_CELLS: ScoreStrips['strips'][number] = Object.freeze({ cells: Object.freeze([]) as readonly number[], counts: Object.freeze([]) as readonly number[] });
+
 /** Score-cell counts per five-minute strip of `span` (whole strips over by `at`), oldest first, per segment. */
 export async function scoreStripsRaw(ctx: ReadContext, span: TimeWindow, models: string[], at: Date): Promise<ScoreStrips[]> {
   const strips = await readEachStrip(ctx.store, ctx.config, { ...psiStrips(ctx, models), span: { from: span.from.getTime(), to: span.to.getTime() }, at: at.getTime() });
-  return perSegment<ScoreStrips>(strips, (row) => ({ model: row.model, segment: row.segment, strips: strips.map(() => ({ cells: [], counts: [] })) }), (entry, i, row) => {
+  return perSegment<ScoreStrips>(strips, (row) => ({ model: row.model, segment: row.segment, strips: strips.map(() => NO_CELLS) }), (entry, i, row) => {
     // The cache's own arrays, not copies: ScoreStrips are read-only.
     entry.strips[i] = { cells: row.indexes ?? [], counts: row.values };
   });

@@ -1,5 +1,6 @@
 // Running sums of rollup rows over a cycle's windows, kept between cycles: a cycle reads only the hours that entered or left them.
 import { HOUR_MS } from '../aggregates/pieces.js';
+import { sortKey } from '../aggregates/rows.js';
 
 /** Folded hours a window reads, with the ledger version of each. */
 export type HourVersions = ReadonlyMap<number, number>;
@@ -45,9 +46,22 @@ const MAX_UPDATES = 288;
 /** A change touching more distinct hours than this (in any window) is read as a rebuild: one query over the windows either way. */
 const MAX_DELTA_HOURS = 48;
 
+/** One segment's running sums: a vector per window, and each vector's total (kept as deltas land, so a read need not add up every vector). */
+export interface SumsEntry {
+  key: string;
+  model: string;
+  segment: string[];
+  /** ORDER BY model, segment as one string (rows.ts sortKey): made once per segment, not per read. */
+  order: string;
+  windows: Float64Array[];
+  totals: Float64Array;
+}
+
 export class WindowSums {
-  /** Per segment key: a vector per window, and each vector's total (kept as deltas land, so a read need not add up every vector). */
-  readonly sums = new Map<string, { model: string; segment: string[]; windows: Float64Array[]; totals: Float64Array }>();
+  /** Per segment key, its running sums. */
+  readonly sums = new Map<string, SumsEntry>();
+  /** The entries in ORDER BY model, segment order, kept until an entry comes or goes. */
+  #sorted: SumsEntry[] | undefined;
   private hours: Map<number, number>[] = [];
   private updates = 0;
   private queue: Promise<unknown> = Promise.resolve();
@@ -92,7 +106,11 @@ export class WindowSums {
     if (add.some((hs) => hs.length > 0)) {
       for (const delta of await load({ add, sub: target.map(() => []), addVersions, subVersions: new Map(), held: [] })) this.apply(delta);
     }
-    for (const [key, entry] of this.sums) if (entry.windows.every((vector) => vector.every((x) => x === 0))) this.sums.delete(key);
+    for (const [key, entry] of this.sums) {
+      if (!entry.windows.every((vector) => vector.every((x) => x === 0))) continue;
+      this.sums.delete(key);
+      this.#sorted = undefined;
+    }
     this.hours = target.map((w) => new Map(w));
   }
 
@@ -142,11 +160,19 @@ export class WindowSums {
     return run;
   }
 
+  /** The entries in ORDER BY model, segment order (sorted again only after an entry came or went). */
+  sorted(): readonly SumsEntry[] {
+    this.#sorted ??= [...this.sums.values()].sort((a, b) => (a.order < b.order ? -1 : a.order > b.order ? 1 : 0));
+    return this.#sorted;
+  }
+
   private apply(delta: SumsDelta): void {
     let entry = this.sums.get(delta.key);
     if (!entry) {
-      entry = { model: delta.model, segment: delta.segment, windows: Array.from({ length: this.windowCount }, () => new Float64Array(this.width)), totals: new Float64Array(this.windowCount) };
+      const windows = Array.from({ length: this.windowCount }, () => new Float64Array(this.width));
+      entry = { key: delta.key, model: delta.model, segment: delta.segment, order: sortKey(delta.model, delta.segment), windows, totals: new Float64Array(this.windowCount) };
       this.sums.set(delta.key, entry);
+      this.#sorted = undefined;
     }
     entry.totals[delta.window] = (entry.totals[delta.window] as number) + addDelta(entry.windows[delta.window] as Float64Array, delta);
   }
