@@ -27,7 +27,7 @@ const ROWS_PER_TRANSACTION = 1.225;
 export interface CardinalityResult {
   rows: number;
   merchants: number;
-  /** Segments (merchant × region) of the longest current window with any event, and with enough volume to be judged. */
+  /** Model × segment (merchant × region) of the last 24 h with a live event, and those PSI judged (enough volume). */
   segments: number;
   judgedSegments: number;
   coldCycleS: number;
@@ -78,7 +78,8 @@ export async function runCardinality(rows: number, merchants: number, runs: numb
     const seeded = await seed(store, config, { days: DAYS, end: END, seed: 1, scenarios: [], merchants, eventsPerDay: Math.round(rows / DAYS / ROWS_PER_TRANSACTION), pendingOutcomes: PENDING_OUTCOMES }, log);
     config = (await settleMaturity(store, config, END, log)).config;
     const [count] = await store.select<{ n: number }>(
-      `SELECT uniqExact(merchant_id, region) AS n FROM scoring_events WHERE event_time >= {from:DateTime64(3, 'UTC')} AND event_time < {to:DateTime64(3, 'UTC')}`,
+      `SELECT uniqExact(model, merchant_id, region) AS n FROM scoring_events
+       WHERE variant = 'live' AND event_time >= {from:DateTime64(3, 'UTC')} AND event_time < {to:DateTime64(3, 'UTC')}`,
       { from: '2026-11-19 00:00:00.000', to: '2026-11-20 00:00:00.000' },
       'bench segments',
     );
@@ -150,7 +151,7 @@ function main(): number {
   }
   const base = results[0] as CardinalityResult;
   const lines = [
-    '| merchants | segments (24 h) | judged | cold s | steady s | steady / first | peak RSS MB |',
+    '| merchants | model × segments (24 h) | judged | cold s | steady s | steady / first | peak RSS MB |',
     '|---:|---:|---:|---:|---:|---:|---:|',
     ...results.map((r) => `| ${r.merchants.toLocaleString('en-US')} | ${r.segments.toLocaleString('en-US')} | ${r.judgedSegments.toLocaleString('en-US')} | ${r.coldCycleS.toFixed(2)} | ${r.steadyCycleS.toFixed(2)} | ${(r.steadyCycleS / base.steadyCycleS).toFixed(2)} | ${r.peakRssMb} |`),
   ];

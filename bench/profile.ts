@@ -48,7 +48,9 @@ async function main(): Promise<void> {
   const log = createLogger({ pretty: false, level: process.env.LOG_LEVEL ?? 'warn' });
   const oneWindow = process.env.PROFILE_WINDOWS === 'one' ? { windows: { current: '24h' }, monitors: { approval_rate: { sequential: { enabled: false } }, psi: { sequential: { enabled: false } } } } : {};
   // PROFILE_MERCHANTS=N segments by merchant × region over N merchants (bench/cardinality.ts's axis).
+  // It applies when DIR is seeded: a DIR seeded before keeps its merchants.
   const merchants = process.env.PROFILE_MERCHANTS ? Number(process.env.PROFILE_MERCHANTS) : undefined;
+  if (merchants !== undefined && !(Number.isInteger(merchants) && merchants > 0)) throw new Error(`PROFILE_MERCHANTS: a positive whole number, got ${process.env.PROFILE_MERCHANTS}`);
   let config = parseConfig({ store: { path: joinPath(dir as string, 'data') }, ...oneWindow, ...(merchants ? { segments: ['merchant_id', 'region'] } : {}) });
   const fresh = !existsSync(joinPath(dir as string, 'data'));
   const store = openStore(config, log);

@@ -262,7 +262,11 @@ function labelsRawOnce(ctx: ReadContext, plans: WindowPlan[], models: string[], 
   const key = JSON.stringify([pieces, models, bins, at.getTime()]);
   let read = rawReads.get(key);
   if (!read) {
-    read = labelsRaw(ctx, pieces, models, bins, at);
+    // A failed read is not kept: the other question of the cycle tries again.
+    read = labelsRaw(ctx, pieces, models, bins, at).catch((error: unknown) => {
+      rawReads.delete(key);
+      throw error;
+    });
     rawReads.set(key, read);
   }
   return read;

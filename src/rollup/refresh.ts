@@ -126,9 +126,7 @@ export async function refreshRollup(store: Store, config: Config, at: Date, opti
   // Shadow pairs are read over the current and matured current windows only; a pair's rows are within an hour of
   // each other, so a changed hour touches the pairs of its neighbours too.
   const shadowFrom = floorHour(Math.min(windows.current.from.getTime(), windows.matured.current.from.getTime(), options.since?.getTime() ?? Infinity));
-  // An hour's pairs are whole once the next hour is over (a shadow row comes up to an hour after its live row): with
-  // a maturity under an hour, the matured hour waits for that.
-  const shadowTo = Math.min(maturedTo, completeTo - PAIR_SPAN_MS);
+  const shadowTo = shadowFoldedTo(at.getTime(), config.windows.maturity);
   const pairHours = changed.flatMap((h) => [h - HOUR_MS, h, h + HOUR_MS]);
   const plan: { kind: RollupKind; fresh: number[]; again: number[] }[] = [
     { kind: 'events', fresh: missing(ledgers.events, from, completeTo), again: refold('events') },
@@ -155,6 +153,15 @@ export async function refreshRollup(store: Store, config: Config, at: Date, opti
   summary.seconds = (performance.now() - t0) / 1000;
   logger.debug({ ...summary }, 'rollup refreshed');
   return summary;
+}
+
+/**
+ * The end of the shadow hours a refresh as of `atMs` folds: matured hours whose pairs are whole, i.e. whose next
+ * hour is over too (a shadow row comes up to an hour after its live row). With a maturity under an hour, a matured
+ * hour waits for that.
+ */
+export function shadowFoldedTo(atMs: number, maturity: number): number {
+  return Math.min(floorHour(atMs - maturity), floorHour(atMs) - PAIR_SPAN_MS);
 }
 
 /** `driftwatch rollup --rebuild`: drops every rollup kind and folds afresh as of `at`. */

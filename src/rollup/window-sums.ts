@@ -53,6 +53,7 @@ export interface SumsEntry {
   segment: string[];
   /** ORDER BY model, segment as one string (rows.ts sortKey): made once per segment, not per read. */
   order: string;
+  /** Per window; windows no delta reached share one zero vector: read the vectors, never write them. */
   windows: Float64Array[];
   totals: Float64Array;
 }
@@ -62,6 +63,11 @@ export class WindowSums {
   readonly sums = new Map<string, SumsEntry>();
   /** The entries in ORDER BY model, segment order, kept until an entry comes or goes. */
   #sorted: SumsEntry[] | undefined;
+  /**
+   * The vector of every window no delta has reached yet, shared and never written (apply gives a window its own
+   * vector first): a small segment has nothing in its short windows, and a vector is 2–4 KB.
+   */
+  readonly #zero: Float64Array;
   private hours: Map<number, number>[] = [];
   private updates = 0;
   private queue: Promise<unknown> = Promise.resolve();
@@ -69,7 +75,9 @@ export class WindowSums {
   constructor(
     readonly windowCount: number,
     readonly width: number,
-  ) {}
+  ) {
+    this.#zero = new Float64Array(width);
+  }
 
   /**
    * Brings the sums to the target hours, loading only the difference when it can: hours that entered a window
@@ -94,7 +102,7 @@ export class WindowSums {
     }
     // Zeroed in place rather than cleared: segments left all zeros are dropped below.
     for (const entry of this.sums.values()) {
-      for (const vector of entry.windows) vector.fill(0);
+      entry.windows.fill(this.#zero);
       entry.totals.fill(0);
     }
     // Until the load succeeds the sums hold nothing: a failed load leaves them to be rebuilt, not trusted.
@@ -169,12 +177,17 @@ export class WindowSums {
   private apply(delta: SumsDelta): void {
     let entry = this.sums.get(delta.key);
     if (!entry) {
-      const windows = Array.from({ length: this.windowCount }, () => new Float64Array(this.width));
+      const windows = new Array<Float64Array>(this.windowCount).fill(this.#zero);
       entry = { key: delta.key, model: delta.model, segment: delta.segment, order: sortKey(delta.model, delta.segment), windows, totals: new Float64Array(this.windowCount) };
       this.sums.set(delta.key, entry);
       this.#sorted = undefined;
     }
-    entry.totals[delta.window] = (entry.totals[delta.window] as number) + addDelta(entry.windows[delta.window] as Float64Array, delta);
+    let vector = entry.windows[delta.window] as Float64Array;
+    if (vector === this.#zero) {
+      vector = new Float64Array(this.width);
+      entry.windows[delta.window] = vector;
+    }
+    entry.totals[delta.window] = (entry.totals[delta.window] as number) + addDelta(vector, delta);
   }
 }
 

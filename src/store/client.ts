@@ -62,9 +62,9 @@ const SETTINGS: ClickHouseSettings = { output_format_json_quote_64bit_integers: 
  * The outcome lookups (`transaction_id IN (SELECT … FROM the events read)`) give the engine a set of every id read;
  * by default it also analyses the outcome table's index with that set, which at a fold's ~2M ids took 9.5 s of a
  * 10 s statement (0.75 s without: docs/architecture.md, "Reads"). Ids of a time range are spread over an id-ordered
- * table, so the index rarely prunes: sets over this size skip it. The embedded engine always knows the setting; a
- * server gets it in the fold statements themselves (queries/rollup_fold_*.sql), since an old server rejects a
- * setting it does not know on every request, `SELECT 1` included.
+ * table, so the index rarely prunes: sets over this size skip it. The embedded engine takes it with every query; a
+ * server in the fold statements (queries/rollup_fold_*.sql) only, the costly ones: settings given to the client
+ * go with every request, health checks included, and the old server of the network-fault tests does not know it.
  */
 export const LARGE_IN_SET = 100_000;
 const EMBEDDED_SETTINGS: ClickHouseSettings = { use_index_for_in_with_subqueries_max_values: String(LARGE_IN_SET) };

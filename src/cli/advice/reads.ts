@@ -7,6 +7,7 @@ import { resolveWindows } from '../../core/windows.js';
 import { CHUNK_ROWS, MAX_SCATTERED_HOURS, SCATTERED_ROWS } from '../../rollup/fold.js';
 import { labelStripParams, stripPredicates } from '../../rollup/raw-reads.js';
 import { hourRuns } from '../../rollup/plan.js';
+import { shadowFoldedTo } from '../../rollup/refresh.js';
 import { chTime, type QueryParams } from '../../store/index.js';
 
 export type SourceKey = 'events' | 'outcomes';
@@ -77,7 +78,9 @@ export function plannedReads(config: Config, at: Date, rowsPerHour: number): Pla
   const matured = maturedTo - HOUR_MS;
   reads.push(labelsFold(config, [{ from: matured, to: maturedTo }], 'steady', `labels fold of the hour that matured (${stamp(matured)}); a late outcome's re-fold reads the same`));
   reads.push(orphansFold(config, { from: completeTo - HOUR_MS, to: completeTo }, maturity));
-  if (config.monitors.shadow.enabled) reads.push(shadowFold(config, { from: matured, to: maturedTo }));
+  // Shadow hours fold once matured and once the next hour is over (their pairs whole): refresh.ts shadowFoldedTo.
+  const shadowTo = shadowFoldedTo(atMs, maturity);
+  if (config.monitors.shadow.enabled) reads.push(shadowFold(config, { from: shadowTo - HOUR_MS, to: shadowTo }));
   const scoreStrip = { from: floorStrip(atMs) - STRIP_MS, to: floorStrip(atMs) };
   reads.push(scoreStripRead(config, scoreStrip));
   const labelStrip = { from: floorStrip(atMs - maturity) - STRIP_MS, to: floorStrip(atMs - maturity) };
@@ -128,7 +131,7 @@ function shadowFold(config: Config, hour: Piece): PlannedRead {
   return {
     id: 'steady.shadow_fold',
     phase: 'steady',
-    what: `shadow-pairs fold of the hour that matured (${stamp(hour.from)})`,
+    what: `shadow-pairs fold of the hour whose pairs are whole and matured (${stamp(hour.from)})`,
     query: 'rollup_fold_shadow',
     sql: selectOfInsert(querySql('rollup_fold_shadow', config, { pairs })),
     params,
