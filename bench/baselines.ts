@@ -3,6 +3,8 @@ import type { Config } from '../src/config/index.js';
 import { chTime, type Store } from '../src/store/index.js';
 import { resolveWindows } from '../src/core/windows.js';
 import { OUTCOME_SKEW_MS } from '../src/aggregates/pieces.js';
+import { ensureRollupTables } from '../src/rollup/index.js';
+import { ensureTables } from '../src/setup.js';
 
 /** One SELECT over the whole window reading the columns a cycle needs, grouped by segment, no join. */
 export async function bareScan(store: Store, config: Config, at: Date): Promise<number> {
@@ -51,6 +53,13 @@ export const PENDING_OUTCOMES = 'bench_pending_outcomes';
 
 export async function createPendingOutcomes(store: Store): Promise<void> {
   await store.command(`CREATE TABLE IF NOT EXISTS ${PENDING_OUTCOMES} AS outcomes ENGINE = MergeTree ORDER BY outcome_time`, {}, 'bench pending outcomes');
+}
+
+/** A bench store as deployed: the source tables, driftwatch's tables before any traffic lands, and the pending outcomes' table. */
+export async function prepareBenchStore(store: Store, config: Config): Promise<void> {
+  await ensureTables(store, config);
+  await ensureRollupTables(store, config);
+  await createPendingOutcomes(store);
 }
 
 /**

@@ -12,12 +12,12 @@ import { settleMaturity } from '../src/aggregates/maturity.js';
 import { parseConfig, type Config } from '../src/config/index.js';
 import { runCycle } from '../src/cycle.js';
 import { createLogger } from '../src/log.js';
-import { ensureRollupTables, refreshRollup, RollupState } from '../src/rollup/index.js';
-import { ensureTables } from '../src/setup.js';
+import { refreshRollup, RollupState } from '../src/rollup/index.js';
 import { openStore, type Store } from '../src/store/index.js';
 import { seed } from '../src/synth/index.js';
-import { appendFiveMinutes, createPendingOutcomes, PENDING_OUTCOMES } from './baselines.js';
+import { appendFiveMinutes, PENDING_OUTCOMES, prepareBenchStore } from './baselines.js';
 import { measure, median } from './measure.js';
+import { timeQueries } from './size.js';
 
 const DAYS = 14;
 const END = new Date('2026-11-20T00:00:00Z');
@@ -46,35 +46,14 @@ async function cycle(store: Store, config: Config, at: Date, state: RollupState)
   return runCycle(store, config, { at, source: rollupSource(store, config, state) });
 }
 
-/** Seconds per named query of one run (bench/size.ts's timeQueries, kept small here). */
-async function withQueryTimes<T>(store: Store, run: () => Promise<T>): Promise<Record<string, number>> {
-  const queries: Record<string, number> = {};
-  const select = store.select.bind(store);
-  store.select = async <R>(sql: string, params?: Record<string, unknown>, name = 'select'): Promise<R[]> => {
-    const t0 = performance.now();
-    try {
-      return await select<R>(sql, params, name);
-    } finally {
-      queries[name] = Number(((queries[name] ?? 0) + (performance.now() - t0) / 1000).toFixed(3));
-    }
-  };
-  try {
-    await run();
-    return queries;
-  } finally {
-    store.select = select;
-  }
-}
-
 export async function runCardinality(rows: number, merchants: number, runs: number): Promise<CardinalityResult> {
   const log = createLogger({ pretty: false });
   const dir = mkdtempSync(joinPath(tmpdir(), 'driftwatch-bench-segments-'));
   let config = segmentConfig(joinPath(dir, 'data'));
   const store = openStore(config, log);
   try {
-    await ensureTables(store, config);
-    await ensureRollupTables(store, config);
-    await createPendingOutcomes(store);
+    // As deployed: driftwatch's tables exist before traffic lands; the source tables are only read.
+    await prepareBenchStore(store, config);
     const seeded = await seed(store, config, { days: DAYS, end: END, seed: 1, scenarios: [], merchants, eventsPerDay: Math.round(rows / DAYS / ROWS_PER_TRANSACTION), pendingOutcomes: PENDING_OUTCOMES }, log);
     config = (await settleMaturity(store, config, END, log)).config;
     const [count] = await store.select<{ n: number }>(
@@ -94,10 +73,9 @@ export async function runCardinality(rows: number, merchants: number, runs: numb
     const steady = await measure(
       runs,
       async (run) => {
-        steadyQueriesS = await withQueryTimes(store, async () => {
-          const result = await cycle(store, config, at(run + 1), state);
-          judged = new Set(result.evaluations.filter((e) => e.monitor === 'psi' && e.feature === 'score').map((e) => `${e.model} ${JSON.stringify(e.segment)}`)).size;
-        });
+        const timed = await timeQueries(store, () => cycle(store, config, at(run + 1), state));
+        steadyQueriesS = timed.queries;
+        judged = new Set(timed.result.evaluations.filter((e) => e.monitor === 'psi' && e.feature === 'score').map((e) => `${e.model} ${JSON.stringify(e.segment)}`)).size;
       },
       (run) => appendFiveMinutes(store, at(run + 1)),
     );

@@ -8,11 +8,10 @@ import { parseConfig, type Config } from '../src/config/index.js';
 import { ofLongestWindow } from '../src/core/windows.js';
 import { runCycle } from '../src/cycle.js';
 import { createLogger } from '../src/log.js';
-import { dropRollup, ensureRollupTables, refreshRollup, RollupState } from '../src/rollup/index.js';
-import { ensureTables } from '../src/setup.js';
+import { dropRollup, refreshRollup, RollupState } from '../src/rollup/index.js';
 import { openStore, type Store } from '../src/store/index.js';
 import { seed } from '../src/synth/index.js';
-import { PENDING_OUTCOMES, appendFiveMinutes, bareScan, createPendingOutcomes, join } from './baselines.js';
+import { PENDING_OUTCOMES, appendFiveMinutes, bareScan, join, prepareBenchStore } from './baselines.js';
 import { measure, median, type Step } from './measure.js';
 import { naivePull } from './naive.js';
 import { advise } from '../src/cli/advice/advice.js';
@@ -81,7 +80,7 @@ async function cycle(store: Store, config: Config, at: Date, state: RollupState)
 }
 
 /** Seconds per named query and statement while `run` runs: where a cycle's time goes. */
-async function timeQueries<T>(store: Store, run: () => Promise<T>): Promise<{ result: T; queries: Record<string, number> }> {
+export async function timeQueries<T>(store: Store, run: () => Promise<T>): Promise<{ result: T; queries: Record<string, number> }> {
   const queries: Record<string, number> = {};
   const add = (name: string, t0: number) => (queries[name] = Number(((queries[name] ?? 0) + (performance.now() - t0) / 1000).toFixed(3)));
   const select = store.select.bind(store);
@@ -127,10 +126,8 @@ export async function runSize(options: SizeOptions): Promise<SizeResult> {
   let config = benchConfig(joinPath(dir, 'data'));
   const store = openStore(config, log);
   try {
-    await ensureTables(store, config);
     // As deployed: driftwatch's tables exist before traffic lands; the source tables are only read.
-    await ensureRollupTables(store, config);
-    await createPendingOutcomes(store);
+    await prepareBenchStore(store, config);
     const t0 = performance.now();
     const seeded = await seed(store, config, { days: DAYS, end: END, seed: 1, scenarios: [], eventsPerDay: Math.round(options.rows / DAYS / ROWS_PER_TRANSACTION), pendingOutcomes: PENDING_OUTCOMES }, log);
     const seedSeconds = (performance.now() - t0) / 1000;
