@@ -9,7 +9,7 @@ import { rawSource } from '../../src/aggregates/source.js';
 import { parseConfig, type Config } from '../../src/config/index.js';
 import type { Evaluation } from '../../src/core/types.js';
 import { runCycle } from '../../src/cycle.js';
-import type { PsiDetails } from '../../src/monitors/psi/index.js';
+import { psiMonitor, type PsiDetails } from '../../src/monitors/psi/index.js';
 import { psiPresentation } from '../../src/monitors/psi/present.js';
 import { prepareCycle } from '../../src/prepare.js';
 import { featuresFingerprint } from '../../src/rollup/fingerprint.js';
@@ -39,6 +39,8 @@ const networkEvaluations = (evaluations: Evaluation[]) => evaluations.filter((e)
 describe('categorical features', () => {
   let t: TempStore;
   let config: Config;
+  /** Tests of the bins themselves run the PSI monitor alone (the first test runs them all: its FDR family is the cycle's). */
+  const PSI_ONLY = [psiMonitor];
   beforeAll(async () => {
     t = await tempStore();
     const base = parseConfig({ store: { path: t.config.store.path }, windows: { current: '24h' }, features: ['amount_z', 'card_network'] });
@@ -90,8 +92,8 @@ describe('categorical features', () => {
       { issuer, from: new Date(END.getTime() - 24 * HOUR_MS).toISOString().replace('T', ' ').replace('Z', ''), to: END.toISOString().replace('T', ' ').replace('Z', '') },
       'test',
     );
-    const raw = await runCycle(t.store, config, { at: END });
-    const rolled = await runCycle(t.store, config, await prepareCycle(t.store, config, END));
+    const raw = await runCycle(t.store, config, { at: END, monitors: PSI_ONLY });
+    const rolled = await runCycle(t.store, config, { ...(await prepareCycle(t.store, config, END)), monitors: PSI_ONLY });
     const ofSegment = (r: typeof raw) => networkEvaluations(r.evaluations).find((e) => e.segment.issuer === issuer && region(e) === 'EU');
     const e = ofSegment(raw);
     expect(e?.details?.other?.reference).toBe(0);
@@ -109,7 +111,7 @@ describe('categorical features', () => {
     // currency: one per region; at most two categories, so four regions' currencies are "other".
     const capped = { ...config, features: ['currency'], featureColumns: ['currency'], monitors: { ...config.monitors, psi: { ...config.monitors.psi, maxCategories: 2 } } };
     const { logger, lines } = capturingLogger();
-    const result = await runCycle(t.store, capped, { at: END, logger });
+    const result = await runCycle(t.store, capped, { at: END, logger, monitors: PSI_ONLY });
     const warnings = lines().filter((l) => l.feature === 'currency');
     // One line per model (both models learn their own bins).
     expect(warnings.map((l) => l.model).sort()).toEqual(['card-auth', 'retry-router']);
@@ -117,7 +119,7 @@ describe('categorical features', () => {
     expect(warning?.distinct).toBe(6);
     expect(warning?.msg).toMatch(/feature currency of card-auth had 6 distinct values in the reference: its 2 most frequent are its PSI bins, the other 4 count as "other"; raise monitors\.psi\.maxCategories/);
     const again = capturingLogger();
-    await runCycle(t.store, capped, { at: END, logger: again.logger });
+    await runCycle(t.store, capped, { at: END, logger: again.logger, monitors: PSI_ONLY });
     expect(again.lines().filter((l) => l.feature === 'currency')).toEqual([]);
     const edges = await rawSource(t.store, capped).featureEdges({ from: new Date(0), to: new Date(0) }, ['card-auth'], ['currency']);
     // The reference's two most frequent currencies, most frequent first.
@@ -140,7 +142,7 @@ describe('categorical features', () => {
     // bin and nothing "other"; with the cap back at 2, the bins learned under it serve again.
     const raised = { ...capped, monitors: { ...capped.monitors, psi: { ...capped.monitors.psi, maxCategories: 10 } } };
     const relearn = capturingLogger();
-    const wide = await runCycle(t.store, raised, { at: END, logger: relearn.logger });
+    const wide = await runCycle(t.store, raised, { at: END, logger: relearn.logger, monitors: PSI_ONLY });
     expect(relearn.lines().filter((l) => l.feature === 'currency')).toEqual([]);
     const all = wide.evaluations.filter((e): e is Evaluation<PsiDetails> => e.monitor === 'psi' && e.feature === 'currency');
     expect(all.length).toBeGreaterThan(0);
@@ -148,7 +150,7 @@ describe('categorical features', () => {
       expect(e.details?.referenceBins).toHaveLength(7);
       expect(e.details?.other).toEqual({ reference: 0, current: 0 });
     }
-    const back = await runCycle(t.store, capped, { at: END });
+    const back = await runCycle(t.store, capped, { at: END, monitors: PSI_ONLY });
     for (const e of back.evaluations.filter((x): x is Evaluation<PsiDetails> => x.monitor === 'psi' && x.feature === 'currency')) expect(e.details?.referenceBins).toHaveLength(3);
   }, 180_000);
 
