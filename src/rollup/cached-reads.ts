@@ -99,7 +99,10 @@ function merged(sums: WindowSums, raw: SumsDelta[], visit: (model: string, segme
   // Segments only the raw rows hold (few: new since the last fold), sorted, merged into the cached order.
   const fresh = [...touched]
     .filter(([key]) => !sums.sums.has(key))
-    .map(([, deltas]) => ({ deltas, first: deltas[0] as SumsDelta, order: sortKey((deltas[0] as SumsDelta).model, (deltas[0] as SumsDelta).segment) }))
+    .map(([, deltas]) => {
+      const first = deltas[0] as SumsDelta;
+      return { deltas, first, order: sortKey(first.model, first.segment) };
+    })
     .sort((a, b) => (a.order < b.order ? -1 : a.order > b.order ? 1 : 0));
   let next = 0;
   const freshUpTo = (order: string | undefined) => {
@@ -115,6 +118,19 @@ function merged(sums: WindowSums, raw: SumsDelta[], visit: (model: string, segme
     else visit(entry.model, entry.segment, entry.windows, entry.totals);
   }
   freshUpTo(undefined);
+}
+
+/** `read()` once per `key` in `reads` (a cycle's raw-piece reads, shared by its questions); a failed read is not kept, so the next asker tries again. */
+function readOnce<T>(reads: Map<string, Promise<T>>, key: string, read: () => Promise<T>): Promise<T> {
+  let pending = reads.get(key);
+  if (!pending) {
+    pending = read().catch((error: unknown) => {
+      reads.delete(key);
+      throw error;
+    });
+    reads.set(key, pending);
+  }
+  return pending;
 }
 
 /** psi_score.sql's bins: a cell goes to its reference-quantile bin (referenceCellBins), or to its configured bin. */
@@ -147,13 +163,7 @@ export async function scoreBinsFromSums(
   // The raw pieces' cells, read once per cycle whatever the binning (the PSI deciles, the sequential test's and
   // KS's cells): `rawReads` is the cycle's.
   const pieces = plans.map((p) => p.raw);
-  const rawKey = JSON.stringify([pieces, models]);
-  let read = rawReads.get(rawKey);
-  if (!read) {
-    read = psiRaw(ctx, pieces, models, lastEnd(windows));
-    rawReads.set(rawKey, read);
-  }
-  const raw = await read;
+  const raw = await readOnce(rawReads, JSON.stringify([pieces, models]), () => psiRaw(ctx, pieces, models, lastEnd(windows)));
   const sums = ctx.state.windowSums(`psi ${eventsFingerprint(ctx.config)} ${JSON.stringify(models)} ${plans.length}`, SCORE_GRID_CELLS, target);
   // Cached vectors are read in place: the statistics' inputs are taken inside the exclusive section.
   const out = await sums.exclusive(async () => {
@@ -259,17 +269,7 @@ class LabelCopies {
  */
 function labelsRawOnce(ctx: ReadContext, plans: WindowPlan[], models: string[], bins: number, at: Date, rawReads: Map<string, Promise<LabelsRaw>>): Promise<LabelsRaw> {
   const pieces = plans.map((p) => p.raw);
-  const key = JSON.stringify([pieces, models, bins, at.getTime()]);
-  let read = rawReads.get(key);
-  if (!read) {
-    // A failed read is not kept: the other question of the cycle tries again.
-    read = labelsRaw(ctx, pieces, models, bins, at).catch((error: unknown) => {
-      rawReads.delete(key);
-      throw error;
-    });
-    rawReads.set(key, read);
-  }
-  return read;
+  return readOnce(rawReads, JSON.stringify([pieces, models, bins, at.getTime()]), () => labelsRaw(ctx, pieces, models, bins, at));
 }
 
 /** labels.sql's answer for each window of the set (the windows of label time) from the running sums of the label vectors. */
