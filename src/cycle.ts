@@ -32,7 +32,7 @@ export async function runCycle(store: Store, config: Config, options: CycleOptio
   const windows = resolveWindows(config, at);
   const models = config.models.length > 0 ? config.models : await source.models(windows);
 
-  const result: CycleResult = { at, windows, models, evaluations: [], findings: [], shadow: [], quality: { rows: 0, badScores: 0, missingOutcomes: 0, duplicates: 0 }, approval: [], durationMs: 0 };
+  const result: CycleResult = { at, windows, models, evaluations: [], findings: [], shadow: [], quality: { rows: 0, badScores: 0, missingOutcomes: 0, duplicates: 0 }, approval: [], experiments: [], durationMs: 0 };
   const byName = new Map<string, Monitor>();
   for (const monitor of monitors) {
     const t0 = Date.now();
@@ -43,6 +43,7 @@ export async function runCycle(store: Store, config: Config, options: CycleOptio
     result.evaluations.push(...(output.evaluations ?? []));
     result.shadow.push(...(output.shadow ?? []));
     result.approval?.push(...(output.approval ?? []));
+    result.experiments?.push(...(output.experiments ?? []));
     if (output.quality) result.quality = output.quality;
     logger.debug({ monitor: monitor.name, evaluations: output.evaluations?.length ?? 0, ms: Date.now() - t0 }, 'monitor done');
   }

@@ -1,6 +1,6 @@
 // The `run --json` document (README, "`run --json`"), built from a cycle's result.
 import { formatDuration } from './config/index.js';
-import type { CycleResult, Finding } from './core/types.js';
+import type { CycleResult, ExperimentArm, ExperimentVerdict, Finding } from './core/types.js';
 
 const SEVERITY_ORDER = { critical: 0, warning: 1 } as const;
 
@@ -22,6 +22,30 @@ function findingDocument(f: Finding) {
     nReference: f.nReference,
     ...(f.pValue !== undefined ? { pValue: f.pValue } : {}),
     ...(f.qValue !== undefined ? { qValue: f.qValue } : {}),
+  };
+}
+
+function experimentDocument(v: ExperimentVerdict) {
+  const arm = (a: ExperimentArm) => ({ version: a.version, events: a.events, labeled: a.labeled, approved: a.approved, approvalRate: a.approvalRate, ...(a.auc !== undefined ? { auc: a.auc } : {}), ...(a.ece !== undefined ? { ece: a.ece } : {}) });
+  return {
+    model: v.model,
+    control: v.control,
+    treatment: v.treatment,
+    verdict: v.verdict,
+    reasons: v.reasons,
+    approvalLift: v.approvalLift,
+    lo: v.lo,
+    hi: v.hi,
+    srmPValue: v.srmPValue,
+    ...(v.blocked ? { blocked: v.blocked } : {}),
+    since: v.since,
+    until: v.until,
+    pValue: v.pValue,
+    ...(v.split ? { split: v.split } : {}),
+    ...(v.srmChiSquarePValue !== undefined ? { srmChiSquarePValue: v.srmChiSquarePValue } : {}),
+    ...(v.aucPValue !== undefined ? { aucPValue: v.aucPValue } : {}),
+    arms: { control: arm(v.controlArm), treatment: arm(v.treatmentArm) },
+    guardrails: v.guardrails,
   };
 }
 
@@ -47,6 +71,8 @@ export function runDocument(result: CycleResult) {
     models: result.models,
     findings: findings.map(findingDocument),
     shadow: result.shadow.map((s) => ({ model: s.model, shadowVersion: s.shadowVersion, verdict: s.verdict, reasons: s.reasons, ...(s.agreement !== undefined ? { agreement: s.agreement } : {}) })),
+    // Two live versions of one model side by side (README, "Experiments"): NaN (no labels yet) is null.
+    experiments: (result.experiments ?? []).map(experimentDocument),
     quality: result.quality,
     approval: result.approval,
     // Values of a segment column whose segments shifted together (one roll-up message each, when they page).

@@ -45,3 +45,12 @@ export function widen(pieces: readonly Piece[], before: number, after: number): 
   }
   return out;
 }
+
+/**
+ * The window a version must have served in to count as serving now (an experiment's arms serve side by side): from
+ * the hour before the current window's last hour boundary to its end, so one to two hours, and whole folded hours
+ * where it can be.
+ */
+export function recentWindow(current: { to: Date }): { from: Date; to: Date } {
+  return { from: new Date(floorHour(current.to.getTime()) - HOUR_MS), to: current.to };
+}

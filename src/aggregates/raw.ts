@@ -2,11 +2,11 @@
 import type { Config } from '../config/index.js';
 import type { TimeWindow } from '../core/types.js';
 import { chTime, type Store } from '../store/index.js';
-import { OUTCOME_SKEW_MS, STRIP_MS, completeHours, orphanLookbackMs, type Piece } from './pieces.js';
-import { FUTURE_TOLERANCE_MS, byModelAndSegment, emptyLabels, emptyPerformance, shadowParams, toBinned, toLabels, toPerformance, toQualityCounts, toShadow, type BinRow, type LabelRow, type PerformanceRow, type ShadowRow } from './rows.js';
+import { OUTCOME_SKEW_MS, STRIP_MS, completeHours, orphanLookbackMs, recentWindow, type Piece } from './pieces.js';
+import { FUTURE_TOLERANCE_MS, armParams, byArm, byModelAndSegment, firstEventOf, toArm, toLiveVersion, type ArmRow, type VersionRow, emptyLabels, emptyPerformance, shadowParams, toBinned, toLabels, toPerformance, toQualityCounts, toShadow, type BinRow, type LabelRow, type PerformanceRow, type ShadowRow } from './rows.js';
 import { featureBinParams } from './feature-bins.js';
 import { shadowPairsSql } from './shadow-pairs.js';
-import { selectQuery } from './sql.js';
+import { piecesPredicate, selectQuery } from './sql.js';
 import type { BinnedSegment, FeatureEdges, LabelCounts, LabelStrips, PerformanceSegment, ReadPath, ScoreStrips, WindowPair } from './types.js';
 import { hasVolume, volumeParams, volumeRule } from './volume.js';
 
@@ -42,10 +42,20 @@ export function rawReads(store: Store, config: Config): RawReads {
   return {
     orphansOver,
 
-    async models(windows) {
-      const rows = await selectQuery<{ model: string }>(store, config, 'models', windowParams(windows));
-      return rows.map((r) => r.model);
+    async versions(windows) {
+      const recent = recentWindow(windows.current);
+      const rows = await selectQuery<VersionRow>(store, config, 'models', { ...windowParams(windows), recent_from: chTime(recent.from), recent_to: chTime(recent.to) });
+      return rows.map(toLiveVersion);
     },
+
+    async arms(span, models, versions, at) {
+      if (models.length === 0 || versions.length === 0 || span.to <= span.from) return [];
+      const params = armParams(span, models, versions, config.monitors.calibration.bins, at);
+      const pieces = { span: piecesPredicate('event_time', [{ from: span.from.getTime(), to: span.to.getTime() }], 'span_p', params) };
+      return byArm((await selectQuery<ArmRow>(store, config, 'experiment_labels', params, pieces)).map(toArm));
+    },
+
+    firstEvent: (model, version, within) => firstEventOf(store, config, model, version, within),
 
     async scoreBins({ reference, currents }, models, options) {
       // psi_score.sql bins by the reference's quantiles in the query itself: one query per current window.

@@ -7,11 +7,11 @@ import type { RollupState } from '../rollup/state.js';
 import type { SumsDelta } from '../rollup/window-sums.js';
 import type { QueryParams, Store } from '../store/index.js';
 import { featureBinParams } from './feature-bins.js';
-import { OPEN_END_MS, completeHours, type Piece } from './pieces.js';
+import { OPEN_END_MS, completeHours, recentWindow, type Piece } from './pieces.js';
 import type { RawReads } from './raw.js';
-import { FUTURE_TOLERANCE_MS, shadowParams, toBinned, toQualityCounts, toShadow, type BinRow, type ShadowRow } from './rows.js';
+import { FUTURE_TOLERANCE_MS, armParams, byArm, firstEventOf, shadowParams, toArm, toBinned, toLiveVersion, toQualityCounts, toShadow, type ArmRow, type BinRow, type ShadowRow, type VersionRow } from './rows.js';
 import { shadowPairsSql } from './shadow-pairs.js';
-import { chSecond, foldedParams, querySql, selectQuery } from './sql.js';
+import { chSecond, foldedParams, piecesPredicate, querySql, selectQuery } from './sql.js';
 import type { ReadPath } from './types.js';
 import { hasVolume, volumeParams, volumeRule } from './volume.js';
 
@@ -53,11 +53,23 @@ export function rollupReads(store: Store, config: Config, state: RollupState, ra
   /** This cycle's raw-piece reads of the label strips, shared by the label and performance questions. */
   const labelRawReads = new Map<string, Promise<LabelsRaw>>();
   return {
-    async models(windows) {
-      const { params, pieces } = planWindows(await state.folded(store, config, 'events'), { ref: windows.reference, cur: windows.current });
-      const rows = await selectQuery<{ model: string }>(store, config, 'rollup_models', params, pieces);
-      return rows.map((r) => r.model);
+    async versions(windows) {
+      const { params, pieces } = planWindows(await state.folded(store, config, 'events'), { ref: windows.reference, cur: windows.current, recent: recentWindow(windows.current) });
+      const rows = await selectQuery<VersionRow>(store, config, 'rollup_models', params, pieces);
+      return rows.map(toLiveVersion);
     },
+
+    async arms(span, models, versions, at) {
+      if (models.length === 0 || versions.length === 0 || span.to <= span.from) return [];
+      // Folded label hours usable as of `at` from the rollup, the rest (the span's first, partial hour, the hours not
+      // matured or folded yet) joined raw by experiment_labels.sql.
+      const { params, pieces, plans } = planWindows(await state.folded(store, config, 'labels', { at }), { span });
+      Object.assign(params, armParams(span, models, versions, configuredBins, at));
+      const raw = querySql('experiment_labels', config, { span: piecesPredicate('event_time', (plans.span as WindowPlan).raw, 'raw_p', params) });
+      return byArm((await selectQuery<ArmRow>(store, config, 'rollup_experiment', params, { ...pieces, raw })).map(toArm));
+    },
+
+    firstEvent: (model, version, within) => firstEventOf(store, config, model, version, within),
 
     async scoreBins(windows, models, options) {
       const rule = volumeRule(config, windows.reference);

@@ -1,8 +1,10 @@
 // Rows as the aggregate queries return them, mapped to the seam's types: shared by the raw and rollup read paths.
 import type { Config } from '../config/index.js';
-import type { QueryParams } from '../store/index.js';
+import { chTime, type QueryParams, type Store } from '../store/index.js';
+import { OUTCOME_SKEW_MS } from './pieces.js';
+import { selectQuery } from './sql.js';
 import { FINE_GRID_CELLS, SCORE_GRID_CELLS } from './grid.js';
-import type { BinnedSegment, CalibrationBinSums, LatencyQuantiles, PerformanceWindow, QualityCounts, ShadowOptions, ShadowSegment, WindowLabels } from './types.js';
+import type { ArmSegment, BinnedSegment, CalibrationBinSums, LatencyQuantiles, LiveVersion, PerformanceWindow, QualityCounts, ShadowOptions, ShadowSegment, WindowLabels } from './types.js';
 
 /** Events stamped further than this past `at` count as clock skew. */
 export const FUTURE_TOLERANCE_MS = 5 * 60_000;
@@ -205,4 +207,62 @@ export function byModelAndSegment<T extends { model: string; segment: string[] }
   const keyed = items.map((item) => ({ item, key: sortKey(item.model, item.segment) }));
   keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   return keyed.map((k) => k.item);
+}
+
+/** A row of queries/models.sql (or rollup_models.sql): one model × live version. */
+export interface VersionRow {
+  model: string;
+  version: string;
+  reference_events: number | string;
+  current_events: number | string;
+  recent_events: number | string;
+  hours: (number | string)[];
+}
+
+export function toLiveVersion(row: VersionRow): LiveVersion {
+  return {
+    model: row.model,
+    version: row.version,
+    referenceEvents: Number(row.reference_events),
+    currentEvents: Number(row.current_events),
+    recentEvents: Number(row.recent_events),
+    hours: row.hours.map((h) => Number(h) * 1000),
+  };
+}
+
+/** A row of queries/experiment_labels.sql (or rollup_experiment.sql): one model × version × segment, cells sparse. */
+export interface ArmRow extends Omit<LabelRow, 'window'> {
+  arm: string;
+  perf_cells: number[];
+  perf_positive: (number | string)[];
+  perf_negative: (number | string)[];
+}
+
+export function toArm(row: ArmRow): ArmSegment {
+  const labels = toLabels({ ...row, window: 'current' });
+  const positives = new Float64Array(SCORE_GRID_CELLS);
+  const negatives = new Float64Array(SCORE_GRID_CELLS);
+  row.perf_cells.forEach((cell, i) => {
+    positives[Number(cell)] = Number(row.perf_positive[i]);
+    negatives[Number(cell)] = Number(row.perf_negative[i]);
+  });
+  return { model: row.model, version: row.arm, segment: row.segment, ...labels, positives, negatives };
+}
+
+/** Arms in model, version, segment order: both paths answer alike whatever order the engine returned. */
+export function byArm(arms: ArmSegment[]): ArmSegment[] {
+  const key = (a: ArmSegment) => JSON.stringify([a.model, a.version, a.segment]);
+  return arms.map((a) => [key(a), a] as const).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)).map(([, a]) => a);
+}
+
+/** experiment_labels.sql's parameters (its raw pieces apart). */
+export function armParams(span: { from: Date }, models: string[], versions: string[], calibrationBins: number, at: Date): QueryParams {
+  return { models, versions, cal_bins: calibrationBins, at: chTime(at), span_from: chTime(span.from), skew_ms: OUTCOME_SKEW_MS };
+}
+
+/** queries/first_event.sql: the same on both paths (one hour of one version's events, read from the source). */
+export async function firstEventOf(store: Store, config: Config, model: string, version: string, within: { from: Date; to: Date }): Promise<number | undefined> {
+  const [row] = await selectQuery<{ first: number | string }>(store, config, 'first_event', { model, version, from: chTime(within.from), to: chTime(within.to) });
+  const first = Number(row?.first ?? 0);
+  return first > 0 ? first : undefined;
 }

@@ -6,7 +6,7 @@ import type { Store } from '../store/index.js';
 import { featureEdgesOf } from './feature-edges.js';
 import { rawReads } from './raw.js';
 import { rollupReads } from './rollup.js';
-import type { AggregateSource, BinnedSegment, FeatureEdges, LabelCounts, LabelSegment, LabelStrips, PairOfSet, PerformanceSegment, QualityCounts, QualityWindows, ReadPath, ScoreBinOptions, ScoreStrips, ShadowOptions, ShadowSegment, WindowPair, WindowSet } from './types.js';
+import type { AggregateSource, ArmSegment, BinnedSegment, LiveVersion, FeatureEdges, LabelCounts, LabelSegment, LabelStrips, PairOfSet, PerformanceSegment, QualityCounts, QualityWindows, ReadPath, ScoreBinOptions, ScoreStrips, ShadowOptions, ShadowSegment, WindowPair, WindowSet } from './types.js';
 import { hasVolume, volumeRule } from './volume.js';
 
 /** Just the two windows: a question's key and its read depend on nothing else of what the caller passed. */
@@ -73,9 +73,22 @@ export class CycleSource implements AggregateSource {
     return answered;
   }
 
-  models(windows: WindowPair): Promise<string[]> {
+  async models(windows: WindowPair): Promise<string[]> {
+    const versions = await this.liveVersions(windows);
+    return [...new Set(versions.filter((v) => v.referenceEvents + v.currentEvents > 0).map((v) => v.model))];
+  }
+
+  liveVersions(windows: WindowPair): Promise<LiveVersion[]> {
     const w = pair(windows);
-    return this.#ask('models', [w], () => this.path.models(w));
+    return this.#ask('versions', [w], () => this.path.versions(w));
+  }
+
+  arms(span: TimeWindow, models: string[], versions: string[], at: Date): Promise<ArmSegment[]> {
+    return this.#ask('arms', [span, models, versions, at], () => this.path.arms(span, models, versions, at));
+  }
+
+  firstEvent(model: string, version: string, within: TimeWindow): Promise<number | undefined> {
+    return this.#ask('firstEvent', [model, version, within], () => this.path.firstEvent(model, version, within));
   }
 
   async scoreBins(windows: PairOfSet, models: string[], options: ScoreBinOptions): Promise<BinnedSegment[]> {

@@ -190,6 +190,38 @@ export interface ShadowOptions {
   segmentMinMinority: number;
 }
 
+/**
+ * One live version of a model in the cycle's windows: which models a cycle evaluates, and which versions serve live
+ * traffic side by side (experiments: src/monitors/experiments/).
+ */
+export interface LiveVersion {
+  model: string;
+  version: string;
+  referenceEvents: number;
+  currentEvents: number;
+  /** Live events in the recent window (`recentWindow`): the version still serves. */
+  recentEvents: number;
+  /** Starts of the hours holding one of its live events in any of the windows, Unix ms, ascending. */
+  hours: number[];
+}
+
+/**
+ * One arm of an experiment in one segment: a live version's events over the experiment's matured span with labels
+ * as of `at` (labels.sql's rule), the calibration bins' sums and the calibratable events per score-grid cell by
+ * outcome (dense, SCORE_GRID_CELLS long) for the arm's AUC.
+ */
+export interface ArmSegment {
+  model: string;
+  version: string;
+  segment: string[];
+  events: number;
+  labeled: number;
+  approved: number;
+  calibration: CalibrationBinSums[];
+  positives: Float64Array;
+  negatives: Float64Array;
+}
+
 /** Quality's question: the longest current window, the reference and their maturity shifts; `currents` so its label read is the set's. */
 export type QualityWindows = Pick<CycleWindows, 'reference' | 'current' | 'matured' | 'currents'>;
 
@@ -202,6 +234,15 @@ export type QualityWindows = Pick<CycleWindows, 'reference' | 'current' | 'matur
 export interface AggregateSource {
   /** Models with live traffic in either window. */
   models(windows: WindowPair): Promise<string[]>;
+  /** Per model × live version: events in either window and the recent one, and the first hour (one read with `models`). */
+  liveVersions(windows: WindowPair): Promise<LiveVersion[]>;
+  /**
+   * Per model × live version (of `versions`) × segment, over `span` with labels as of `at` (queries/experiment_labels.sql):
+   * the arms of experiments. `calibrationBins` is the configured count (the rollup folds those).
+   */
+  arms(span: TimeWindow, models: string[], versions: string[], at: Date): Promise<ArmSegment[]>;
+  /** When `version` of `model` first served live traffic within `within` (Unix ms), undefined if it did not. */
+  firstEvent(model: string, version: string, within: TimeWindow): Promise<number | undefined>;
   scoreBins(windows: PairOfSet, models: string[], options: ScoreBinOptions): Promise<BinnedSegment[]>;
   /** Learns bin edges of features over a reference window (queries/feature_edges.sql); nothing is stored. */
   learnFeatureEdges(reference: TimeWindow, models: string[], features: string[]): Promise<FeatureEdges[]>;
@@ -246,7 +287,10 @@ export type LabelCounts = Omit<LabelSegment, 'enough'>;
  * `cycle` is the cycle's source, for an answer built on another question's (asked through it, so shared).
  */
 export interface ReadPath {
-  models(windows: WindowPair): Promise<string[]>;
+  /** Every model × live version in the windows and the recent window (`recentWindow`). */
+  versions(windows: WindowPair): Promise<LiveVersion[]>;
+  arms(span: TimeWindow, models: string[], versions: string[], at: Date): Promise<ArmSegment[]>;
+  firstEvent(model: string, version: string, within: TimeWindow): Promise<number | undefined>;
   /** Per current window of the set, in its order. */
   scoreBins(windows: WindowSet, models: string[], options: ScoreBinOptions): Promise<BinnedSegment[][]>;
   learnFeatureEdges(reference: TimeWindow, models: string[], features: string[]): Promise<FeatureEdges[]>;

@@ -239,7 +239,9 @@ export class AlertEngine {
    * below critical (held by hysteresis). Silenced alerts count (they are firing); zeros are listed so a gauge drops to 0.
    */
   firingCounts(): FiringCount[] {
-    const counts = enabledMonitors(this.config).flatMap(({ name: monitor }) => (['warning', 'critical'] as const).map((severity) => ({ monitor, severity, count: 0 })));
+    const counts = enabledMonitors(this.config)
+      .filter((m) => m.alerts !== false)
+      .flatMap(({ name: monitor }) => (['warning', 'critical'] as const).map((severity) => ({ monitor, severity, count: 0 })));
     for (const alert of this.active.values()) {
       if (alert.state !== 'firing') continue;
       const entry = counts.find((c) => c.monitor === alert.monitor && c.severity === (alert.severity === 'critical' ? 'critical' : 'warning'));

@@ -115,6 +115,63 @@ export interface ShadowVerdict {
   details?: Partial<ShadowFigures>;
 }
 
+export type ExperimentVerdictKind = 'ship' | 'continue' | 'rollback';
+
+/** One arm of an experiment over its span: events (the allocation), labeled and approved ones, AUC and ECE. */
+export interface ExperimentArm {
+  version: string;
+  events: number;
+  labeled: number;
+  approved: number;
+  approvalRate: number;
+  auc?: number;
+  ece?: number;
+}
+
+/** A segment where the treatment lowers approvals beyond the guardrail margin, with its own interval. */
+export interface GuardrailBreach {
+  segment: Segment;
+  lift: number;
+  lo: number;
+  hi: number;
+  nControl: number;
+  nTreatment: number;
+}
+
+/**
+ * Two live versions of one model serving side by side (an A/B test or a canary), compared on approvals since the
+ * treatment started (monitors/experiments/): the lift's anytime-valid interval, the allocation's sample-ratio test
+ * against a declared split, the guardrails, and a verdict with its reasons.
+ */
+export interface ExperimentVerdict {
+  model: string;
+  control: string;
+  treatment: string;
+  verdict: ExperimentVerdictKind;
+  reasons: string[];
+  /** Treatment − control approval rate over the matured span, and its confidence sequence's bounds. */
+  approvalLift: number;
+  lo: number;
+  hi: number;
+  /** Always-valid p-value of "no sample ratio mismatch" against the declared split; null without one. */
+  srmPValue: number | null;
+  /** What blocked a verdict: a failed sample-ratio test. */
+  blocked?: 'srm';
+  /** First live event of the experiment (ISO time), and the end of its matured span. */
+  since: string;
+  until: string;
+  /** Always-valid p-value of "no lift". */
+  pValue: number;
+  /** The declared split as shares (control, treatment), when config names one. */
+  split?: { control: number; treatment: number };
+  srmChiSquarePValue?: number;
+  controlArm: ExperimentArm;
+  treatmentArm: ExperimentArm;
+  /** Unpaired DeLong test of the arms' AUCs on matured labels (treatment − control). */
+  aucPValue?: number;
+  guardrails: GuardrailBreach[];
+}
+
 export interface QualitySummary {
   rows: number;
   badScores: number;
@@ -177,6 +234,8 @@ export interface CycleResult {
   quality: QualitySummary;
   /** Per model: overall approval rates and the mix/rate decomposition of their change. */
   approval?: ApprovalDecomposition[];
+  /** Experiments (two live versions of one model side by side) and their verdicts (monitors/experiments/). */
+  experiments?: ExperimentVerdict[];
   /** Values of a segment column whose segments shifted together, at the cycle's FDR level (monitors/shared.ts). */
   shared?: SharedShift[];
   durationMs: number;

@@ -19,7 +19,7 @@ export interface MonitorContext {
 }
 
 /** What a monitor adds to the cycle; evaluations are judged (FDR, severity) by the cycle afterwards. */
-export type MonitorOutput = Partial<Pick<CycleResult, 'evaluations' | 'shadow' | 'quality' | 'approval'>>;
+export type MonitorOutput = Partial<Pick<CycleResult, 'evaluations' | 'shadow' | 'quality' | 'approval' | 'experiments'>>;
 
 /** The parts of an evaluation (or of an alert made from one) that its words and numbers are made of. */
 export type Judged<Details extends object = object> = Pick<
@@ -109,6 +109,8 @@ export interface Monitor<Details extends object = object, Name extends string = 
    */
   settings?: ZodType;
   enabled(config: Config): boolean;
+  /** False for a monitor whose output is verdicts, never evaluations (experiments): it has no alerts to count. */
+  alerts?: false;
   evaluate(context: MonitorContext): Promise<MonitorOutput>;
   /** The effect size an evaluation is judged on (larger is worse) and the levels it is judged against. */
   severityInput(config: Config, evaluation: Evaluation<Details>): { magnitude: number; levels: Levels };

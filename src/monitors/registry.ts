@@ -4,6 +4,7 @@ import { formatIssues } from '../config/index.js';
 import { ConfigError } from '../errors.js';
 import { approvalMonitor } from './approval/index.js';
 import { calibrationMonitor } from './calibration/index.js';
+import { experimentsMonitor } from './experiments/index.js';
 import { ksMonitor } from './ks/index.js';
 import type { Monitor } from './monitor.js';
 import { performanceMonitor } from './performance/index.js';
@@ -11,7 +12,7 @@ import { psiMonitor } from './psi/index.js';
 import { qualityMonitor } from './quality/index.js';
 import { shadowMonitor } from './shadow/index.js';
 
-export const MONITORS = [psiMonitor, calibrationMonitor, approvalMonitor, performanceMonitor, shadowMonitor, qualityMonitor, ksMonitor] as const;
+export const MONITORS = [psiMonitor, calibrationMonitor, approvalMonitor, performanceMonitor, shadowMonitor, qualityMonitor, ksMonitor, experimentsMonitor] as const;
 
 export type MonitorName = (typeof MONITORS)[number]['name'];
 

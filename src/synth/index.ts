@@ -94,7 +94,7 @@ async function countBadRows(store: Store, config: Config, fromMs: number, toMs: 
 function modelsOf(plan: ScenarioPlan): SeedSummary['models'] {
   const shadows: string[] = [MODEL.card.shadow, ...(plan.secondShadow ? [MODEL.card.secondShadow] : [])];
   return [
-    { model: MODEL.card.name, liveVersion: MODEL.card.live, shadowVersions: shadows },
+    { model: MODEL.card.name, liveVersion: MODEL.card.live, shadowVersions: shadows, ...(plan.abShare > 0 ? { treatmentVersion: MODEL.card.treatment } : {}) },
     { model: MODEL.router.name, liveVersion: MODEL.router.live, shadowVersions: [] },
   ];
 }

@@ -50,6 +50,7 @@ export function worldParams(): QueryParams {
     card_model: MODEL.card.name,
     router_model: MODEL.router.name,
     live_version: MODEL.card.live,
+    treatment_version: MODEL.card.treatment,
     router_version: MODEL.router.live,
     shadow_version: MODEL.card.shadow,
     second_shadow_version: MODEL.card.secondShadow,

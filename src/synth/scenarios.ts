@@ -65,6 +65,11 @@ export const EFFECTS = {
   badScoreRate: 0.08,
   duplicateRate: 0.06,
   amexShare: 0.45,
+  abShare: 0.5,
+  abSrmShare: 0.45,
+  /** The treatment's approval logit shift: +0.36 raises card-auth's approvals by ~4 pp, −0.28 lowers them by ~4 pp. */
+  abRaise: 0.36,
+  abLower: 0.28,
 } as const;
 
 const OUTAGE_REGION = 'EU';
@@ -113,6 +118,9 @@ export interface ScenarioPlan {
   shadowMode: 0 | 1 | 2;
   secondShadow: boolean;
   badRows: boolean;
+  /** Share of card-auth's live traffic on the treatment version (ab-*), and its approval logit shift; 0 = off. */
+  abShare: number;
+  abLogit: number;
 }
 
 export function planScenarios(scenarios: readonly ScenarioName[], fromMs: number, incidentMs: number, explicitStart: boolean): ScenarioPlan {
@@ -131,6 +139,8 @@ export function planScenarios(scenarios: readonly ScenarioName[], fromMs: number
     shadowMode: better ? 1 : worse ? 2 : 0,
     secondShadow: better && worse,
     badRows: on.has('bad-rows'),
+    abShare: on.has('ab-srm') ? EFFECTS.abSrmShare : on.has('ab-better') || on.has('ab-worse') ? EFFECTS.abShare : 0,
+    abLogit: on.has('ab-worse') ? -EFFECTS.abLower : on.has('ab-better') || on.has('ab-srm') ? EFFECTS.abRaise : 0,
   };
 }
 
@@ -163,6 +173,8 @@ export function scenarioParams(plan: ScenarioPlan): Record<string, number | numb
     worse_noise: EFFECTS.worseNoise,
     bad_rate: plan.badRows ? EFFECTS.badScoreRate : 0,
     dup_rate: plan.badRows ? EFFECTS.duplicateRate : 0,
+    ab_share: plan.abShare,
+    ab_logit: plan.abLogit,
   };
 }
 
@@ -227,6 +239,13 @@ export function describeTargets(
       case 'network-shift': {
         const region = regionName(plan.networkRegion);
         return { scenario, model, segment: segmentOf(config, undefined, region), ...incident, description: `every segment of the ${region} region: AMEX's share of card-auth traffic rises from 9 % to ${EFFECTS.amexShare * 100} % (the categorical feature card_network's mix shifts); scores move little` };
+      }
+      case 'ab-better':
+      case 'ab-worse':
+      case 'ab-srm': {
+        const share = Math.round(plan.abShare * 100);
+        const effect = scenario === 'ab-worse' ? 'lowers' : 'raises';
+        return { scenario, model, segment: {}, ...incident, description: `${share} % of card-auth's live traffic moves to version ${MODEL.card.treatment} (against ${MODEL.card.live}), whose decisions ${effect} the approval logit by ${scenario === 'ab-worse' ? EFFECTS.abLower : EFFECTS.abRaise} (about 4 pp)${scenario === 'ab-srm' ? ': a 45/55 split, against the 50/50 a config would declare' : ''}` };
       }
       case 'bad-rows': {
         const b = bad ?? { nan: 0, infinite: 0, outOfRange: 0, duplicates: 0 };

@@ -58,11 +58,15 @@ SELECT
   {info_sigma:Float64} * ${z('k', 8)} AS info_live,
   {info_sigma:Float64} * ${z('k', 9)} AS info_shadow,
   ${sigmoid('m + info_live + info_shadow')} AS p_true,
-  if(card_active AND issuer_rank = {outage_issuer:UInt32} AND region = {outage_region:UInt8}, {outage_factor:Float64} * p_true, p_true) AS p_eff,
+  if(card_active AND issuer_rank = {outage_issuer:UInt32} AND region = {outage_region:UInt8}, {outage_factor:Float64} * p_true, p_true) AS p_out,
+  -- ab-*: a share of card-auth's live traffic moves to the treatment version, whose decisions move the approval logit.
+  card_active AND ${u('k', 24)} < {ab_share:Float64} AS treated,
+  if(treated, ${sigmoid('log(p_out / (1 - p_out)) + {ab_logit:Float64}')}, p_out) AS p_eff,
   ${u('k', 10)} < p_eff AS approved,
   {info_shrink:Float64} * (m + info_live) AS live_logit,
   if(card_active AND issuer_rank = {miscal_issuer:UInt32} AND region = {miscal_region:UInt8}, {miscal_slope:Float64}, 1) * live_logit
-    + if(card_active AND issuer_rank = {decay_issuer:UInt32} AND region = {decay_region:UInt8}, {decay_noise:Float64} * ${z('k', 23)}, 0) AS served_logit,
+    + if(card_active AND issuer_rank = {decay_issuer:UInt32} AND region = {decay_region:UInt8}, {decay_noise:Float64} * ${z('k', 23)}, 0)
+    + if(treated, {ab_logit:Float64}, 0) AS served_logit,
   if(card_active, ${u('k', 11)}, 1) AS u_bad,
   multiIf(u_bad >= {bad_rate:Float64}, ${sigmoid('served_logit')},
     u_bad < {bad_rate:Float64} * 0.25, nan, u_bad < {bad_rate:Float64} * 0.5, inf, u_bad < {bad_rate:Float64} * 0.75, -0.2, 1.7) AS live_score,
@@ -125,7 +129,7 @@ SELECT
   fromUnixTimestamp64Milli(t_ms, 'UTC'),
   tx_id,
   if(is_card, {card_model:String}, {router_model:String}),
-  multiIf(v = 0, if(is_card, {live_version:String}, {router_version:String}), v = 1, {shadow_version:String}, {second_shadow_version:String}),
+  multiIf(v = 0, if(is_card, if(treated, {treatment_version:String}, {live_version:String}), {router_version:String}), v = 1, {shadow_version:String}, {second_shadow_version:String}),
   if(v = 0, {live_variant:String}, {shadow_variant:String}),
   {issuer_names:Array(String)}[issuer_rank],
   {region_names:Array(String)}[region],

@@ -1,6 +1,6 @@
 // The synthetic traffic generator's public types: scenario names, options and the summary of what was written.
 
-export const SCENARIOS = ['issuer-outage', 'score-drift', 'miscalibration', 'ranking-decay', 'mix-shift', 'shadow-better', 'shadow-worse', 'bad-rows', 'network-shift'] as const;
+export const SCENARIOS = ['issuer-outage', 'score-drift', 'miscalibration', 'ranking-decay', 'mix-shift', 'shadow-better', 'shadow-worse', 'bad-rows', 'network-shift', 'ab-better', 'ab-worse', 'ab-srm'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface SeedOptions {
@@ -40,7 +40,7 @@ export interface SeedSummary {
   outcomes: number;
   from: Date;
   to: Date;
-  models: { model: string; liveVersion: string; shadowVersions: string[] }[];
+  models: { model: string; liveVersion: string; shadowVersions: string[]; treatmentVersion?: string }[];
   targets: ScenarioTarget[];
   seconds: number;
 }

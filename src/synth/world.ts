@@ -84,7 +84,7 @@ export interface Issuer {
  * of the logistic-normal mean) and the two are exchangeable: a clean shadow is never worse.
  */
 export const MODEL = {
-  card: { name: 'card-auth', live: 'v41', shadow: 'v42', secondShadow: 'v43', shadowShare: 0.25 },
+  card: { name: 'card-auth', live: 'v41', shadow: 'v42', secondShadow: 'v43', shadowShare: 0.25, treatment: 'v44' },
   router: { name: 'retry-router', live: 'v7', logitOffset: -1.0 },
   /** Share of live transactions that belong to retry-router (≈10 % of card-auth's volume). */
   routerShare: 1 / 11,

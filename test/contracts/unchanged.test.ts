@@ -39,7 +39,9 @@ beforeAll(async () => {
     alerts: { grafanaUrl: 'https://grafana.example' },
   });
   await ensureTables(t.store, config);
-  await seed(t.store, config, { days: 9, end: END, seed: 11, scenarios: [...SCENARIOS], eventsPerDay: 30_000 });
+  // Every incident scenario; the experiments (ab-*) move card-auth's live traffic to another version, which every
+  // number here would move with: they have their own tests (test/monitors/experiments.test.ts).
+  await seed(t.store, config, { days: 9, end: END, seed: 11, scenarios: SCENARIOS.filter((s) => !s.startsWith('ab-')), eventsPerDay: 30_000 });
   result = await runCycle(t.store, config, { ...(await prepareCycle(t.store, config, END)) });
 }, 300_000);
 afterAll(() => t.cleanup());

@@ -46,7 +46,9 @@ export class Metrics {
 
   constructor(config: Config, options: MetricsOptions = {}) {
     this.cycleGauges = cycleGauges(config);
-    this.monitorNames = enabledMonitors(config).map((m) => m.name);
+    this.monitorNames = enabledMonitors(config)
+      .filter((m) => m.alerts !== false)
+      .map((m) => m.name);
     this.segmentLabels = segmentLabelNames(config.segments);
     this.labeling = { columns: config.segments, labels: this.segmentLabels };
     this.maxSeries = config.sinks.prometheus.maxSeries;
