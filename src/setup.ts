@@ -4,6 +4,7 @@ import { alertTableDdl } from './alerts/index.js';
 import { featureEdgesAddedColumns, featureEdgesDdl } from './aggregates/feature-edges.js';
 import { maturityDdl } from './aggregates/maturity.js';
 import { ROLLUP_DDL } from './rollup/schema.js';
+import { experimentVerdictsDdl } from './alerts/experiments.js';
 import { shadowVerdictsDdl } from './alerts/verdicts.js';
 import { reportsTableDdl } from './report/index.js';
 import { outboxTableDdl } from './sinks/outbox.js';
@@ -14,7 +15,7 @@ import { quoteIdentifier as q } from './config/index.js';
 import { silentLogger, type Logger } from './log.js';
 
 /** DDL of driftwatch's own tables beyond the source and history tables; modules add theirs here. */
-const OWN_TABLES: ((config: Config) => string)[] = [featureEdgesDdl, maturityDdl, alertTableDdl, outboxTableDdl, shadowVerdictsDdl, reportsTableDdl, leaseTableDdl, ...ROLLUP_DDL];
+const OWN_TABLES: ((config: Config) => string)[] = [featureEdgesDdl, maturityDdl, alertTableDdl, outboxTableDdl, shadowVerdictsDdl, experimentVerdictsDdl, reportsTableDdl, leaseTableDdl, ...ROLLUP_DDL];
 
 /**
  * Creates every table driftwatch needs. `sources: false` leaves the source tables alone (the commands that only

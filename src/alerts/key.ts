@@ -20,3 +20,8 @@ export function keyShadowVersion(key: string): string | undefined {
 export function verdictKey(v: { model: string; shadowVersion: string }): string {
   return JSON.stringify([v.model, v.shadowVersion]);
 }
+
+/** An experiment's thread: a JSON array of three (a shadow's has two), so the two never meet. */
+export function experimentKey(v: { model: string; control: string; treatment: string }): string {
+  return JSON.stringify([v.model, v.control, v.treatment]);
+}

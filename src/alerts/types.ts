@@ -1,5 +1,5 @@
 // Alert engine vocabulary: an alert's tracked state, the view receivers get, and the notifications receivers deliver.
-import type { Segment, Severity, ShadowVerdictKind } from '../core/types.js';
+import type { ExperimentVerdictKind, Segment, Severity, ShadowVerdictKind } from '../core/types.js';
 import type { IncidentInfo } from './incident.js';
 
 /**
@@ -138,8 +138,43 @@ export interface VerdictNotification {
   at: Date;
 }
 
+/** The numbers an experiment's message shows; each only when known (and finite). */
+export interface ExperimentFigures {
+  approvalLift?: number;
+  lo?: number;
+  hi?: number;
+  approvalRateControl?: number;
+  approvalRateTreatment?: number;
+  labeledControl?: number;
+  labeledTreatment?: number;
+  srmPValue?: number;
+}
+
+/** An experiment's verdict changed since the previous cycle, or a new experiment was found: announced as it happens. */
+export interface ExperimentNotification {
+  kind: 'experiment';
+  /** Identifies the experiment (`experimentKey`): its messages share one thread. */
+  groupKey: string;
+  model: string;
+  control: string;
+  treatment: string;
+  /** Absent the first time the experiment is judged: a new experiment. */
+  previous?: ExperimentVerdictKind;
+  verdict: ExperimentVerdictKind;
+  /** The verdict's reasons in plain words; they may quote segment values (user data). */
+  reasons: string[];
+  figures: ExperimentFigures;
+  /** The cycle's time. */
+  at: Date;
+}
+
+/** A decision announced as it happens, outside the alert lifecycle: it threads by subject and always broadcasts. */
+export type DecisionNotification = VerdictNotification | ExperimentNotification;
+
+export const isDecision = (n: AnyNotification): n is DecisionNotification => n.kind === 'verdict' || n.kind === 'experiment';
+
 /** Whatever the outbox queues and a receiver delivers. */
-export type AnyNotification = Notification | VerdictNotification;
+export type AnyNotification = Notification | DecisionNotification;
 
 /** An alert as the weekly report sees it: when it fired and for how long. */
 export type AlertRecord = AlertView & {

@@ -1,6 +1,9 @@
 // The daemon's hooks: the alert engine and shadow verdict changes over one delivery (Slack, or the console without a token), and the weekly report.
 import { AlertEngine } from '../alerts/index.js';
-import { VerdictTracker } from '../alerts/verdicts.js';
+import { DecisionTracker, type DecisionKind } from '../alerts/decisions.js';
+import { EXPERIMENT_DECISIONS } from '../alerts/experiments.js';
+import { SHADOW_DECISIONS } from '../alerts/verdicts.js';
+import type { CycleResult } from '../core/types.js';
 import type { CycleHook } from '../sinks/hook.js';
 import { reportHook } from '../report/index.js';
 import type { AlertDelivery } from '../sinks/outbox.js';
@@ -41,19 +44,28 @@ export async function alertEngineHook({ store, config, logger }: HookSession, de
   };
 }
 
-/** Shadow verdicts: a message per verdict that changed (see VerdictTracker), over the alerts' delivery. */
-export async function shadowHook({ store, config, logger }: HookSession, delivery: AlertDelivery): Promise<CycleHook> {
-  const tracker = await VerdictTracker.open(store, config, delivery);
+/**
+ * Verdicts of one kind (shadows', experiments'): a message per verdict that changed, and per new subject
+ * (DecisionTracker), over the alerts' delivery. `describe` is what the log line says of a change.
+ */
+async function decisionHook<V>(
+  { store, config, logger }: HookSession,
+  delivery: AlertDelivery,
+  kind: DecisionKind<V>,
+  pick: (result: CycleResult) => readonly V[],
+  describe: (verdict: V) => Record<string, string>,
+): Promise<CycleHook> {
+  const tracker = await DecisionTracker.open(store, config, kind, delivery);
   return {
-    name: 'shadow verdicts',
+    name: kind.label,
     async afterCycle(result) {
-      const changes = await tracker.queueChanges(result.shadow, result.at);
+      const changes = await tracker.queueChanges(pick(result), result.at);
       try {
         await tracker.save();
       } finally {
         // Queued is enough to send: a failed write must not hold the messages back.
         if (changes.length > 0) {
-          logger.info({ changes: changes.map((c) => ({ model: c.model, shadow: c.shadowVersion, from: c.previous ?? null, to: c.verdict.verdict })) }, 'shadow verdicts changed');
+          logger.info({ changes: changes.map((c) => ({ ...describe(c.verdict), from: c.previous ?? null, to: kind.verdict(c.verdict) })) }, `${kind.label} changed`);
           await delivery.flush();
         }
       }
@@ -64,8 +76,18 @@ export async function shadowHook({ store, config, logger }: HookSession, deliver
   };
 }
 
+/** Shadow verdicts: a message per verdict that changed, over the alerts' delivery. */
+export function shadowHook(session: HookSession, delivery: AlertDelivery): Promise<CycleHook> {
+  return decisionHook(session, delivery, SHADOW_DECISIONS, (r) => r.shadow, (v) => ({ model: v.model, shadow: v.shadowVersion }));
+}
+
+/** Experiments: a message per new experiment and per verdict change, over the alerts' delivery. */
+export function experimentsHook(session: HookSession, delivery: AlertDelivery): Promise<CycleHook> {
+  return decisionHook(session, delivery, EXPERIMENT_DECISIONS, (r) => r.experiments ?? [], (v) => ({ model: v.model, control: v.control, treatment: v.treatment }));
+}
+
 /** The daemon's hooks: alerts and verdict changes share one delivery, so one outbox orders and retries both. */
 export async function buildHooks(session: HookSession, env: NodeJS.ProcessEnv = process.env, tuning: DeliveryTuning = {}): Promise<CycleHook[]> {
   const delivery = await openDelivery(session, env, tuning);
-  return [await alertEngineHook(session, delivery), await shadowHook(session, delivery), reportHook(session)];
+  return [await alertEngineHook(session, delivery), await shadowHook(session, delivery), await experimentsHook(session, delivery), reportHook(session)];
 }

@@ -1,6 +1,6 @@
 // The durable outbox: a notification is stored before any receiver sees it and marked delivered the moment it is.
 import { createHash } from 'node:crypto';
-import type { AnyNotification, NotificationQueue } from '../alerts/types.js';
+import { isDecision, type AnyNotification, type NotificationQueue } from '../alerts/types.js';
 import type { Config } from '../config/index.js';
 import { silentLogger, type Logger } from '../log.js';
 import { chTime, type Store } from '../store/index.js';
@@ -83,7 +83,7 @@ export function outboxId(sink: string, n: Pick<AnyNotification, 'groupKey' | 'at
  * never equals an alert thread, which ends in a time).
  */
 export function threadKey(n: AnyNotification): string {
-  return n.kind === 'verdict' ? n.groupKey : `${n.groupKey}#${n.episode.toISOString()}`;
+  return isDecision(n) ? n.groupKey : `${n.groupKey}#${n.episode.toISOString()}`;
 }
 
 interface OutboxRow extends QueueRow<'delivered'> {

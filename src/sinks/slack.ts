@@ -1,6 +1,6 @@
 // The Slack receiver: Block Kit messages through @slack/web-api, one thread per group announcement (or shadow), behind the outbox.
 import { LogLevel, WebClient, type FetchFunction, type Logger as SlackLogger, type RetryOptions } from '@slack/web-api';
-import type { AnyNotification, Notification } from '../alerts/types.js';
+import { isDecision, type AnyNotification, type Notification } from '../alerts/types.js';
 import type { Config } from '../config/index.js';
 import { silentLogger, type Logger } from '../log.js';
 import type { Store } from '../store/index.js';
@@ -88,7 +88,7 @@ export class SlackReceiver implements Receiver {
       unfurl_links: false,
       unfurl_media: false,
       // Not shown; lets anyone reading the channel history tell which outbox item a message came from.
-      metadata: { event_type: n.kind === 'verdict' ? 'driftwatch_shadow_verdict' : 'driftwatch_alert', event_payload: { outbox_id: context.id, kind: n.kind } },
+      metadata: { event_type: n.kind === 'verdict' ? 'driftwatch_shadow_verdict' : n.kind === 'experiment' ? 'driftwatch_experiment_verdict' : 'driftwatch_alert', event_payload: { outbox_id: context.id, kind: n.kind } },
     };
     const root = context.thread?.ts && context.thread.channel ? context.thread : undefined;
     if (!root) {
@@ -98,11 +98,11 @@ export class SlackReceiver implements Receiver {
     // Replies stay quiet in the thread, except when they page again: new alerts, the repeat of a still-firing group,
     // or a shadow's new verdict (the thread keeps the shadow's history; the channel still sees each change).
     // An incident's evidence is the thread's own detail: it never goes back to the channel.
-    const broadcast = n.kind === 'verdict' || n.kind === 'repeat' || (n.kind !== 'evidence' && n.alerts.some((a) => a.isNew));
+    const broadcast = isDecision(n) || n.kind === 'repeat' || (n.kind !== 'evidence' && n.alerts.some((a) => a.isNew));
     const posted = await client.chat.postMessage({ channel: root.channel as string, thread_ts: root.ts as string, reply_broadcast: broadcast, ...message });
     // A verdict thread's first message is that verdict's own announcement, not a status to keep current.
     // Nor is the evidence that follows a headline, posted in the same cycle: the parent is already current.
-    if (n.kind !== 'verdict' && n.kind !== 'evidence' && (this.options.updateParent ?? true)) await this.updateParent(client, root, n);
+    if (!isDecision(n) && n.kind !== 'evidence' && (this.options.updateParent ?? true)) await this.updateParent(client, root, n);
     return { channel: String(posted.channel), ts: String(posted.ts), thread_ts: root.ts as string };
   }
 

@@ -4,7 +4,7 @@ import type { AnyNotification } from '../../alerts/types.js';
 import type { Config } from '../../config/index.js';
 import { cleanValue, escapeMrkdwn, mrkdwnValue, plainTextValue, shorten } from './escape.js';
 import { describeNotification, type AlertMessage, type Line, type Span } from './message.js';
-import { describeVerdict, type VerdictMessage } from './verdict.js';
+import { describeExperiment, describeVerdict, type VerdictMessage } from './verdict.js';
 
 export interface SlackMessage {
   /** Notification and fallback text; Slack treats it as mrkdwn, so it is escaped like the blocks. */
@@ -110,10 +110,14 @@ export function verdictToPlainText(message: VerdictMessage): string {
 
 /** Any notification as Slack blocks. */
 export function slackMessageFor(n: AnyNotification, config: Config): SlackMessage {
-  return n.kind === 'verdict' ? verdictToSlackMessage(describeVerdict(n, config)) : toSlackMessage(describeNotification(n, config));
+  if (n.kind === 'verdict') return verdictToSlackMessage(describeVerdict(n, config));
+  if (n.kind === 'experiment') return verdictToSlackMessage(describeExperiment(n, config));
+  return toSlackMessage(describeNotification(n, config));
 }
 
 /** Any notification as text, the same words as in Slack. */
 export function plainTextFor(n: AnyNotification, config: Config): string {
-  return n.kind === 'verdict' ? verdictToPlainText(describeVerdict(n, config)) : toPlainText(describeNotification(n, config));
+  if (n.kind === 'verdict') return verdictToPlainText(describeVerdict(n, config));
+  if (n.kind === 'experiment') return verdictToPlainText(describeExperiment(n, config));
+  return toPlainText(describeNotification(n, config));
 }

@@ -1,5 +1,5 @@
-// What a shadow verdict message says, independent of markup: which shadow, its verdict and the one before, the numbers, the reasons.
-import type { VerdictFigures, VerdictNotification } from '../../alerts/types.js';
+// What a verdict message says (a shadow's, an experiment's), independent of markup: the subject, its verdict and the one before, the numbers, the reasons.
+import type { ExperimentFigures, ExperimentNotification, VerdictFigures, VerdictNotification } from '../../alerts/types.js';
 import type { Config } from '../../config/index.js';
 import { formatNumber, formatPValue, grafanaLink, type Line, type Span } from './message.js';
 
@@ -61,5 +61,41 @@ export function describeVerdict(n: VerdictNotification, config: Config): Verdict
     moreReasons: Math.max(0, n.reasons.length - MAX_REASONS),
   };
   const url = grafanaLink(config, 'driftwatch-shadow/shadow-vs-live', [['model', n.model], ['shadow_version', n.shadowVersion]]);
+  return url ? { ...message, url } : message;
+}
+
+const EXPERIMENT_EMOJI = { ship: '🟢', continue: '🟡', rollback: '🔴' } as const;
+const pp = (x: number) => `${signed(100 * x, 1)} pp`;
+
+function experimentTitle(n: ExperimentNotification): Line {
+  const arms: Line = [{ value: n.treatment, max: 60 }, ' against ', { value: n.control, max: 60 }, ' of ', { value: n.model, max: 60 }];
+  if (!n.previous) return [`${EXPERIMENT_EMOJI[n.verdict]} New experiment: `, ...arms, ': ', { bold: n.verdict }];
+  return [`${EXPERIMENT_EMOJI[n.verdict]} Experiment `, ...arms, `: ${n.previous} → `, { bold: n.verdict }];
+}
+
+/** The lift with its interval and the arms' rates; the allocation's test when a split is declared. */
+function experimentSummary(f: ExperimentFigures): Line {
+  const parts: Line[] = [];
+  if (f.approvalLift !== undefined) {
+    const bounds = f.lo !== undefined && f.hi !== undefined ? ` [${pp(f.lo)}, ${pp(f.hi)}]` : '';
+    const rates =
+      f.approvalRateTreatment !== undefined && f.approvalRateControl !== undefined
+        ? ` (${(100 * f.approvalRateTreatment).toFixed(1)} % vs ${(100 * f.approvalRateControl).toFixed(1)} %${f.labeledTreatment !== undefined && f.labeledControl !== undefined ? ` on ${formatNumber(f.labeledTreatment)} and ${formatNumber(f.labeledControl)} matured outcomes` : ''})`
+        : '';
+    parts.push([{ bold: 'approvals' }, ` ${pp(f.approvalLift)}${bounds}${rates}`]);
+  }
+  if (f.srmPValue !== undefined) parts.push([{ bold: 'allocation' }, ` p = ${formatPValue(f.srmPValue)}`]);
+  if (parts.length === 0) return ['no matured outcomes yet'];
+  return parts.flatMap((part, i): Span[] => [...(i > 0 ? [' · '] : []), ...part]);
+}
+
+export function describeExperiment(n: ExperimentNotification, config: Config): VerdictMessage {
+  const message: VerdictMessage = {
+    title: experimentTitle(n),
+    summary: experimentSummary(n.figures),
+    reasons: n.reasons.slice(0, MAX_REASONS).map((reason) => [{ value: reason, max: MAX_REASON_LENGTH }]),
+    moreReasons: Math.max(0, n.reasons.length - MAX_REASONS),
+  };
+  const url = grafanaLink(config, 'driftwatch-shadow/shadow-vs-live', [['model', n.model]]);
   return url ? { ...message, url } : message;
 }
