@@ -15,6 +15,7 @@ WITH
     FROM {{events}}
     WHERE variant = 'live'
       AND (empty({models:Array(String)}) OR has({models:Array(String)}, model))
+      AND {{held_out}}
       AND {{pieces:read}}
   ),
   known AS (

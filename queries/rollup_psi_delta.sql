@@ -10,6 +10,7 @@ WITH
     FROM {{table:driftwatch_rollup_events}}
     WHERE variant = 'live'
       AND (empty({models:Array(String)}) OR has({models:Array(String)}, model))
+      AND {{held_out}}
       AND {{delta_rows}}
   ),
   cells AS (

@@ -15,6 +15,7 @@ FROM (
   FROM {{events}}
   WHERE variant = 'live'
     AND (empty({models:Array(String)}) OR has({models:Array(String)}, model))
+    AND {{held_out}}
     AND {{pieces:read}}
     AND score >= 0 AND score <= 1
   GROUP BY model, segment_key, slot, cell

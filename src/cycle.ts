@@ -1,5 +1,5 @@
 // One cycle: resolve windows, read aggregates, run every monitor, judge all evaluations under one FDR.
-import { rawSource, type AggregateSource } from './aggregates/index.js';
+import { leavingOut, rawSource, type AggregateSource, type HeldOut } from './aggregates/index.js';
 import type { Config } from './config/index.js';
 import { DriftwatchError } from './errors.js';
 import { silentLogger, type Logger } from './log.js';
@@ -34,9 +34,15 @@ export async function runCycle(store: Store, config: Config, options: CycleOptio
 
   const result: CycleResult = { at, windows, models, evaluations: [], findings: [], shadow: [], quality: { rows: 0, badScores: 0, missingOutcomes: 0, duplicates: 0 }, approval: [], experiments: [], durationMs: 0 };
   const byName = new Map<string, Monitor>();
+  // What a monitor holds out of the others' drift questions (an experiment's treatments), decided before any runs.
+  const heldOut: HeldOut[] = [];
+  for (const monitor of monitors) {
+    heldOut.push(...((await monitor.holdsOut?.({ config, source, windows, at, models, logger }).catch((error: unknown) => Promise.reject(named(monitor, error)))) ?? []));
+  }
+  const scoped = leavingOut(source, heldOut);
   for (const monitor of monitors) {
     const t0 = Date.now();
-    const output = await monitor.evaluate({ config, source, windows, at, models, logger }).catch((error: unknown) => {
+    const output = await monitor.evaluate({ config, source: scoped, windows, at, models, logger }).catch((error: unknown) => {
       throw named(monitor, error);
     });
     byName.set(monitor.name, monitor);

@@ -6,7 +6,7 @@ import { OUTCOME_SKEW_MS, STRIP_MS, completeHours, orphanLookbackMs, recentWindo
 import { FUTURE_TOLERANCE_MS, armParams, byArm, byModelAndSegment, firstEventOf, toArm, toLiveVersion, type ArmRow, type VersionRow, emptyLabels, emptyPerformance, shadowParams, toBinned, toLabels, toPerformance, toQualityCounts, toShadow, type BinRow, type LabelRow, type PerformanceRow, type ShadowRow } from './rows.js';
 import { featureBinParams } from './feature-bins.js';
 import { shadowPairsSql } from './shadow-pairs.js';
-import { piecesPredicate, selectQuery } from './sql.js';
+import { heldOutParams, piecesPredicate, selectQuery } from './sql.js';
 import type { BinnedSegment, FeatureEdges, LabelCounts, LabelStrips, PerformanceSegment, ReadPath, ScoreStrips, WindowPair } from './types.js';
 import { hasVolume, volumeParams, volumeRule } from './volume.js';
 
@@ -57,13 +57,14 @@ export function rawReads(store: Store, config: Config): RawReads {
 
     firstEvent: (model, version, within) => firstEventOf(store, config, model, version, within),
 
-    async scoreBins({ reference, currents }, models, options) {
+    async scoreBins({ reference, currents }, models, options, heldOut) {
       // psi_score.sql bins by the reference's quantiles in the query itself: one query per current window.
       const out: BinnedSegment[][] = [];
       for (const current of currents) {
         const rows = await selectQuery<BinRow>(store, config, 'psi_score', {
           ...windowParams({ reference, current }),
           models,
+          ...heldOutParams(heldOut),
           bins: options.bins,
           fixed_bins: options.cellBins,
           ...volumeParams(volumeRule(config, reference)),
@@ -104,9 +105,9 @@ export function rawReads(store: Store, config: Config): RawReads {
       return rows.map((row) => toBinned(row, row.feature));
     },
 
-    async labels({ reference, currents }, models, calibrationBins, at) {
+    async labels({ reference, currents }, models, calibrationBins, at, heldOut) {
       // One side at a time (the other window empty): the reference, shared by every current window, is read once.
-      const side = (pair: WindowPair) => selectQuery<LabelRow>(store, config, 'labels', { ...windowParams(pair), models, cal_bins: calibrationBins, at: chTime(at), skew_ms: OUTCOME_SKEW_MS });
+      const side = (pair: WindowPair) => selectQuery<LabelRow>(store, config, 'labels', { ...windowParams(pair), models, ...heldOutParams(heldOut), cal_bins: calibrationBins, at: chTime(at), skew_ms: OUTCOME_SKEW_MS });
       const referenceRows = await side({ reference, current: emptyAt(reference.from) });
       const out: LabelCounts[][] = [];
       for (const current of currents) {
@@ -126,9 +127,9 @@ export function rawReads(store: Store, config: Config): RawReads {
       return out;
     },
 
-    async performance({ reference, currents }, models, at) {
+    async performance({ reference, currents }, models, at, heldOut) {
       // As labels: one side at a time, the reference read once for every current window.
-      const side = (pair: WindowPair) => selectQuery<PerformanceRow>(store, config, 'performance', { ...windowParams(pair), models, at: chTime(at), skew_ms: OUTCOME_SKEW_MS });
+      const side = (pair: WindowPair) => selectQuery<PerformanceRow>(store, config, 'performance', { ...windowParams(pair), models, ...heldOutParams(heldOut), at: chTime(at), skew_ms: OUTCOME_SKEW_MS });
       const referenceRows = await side({ reference, current: emptyAt(reference.from) });
       const rule = volumeRule(config, reference);
       const out: PerformanceSegment[][] = [];
@@ -148,12 +149,13 @@ export function rawReads(store: Store, config: Config): RawReads {
       return out;
     },
 
-    async labelStrips(span, models, at) {
+    async labelStrips(span, models, at, heldOut) {
       const strips = Math.round((span.to.getTime() - span.from.getTime()) / STRIP_MS);
       const rows = await selectQuery<{ model: string; segment: string[]; backs: number[]; labeled: number[]; approved: number[] }>(store, config, 'label_strips', {
         from: chTime(span.from),
         to: chTime(span.to),
         models,
+        ...heldOutParams(heldOut),
         at: chTime(at),
         skew_ms: OUTCOME_SKEW_MS,
       });
@@ -168,12 +170,13 @@ export function rawReads(store: Store, config: Config): RawReads {
       });
     },
 
-    async scoreStrips(span, models) {
+    async scoreStrips(span, models, _at, heldOut) {
       const strips = Math.round((span.to.getTime() - span.from.getTime()) / STRIP_MS);
       const rows = await selectQuery<{ model: string; segment: string[]; backs: number[]; cells: number[][]; counts: number[][] }>(store, config, 'score_strips', {
         from: chTime(span.from),
         to: chTime(span.to),
         models,
+        ...heldOutParams(heldOut),
       });
       return rows.map((row): ScoreStrips => {
         const out: ScoreStrips['strips'] = Array.from({ length: strips }, () => ({ cells: [], counts: [] }));

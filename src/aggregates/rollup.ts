@@ -71,9 +71,9 @@ export function rollupReads(store: Store, config: Config, state: RollupState, ra
 
     firstEvent: (model, version, within) => firstEventOf(store, config, model, version, within),
 
-    async scoreBins(windows, models, options) {
+    async scoreBins(windows, models, options, heldOut) {
       const rule = volumeRule(config, windows.reference);
-      return scoreBinsFromSums(ctx, await state.folded(store, config, 'events'), windows, models, options, (nReference, nCurrent) => hasVolume(rule, nReference, nCurrent), psiRawReads);
+      return scoreBinsFromSums(ctx, await state.folded(store, config, 'events'), windows, { models, heldOut }, options, (nReference, nCurrent) => hasVolume(rule, nReference, nCurrent), psiRawReads);
     },
 
     learnFeatureEdges: (reference, models, features) => raw.learnFeatureEdges(reference, models, features),
@@ -88,19 +88,19 @@ export function rollupReads(store: Store, config: Config, state: RollupState, ra
     },
 
     // Five-minute strips of the last hours, through the strip cache the label windows' raw pieces use.
-    labelStrips: (span, models, at) => labelStripsRaw(ctx, span, models, configuredBins, at),
+    labelStrips: (span, models, at, heldOut) => labelStripsRaw(ctx, span, { models, heldOut }, configuredBins, at),
 
     // Five-minute strips of the events, through the strip cache the PSI windows' raw pieces use.
-    scoreStrips: (span, models, at) => scoreStripsRaw(ctx, span, models, at),
+    scoreStrips: (span, models, at, heldOut) => scoreStripsRaw(ctx, span, { models, heldOut }, at),
 
-    async labels(matured, models, calibrationBins, at) {
-      if (calibrationBins !== configuredBins) return raw.labels(matured, models, calibrationBins, at);
-      return labelsFromSums(ctx, await state.folded(store, config, 'labels', { at }), matured, models, calibrationBins, at, labelRawReads);
+    async labels(matured, models, calibrationBins, at, heldOut) {
+      if (calibrationBins !== configuredBins) return raw.labels(matured, models, calibrationBins, at, heldOut);
+      return labelsFromSums(ctx, await state.folded(store, config, 'labels', { at }), matured, { models, heldOut }, calibrationBins, at, labelRawReads);
     },
 
-    async performance(matured, models, at) {
+    async performance(matured, models, at, heldOut) {
       const rule = volumeRule(config, matured.reference);
-      return performanceFromSums(ctx, await state.folded(store, config, 'labels', { at }), matured, models, at, (nReference, nCurrent) => hasVolume(rule, nReference, nCurrent), configuredBins, labelRawReads);
+      return performanceFromSums(ctx, await state.folded(store, config, 'labels', { at }), matured, { models, heldOut }, at, (nReference, nCurrent) => hasVolume(rule, nReference, nCurrent), configuredBins, labelRawReads);
     },
 
     async quality(windows, models, at, cycle) {

@@ -6,7 +6,7 @@ import type { Store } from '../store/index.js';
 import { featureEdgesOf } from './feature-edges.js';
 import { rawReads } from './raw.js';
 import { rollupReads } from './rollup.js';
-import type { AggregateSource, ArmSegment, BinnedSegment, LiveVersion, FeatureEdges, LabelCounts, LabelSegment, LabelStrips, PairOfSet, PerformanceSegment, QualityCounts, QualityWindows, ReadPath, ScoreBinOptions, ScoreStrips, ShadowOptions, ShadowSegment, WindowPair, WindowSet } from './types.js';
+import type { AggregateSource, ArmSegment, BinnedSegment, HeldOut, LiveVersion, FeatureEdges, LabelCounts, LabelSegment, LabelStrips, PairOfSet, PerformanceSegment, QualityCounts, QualityWindows, ReadPath, ScoreBinOptions, ScoreStrips, ShadowOptions, ShadowSegment, WindowPair, WindowSet } from './types.js';
 import { hasVolume, volumeRule } from './volume.js';
 
 /** Just the two windows: a question's key and its read depend on nothing else of what the caller passed. */
@@ -91,10 +91,10 @@ export class CycleSource implements AggregateSource {
     return this.#ask('firstEvent', [model, version, within], () => this.path.firstEvent(model, version, within));
   }
 
-  async scoreBins(windows: PairOfSet, models: string[], options: ScoreBinOptions): Promise<BinnedSegment[]> {
+  async scoreBins(windows: PairOfSet, models: string[], options: ScoreBinOptions, heldOut: readonly HeldOut[] = []): Promise<BinnedSegment[]> {
     const { set, index } = setOf(windows, windows, (w) => w.current, this.#sets);
     const binning = { bins: options.bins, cellBins: options.cellBins };
-    return (await this.#ask('scoreBins', [set, models, binning], () => this.path.scoreBins(set, models, binning)))[index] ?? [];
+    return (await this.#ask('scoreBins', [set, models, binning, heldOut], () => this.path.scoreBins(set, models, binning, heldOut)))[index] ?? [];
   }
 
   learnFeatureEdges(reference: TimeWindow, models: string[], features: string[]): Promise<FeatureEdges[]> {
@@ -111,23 +111,23 @@ export class CycleSource implements AggregateSource {
     return this.#ask('featureBins', [w, edges], () => this.path.featureBins(w, edges));
   }
 
-  async labels(windows: Pick<PairOfSet, 'currents' | 'set'> & { matured: WindowPair }, models: string[], calibrationBins: number, at: Date): Promise<LabelSegment[]> {
+  async labels(windows: Pick<PairOfSet, 'currents' | 'set'> & { matured: WindowPair }, models: string[], calibrationBins: number, at: Date, heldOut: readonly HeldOut[] = []): Promise<LabelSegment[]> {
     const { set, index } = setOf(windows.matured, windows, (w) => w.matured, this.#sets);
-    const answer = this.#ask('labels', [set, models, calibrationBins, at], async () => (await this.path.labels(set, models, calibrationBins, at)).map((rows) => withVolume(this.config, set.reference, rows)));
+    const answer = this.#ask('labels', [set, models, calibrationBins, at, heldOut], async () => (await this.path.labels(set, models, calibrationBins, at, heldOut)).map((rows) => withVolume(this.config, set.reference, rows)));
     return (await answer)[index] ?? [];
   }
 
-  async performance(windows: Pick<PairOfSet, 'currents' | 'set'> & { matured: WindowPair }, models: string[], at: Date): Promise<PerformanceSegment[]> {
+  async performance(windows: Pick<PairOfSet, 'currents' | 'set'> & { matured: WindowPair }, models: string[], at: Date, heldOut: readonly HeldOut[] = []): Promise<PerformanceSegment[]> {
     const { set, index } = setOf(windows.matured, windows, (w) => w.matured, this.#sets);
-    return (await this.#ask('performance', [set, models, at], () => this.path.performance(set, models, at)))[index] ?? [];
+    return (await this.#ask('performance', [set, models, at, heldOut], () => this.path.performance(set, models, at, heldOut)))[index] ?? [];
   }
 
-  labelStrips(span: TimeWindow, models: string[], at: Date): Promise<LabelStrips[]> {
-    return this.#ask('labelStrips', [span, models, at], () => this.path.labelStrips(span, models, at));
+  labelStrips(span: TimeWindow, models: string[], at: Date, heldOut: readonly HeldOut[] = []): Promise<LabelStrips[]> {
+    return this.#ask('labelStrips', [span, models, at, heldOut], () => this.path.labelStrips(span, models, at, heldOut));
   }
 
-  scoreStrips(span: TimeWindow, models: string[], at: Date): Promise<ScoreStrips[]> {
-    return this.#ask('scoreStrips', [span, models, at], () => this.path.scoreStrips(span, models, at));
+  scoreStrips(span: TimeWindow, models: string[], at: Date, heldOut: readonly HeldOut[] = []): Promise<ScoreStrips[]> {
+    return this.#ask('scoreStrips', [span, models, at, heldOut], () => this.path.scoreStrips(span, models, at, heldOut));
   }
 
   quality(windows: QualityWindows, models: string[], at: Date): Promise<QualityCounts[]> {
@@ -145,6 +145,33 @@ export class CycleSource implements AggregateSource {
     const asked: ShadowOptions = { calibrationBins: options.calibrationBins, segmentMinLabeled: options.segmentMinLabeled, segmentMinMinority: options.segmentMinMinority };
     return this.#ask('shadow', [current, matured, models, asked, at], () => this.path.shadow(current, matured, models, asked, at));
   }
+}
+
+/**
+ * `source` with the drift questions (score bins and strips, labels and their strips, performance) leaving out
+ * `heldOut`'s live versions unless asked otherwise: what the cycle hands the monitors while experiments run, so the
+ * drift monitors judge the control like for like with the reference (docs/architecture.md, "Experiments"). Every
+ * other question, quality's included, sees the whole live traffic.
+ */
+export function leavingOut(source: AggregateSource, heldOut: readonly HeldOut[]): AggregateSource {
+  if (heldOut.length === 0) return source;
+  return {
+    models: (windows) => source.models(windows),
+    liveVersions: (windows) => source.liveVersions(windows),
+    arms: (span, models, versions, at) => source.arms(span, models, versions, at),
+    firstEvent: (model, version, within) => source.firstEvent(model, version, within),
+    learnFeatureEdges: (reference, models, features) => source.learnFeatureEdges(reference, models, features),
+    featureEdges: (reference, models, features) => source.featureEdges(reference, models, features),
+    featureBins: (windows, edges) => source.featureBins(windows, edges),
+    quality: (windows, models, at) => source.quality(windows, models, at),
+    orphanOutcomes: (current) => source.orphanOutcomes(current),
+    shadow: (windows, models, options, at) => source.shadow(windows, models, options, at),
+    scoreBins: (windows, models, options, held = heldOut) => source.scoreBins(windows, models, options, held),
+    labels: (windows, models, bins, at, held = heldOut) => source.labels(windows, models, bins, at, held),
+    labelStrips: (span, models, at, held = heldOut) => source.labelStrips(span, models, at, held),
+    performance: (windows, models, at, held = heldOut) => source.performance(windows, models, at, held),
+    scoreStrips: (span, models, at, held = heldOut) => source.scoreStrips(span, models, at, held),
+  };
 }
 
 /** One cycle's source over the raw tables. */

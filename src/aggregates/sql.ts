@@ -7,6 +7,7 @@ import { expandGrid } from './grid.js';
 import { expandLogLoss } from './log-loss.js';
 import { expandSumsDelta } from './sums-delta.js';
 import { HOUR_MS, type Piece } from './pieces.js';
+import type { HeldOut } from './types.js';
 
 /**
  * `(col >= {p0_from} AND col < {p0_to}) OR …` over the pieces, `0` when there are none. Written out rather
@@ -27,7 +28,8 @@ export function piecesPredicate(column: string, pieces: readonly Piece[], prefix
  * queries/NAME.sql with each `{{pieces:KEY}}` replaced by `pieces[KEY]`, the grid placeholders expanded
  * (grid.ts: `{{grid_cell:COLUMN}}`, …), the calibration bins (calibration-bins.ts: `{{cal_bin:COLUMN}}`) and the log loss
  * (log-loss.ts: `{{log_loss:SCORE:LABEL}}`), a feature's bin (feature-bins.ts: `{{feature_bin}}`, …), the running sums'
- * delta rule (sums-delta.ts: `{{delta_signs}}`, `{{delta_rows}}`), then the usual placeholders (store/sql.ts).
+ * delta rule (sums-delta.ts: `{{delta_signs}}`, `{{delta_rows}}`), the versions left out (`{{held_out}}`), then the usual
+ * placeholders (store/sql.ts).
  */
 export function querySql(name: string, config: Config, pieces: Record<string, string> = {}): string {
   const text = queryText(name).replace(/\{\{pieces:([a-z_0-9]+)\}\}/g, (_m, key: string) => {
@@ -35,7 +37,18 @@ export function querySql(name: string, config: Config, pieces: Record<string, st
     if (predicate === undefined) throw new Error(`no pieces given for {{pieces:${key}}} in ${name}.sql`);
     return `(${predicate})`;
   });
-  return renderSql(expandSumsDelta(expandFeatureBins(expandLogLoss(expandCalibrationBins(expandGrid(text))))), config);
+  return renderSql(expandSumsDelta(expandFeatureBins(expandLogLoss(expandCalibrationBins(expandGrid(text))))).replaceAll('{{held_out}}', HELD_OUT), config);
+}
+
+/**
+ * `{{held_out}}`: the row is not of a live version a drift question leaves out (an experiment's treatment,
+ * monitors/experiments/; `held_models[i]` with `held_versions[i]`). Every query holding it takes `heldOutParams`.
+ */
+const HELD_OUT = 'NOT has(arrayZip({held_models:Array(String)}, {held_versions:Array(String)}), (model, model_version))';
+
+/** `{{held_out}}`'s parameters: none left out unless given. */
+export function heldOutParams(heldOut: readonly HeldOut[] = []): QueryParams {
+  return { held_models: heldOut.map((h) => h.model), held_versions: heldOut.map((h) => h.version) };
 }
 
 export function selectQuery<T>(store: Store, config: Config, name: string, params: QueryParams, pieces: Record<string, string> = {}): Promise<T[]> {

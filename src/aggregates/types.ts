@@ -222,6 +222,15 @@ export interface ArmSegment {
   negatives: Float64Array;
 }
 
+/**
+ * A live version a drift question leaves out: the treatment of a running experiment (monitors/experiments/), so
+ * psi, calibration, approval_rate, performance and ks judge the control like for like with the reference.
+ */
+export interface HeldOut {
+  model: string;
+  version: string;
+}
+
 /** Quality's question: the longest current window, the reference and their maturity shifts; `currents` so its label read is the set's. */
 export type QualityWindows = Pick<CycleWindows, 'reference' | 'current' | 'matured' | 'currents'>;
 
@@ -243,7 +252,8 @@ export interface AggregateSource {
   arms(span: TimeWindow, models: string[], versions: string[], at: Date): Promise<ArmSegment[]>;
   /** When `version` of `model` first served live traffic within `within` (Unix ms), undefined if it did not. */
   firstEvent(model: string, version: string, within: TimeWindow): Promise<number | undefined>;
-  scoreBins(windows: PairOfSet, models: string[], options: ScoreBinOptions): Promise<BinnedSegment[]>;
+  /** `heldOut`, on this and the other drift questions: live versions left out (HeldOut), none by default. */
+  scoreBins(windows: PairOfSet, models: string[], options: ScoreBinOptions, heldOut?: readonly HeldOut[]): Promise<BinnedSegment[]>;
   /** Learns bin edges of features over a reference window (queries/feature_edges.sql); nothing is stored. */
   learnFeatureEdges(reference: TimeWindow, models: string[], features: string[]): Promise<FeatureEdges[]>;
   /**
@@ -253,22 +263,22 @@ export interface AggregateSource {
   featureEdges(reference: TimeWindow, models: string[], features: string[]): Promise<FeatureEdges[]>;
   featureBins(windows: WindowPair, edges: FeatureEdges[]): Promise<BinnedSegment[]>;
   /** Label sums over `windows.matured` (the windows shifted back by the maturity delay), labels as of `at`. */
-  labels(windows: Pick<PairOfSet, 'currents' | 'set'> & { matured: WindowPair }, models: string[], calibrationBins: number, at: Date): Promise<LabelSegment[]>;
+  labels(windows: Pick<PairOfSet, 'currents' | 'set'> & { matured: WindowPair }, models: string[], calibrationBins: number, at: Date, heldOut?: readonly HeldOut[]): Promise<LabelSegment[]>;
   /**
    * Labels per five-minute strip over `span` (strips counted back from its end; a span of whole strips), labels as
    * of `at`: the sequential test's input. Segments without a labeled event in the span are left out.
    */
-  labelStrips(span: TimeWindow, models: string[], at: Date): Promise<LabelStrips[]>;
+  labelStrips(span: TimeWindow, models: string[], at: Date, heldOut?: readonly HeldOut[]): Promise<LabelStrips[]>;
   /**
    * Per-outcome score-grid counts and loss sums over `windows.matured` (labels as of `at`), for segments whose
    * reference holds minVolume labeled events per 24 h (volume.ts); the monitor judges the current window's classes.
    */
-  performance(windows: Pick<PairOfSet, 'currents' | 'set'> & { matured: WindowPair }, models: string[], at: Date): Promise<PerformanceSegment[]>;
+  performance(windows: Pick<PairOfSet, 'currents' | 'set'> & { matured: WindowPair }, models: string[], at: Date, heldOut?: readonly HeldOut[]): Promise<PerformanceSegment[]>;
   /**
    * Score-grid cell counts of live events per five-minute strip of `span` (a span of whole strips, over by `at`):
    * the score drift's sequential test's input. Segments without an event in [0, 1] in the span are left out.
    */
-  scoreStrips(span: TimeWindow, models: string[], at: Date): Promise<ScoreStrips[]>;
+  scoreStrips(span: TimeWindow, models: string[], at: Date, heldOut?: readonly HeldOut[]): Promise<ScoreStrips[]>;
   quality(windows: QualityWindows, models: string[], at: Date): Promise<QualityCounts[]>;
   /**
    * Orphan outcomes (queries/orphan_outcomes.sql) summed over the complete outcome hours inside `current`
@@ -292,15 +302,15 @@ export interface ReadPath {
   arms(span: TimeWindow, models: string[], versions: string[], at: Date): Promise<ArmSegment[]>;
   firstEvent(model: string, version: string, within: TimeWindow): Promise<number | undefined>;
   /** Per current window of the set, in its order. */
-  scoreBins(windows: WindowSet, models: string[], options: ScoreBinOptions): Promise<BinnedSegment[][]>;
+  scoreBins(windows: WindowSet, models: string[], options: ScoreBinOptions, heldOut: readonly HeldOut[]): Promise<BinnedSegment[][]>;
   learnFeatureEdges(reference: TimeWindow, models: string[], features: string[]): Promise<FeatureEdges[]>;
   featureBins(windows: WindowPair, edges: FeatureEdges[]): Promise<BinnedSegment[]>;
   /** Per matured current window of the set, in its order. */
-  labels(matured: WindowSet, models: string[], calibrationBins: number, at: Date): Promise<LabelCounts[][]>;
-  labelStrips(span: TimeWindow, models: string[], at: Date): Promise<LabelStrips[]>;
+  labels(matured: WindowSet, models: string[], calibrationBins: number, at: Date, heldOut: readonly HeldOut[]): Promise<LabelCounts[][]>;
+  labelStrips(span: TimeWindow, models: string[], at: Date, heldOut: readonly HeldOut[]): Promise<LabelStrips[]>;
   /** Per matured current window of the set, in its order; segments under the reference's minVolume left out. */
-  performance(matured: WindowSet, models: string[], at: Date): Promise<PerformanceSegment[][]>;
-  scoreStrips(span: TimeWindow, models: string[], at: Date): Promise<ScoreStrips[]>;
+  performance(matured: WindowSet, models: string[], at: Date, heldOut: readonly HeldOut[]): Promise<PerformanceSegment[][]>;
+  scoreStrips(span: TimeWindow, models: string[], at: Date, heldOut: readonly HeldOut[]): Promise<ScoreStrips[]>;
   quality(windows: QualityWindows, models: string[], at: Date, cycle: AggregateSource): Promise<QualityCounts[]>;
   orphanOutcomes(current: TimeWindow): Promise<number>;
   shadow(current: TimeWindow, matured: TimeWindow, models: string[], options: ShadowOptions, at: Date): Promise<ShadowSegment[]>;

@@ -1,6 +1,6 @@
 // What a monitor is: the aggregates it reads, its statistic, how it is judged and how its values read in every sink.
 import type { ZodType } from 'zod';
-import type { AggregateSource } from '../aggregates/index.js';
+import type { AggregateSource, HeldOut } from '../aggregates/index.js';
 import type { Config } from '../config/index.js';
 import { formatNumber } from '../core/format.js';
 import type { Line } from '../core/message.js';
@@ -111,6 +111,11 @@ export interface Monitor<Details extends object = object, Name extends string = 
   enabled(config: Config): boolean;
   /** False for a monitor whose output is verdicts, never evaluations (experiments): it has no alerts to count. */
   alerts?: false;
+  /**
+   * Live versions the other monitors' drift questions leave out this cycle (an experiment's treatments), asked
+   * before any monitor runs: the cycle hands every monitor a source that leaves them out (`leavingOut`).
+   */
+  holdsOut?(context: MonitorContext): Promise<HeldOut[]>;
   evaluate(context: MonitorContext): Promise<MonitorOutput>;
   /** The effect size an evaluation is judged on (larger is worse) and the levels it is judged against. */
   severityInput(config: Config, evaluation: Evaluation<Details>): { magnitude: number; levels: Levels };

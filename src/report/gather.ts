@@ -6,7 +6,7 @@ import type { RollupState } from '../rollup/index.js';
 import type { Store } from '../store/index.js';
 import { backfillWeek } from './backfill.js';
 import { day, range, time } from './format.js';
-import { readCoverage, readPsiPeaks, readPsiSeries, readQualityJudgements, readShadow } from './history.js';
+import { readCoverage, readExperiments, readPsiPeaks, readPsiSeries, readQualityJudgements, readShadow } from './history.js';
 import { compareWeeks, topMovers } from './movers.js';
 import { incidentsOf } from './incidents.js';
 import { reportPeriod, type ReportPeriod } from './period.js';
@@ -43,6 +43,7 @@ export async function gatherReport(store: Store, config: Config, options: Gather
   const peaks = await readPsiPeaks(store, config, period);
   const psi = await readPsiSeries(store, config, period, options.psiSeries ?? 5);
   const shadow = await readShadow(store, config, period);
+  const experiments = await readExperiments(store, config, period);
   const judgements = await readQualityJudgements(store, config, period);
   await ensureAlertTables(store, config);
   // Alerts that fired in the period (to the report's own time, for the rolling week), still firing ones included.
@@ -66,6 +67,7 @@ export async function gatherReport(store: Store, config: Config, options: Gather
     alerts,
     incidents: incidentsOf(alerts),
     shadow,
+    experiments,
     quality: qualityNotes(config, models, traffic.quality, judgements),
     coverage,
     missing,

@@ -2,7 +2,7 @@
 import type { Config } from '../config/index.js';
 import { chTime, runQuery, type Store } from '../store/index.js';
 import type { ReportPeriod } from './period.js';
-import type { Coverage, PsiPeak, PsiSeries, ShadowSummary, Week, WeekPair } from './types.js';
+import type { Coverage, ExperimentSummary, PsiPeak, PsiSeries, ShadowSummary, Week, WeekPair } from './types.js';
 
 /** ClickHouse's DateTime64 text is UTC without a zone marker. */
 export const parseTime = (text: string) => new Date(`${text.replace(' ', 'T')}Z`);
@@ -127,6 +127,46 @@ export async function readShadow(store: Store, config: Config, period: ReportPer
     ...(r.has_agreement ? { agreement: finite(r.agreement) } : {}),
     ...(r.has_auc ? { aucLive: finite(r.auc_live), aucShadow: finite(r.auc_shadow), aucPValue: finite(r.auc_p_value) } : {}),
   }));
+}
+
+interface ExperimentRow {
+  model: string;
+  treatment: string;
+  control: string;
+  verdict_value: number;
+  note: string;
+  verdict_at: string;
+  ship_cycles: number;
+  continue_cycles: number;
+  rollback_cycles: number;
+  lift: number | string;
+  lo: number | string;
+  hi: number | string;
+}
+
+const EXPERIMENT_VERDICTS: Record<number, string> = { 1: 'ship', 0: 'continue', [-1]: 'rollback' };
+
+/** Experiments of the week from history rows (queries/report_experiments.sql). */
+export async function readExperiments(store: Store, config: Config, period: ReportPeriod): Promise<ExperimentSummary[]> {
+  const rows = await runQuery<ExperimentRow>(store, config, 'report_experiments', params(period));
+  return rows.map((r) => {
+    // The note is `verdict: reason; reason`.
+    const note = r.note.replace(/^[a-z]+: /, '');
+    const lift = finite(r.lift);
+    const lo = finite(r.lo);
+    const hi = finite(r.hi);
+    return {
+      model: r.model,
+      control: r.control,
+      treatment: r.treatment,
+      verdict: EXPERIMENT_VERDICTS[Number(r.verdict_value)] ?? 'continue',
+      reasons: splitReasons(note),
+      at: parseTime(r.verdict_at),
+      cycles: { ship: Number(r.ship_cycles), continue: Number(r.continue_cycles), rollback: Number(r.rollback_cycles) },
+      ...(lift !== undefined ? { lift } : {}),
+      ...(lo !== undefined && hi !== undefined ? { lo, hi } : {}),
+    };
+  });
 }
 
 export interface QualityJudgement {

@@ -1,7 +1,7 @@
 // The report as email HTML: one centred table, inline styles only, no CSS classes, scripts or external files.
 import type { Chart } from './charts.js';
 import { count, DASH, percent, points, probability, range, segmentText, type Tone } from './format.js';
-import { incidentLine, headlineCells, method, PERFORMANCE_HEADERS, performanceCells, rateMove, shadowFigures, subject } from './summary.js';
+import { experimentFigures, incidentLine, headlineCells, method, PERFORMANCE_HEADERS, performanceCells, rateMove, shadowFigures, subject } from './summary.js';
 import type { Note, RateChange, ReportData } from './types.js';
 import { cleanDocument, cleanValue } from '../text.js';
 
@@ -17,7 +17,7 @@ const e = escapeHtml;
 const FONT = "font-family:-apple-system,'Segoe UI',Helvetica,Arial,sans-serif;";
 const TONE: Record<Tone, string> = { good: '#15803d', bad: '#b91c1c', neutral: '#6b7280' };
 const LEVEL: Record<Note['level'] | 'ok' | 'warning' | 'critical', string> = { info: '#6b7280', ok: '#15803d', warning: '#b45309', critical: '#b91c1c' };
-const VERDICT: Record<string, string> = { promote: '#15803d', hold: '#6b7280', reject: '#b91c1c' };
+const VERDICT: Record<string, string> = { promote: '#15803d', hold: '#6b7280', reject: '#b91c1c', ship: '#15803d', continue: '#6b7280', rollback: '#b91c1c' };
 const TH = `${FONT}font-size:12px;font-weight:600;color:#6b7280;text-align:left;padding:6px 8px;border-bottom:1px solid #e5e7eb;`;
 const TD = `${FONT}font-size:13px;color:#111827;padding:6px 8px;border-bottom:1px solid #f3f4f6;vertical-align:top;`;
 const NUM = 'text-align:right;white-space:nowrap;';
@@ -169,6 +169,17 @@ function shadow(data: ReportData): string {
   return `${h2('Shadow models')}${table(['Model', 'Shadow', 'Verdict', 'Reasons'], rows, { nowrap: [0, 1, 2] })}`;
 }
 
+function experiments(data: ReportData): string {
+  if (data.experiments.length === 0) return '';
+  const rows = data.experiments.map((x) => [
+    e(x.model),
+    `${e(x.treatment)} vs ${e(x.control)}`,
+    colored(x.verdict.toUpperCase(), VERDICT[x.verdict] ?? LEVEL.info, true),
+    `${x.reasons.map((r) => `• ${e(r)}`).join('<br>') || DASH}<br><span style="font-size:11px;color:#6b7280;">${e(experimentFigures(x))}</span>`,
+  ]);
+  return `${h2('Experiments')}${table(['Model', 'Treatment vs control', 'Verdict', 'Reasons'], rows, { nowrap: [0, 1, 2] })}`;
+}
+
 function notes(items: readonly Note[], empty: string): string {
   if (items.length === 0) return p(empty);
   return `<ul style="margin:4px 0 8px;padding-left:20px;">${items.map((n) => `<li style="${FONT}font-size:13px;line-height:1.5;color:#374151;margin-bottom:4px;">${n.level === 'info' ? '' : `${colored(n.level.toUpperCase(), LEVEL[n.level], true)} `}${e(n.text)}</li>`).join('')}</ul>`;
@@ -200,6 +211,7 @@ function composeRenderHtml(data: ReportData, charts: Chart[], source: ImageSourc
     drift(data, charts, source),
     alerts(data),
     shadow(data),
+    experiments(data),
     h2('Data quality'),
     notes(data.quality, 'No data-quality problems this week.'),
     `<p style="${FONT}font-size:11px;line-height:1.5;color:#9ca3af;margin:24px 0 0;border-top:1px solid #e5e7eb;padding-top:10px;">${e(method(data))}</p>`,

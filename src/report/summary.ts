@@ -5,7 +5,7 @@ import type { IncidentRecord } from './incidents.js';
 import { formatDuration } from '../config/index.js';
 import { monitorNamed } from '../monitors/registry.js';
 import { count, decimal, duration, edge, percent, probability, segmentText, shortRange, time, trend, TRENDS, type Trend } from './format.js';
-import type { Headline, PerformanceChange, RateChange, ReportData, ShadowSummary } from './types.js';
+import type { ExperimentSummary, Headline, PerformanceChange, RateChange, ReportData, ShadowSummary } from './types.js';
 
 export interface HeadlineCell {
   label: string;
@@ -123,6 +123,17 @@ export function shadowFigures(s: ShadowSummary): string {
   if (s.aucLive !== undefined && s.aucShadow !== undefined) parts.push(`AUC live ${decimal(s.aucLive)} → shadow ${decimal(s.aucShadow)}${s.aucPValue !== undefined ? ` (p ${probability(s.aucPValue)})` : ''}`);
   const total = s.cycles.promote + s.cycles.hold + s.cycles.reject;
   const said = (['promote', 'hold', 'reject'] as const).filter((v) => s.cycles[v] > 0).map((v) => `${v} in ${s.cycles[v]}`);
+  parts.push(`verdicts this week: ${said.join(', ')} of ${total} cycles`);
+  return parts.join('; ');
+}
+
+/** An experiment's latest lift with its interval, and how its verdicts went over the week's cycles. */
+export function experimentFigures(x: ExperimentSummary): string {
+  const parts: string[] = [];
+  const pp = (v: number) => `${v > 0 ? '+' : v < 0 ? '−' : '±'}${Math.abs(100 * v).toFixed(1)} pp`;
+  if (x.lift !== undefined) parts.push(`approval lift ${pp(x.lift)}${x.lo !== undefined && x.hi !== undefined ? ` [${pp(x.lo)}, ${pp(x.hi)}]` : ''}`);
+  const total = x.cycles.ship + x.cycles.continue + x.cycles.rollback;
+  const said = (['ship', 'continue', 'rollback'] as const).filter((v) => x.cycles[v] > 0).map((v) => `${v} in ${x.cycles[v]}`);
   parts.push(`verdicts this week: ${said.join(', ')} of ${total} cycles`);
   return parts.join('; ');
 }

@@ -1,6 +1,6 @@
 // The report as plain text: the email's text part and what `driftwatch report` prints; same content as the HTML.
 import { count, decimal, percent, points, range, segmentText } from './format.js';
-import { incidentLine, headlineCells, method, PERFORMANCE_HEADERS, performanceCells, rateMove, shadowFigures, significance, subject } from './summary.js';
+import { experimentFigures, incidentLine, headlineCells, method, PERFORMANCE_HEADERS, performanceCells, rateMove, shadowFigures, significance, subject } from './summary.js';
 import type { RateChange, ReportData } from './types.js';
 import { cleanDocument, cleanValue } from '../text.js';
 
@@ -107,6 +107,15 @@ function composeRenderText(data: ReportData): string {
       out.push(`  ${s.model} ${s.shadowVersion}: ${s.verdict.toUpperCase()}`);
       for (const reason of s.reasons) out.push(wrap(reason, '      ', '    - '));
       out.push(wrap(shadowFigures(s), '      ', '    '));
+    }
+  }
+
+  if (data.experiments.length > 0) {
+    out.push(heading('Experiments'));
+    for (const x of data.experiments) {
+      out.push(`  ${x.model} ${x.treatment} vs ${x.control}: ${x.verdict.toUpperCase()}`);
+      for (const reason of x.reasons) out.push(wrap(reason, '      ', '    - '));
+      out.push(wrap(experimentFigures(x), '      ', '    '));
     }
   }
 

@@ -119,6 +119,22 @@ export interface ShadowSummary {
   aucPValue?: number;
 }
 
+/** An experiment seen this week (two live versions side by side): its latest verdict and lift, and the cycles per verdict. */
+export interface ExperimentSummary {
+  model: string;
+  control: string;
+  treatment: string;
+  /** Latest verdict of the week: ship, continue or rollback. */
+  verdict: string;
+  reasons: string[];
+  at: Date;
+  cycles: { ship: number; continue: number; rollback: number };
+  /** Latest approval lift (treatment − control) and its interval; absent before outcomes matured. */
+  lift?: number;
+  lo?: number;
+  hi?: number;
+}
+
 export interface Note {
   level: 'info' | 'warning' | 'critical';
   text: string;
@@ -153,6 +169,7 @@ export interface ReportData {
   /** The alerts grouped as on-call saw them: one incident (or roll-up) per Slack thread. */
   incidents: IncidentRecord[];
   shadow: ShadowSummary[];
+  experiments: ExperimentSummary[];
   quality: Note[];
   coverage: WeekPair<Coverage>;
   /** What the report could not show and why, in words (fresh install, no shadow, …). */

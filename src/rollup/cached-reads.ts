@@ -7,7 +7,7 @@ import type { BinnedSegment, CalibrationBinSums, LabelCounts, PerformanceSegment
 import { eventsFingerprint, labelsFingerprint } from './fingerprint.js';
 import type { Ledger } from './ledger.js';
 import { planWindow, type WindowPlan } from './plan.js';
-import { labelsRaw, PERFORMANCE_LAYOUT, psiRaw, type LabelsRaw, type ReadContext } from './raw-reads.js';
+import { labelsRaw, PERFORMANCE_LAYOUT, psiRaw, scopeKey, scopeParams, type LabelsRaw, type ReadContext, type Scope } from './raw-reads.js';
 import { ROLLUP_TABLES } from './schema.js';
 import { addDelta, changeVersions, RowsGone, type SumsChange, type SumsDelta, type WindowSums } from './window-sums.js';
 
@@ -54,19 +54,19 @@ async function checkHeld(ctx: ReadContext, kind: 'events' | 'labels', change: Su
 }
 
 /** A delta query's rows for a change: the hours each window adds and takes away, and the versions to read them at. */
-async function selectDelta<Row>(ctx: ReadContext, kind: 'events' | 'labels', query: string, models: string[], change: SumsChange): Promise<Row[]> {
+async function selectDelta<Row>(ctx: ReadContext, kind: 'events' | 'labels', query: string, scope: Scope, change: SumsChange): Promise<Row[]> {
   await checkHeld(ctx, kind, change);
   const { base, addVersions, subVersions } = changeVersions(change);
   const hours = [...new Set([...change.add.flat(), ...change.sub.flat()])];
   const seconds = (hs: number[]) => hs.map((h) => h / 1000);
-  const rows = await selectQuery<Row>(ctx.store, ctx.config, query, { models, adds: change.add.map(seconds), subs: change.sub.map(seconds), hours: hours.map(chSecond), base, addVersions, subVersions });
+  const rows = await selectQuery<Row>(ctx.store, ctx.config, query, { ...scopeParams(scope), adds: change.add.map(seconds), subs: change.sub.map(seconds), hours: hours.map(chSecond), base, addVersions, subVersions });
   // Deleted rows do not come back: those still there now were there for the delta.
   await checkHeld(ctx, kind, change);
   return rows;
 }
 
-async function loadDelta(ctx: ReadContext, kind: 'events' | 'labels', query: string, models: string[], change: SumsChange): Promise<SumsDelta[]> {
-  const rows = await selectDelta<DeltaRow>(ctx, kind, query, models, change);
+async function loadDelta(ctx: ReadContext, kind: 'events' | 'labels', query: string, scope: Scope, change: SumsChange): Promise<SumsDelta[]> {
+  const rows = await selectDelta<DeltaRow>(ctx, kind, query, scope, change);
   return rows.map((row) => {
     const indexes = row.cells?.map(Number);
     return { key: `${row.model}\u0000${row.key}`, model: row.model, segment: row.segment, window: Number(row.window), values: row.delta.map(Number), ...(indexes ? { indexes } : {}) };
@@ -154,7 +154,7 @@ export async function scoreBinsFromSums(
   ctx: ReadContext,
   ledger: Ledger,
   windows: WindowSet,
-  models: string[],
+  scope: Scope,
   options: ScoreBinOptions,
   judged: (nReference: number, nCurrent: number) => boolean,
   rawReads: Map<string, Promise<SumsDelta[]>> = new Map(),
@@ -163,11 +163,11 @@ export async function scoreBinsFromSums(
   // The raw pieces' cells, read once per cycle whatever the binning (the PSI deciles, the sequential test's and
   // KS's cells): `rawReads` is the cycle's.
   const pieces = plans.map((p) => p.raw);
-  const raw = await readOnce(rawReads, JSON.stringify([pieces, models]), () => psiRaw(ctx, pieces, models, lastEnd(windows)));
-  const sums = ctx.state.windowSums(`psi ${eventsFingerprint(ctx.config)} ${JSON.stringify(models)} ${plans.length}`, SCORE_GRID_CELLS, target);
+  const raw = await readOnce(rawReads, JSON.stringify([pieces, scopeKey(scope)]), () => psiRaw(ctx, pieces, scope, lastEnd(windows)));
+  const sums = ctx.state.windowSums(`psi ${eventsFingerprint(ctx.config)} ${scopeKey(scope)} ${plans.length}`, SCORE_GRID_CELLS, target);
   // Cached vectors are read in place: the statistics' inputs are taken inside the exclusive section.
   const out = await sums.exclusive(async () => {
-    await sums.update(target, (change) => loadDelta(ctx, 'events', 'rollup_psi_delta', models, change), plans.map(spanOf));
+    await sums.update(target, (change) => loadDelta(ctx, 'events', 'rollup_psi_delta', scope, change), plans.map(spanOf));
     const rows: BinnedSegment[][] = windows.currents.map(() => []);
     merged(sums, raw, (model, segment, vectors, totals) => {
       const r = vectors[0] as Float64Array;
@@ -267,9 +267,9 @@ class LabelCopies {
  * The label and performance sums of a matured window set's raw pieces, read once per cycle for both questions
  * (`rawReads` is the cycle's).
  */
-function labelsRawOnce(ctx: ReadContext, plans: WindowPlan[], models: string[], bins: number, at: Date, rawReads: Map<string, Promise<LabelsRaw>>): Promise<LabelsRaw> {
+function labelsRawOnce(ctx: ReadContext, plans: WindowPlan[], scope: Scope, bins: number, at: Date, rawReads: Map<string, Promise<LabelsRaw>>): Promise<LabelsRaw> {
   const pieces = plans.map((p) => p.raw);
-  return readOnce(rawReads, JSON.stringify([pieces, models, bins, at.getTime()]), () => labelsRaw(ctx, pieces, models, bins, at));
+  return readOnce(rawReads, JSON.stringify([pieces, scopeKey(scope), bins, at.getTime()]), () => labelsRaw(ctx, pieces, scope, bins, at));
 }
 
 /** labels.sql's answer for each window of the set (the windows of label time) from the running sums of the label vectors. */
@@ -277,17 +277,17 @@ export async function labelsFromSums(
   ctx: ReadContext,
   ledger: Ledger,
   matured: WindowSet,
-  models: string[],
+  scope: Scope,
   bins: number,
   at: Date,
   rawReads: Map<string, Promise<LabelsRaw>> = new Map(),
 ): Promise<LabelCounts[][]> {
   const width = 3 + 4 * bins;
   const { plans, target } = planSet(ledger, matured);
-  const raw = (await labelsRawOnce(ctx, plans, models, bins, at, rawReads)).labels;
-  const sums = ctx.state.windowSums(`labels ${labelsFingerprint(ctx.config)} ${bins} ${JSON.stringify(models)} ${plans.length}`, width, target);
+  const raw = (await labelsRawOnce(ctx, plans, scope, bins, at, rawReads)).labels;
+  const sums = ctx.state.windowSums(`labels ${labelsFingerprint(ctx.config)} ${bins} ${scopeKey(scope)} ${plans.length}`, width, target);
   const out = await sums.exclusive(async () => {
-    await sums.update(target, (change) => loadDelta(ctx, 'labels', 'rollup_labels_delta', models, change), plans.map(spanOf));
+    await sums.update(target, (change) => loadDelta(ctx, 'labels', 'rollup_labels_delta', scope, change), plans.map(spanOf));
     const listed: LabelCounts[][] = matured.currents.map(() => []);
     // Enough room for every cached segment and every raw row's segment, in every window.
     const copies = new LabelCopies((sums.sums.size + raw.length) * plans.length, bins);
@@ -333,8 +333,8 @@ interface PerformanceDeltaRow {
 }
 
 /** rollup_performance_delta.sql's rows as signed sparse deltas in PERFORMANCE_LAYOUT: the sign applied here, not per row in SQL. */
-async function loadPerformanceDelta(ctx: ReadContext, models: string[], change: SumsChange): Promise<SumsDelta[]> {
-  const rows = await selectDelta<PerformanceDeltaRow>(ctx, 'labels', 'rollup_performance_delta', models, change);
+async function loadPerformanceDelta(ctx: ReadContext, scope: Scope, change: SumsChange): Promise<SumsDelta[]> {
+  const rows = await selectDelta<PerformanceDeltaRow>(ctx, 'labels', 'rollup_performance_delta', scope, change);
   return rows.map((row) => {
     const sign = Number(row.sign);
     const [cells, positives, negatives] = row.cells;
@@ -356,7 +356,7 @@ export async function performanceFromSums(
   ctx: ReadContext,
   ledger: Ledger,
   matured: WindowSet,
-  models: string[],
+  scope: Scope,
   at: Date,
   judged: (nReference: number, nCurrent: number) => boolean,
   bins: number,
@@ -364,10 +364,10 @@ export async function performanceFromSums(
 ): Promise<PerformanceSegment[][]> {
   const { plans, target } = planSet(ledger, matured);
   // The label strips' read (`bins`: the labels question's, so one read serves both) carries the performance sums.
-  const raw = (await labelsRawOnce(ctx, plans, models, bins, at, rawReads)).performance;
-  const sums = ctx.state.windowSums(`performance ${labelsFingerprint(ctx.config)} ${JSON.stringify(models)} ${plans.length}`, PERFORMANCE_LAYOUT.width, target);
+  const raw = (await labelsRawOnce(ctx, plans, scope, bins, at, rawReads)).performance;
+  const sums = ctx.state.windowSums(`performance ${labelsFingerprint(ctx.config)} ${scopeKey(scope)} ${plans.length}`, PERFORMANCE_LAYOUT.width, target);
   const out = await sums.exclusive(async () => {
-    await sums.update(target, (change) => loadPerformanceDelta(ctx, models, change), plans.map(spanOf));
+    await sums.update(target, (change) => loadPerformanceDelta(ctx, scope, change), plans.map(spanOf));
     const listed: PerformanceSegment[][] = matured.currents.map(() => []);
     merged(sums, raw, (model, segment, vectors) => {
       const r = vectors[0] as Float64Array;

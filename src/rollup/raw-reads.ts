@@ -1,9 +1,9 @@
 // The raw pieces of a cycle's windows (edges off the hour, hours not folded yet), read through the strip cache.
 import { OPEN_END_MS, OUTCOME_SKEW_MS, widen, type Piece } from '../aggregates/pieces.js';
-import { piecesPredicate, selectQuery } from '../aggregates/sql.js';
+import { heldOutParams, piecesPredicate, selectQuery } from '../aggregates/sql.js';
 import type { Config } from '../config/index.js';
 import type { TimeWindow } from '../core/types.js';
-import type { LabelStrips, ScoreStrips } from '../aggregates/types.js';
+import type { HeldOut, LabelStrips, ScoreStrips } from '../aggregates/types.js';
 import { SCORE_GRID_CELLS } from '../aggregates/grid.js';
 import { chTime, type QueryParams, type Store } from '../store/index.js';
 import { eventsFingerprint, labelsFingerprint } from './fingerprint.js';
@@ -37,13 +37,25 @@ export function stripPredicates(column: string, strips: Piece[], rest: Piece[], 
 
 const num = (values: readonly (number | string)[]): number[] => values.map(Number);
 
+/** Which live traffic a read holds: its models, less the versions a drift question leaves out (HeldOut). */
+export interface Scope {
+  models: string[];
+  heldOut: readonly HeldOut[];
+}
+
+/** A scope in a cache key: the models alone when nothing is left out, so keys (and what they cache) stay the same. */
+export const scopeKey = (scope: Scope): string => (scope.heldOut.length === 0 ? JSON.stringify(scope.models) : JSON.stringify([scope.models, scope.heldOut]));
+
+/** `{models}` and `{{held_out}}`'s parameters. */
+export const scopeParams = (scope: Scope): QueryParams => ({ models: scope.models, ...heldOutParams(scope.heldOut) });
+
 /** The PSI strips' cache and query (rollup_psi_raw.sql, sparse over cells): the windows' raw pieces and the sequential test's strips share them. */
-function psiStrips(ctx: ReadContext, models: string[]): Omit<StripRead, 'pieces' | 'at'> {
+function psiStrips(ctx: ReadContext, scope: Scope): Omit<StripRead, 'pieces' | 'at'> {
   const { store, config } = ctx;
   return {
-    ...stripsOf(ctx, `psi ${eventsFingerprint(config)} ${JSON.stringify(models)}`),
+    ...stripsOf(ctx, `psi ${eventsFingerprint(config)} ${scopeKey(scope)}`),
     query: async (strips, rest) => {
-      const params: QueryParams = { models };
+      const params = scopeParams(scope);
       const rows = await selectQuery<{ model: string; key: string; segment: string[]; slot: number; cells: number[]; counts: number[] }>(
         store,
         config,
@@ -57,8 +69,8 @@ function psiStrips(ctx: ReadContext, models: string[]): Omit<StripRead, 'pieces'
 }
 
 /** Score-cell counts of the PSI windows' raw pieces (reference, then each current window), sparse over cells. */
-export function psiRaw(ctx: ReadContext, pieces: Piece[][], models: string[], at: Date): Promise<SumsDelta[]> {
-  return readStrips(ctx.store, ctx.config, { ...psiStrips(ctx, models), pieces, at: at.getTime() });
+export function psiRaw(ctx: ReadContext, pieces: Piece[][], scope: Scope, at: Date): Promise<SumsDelta[]> {
+  return readStrips(ctx.store, ctx.config, { ...psiStrips(ctx, scope), pieces, at: at.getTime() });
 }
 
 /** Rows of each strip gathered per segment (`make` a segment's entry, `put` a strip's row in it), sorted by model and segment. */
@@ -82,8 +94,8 @@ function perSegment<T extends { model: string; segment: string[] }>(strips: Stri
 const NO_CELLS: ScoreStrips['strips'][number] = Object.freeze({ cells: Object.freeze([]) as readonly number[], counts: Object.freeze([]) as readonly number[] });
 
 /** Score-cell counts per five-minute strip of `span` (whole strips over by `at`), oldest first, per segment. */
-export async function scoreStripsRaw(ctx: ReadContext, span: TimeWindow, models: string[], at: Date): Promise<ScoreStrips[]> {
-  const strips = await readEachStrip(ctx.store, ctx.config, { ...psiStrips(ctx, models), span: { from: span.from.getTime(), to: span.to.getTime() }, at: at.getTime() });
+export async function scoreStripsRaw(ctx: ReadContext, span: TimeWindow, scope: Scope, at: Date): Promise<ScoreStrips[]> {
+  const strips = await readEachStrip(ctx.store, ctx.config, { ...psiStrips(ctx, scope), span: { from: span.from.getTime(), to: span.to.getTime() }, at: at.getTime() });
   return perSegment<ScoreStrips>(strips, (row) => ({ model: row.model, segment: row.segment, strips: strips.map(() => NO_CELLS) }), (entry, i, row) => {
     // The cache's own arrays, not copies: ScoreStrips are read-only.
     entry.strips[i] = { cells: row.indexes ?? [], counts: row.values };
@@ -97,8 +109,8 @@ export async function scoreStripsRaw(ctx: ReadContext, span: TimeWindow, models:
 export const PERFORMANCE_LAYOUT = { positives: 4, negatives: 4 + SCORE_GRID_CELLS, width: 4 + 2 * SCORE_GRID_CELLS } as const;
 
 /** rollup_labels_raw.sql's parameters but the pieces' bounds: labels as of `atMs`, `bins` calibration bins. */
-export function labelStripParams(models: string[], bins: number, atMs: number): QueryParams {
-  return { models, cal_bins: bins, at: chTime(atMs), skew_ms: OUTCOME_SKEW_MS, positives_at: PERFORMANCE_LAYOUT.positives, negatives_at: PERFORMANCE_LAYOUT.negatives };
+export function labelStripParams(scope: Scope, bins: number, atMs: number): QueryParams {
+  return { ...scopeParams(scope), cal_bins: bins, at: chTime(atMs), skew_ms: OUTCOME_SKEW_MS, positives_at: PERFORMANCE_LAYOUT.positives, negatives_at: PERFORMANCE_LAYOUT.negatives };
 }
 
 /**
@@ -106,14 +118,14 @@ export function labelStripParams(models: string[], bins: number, atMs: number): 
  * the sparse performance vector of the same events, from one join of events and outcomes. Strips are whole once
  * the maturity delay after them is over. The windows' raw pieces and the approval rate's sequential test share them.
  */
-function labelStripsOf(ctx: ReadContext, models: string[], bins: number, at: Date): Omit<StripRead, 'pieces'> {
+function labelStripsOf(ctx: ReadContext, scope: Scope, bins: number, at: Date): Omit<StripRead, 'pieces'> {
   const { store, config } = ctx;
   return {
-    ...stripsOf(ctx, `labels ${labelsFingerprint(config)} ${bins} ${JSON.stringify(models)}`),
+    ...stripsOf(ctx, `labels ${labelsFingerprint(config)} ${bins} ${scopeKey(scope)}`),
     at: at.getTime() - config.windows.maturity,
     labelsAt: at.getTime(),
     query: async (strips, rest) => {
-      const params = labelStripParams(models, bins, at.getTime());
+      const params = labelStripParams(scope, bins, at.getTime());
       // Outcomes that can label the pieces: from each piece's start (less the skew) on, all of them (`settled`).
       const outcomes = widen([...strips, ...rest], OUTCOME_SKEW_MS, OPEN_END_MS);
       const rows = await selectQuery<LabelStripRow>(store, config, 'rollup_labels_raw', params, {
@@ -154,9 +166,9 @@ export interface LabelsRaw {
 }
 
 /** Label and performance sums of the matured windows' raw pieces: one read of the label strips serves both. */
-export async function labelsRaw(ctx: ReadContext, pieces: Piece[][], models: string[], bins: number, at: Date): Promise<LabelsRaw> {
+export async function labelsRaw(ctx: ReadContext, pieces: Piece[][], scope: Scope, bins: number, at: Date): Promise<LabelsRaw> {
   const out: LabelsRaw = { labels: [], performance: [] };
-  for (const { row, window } of await readStripRows(ctx.store, ctx.config, { ...labelStripsOf(ctx, models, bins, at), pieces })) {
+  for (const { row, window } of await readStripRows(ctx.store, ctx.config, { ...labelStripsOf(ctx, scope, bins, at), pieces })) {
     out.labels.push(stripDelta(row, window));
     if (row.also) out.performance.push(stripDelta(row, window, row.also));
   }
@@ -168,8 +180,8 @@ export async function labelsRaw(ctx: ReadContext, pieces: Piece[][], models: str
  * `span` (whole strips over by `at` less the maturity), oldest first, for segments with a labeled event in it. The
  * vector's second and third numbers are labeled and approved (rollup_labels_delta.sql's layout).
  */
-export async function labelStripsRaw(ctx: ReadContext, span: TimeWindow, models: string[], bins: number, at: Date): Promise<LabelStrips[]> {
-  const strips = await readEachStrip(ctx.store, ctx.config, { ...labelStripsOf(ctx, models, bins, at), span: { from: span.from.getTime(), to: span.to.getTime() } });
+export async function labelStripsRaw(ctx: ReadContext, span: TimeWindow, scope: Scope, bins: number, at: Date): Promise<LabelStrips[]> {
+  const strips = await readEachStrip(ctx.store, ctx.config, { ...labelStripsOf(ctx, scope, bins, at), span: { from: span.from.getTime(), to: span.to.getTime() } });
   return perSegment<LabelStrips>(strips.map((rows) => rows.filter((row) => (row.values[1] as number) > 0)), (row) => ({ model: row.model, segment: row.segment, labeled: strips.map(() => 0), approved: strips.map(() => 0) }), (entry, i, row) => {
     entry.labeled[i] = row.values[1] as number;
     entry.approved[i] = row.values[2] as number;

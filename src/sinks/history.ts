@@ -28,6 +28,11 @@ import { chTime, tableRef, type Store } from '../store/index.js';
  * - monitor `ks` (when on): `ks_distance`, with the feature (`score`) in `feature`;
  * - monitor `performance`: `auc_change` (judged: current − reference AUC) with `auc`, `auc_reference`, `brier`,
  *   `brier_reference`, and `log_loss_change` (judged) with `log_loss`, `log_loss_reference`.
+ * - monitor `experiments`, per experiment, the treatment in `shadow_version` and the control in `feature`, segment
+ *   empty: `experiment_lift` (treatment − control approval rate; always-valid p-value in p_value),
+ *   `experiment_lift_lo` / `experiment_lift_hi` (its confidence sequence), `experiment_approval_rate_control` /
+ *   `_treatment`, `experiment_srm_p_value` (with a declared split), and `experiment_verdict`: +1 ship / 0 continue /
+ *   −1 rollback, the verdict and its reasons in `note`.
  * Each monitor names its own rows (`present.history` and `present.cycleHistory` in
  * src/monitors/<name>/present.ts); this list is their contract with Grafana and the report.
  * Judged rows carry threshold and severity (`ok`/`warning`/`critical`); rows derived from

@@ -32,7 +32,7 @@ beforeAll(async () => {
   // The history table lives in driftwatch's own database (store.driftwatchDatabase), as in production.
   await t.store.command('CREATE DATABASE IF NOT EXISTS driftwatch', {}, 'test');
   await ensureTables(t.store, t.config);
-  await seed(t.store, t.config, { days: 9, end: END, seed: 11, scenarios: ['issuer-outage', 'shadow-worse'], eventsPerDay: 40_000 });
+  await seed(t.store, t.config, { days: 9, end: END, seed: 11, scenarios: ['issuer-outage', 'shadow-worse', 'ab-better'], eventsPerDay: 40_000 });
   for (const at of CYCLES) {
     // As the daemon does before every cycle: fold new and newly matured hours into the hourly rollup.
     await refreshRollup(t.store, t.config, at);

@@ -111,4 +111,5 @@ describe('experiments on synthetic traffic', () => {
     // The rollup folded the span's hours: the read used them (the folded part is most of the day).
     expect(rolled.since).toBe(raw.since);
   });
+
 });

@@ -67,7 +67,7 @@ describe('monitors.ks settings', () => {
     const bad = parseConfig({ monitors: { ks: { enabled: true, thresholds: { warning: 0.3, critical: 0.2 } } } });
     expect(() => checkMonitorSettings(bad)).toThrow(ConfigError);
     expect(() => checkMonitorSettings(bad)).toThrow(/monitors\.ks\.thresholds: warning must not exceed critical/);
-    expect(() => checkMonitorSettings(parseConfig({ monitors: { kss: { enabled: true } } }))).toThrow(/monitors\.kss: unknown key \(the monitors are psi, .*ks\)/);
+    expect(() => checkMonitorSettings(parseConfig({ monitors: { kss: { enabled: true } } }))).toThrow(/monitors\.kss: unknown key \(the monitors are psi, .*ks, experiments\)/);
   });
 });
 

@@ -112,6 +112,7 @@ function hostileReport(): ReportData {
     alerts: [],
     incidents: [],
     shadow: [{ model: HOSTILE, shadowVersion: HOSTILE, verdict: 'reject', reasons: [HOSTILE], at: period.week.from, cycles: { promote: 0, hold: 1, reject: 2 } }],
+    experiments: [{ model: HOSTILE, control: HOSTILE, treatment: HOSTILE, verdict: 'rollback', reasons: [HOSTILE], at: period.week.from, cycles: { ship: 0, continue: 3, rollback: 1 }, lift: -0.041, lo: -0.06, hi: -0.02 }],
     quality: [{ level: 'critical', text: HOSTILE }],
     coverage: { current: { cycles: 3, psiRows: 1, shadowRows: 1, qualityRows: 1 }, previous: { cycles: 0, psiRows: 0, shadowRows: 0, qualityRows: 0 } },
     missing: [HOSTILE],

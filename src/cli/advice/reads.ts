@@ -5,7 +5,7 @@ import { piecesPredicate, querySql } from '../../aggregates/sql.js';
 import type { Config } from '../../config/index.js';
 import { resolveWindows } from '../../core/windows.js';
 import { CHUNK_ROWS, MAX_SCATTERED_HOURS, SCATTERED_ROWS } from '../../rollup/fold.js';
-import { labelStripParams, stripPredicates } from '../../rollup/raw-reads.js';
+import { labelStripParams, scopeParams, stripPredicates } from '../../rollup/raw-reads.js';
 import { hourRuns } from '../../rollup/plan.js';
 import { shadowFoldedTo } from '../../rollup/refresh.js';
 import { chTime, type QueryParams } from '../../store/index.js';
@@ -140,7 +140,7 @@ function shadowFold(config: Config, hour: Piece): PlannedRead {
 }
 
 function scoreStripRead(config: Config, strip: Piece): PlannedRead {
-  const params: QueryParams = { models: [] };
+  const params: QueryParams = scopeParams({ models: [], heldOut: [] });
   return {
     id: 'steady.score_strip',
     phase: 'steady',
@@ -153,7 +153,7 @@ function scoreStripRead(config: Config, strip: Piece): PlannedRead {
 }
 
 function labelStripRead(config: Config, strip: Piece, atMs: number): PlannedRead {
-  const params = labelStripParams([], config.monitors.calibration.bins, atMs);
+  const params = labelStripParams({ models: [], heldOut: [] }, config.monitors.calibration.bins, atMs);
   const outcomes = widen([strip], OUTCOME_SKEW_MS, OPEN_END_MS);
   const sql = querySql('rollup_labels_raw', config, { ...stripPieces('event_time', [strip], params), outcomes: piecesPredicate('outcome_time', outcomes, 'o_p', params) });
   return {

@@ -29,6 +29,12 @@ export const experimentsMonitor: Monitor<object, 'experiments'> = {
   alerts: false,
   // No evaluations: a verdict is judged by its own anytime-valid rules (docs/architecture.md, "Experiments").
   severityInput: () => ({ magnitude: 0, levels: { warning: Infinity, critical: Infinity } }),
+  // While a treatment serves, the drift monitors judge its control (the version the reference describes): the
+  // treatment is a different model, judged here, not drift of the control's traffic.
+  async holdsOut({ config, source, windows, models }) {
+    const experiments = detectExperiments(await source.liveVersions(windows), models, settingsOf(config));
+    return experiments.map((e) => ({ model: e.model, version: e.treatment.version }));
+  },
   async evaluate({ config, source, windows, models, at }) {
     const settings = settingsOf(config);
     const experiments = detectExperiments(await source.liveVersions(windows), models, settings);
