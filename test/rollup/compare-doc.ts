@@ -7,6 +7,7 @@ export interface RunDoc {
   shadow: Record<string, unknown>[];
   quality: Record<string, number>;
   approval?: unknown;
+  experiments?: unknown;
   evaluated?: number;
 }
 
@@ -99,6 +100,7 @@ export function runDocDiffs(actual: RunDoc, expected: RunDoc): string[] {
     deepDiffs(verdicts.get(key), refVerdicts.get(key), `shadow ${key}`, out);
   }
   deepDiffs(actual.approval, expected.approval, 'approval', out);
+  deepDiffs(actual.experiments, expected.experiments, 'experiments', out);
   return out;
 }
 

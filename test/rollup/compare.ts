@@ -45,9 +45,15 @@ function expectCloseDeep(a: unknown, b: unknown, what: string): void {
   expect(a, what).toEqual(b);
 }
 
-/** Shadow verdicts: the same verdicts and reasons, and the same details (AUCs, ECEs, latency quantiles, flips). */
+/**
+ * Shadow verdicts: the same verdicts and reasons, and the same details (AUCs, ECEs, latency quantiles, flips); and
+ * experiments: the same arms, counts, lift, interval, SRM and verdict with its reasons.
+ */
 function expectSameVerdicts(rollup: CycleResult, raw: CycleResult): void {
   const id = (v: CycleResult['shadow'][number]) => `${v.model} ${v.shadowVersion}`;
   expect(rollup.shadow.map(id)).toEqual(raw.shadow.map(id));
   rollup.shadow.forEach((v, i) => expectCloseDeep(v, raw.shadow[i], `shadow ${id(v)}`));
+  const arms = (v: NonNullable<CycleResult['experiments']>[number]) => `${v.model} ${v.control} ${v.treatment}`;
+  expect((rollup.experiments ?? []).map(arms)).toEqual((raw.experiments ?? []).map(arms));
+  (rollup.experiments ?? []).forEach((v, i) => expectCloseDeep(v, raw.experiments?.[i], `experiment ${arms(v)}`));
 }

@@ -90,6 +90,8 @@ describe('a cycle read from the rollup', () => {
     // The scenarios' shadows are judged, from folded hours and raw pieces alike.
     expect(raw.shadow.length).toBeGreaterThan(1);
     expect(raw.evaluations.some((e) => e.monitor === 'shadow')).toBe(true);
+    // The ab-* scenarios' experiment (v44 against v41) is judged, and the drift monitors read card-auth without v44.
+    expect((raw.experiments ?? []).map((x) => `${x.control}→${x.treatment}`)).toEqual(['v41→v44']);
     // The performance monitor's per-outcome cells and log loss are compared too (they are evaluations like any other).
     expect(raw.evaluations.filter((e) => e.monitor === 'performance').length).toBeGreaterThanOrEqual(6);
     // A categorical feature (card_network, a String column) beside the features map's keys.
