@@ -3,7 +3,7 @@ import type { Config } from '../config/index.js';
 import type { TimeWindow } from '../core/types.js';
 import { chTime, type Store } from '../store/index.js';
 import { OUTCOME_SKEW_MS, STRIP_MS, completeHours, orphanLookbackMs, recentWindow, type Piece } from './pieces.js';
-import { FUTURE_TOLERANCE_MS, armParams, byArm, byModelAndSegment, firstEventOf, toArm, toLiveVersion, type ArmRow, type VersionRow, emptyLabels, emptyPerformance, shadowParams, toBinned, toLabels, toPerformance, toQualityCounts, toShadow, type BinRow, type LabelRow, type PerformanceRow, type ShadowRow } from './rows.js';
+import { FUTURE_TOLERANCE_MS, armParams, byArm, byModelAndSegment, servedOf, toArm, toLiveVersion, type ArmRow, type VersionRow, emptyLabels, emptyPerformance, shadowParams, toBinned, toLabels, toPerformance, toQualityCounts, toShadow, type BinRow, type LabelRow, type PerformanceRow, type ShadowRow } from './rows.js';
 import { featureBinParams } from './feature-bins.js';
 import { shadowPairsSql } from './shadow-pairs.js';
 import { heldOutParams, piecesPredicate, selectQuery } from './sql.js';
@@ -55,7 +55,7 @@ export function rawReads(store: Store, config: Config): RawReads {
       return byArm((await selectQuery<ArmRow>(store, config, 'experiment_labels', params, pieces)).map(toArm));
     },
 
-    firstEvent: (model, version, within) => firstEventOf(store, config, model, version, within),
+    served: (model, version, within) => servedOf(store, config, model, version, within),
 
     async scoreBins({ reference, currents }, models, options, heldOut) {
       // psi_score.sql bins by the reference's quantiles in the query itself: one query per current window.

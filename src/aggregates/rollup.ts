@@ -9,7 +9,7 @@ import type { QueryParams, Store } from '../store/index.js';
 import { featureBinParams } from './feature-bins.js';
 import { OPEN_END_MS, completeHours, recentWindow, type Piece } from './pieces.js';
 import type { RawReads } from './raw.js';
-import { FUTURE_TOLERANCE_MS, armParams, byArm, firstEventOf, shadowParams, toArm, toBinned, toLiveVersion, toQualityCounts, toShadow, type ArmRow, type BinRow, type ShadowRow, type VersionRow } from './rows.js';
+import { FUTURE_TOLERANCE_MS, armParams, byArm, servedOf, shadowParams, toArm, toBinned, toLiveVersion, toQualityCounts, toShadow, type ArmRow, type BinRow, type ShadowRow, type VersionRow } from './rows.js';
 import { shadowPairsSql } from './shadow-pairs.js';
 import { chSecond, foldedParams, piecesPredicate, querySql, selectQuery } from './sql.js';
 import type { ReadPath } from './types.js';
@@ -69,7 +69,7 @@ export function rollupReads(store: Store, config: Config, state: RollupState, ra
       return byArm((await selectQuery<ArmRow>(store, config, 'rollup_experiment', params, { ...pieces, raw })).map(toArm));
     },
 
-    firstEvent: (model, version, within) => firstEventOf(store, config, model, version, within),
+    served: (model, version, within) => servedOf(store, config, model, version, within),
 
     async scoreBins(windows, models, options, heldOut) {
       const rule = volumeRule(config, windows.reference);

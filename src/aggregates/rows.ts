@@ -4,7 +4,7 @@ import { chTime, type QueryParams, type Store } from '../store/index.js';
 import { OUTCOME_SKEW_MS } from './pieces.js';
 import { selectQuery } from './sql.js';
 import { FINE_GRID_CELLS, SCORE_GRID_CELLS } from './grid.js';
-import type { ArmSegment, BinnedSegment, CalibrationBinSums, LatencyQuantiles, LiveVersion, PerformanceWindow, QualityCounts, ShadowOptions, ShadowSegment, WindowLabels } from './types.js';
+import type { ArmSegment, BinnedSegment, CalibrationBinSums, LatencyQuantiles, LiveVersion, Served, PerformanceWindow, QualityCounts, ShadowOptions, ShadowSegment, WindowLabels } from './types.js';
 
 /** Events stamped further than this past `at` count as clock skew. */
 export const FUTURE_TOLERANCE_MS = 5 * 60_000;
@@ -260,9 +260,9 @@ export function armParams(span: { from: Date }, models: string[], versions: stri
   return { models, versions, cal_bins: calibrationBins, at: chTime(at), span_from: chTime(span.from), skew_ms: OUTCOME_SKEW_MS };
 }
 
-/** queries/first_event.sql: the same on both paths (one hour of one version's events, read from the source). */
-export async function firstEventOf(store: Store, config: Config, model: string, version: string, within: { from: Date; to: Date }): Promise<number | undefined> {
-  const [row] = await selectQuery<{ first: number | string }>(store, config, 'first_event', { model, version, from: chTime(within.from), to: chTime(within.to) });
-  const first = Number(row?.first ?? 0);
-  return first > 0 ? first : undefined;
+/** queries/served.sql: the same on both paths (one version's events in a short window, read from the source). */
+export async function servedOf(store: Store, config: Config, model: string, version: string, within: { from: Date; to: Date }): Promise<Served> {
+  const [row] = await selectQuery<{ events: number | string; first: number | string }>(store, config, 'served', { model, version, from: chTime(within.from), to: chTime(within.to) });
+  const events = Number(row?.events ?? 0);
+  return events > 0 ? { events, first: Number(row?.first) } : { events: 0 };
 }

@@ -6,7 +6,7 @@ import type { Store } from '../store/index.js';
 import { featureEdgesOf } from './feature-edges.js';
 import { rawReads } from './raw.js';
 import { rollupReads } from './rollup.js';
-import type { AggregateSource, ArmSegment, BinnedSegment, HeldOut, LiveVersion, FeatureEdges, LabelCounts, LabelSegment, LabelStrips, PairOfSet, PerformanceSegment, QualityCounts, QualityWindows, ReadPath, ScoreBinOptions, ScoreStrips, ShadowOptions, ShadowSegment, WindowPair, WindowSet } from './types.js';
+import type { AggregateSource, ArmSegment, BinnedSegment, HeldOut, Served, LiveVersion, FeatureEdges, LabelCounts, LabelSegment, LabelStrips, PairOfSet, PerformanceSegment, QualityCounts, QualityWindows, ReadPath, ScoreBinOptions, ScoreStrips, ShadowOptions, ShadowSegment, WindowPair, WindowSet } from './types.js';
 import { hasVolume, volumeRule } from './volume.js';
 
 /** Just the two windows: a question's key and its read depend on nothing else of what the caller passed. */
@@ -87,8 +87,8 @@ export class CycleSource implements AggregateSource {
     return this.#ask('arms', [span, models, versions, at], () => this.path.arms(span, models, versions, at));
   }
 
-  firstEvent(model: string, version: string, within: TimeWindow): Promise<number | undefined> {
-    return this.#ask('firstEvent', [model, version, within], () => this.path.firstEvent(model, version, within));
+  served(model: string, version: string, within: TimeWindow): Promise<Served> {
+    return this.#ask('served', [model, version, within], () => this.path.served(model, version, within));
   }
 
   async scoreBins(windows: PairOfSet, models: string[], options: ScoreBinOptions, heldOut: readonly HeldOut[] = []): Promise<BinnedSegment[]> {
@@ -159,7 +159,7 @@ export function leavingOut(source: AggregateSource, heldOut: readonly HeldOut[])
     models: (windows) => source.models(windows),
     liveVersions: (windows) => source.liveVersions(windows),
     arms: (span, models, versions, at) => source.arms(span, models, versions, at),
-    firstEvent: (model, version, within) => source.firstEvent(model, version, within),
+    served: (model, version, within) => source.served(model, version, within),
     learnFeatureEdges: (reference, models, features) => source.learnFeatureEdges(reference, models, features),
     featureEdges: (reference, models, features) => source.featureEdges(reference, models, features),
     featureBins: (windows, edges) => source.featureBins(windows, edges),

@@ -205,6 +205,12 @@ export interface LiveVersion {
   hours: number[];
 }
 
+/** A live version's events in a window and the first one's time (Unix ms), when it has any. */
+export interface Served {
+  events: number;
+  first?: number;
+}
+
 /**
  * One arm of an experiment in one segment: a live version's events over the experiment's matured span with labels
  * as of `at` (labels.sql's rule), the calibration bins' sums and the calibratable events per score-grid cell by
@@ -250,8 +256,8 @@ export interface AggregateSource {
    * the arms of experiments. `calibrationBins` is the configured count (the rollup folds those).
    */
   arms(span: TimeWindow, models: string[], versions: string[], at: Date): Promise<ArmSegment[]>;
-  /** When `version` of `model` first served live traffic within `within` (Unix ms), undefined if it did not. */
-  firstEvent(model: string, version: string, within: TimeWindow): Promise<number | undefined>;
+  /** How `version` of `model` served live traffic within `within`: its events and the first one's time. */
+  served(model: string, version: string, within: TimeWindow): Promise<Served>;
   /** `heldOut`, on this and the other drift questions: live versions left out (HeldOut), none by default. */
   scoreBins(windows: PairOfSet, models: string[], options: ScoreBinOptions, heldOut?: readonly HeldOut[]): Promise<BinnedSegment[]>;
   /** Learns bin edges of features over a reference window (queries/feature_edges.sql); nothing is stored. */
@@ -300,7 +306,7 @@ export interface ReadPath {
   /** Every model × live version in the windows and the recent window (`recentWindow`). */
   versions(windows: WindowPair): Promise<LiveVersion[]>;
   arms(span: TimeWindow, models: string[], versions: string[], at: Date): Promise<ArmSegment[]>;
-  firstEvent(model: string, version: string, within: TimeWindow): Promise<number | undefined>;
+  served(model: string, version: string, within: TimeWindow): Promise<Served>;
   /** Per current window of the set, in its order. */
   scoreBins(windows: WindowSet, models: string[], options: ScoreBinOptions, heldOut: readonly HeldOut[]): Promise<BinnedSegment[][]>;
   learnFeatureEdges(reference: TimeWindow, models: string[], features: string[]): Promise<FeatureEdges[]>;

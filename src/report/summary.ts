@@ -1,6 +1,6 @@
 // Words shared by the HTML and text reports: subject, headline cells, alert and shadow lines, the method note.
 import type { AlertRecord } from '../alerts/types.js';
-import { DASH as DASH_TEXT } from '../core/format.js';
+import { DASH as DASH_TEXT, pp } from '../core/format.js';
 import type { IncidentRecord } from './incidents.js';
 import { formatDuration } from '../config/index.js';
 import { monitorNamed } from '../monitors/registry.js';
@@ -130,7 +130,6 @@ export function shadowFigures(s: ShadowSummary): string {
 /** An experiment's latest lift with its interval, and how its verdicts went over the week's cycles. */
 export function experimentFigures(x: ExperimentSummary): string {
   const parts: string[] = [];
-  const pp = (v: number) => `${v > 0 ? '+' : v < 0 ? '−' : '±'}${Math.abs(100 * v).toFixed(1)} pp`;
   if (x.lift !== undefined) parts.push(`approval lift ${pp(x.lift)}${x.lo !== undefined && x.hi !== undefined ? ` [${pp(x.lo)}, ${pp(x.hi)}]` : ''}`);
   const total = x.cycles.ship + x.cycles.continue + x.cycles.rollback;
   const said = (['ship', 'continue', 'rollback'] as const).filter((v) => x.cycles[v] > 0).map((v) => `${v} in ${x.cycles[v]}`);

@@ -8,6 +8,7 @@ import { experimentsMonitor } from '../../src/monitors/experiments/index.js';
 import { runDocument } from '../../src/output.js';
 import { prepareCycle } from '../../src/prepare.js';
 import { seed, type ScenarioName } from '../../src/synth/index.js';
+import { eventRow, outcomeRow } from '../helpers/rows.js';
 import { tempStore, type TempStore } from '../helpers/store.js';
 
 const DAY = 86_400_000;
@@ -112,4 +113,25 @@ describe('experiments on synthetic traffic', () => {
     expect(rolled.since).toBe(raw.since);
   });
 
+
+  it('tells a cutover (one version replaces another) from an experiment (both serve side by side)', async () => {
+    const at = new Date(FIRST_END.getTime() + slot++ * 4 * DAY);
+    const rows: Record<string, unknown>[] = [];
+    const outcomes: Record<string, unknown>[] = [];
+    // Every minute for six hours: `cutover` moves from v1 to v2 25 minutes before `at`; `split` alternates v1 and v2 for the last two hours.
+    for (let m = 1; m <= 360; m++) {
+      const time = new Date(at.getTime() - m * 60_000);
+      const add = (model: string, version: string) => {
+        const id = `${model}-${m}`;
+        rows.push(eventRow({ time, id, issuer: 'BANK', region: 'EU', score: 0.8, model, version }));
+        outcomes.push(outcomeRow(id, new Date(time.getTime() + 1_000), 1));
+      };
+      add('cutover', m <= 25 ? 'v2' : 'v1');
+      add('split', m <= 120 && m % 2 === 0 ? 'v2' : 'v1');
+    }
+    await t.store.insert('scoring_events', rows);
+    await t.store.insert('outcomes', outcomes);
+    const found = (await judge(at)).filter((v) => v.model !== 'card-auth').map((v) => `${v.model} ${v.control}→${v.treatment}`);
+    expect(found).toEqual(['split v1→v2']);
+  });
 });

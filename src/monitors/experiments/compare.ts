@@ -9,6 +9,9 @@ import { segmentRecord } from '../monitor.js';
 import type { Experiment } from './detect.js';
 import type { ExperimentSettings } from './settings.js';
 
+/** What an experiment is judged over; `clamped` when its arms' shared run reaches back to the windows' start. */
+export type Span = TimeWindow & { clamped: boolean };
+
 interface ArmSums {
   events: number;
   labeled: number;
@@ -17,7 +20,13 @@ interface ArmSums {
 }
 
 function sumArm(rows: ArmSegment[]): ArmSums {
-  return rows.reduce((s, r) => ({ events: s.events + r.events, labeled: s.labeled + r.labeled, approved: s.approved + r.approved, rows: s.rows }), { events: 0, labeled: 0, approved: 0, rows });
+  const sums: ArmSums = { events: 0, labeled: 0, approved: 0, rows };
+  for (const r of rows) {
+    sums.events += r.events;
+    sums.labeled += r.labeled;
+    sums.approved += r.approved;
+  }
+  return sums;
 }
 
 /** The arm's numbers: its approval rate, and its AUC and ECE on matured labels where they are defined. */
@@ -99,18 +108,8 @@ function decide(
   const rates = `${percent(treatment.approvalRate)} on ${treatment.version} against ${percent(control.approvalRate)} on ${control.version}`;
   const numbers = `approval lift ${interval(lift)} (${rates}; ${count(treatment.labeled)} and ${count(control.labeled)} labeled; always-valid p ${probability(lift.pValue)})`;
   const guardText = breaches.map((b) => `guardrail: approvals ${points(b.lift)} [${points(b.lo)}, ${points(b.hi)}] in ${segmentText(b.segment)}, beyond −${points(settings.guardrail.approvalDrop, { sign: false })}`);
-  if (srm && e.split && srm.pValue < settings.srmAlpha) {
-    const share = treatment.events / (treatment.events + control.events);
-    return {
-      verdict: 'continue',
-      blocked: 'srm',
-      reasons: [
-        `sample ratio mismatch: ${treatment.version} got ${percent(share)} of the traffic against a declared ${percent(e.split.treatment)} (always-valid p ${probability(srm.pValue)}, χ² p ${probability(srm.chiSquarePValue)}); no verdict until the allocation is explained`,
-        numbers,
-        ...guardText,
-      ],
-    };
-  }
+  const blocked = srmBlock(e, settings, arms, srm);
+  if (blocked) return { verdict: 'continue', blocked: 'srm', reasons: [blocked, numbers, ...guardText] };
   const notes = e.split ? [] : [`no declared split for ${e.model}: the allocation is not checked (monitors.experiments.declared)`];
   if (lift.hi < 0) return { verdict: 'rollback', reasons: [`approvals lower under ${treatment.version}: ${numbers}`, ...guardText, ...notes] };
   if (breaches.length > 0) return { verdict: 'rollback', reasons: [...guardText, numbers, ...notes] };
@@ -120,8 +119,15 @@ function decide(
   return { verdict: 'continue', reasons: [`not enough evidence yet (${why}): ${numbers}`, ...notes] };
 }
 
+/** The reason a failed sample-ratio test blocks the verdict, when it does. */
+function srmBlock(e: Experiment, settings: ExperimentSettings, arms: { control: ExperimentArm; treatment: ExperimentArm }, srm: SampleRatioTest | undefined): string | undefined {
+  if (!srm || !e.split || !(srm.pValue < settings.srmAlpha)) return undefined;
+  const share = arms.treatment.events / (arms.treatment.events + arms.control.events);
+  return `sample ratio mismatch: ${arms.treatment.version} got ${percent(share)} of the traffic against a declared ${percent(e.split.treatment)} (always-valid p ${probability(srm.pValue)}, χ² p ${probability(srm.chiSquarePValue)}); no verdict until the allocation is explained`;
+}
+
 /** Judges one experiment over `span` from the arms' rows (every segment of both versions). */
-export function judgeExperiment(config: Config, settings: ExperimentSettings, e: Experiment, span: TimeWindow, rows: readonly ArmSegment[]): ExperimentVerdict {
+export function judgeExperiment(config: Config, settings: ExperimentSettings, e: Experiment, span: Span, rows: readonly ArmSegment[]): ExperimentVerdict {
   const controlRows = rows.filter((r) => r.model === e.model && r.version === e.control.version);
   const treatmentRows = rows.filter((r) => r.model === e.model && r.version === e.treatment.version);
   const c = sumArm(controlRows);
@@ -130,13 +136,18 @@ export function judgeExperiment(config: Config, settings: ExperimentSettings, e:
   const base = { model: e.model, control: e.control.version, treatment: e.treatment.version, since: span.from.toISOString(), until: span.to.toISOString(), controlArm: arms.control, treatmentArm: arms.treatment };
   const srm = e.split && c.events + t.events > 0 ? sampleRatioTest([c.events, t.events], [e.split.control, e.split.treatment]) : undefined;
   const srmFields = { srmPValue: srm ? srm.pValue : null, ...(srm ? { srmChiSquarePValue: srm.chiSquarePValue } : {}), ...(e.split ? { split: e.split } : {}) };
+  // Judged over the windows only: the anytime guarantee holds from the span's start, not from an earlier start.
+  const clamped = span.clamped ? [`${e.treatment.version} has served beside ${e.control.version} since before ${span.from.toISOString()}: judged from there (the windows' start), so the interval covers that span, not the whole experiment`] : [];
   if (c.labeled === 0 || t.labeled === 0) {
     const reason = span.to <= span.from ? `started ${span.from.toISOString()}: no matured labels yet` : 'no labeled transactions in an arm yet';
-    return { ...base, ...srmFields, verdict: 'continue', reasons: [reason], approvalLift: NaN, lo: NaN, hi: NaN, pValue: NaN, guardrails: [] };
+    const blocked = srmBlock(e, settings, arms, srm);
+    return { ...base, ...srmFields, verdict: 'continue', ...(blocked ? { blocked: 'srm' as const } : {}), reasons: [...(blocked ? [blocked] : []), reason, ...clamped], approvalLift: NaN, lo: NaN, hi: NaN, pValue: NaN, guardrails: [] };
   }
   // Several treatments of one model share α (Bonferroni): each interval at α / treatments.
   const alpha = settings.alpha / e.arms;
-  const lift = liftConfidenceSequence({ x: c.approved, n: c.labeled }, { x: t.approved, n: t.labeled }, { alpha, tau: settings.tau });
+  const sequence = liftConfidenceSequence({ x: c.approved, n: c.labeled }, { x: t.approved, n: t.labeled }, { alpha, tau: settings.tau });
+  // Bonferroni over the model's treatments, as the interval's α: p < α exactly when the interval excludes 0.
+  const lift: LiftSequence = { ...sequence, pValue: Math.min(1, e.arms * sequence.pValue) };
   const breaches = guardrails(config, settings, controlRows, treatmentRows, alpha);
   const auc = unpairedAucTest(histogram(treatmentRows), histogram(controlRows));
   if (Number.isFinite(auc.aucA)) arms.treatment.auc = auc.aucA;
@@ -146,7 +157,7 @@ export function judgeExperiment(config: Config, settings: ExperimentSettings, e:
     ...base,
     ...srmFields,
     verdict,
-    reasons,
+    reasons: [...reasons, ...clamped],
     ...(blocked ? { blocked } : {}),
     approvalLift: lift.lift,
     lo: lift.lo,

@@ -1,5 +1,6 @@
 // Which live versions of a model form an experiment: the ones serving side by side now, and which of them is the control.
 import type { LiveVersion } from '../../aggregates/index.js';
+import { HOUR_MS } from '../../aggregates/pieces.js';
 import type { ExperimentSettings } from './settings.js';
 
 /** One treatment against its control; `split` is the declared share of each when config names both. */
@@ -17,11 +18,16 @@ export interface Experiment {
   split?: { control: number; treatment: number };
 }
 
+/** A version holding this share of the serving versions' reference events is the incumbent: the control. */
+const INCUMBENT_SHARE = 2 / 3;
+
 /**
  * Experiments of `models`: two or more live versions of one model that served in the recent window (a version that
- * stopped serving is a finished rollout, not an arm). The control is the version config names, else the one that
- * served most of the reference window (the version the drift monitors' reference describes), ties to the earlier
- * one. Every other serving version is a treatment against it.
+ * stopped serving is a finished rollout, not an arm) and in a common hour. The control is the version config
+ * names, else the incumbent (two thirds of the reference's events: the version the drift monitors' reference
+ * describes), else — arms of comparable reference traffic, a long-running A/B — the one that served first, then
+ * the lower version in natural order (v9 before v10): never a choice noise could flip from one cycle to the next.
+ * Every other serving version is a treatment against it.
  */
 export function detectExperiments(versions: readonly LiveVersion[], models: readonly string[], settings: ExperimentSettings): Experiment[] {
   const out: Experiment[] = [];
@@ -29,11 +35,13 @@ export function detectExperiments(versions: readonly LiveVersion[], models: read
     const serving = versions.filter((v) => v.model === model && v.recentEvents > 0);
     if (serving.length < 2) continue;
     const declared = settings.declared.find((d) => d.model === model);
-    const control = declared?.control !== undefined ? serving.find((v) => v.version === declared.control) : [...serving].sort(byReferenceShare)[0];
+    const control = declared?.control !== undefined ? serving.find((v) => v.version === declared.control) : controlOf(serving);
     // A declared control that does not serve now: no comparison can be made against it.
     if (!control) continue;
     const treatments = serving.filter((v) => v !== control);
     for (const treatment of treatments) {
+      const runStart = latestRun(control.hours, treatment.hours);
+      if (runStart === undefined) continue;
       const weights = declared?.split;
       const wc = weights?.[control.version];
       const wt = weights?.[treatment.version];
@@ -42,7 +50,7 @@ export function detectExperiments(versions: readonly LiveVersion[], models: read
         control,
         treatment,
         arms: treatments.length,
-        runStart: latestRun(control.hours, treatment.hours),
+        runStart,
         ...(wc !== undefined && wt !== undefined ? { split: { control: wc / (wc + wt), treatment: wt / (wc + wt) } } : {}),
       });
     }
@@ -50,21 +58,23 @@ export function detectExperiments(versions: readonly LiveVersion[], models: read
   return out;
 }
 
-const HOUR_MS = 3_600_000;
+const natural = new Intl.Collator('en', { numeric: true });
 
-/** The first hour of the latest run of consecutive hours present in both lists (ascending hour starts). */
-export function latestRun(a: readonly number[], b: readonly number[]): number {
-  const inB = new Set(b);
-  const both = a.filter((h) => inB.has(h));
-  const shared = new Set(both);
-  let start = both[both.length - 1] ?? a[0] ?? 0;
-  while (shared.has(start - HOUR_MS)) start -= HOUR_MS;
-  return start;
+function controlOf(serving: readonly LiveVersion[]): LiveVersion | undefined {
+  const total = serving.reduce((s, v) => s + v.referenceEvents, 0);
+  const incumbent = serving.find((v) => total > 0 && v.referenceEvents >= INCUMBENT_SHARE * total);
+  if (incumbent) return incumbent;
+  const first = (v: LiveVersion) => v.hours[0] ?? Infinity;
+  return [...serving].sort((a, b) => first(a) - first(b) || natural.compare(a.version, b.version))[0];
 }
 
-function byReferenceShare(a: LiveVersion, b: LiveVersion): number {
-  if (a.referenceEvents !== b.referenceEvents) return b.referenceEvents - a.referenceEvents;
-  const first = (v: LiveVersion) => v.hours[0] ?? Infinity;
-  if (first(a) !== first(b)) return first(a) - first(b);
-  return a.version < b.version ? -1 : a.version > b.version ? 1 : 0;
+/** The first hour of the latest run of consecutive hours present in both lists (ascending hour starts); undefined without a common hour. */
+export function latestRun(a: readonly number[], b: readonly number[]): number | undefined {
+  const inB = new Set(b);
+  const both = a.filter((h) => inB.has(h));
+  let start = both[both.length - 1];
+  if (start === undefined) return undefined;
+  const shared = new Set(both);
+  while (shared.has(start - HOUR_MS)) start -= HOUR_MS;
+  return start;
 }

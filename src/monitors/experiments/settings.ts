@@ -5,7 +5,7 @@ import type { Config } from '../../config/index.js';
 export const experimentSettings = z
   .strictObject({
     enabled: z.boolean().default(true),
-    /** Level of the lift's confidence sequence: a null treatment is shipped in at most alpha/2 of experiments, however often looked at. */
+    /** Level of the lift's confidence sequence: a null treatment is shipped (or rolled back) in at most alpha of experiments, however often looked at (about alpha/2 each side). */
     alpha: z.number().gt(0).max(0.5).default(0.05),
     /** Scale of the normal mixture (in approval-rate proportion): the interval is tightest for lifts of about this size; valid for any. */
     tau: z.number().gt(0).max(1).default(0.02),

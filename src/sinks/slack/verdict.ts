@@ -1,6 +1,7 @@
 // What a verdict message says (a shadow's, an experiment's), independent of markup: the subject, its verdict and the one before, the numbers, the reasons.
 import type { ExperimentFigures, ExperimentNotification, VerdictFigures, VerdictNotification } from '../../alerts/types.js';
 import type { Config } from '../../config/index.js';
+import { pp } from '../../core/format.js';
 import { formatNumber, formatPValue, grafanaLink, type Line, type Span } from './message.js';
 
 export interface VerdictMessage {
@@ -65,7 +66,6 @@ export function describeVerdict(n: VerdictNotification, config: Config): Verdict
 }
 
 const EXPERIMENT_EMOJI = { ship: '🟢', continue: '🟡', rollback: '🔴' } as const;
-const pp = (x: number) => `${signed(100 * x, 1)} pp`;
 
 function experimentTitle(n: ExperimentNotification): Line {
   const arms: Line = [{ value: n.treatment, max: 60 }, ' against ', { value: n.control, max: 60 }, ' of ', { value: n.model, max: 60 }];
