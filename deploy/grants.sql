@@ -31,6 +31,7 @@
 --   driftwatch_outbox           Slack messages to send
 --   driftwatch_reports          weekly reports sent
 --   driftwatch_shadow_verdicts  shadow verdicts announced
+--   driftwatch_experiment_verdicts  experiment verdicts announced
 --   driftwatch_leader           which daemon leads (a lease, when several run)
 --   driftwatch_maturity         the learned outcome delay
 --   driftwatch_feature_edges    PSI bin edges of the features

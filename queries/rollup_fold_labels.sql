@@ -6,10 +6,10 @@
 -- Outcomes are looked up by the chunk's transaction ids, so the join's hash table stays the size of one chunk.
 INSERT INTO {{table:driftwatch_rollup_labels}}
   (model, model_version, variant, segment, segment_key, hour, version, events, labeled, approved, cal_count, cal_score, cal_label, cal_sq_error,
-   perf_cells, perf_positive, perf_negative, log_loss, log_loss_sq, last_outcome)
+   perf_cells, perf_positive, perf_negative, log_loss, log_loss_sq, decisions, latency_cells, latency_counts, last_outcome)
 WITH
   chunk AS (
-    SELECT transaction_id, model, model_version, variant, segment, score, event_time
+    SELECT transaction_id, model, model_version, variant, segment, score, decision, latency_ms, event_time
     FROM {{events}}
     WHERE {{pieces:chunk}} AND variant = 'live'
   ),
@@ -33,7 +33,10 @@ WITH
       if(has_label, k.last_outcome, toDateTime64(0, 3, 'UTC')) AS seen,
       has_label AND c.score >= 0 AND c.score <= 1 AS calibratable,
       {{cal_bin:c.score}} AS cal_bin,
-      {{grid_cell:c.score}} AS cell
+      {{grid_cell:c.score}} AS cell,
+      indexOf(['approve', 'decline', 'review'], c.decision) AS decision_at,
+      isFinite(c.latency_ms) AND c.latency_ms >= 0 AS timed,
+      {{latency_cell:c.latency_ms}} AS latency_cell
     FROM chunk AS c
     LEFT JOIN known AS k ON c.transaction_id = k.transaction_id
   ),
@@ -52,6 +55,8 @@ WITH
       sumMapIf([toUInt8(cell)], [toUInt64(label = 1)], [toUInt64(label != 1)], calibratable) AS bin_perf,
       sumIf({{log_loss:score:label}}, calibratable) AS bin_log_loss,
       sumIf(pow({{log_loss:score:label}}, 2), calibratable) AS bin_log_loss_sq,
+      [countIf(decision_at = 1), countIf(decision_at = 2), countIf(decision_at = 3), countIf(decision_at = 0)] AS bin_decisions,
+      sumMapIf([toUInt16(latency_cell)], [toUInt64(1)], timed) AS bin_latency,
       max(seen) AS bin_seen
     FROM joined
     GROUP BY model, model_version, variant, segment, hour, bin
@@ -67,6 +72,7 @@ SELECT
   arrayMap(b -> arraySum(arrayMap(x -> if(x.1 = b, x.4, 0), cal)), range({cal_bins:UInt16})),
   arrayMap(b -> arraySum(arrayMap(x -> if(x.1 = b, x.5, 0), cal)), range({cal_bins:UInt16})),
   perf.1, perf.2, perf.3, log_loss, log_loss_sq,
+  decisions, latency.1, latency.2,
   last_outcome
 FROM (
   SELECT
@@ -78,6 +84,8 @@ FROM (
     sumMap(bin_perf.1, bin_perf.2, bin_perf.3) AS perf,
     sum(bin_log_loss) AS log_loss,
     sum(bin_log_loss_sq) AS log_loss_sq,
+    sumForEach(bin_decisions) AS decisions,
+    sumMap(bin_latency.1, bin_latency.2) AS latency,
     max(bin_seen) AS last_outcome
   FROM per_bin
   GROUP BY model, model_version, variant, segment, hour

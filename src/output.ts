@@ -26,7 +26,17 @@ function findingDocument(f: Finding) {
 }
 
 function experimentDocument(v: ExperimentVerdict) {
-  const arm = (a: ExperimentArm) => ({ version: a.version, events: a.events, labeled: a.labeled, approved: a.approved, approvalRate: a.approvalRate, ...(a.auc !== undefined ? { auc: a.auc } : {}), ...(a.ece !== undefined ? { ece: a.ece } : {}) });
+  const arm = (a: ExperimentArm) => ({
+    version: a.version,
+    events: a.events,
+    labeled: a.labeled,
+    approved: a.approved,
+    approvalRate: a.approvalRate,
+    ...(a.auc !== undefined ? { auc: a.auc } : {}),
+    ...(a.ece !== undefined ? { ece: a.ece } : {}),
+    decisionMix: a.decisionMix,
+    ...(a.latencyP50 !== undefined ? { latencyP50: a.latencyP50, latencyP99: a.latencyP99 } : {}),
+  });
   return {
     model: v.model,
     control: v.control,

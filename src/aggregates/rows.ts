@@ -236,6 +236,9 @@ export interface ArmRow extends Omit<LabelRow, 'window'> {
   perf_cells: number[];
   perf_positive: (number | string)[];
   perf_negative: (number | string)[];
+  decisions: (number | string)[];
+  latency_cells: number[];
+  latency_counts: (number | string)[];
 }
 
 export function toArm(row: ArmRow): ArmSegment {
@@ -246,7 +249,8 @@ export function toArm(row: ArmRow): ArmSegment {
     positives[Number(cell)] = Number(row.perf_positive[i]);
     negatives[Number(cell)] = Number(row.perf_negative[i]);
   });
-  return { model: row.model, version: row.arm, segment: row.segment, ...labels, positives, negatives };
+  const decisions = [0, 1, 2, 3].map((i) => Number(row.decisions[i] ?? 0));
+  return { model: row.model, version: row.arm, segment: row.segment, ...labels, positives, negatives, decisions, latencyCells: row.latency_cells.map(Number), latencyCounts: row.latency_counts.map(Number) };
 }
 
 /** Arms in model, version, segment order: both paths answer alike whatever order the engine returned. */

@@ -4,6 +4,7 @@ import { chTime, queryText, renderSql, type QueryParams, type Store } from '../s
 import { expandCalibrationBins } from './calibration-bins.js';
 import { expandFeatureBins } from './feature-bins.js';
 import { expandGrid } from './grid.js';
+import { expandLatencyGrid } from './latency-grid.js';
 import { expandLogLoss } from './log-loss.js';
 import { expandSumsDelta } from './sums-delta.js';
 import { HOUR_MS, type Piece } from './pieces.js';
@@ -26,7 +27,7 @@ export function piecesPredicate(column: string, pieces: readonly Piece[], prefix
 
 /**
  * queries/NAME.sql with each `{{pieces:KEY}}` replaced by `pieces[KEY]`, the grid placeholders expanded
- * (grid.ts: `{{grid_cell:COLUMN}}`, …), the calibration bins (calibration-bins.ts: `{{cal_bin:COLUMN}}`) and the log loss
+ * (grid.ts: `{{grid_cell:COLUMN}}`, …; latency-grid.ts: `{{latency_cell:COLUMN}}`), the calibration bins (calibration-bins.ts: `{{cal_bin:COLUMN}}`) and the log loss
  * (log-loss.ts: `{{log_loss:SCORE:LABEL}}`), a feature's bin (feature-bins.ts: `{{feature_bin}}`, …), the running sums'
  * delta rule (sums-delta.ts: `{{delta_signs}}`, `{{delta_rows}}`), the versions left out (`{{held_out}}`), then the usual
  * placeholders (store/sql.ts).
@@ -37,7 +38,7 @@ export function querySql(name: string, config: Config, pieces: Record<string, st
     if (predicate === undefined) throw new Error(`no pieces given for {{pieces:${key}}} in ${name}.sql`);
     return `(${predicate})`;
   });
-  return renderSql(expandSumsDelta(expandFeatureBins(expandLogLoss(expandCalibrationBins(expandGrid(text))))).replaceAll('{{held_out}}', HELD_OUT), config);
+  return renderSql(expandSumsDelta(expandFeatureBins(expandLogLoss(expandCalibrationBins(expandLatencyGrid(expandGrid(text)))))).replaceAll('{{held_out}}', HELD_OUT), config);
 }
 
 /**

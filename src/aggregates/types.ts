@@ -213,8 +213,8 @@ export interface Served {
 
 /**
  * One arm of an experiment in one segment: a live version's events over the experiment's matured span with labels
- * as of `at` (labels.sql's rule), the calibration bins' sums and the calibratable events per score-grid cell by
- * outcome (dense, SCORE_GRID_CELLS long) for the arm's AUC.
+ * as of `at` (labels.sql's rule), the calibration bins' sums, the calibratable events per score-grid cell by
+ * outcome (dense, SCORE_GRID_CELLS long) for the arm's AUC, and its decisions and latencies.
  */
 export interface ArmSegment {
   model: string;
@@ -226,6 +226,11 @@ export interface ArmSegment {
   calibration: CalibrationBinSums[];
   positives: Float64Array;
   negatives: Float64Array;
+  /** Live events by decision: approve, decline, review, other. */
+  decisions: number[];
+  /** Events with a latency, per cell of the log grid (aggregates/latency-grid.ts), sparse. */
+  latencyCells: number[];
+  latencyCounts: number[];
 }
 
 /**

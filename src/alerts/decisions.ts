@@ -30,11 +30,11 @@ export interface DecisionChange<V> {
  * MergeTree, not a replacing one, so the verdict before any cycle time stays readable and recording one cycle again
  * gives the same answer.
  */
-export function decisionsDdl(kind: Pick<DecisionKind<never>, 'table' | 'keyColumns'>, config: Config): string {
+export function decisionsDdl(spec: Pick<DecisionKind<never>, 'table' | 'keyColumns'>, config: Config): string {
   const ttlSeconds = Math.max(1, Math.round(config.history.ttl / 1000));
-  const keys = kind.keyColumns.map((c) => `  ${quoteIdentifier(c)} String,\n`).join('');
-  const order = ['model', ...kind.keyColumns, 'at'].map(quoteIdentifier).join(', ');
-  return `CREATE TABLE IF NOT EXISTS ${tableRef(config, kind.table)} (
+  const keys = spec.keyColumns.map((c) => `  ${quoteIdentifier(c)} String,\n`).join('');
+  const order = ['model', ...spec.keyColumns, 'at'].map(quoteIdentifier).join(', ');
+  return `CREATE TABLE IF NOT EXISTS ${tableRef(config, spec.table)} (
   model          String,
 ${keys}  verdict        LowCardinality(String),
   reasons        Array(String),

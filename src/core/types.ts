@@ -126,6 +126,11 @@ export interface ExperimentArm {
   approvalRate: number;
   auc?: number;
   ece?: number;
+  /** Shares of the arm's live events by decision. */
+  decisionMix: { approve: number; decline: number; review: number; other: number };
+  /** Latency quantiles (ms) from the log grid: within ½ % of the exact ones (aggregates/latency-grid.ts). */
+  latencyP50?: number;
+  latencyP99?: number;
 }
 
 /** A segment where the treatment lowers approvals beyond the guardrail margin, with its own interval. */

@@ -17,8 +17,8 @@ const LAYOUT = `rollup-v4 grid=logit${SCORE_GRID_CELLS}[${GRID_LOGIT_FROM},${GRI
  */
 const CALIBRATION_BINNING = 'cal-bin=edges-k/B';
 
-/** What the labels kind holds beyond calibration: per-outcome grid cells and log loss (the performance monitor's). */
-const LABEL_SUMS = 'performance=cells-by-outcome,log-loss-eps1e-15';
+/** What the labels kind holds beyond calibration: per-outcome grid cells and log loss (the performance monitor's), decisions and latency cells (experiments'). */
+const LABEL_SUMS = 'performance=cells-by-outcome,log-loss-eps1e-15;decisions=4;latency=log1.01@0.01x1850';
 
 function digest(value: unknown): string {
   return createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 16);

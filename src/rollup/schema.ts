@@ -46,8 +46,10 @@ ORDER BY (model, variant, hour, segment, model_version)`;
 
 /**
  * Label-side sums of live rows, folded once an hour has matured (labels.sql's rule makes them final then): per
- * calibration bin, dense; and performance.sql's: the calibratable events per score-grid cell by outcome (sparse:
- * cells present, approved and declined counts) and their log loss.
+ * calibration bin, dense; performance.sql's: the calibratable events per score-grid cell by outcome (sparse:
+ * cells present, approved and declined counts) and their log loss; and the events' decisions (approve, decline,
+ * review, other) and latencies per cell of the log grid (sparse; aggregates/latency-grid.ts): an experiment's
+ * arms are compared on them.
  */
 export function rollupLabelsDdl(config: Config): string {
   return `CREATE TABLE IF NOT EXISTS ${tableRef(config, ROLLUP_TABLES.labels)} (
@@ -64,6 +66,9 @@ export function rollupLabelsDdl(config: Config): string {
   perf_negative Array(UInt64),
   log_loss      Float64,
   log_loss_sq   Float64,
+  decisions     Array(UInt64),
+  latency_cells Array(UInt16),
+  latency_counts Array(UInt64),
   last_outcome  DateTime64(3, 'UTC')
 ) ENGINE = MergeTree
 PARTITION BY toYYYYMM(hour)
@@ -177,6 +182,9 @@ function addedColumns(config: Config): string[] {
     `ALTER TABLE ${tableRef(config, ROLLUP_TABLES.orphans)} ADD COLUMN IF NOT EXISTS settled Int64`,
     ...['perf_cells Array(UInt8)', 'perf_positive Array(UInt64)', 'perf_negative Array(UInt64)', 'log_loss Float64', 'log_loss_sq Float64'].map(
       (column) => `ALTER TABLE ${tableRef(config, ROLLUP_TABLES.labels)} ADD COLUMN IF NOT EXISTS ${column} AFTER cal_sq_error`,
+    ),
+    ...['decisions Array(UInt64)', 'latency_cells Array(UInt16)', 'latency_counts Array(UInt64)'].map(
+      (column) => `ALTER TABLE ${tableRef(config, ROLLUP_TABLES.labels)} ADD COLUMN IF NOT EXISTS ${column} AFTER log_loss_sq`,
     ),
   ];
 }

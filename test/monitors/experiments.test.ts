@@ -55,6 +55,14 @@ describe('experiments on synthetic traffic', () => {
     expect(v.lo).toBeGreaterThan(0);
     expect(v.srmPValue).toBeNull();
     expect(v.treatmentArm.events / (v.treatmentArm.events + v.controlArm.events)).toBeCloseTo(0.5, 1);
+    // Each arm's decisions and latency: v44's scores sit higher, so it approves more; both serve at live's ~35 ms median.
+    expect(v.treatmentArm.decisionMix.approve).toBeGreaterThan(v.controlArm.decisionMix.approve);
+    expect(v.controlArm.decisionMix.approve + v.controlArm.decisionMix.decline + v.controlArm.decisionMix.review).toBeCloseTo(1, 12);
+    for (const arm of [v.controlArm, v.treatmentArm]) {
+      expect(arm.latencyP50 as number).toBeGreaterThan(33);
+      expect(arm.latencyP50 as number).toBeLessThan(37);
+      expect(arm.latencyP99 as number).toBeGreaterThan(arm.latencyP50 as number);
+    }
     // The span starts at the treatment's first live event, the default incident start (end − 26 h).
     expect(Date.parse(v.since)).toBeGreaterThanOrEqual(at.getTime() - 26 * 3_600_000);
     expect(Date.parse(v.since)).toBeLessThan(at.getTime() - 26 * 3_600_000 + 60_000);
@@ -109,6 +117,10 @@ describe('experiments on synthetic traffic', () => {
     expect(rolled.reasons).toEqual(raw.reasons);
     expect(rolled.treatmentArm.auc).toBeCloseTo(raw.treatmentArm.auc as number, 12);
     expect(rolled.controlArm.ece).toBeCloseTo(raw.controlArm.ece as number, 12);
+    for (const side of ['controlArm', 'treatmentArm'] as const) {
+      expect(rolled[side].decisionMix).toEqual(raw[side].decisionMix);
+      expect([rolled[side].latencyP50, rolled[side].latencyP99]).toEqual([raw[side].latencyP50, raw[side].latencyP99]);
+    }
     // The rollup folded the span's hours: the read used them (the folded part is most of the day).
     expect(rolled.since).toBe(raw.since);
   });

@@ -129,6 +129,15 @@ describe('every alert rule', () => {
         findings: [],
         shadow: [{ model: 'card-auth', shadowVersion: 'v42', verdict: 'reject', reasons: [], agreement: 0.9, details: { aucLive: 0.76, aucShadow: 0.63 } }],
         quality: { rows: 1, badScores: 0, missingOutcomes: 0, duplicates: 0 },
+        experiments: [
+          {
+            model: 'card-auth', control: 'v41', treatment: 'v44', verdict: 'rollback', reasons: [], approvalLift: -0.04, lo: -0.06, hi: -0.02, srmPValue: 0.4,
+            since: '2026-11-19T10:00:00.000Z', until: '2026-11-20T11:58:00.000Z', pValue: 1e-6, split: { control: 0.5, treatment: 0.5 },
+            controlArm: { version: 'v41', events: 5000, labeled: 4900, approved: 4017, approvalRate: 0.82, decisionMix: { approve: 0.8, decline: 0.15, review: 0.05, other: 0 } },
+            treatmentArm: { version: 'v44', events: 5000, labeled: 4900, approved: 3822, approvalRate: 0.78, decisionMix: { approve: 0.8, decline: 0.15, review: 0.05, other: 0 } },
+            guardrails: [],
+          },
+        ],
         durationMs: 1000,
       };
       families = await exposition(parseConfig({}), result, []);

@@ -29,8 +29,8 @@ function verdict(kind: ExperimentVerdictKind = 'ship', over: Partial<ExperimentV
     since: '2026-11-23T10:00:00.000Z',
     until: '2026-11-24T11:58:00.000Z',
     pValue: 1e-9,
-    controlArm: { version: 'v41', events: 18_200, labeled: 18_100, approved: 14_833, approvalRate: 0.8195 },
-    treatmentArm: { version: 'v44', events: 18_050, labeled: 18_000, approved: 15_489, approvalRate: 0.8605, auc: Number.NaN },
+    controlArm: { version: 'v41', events: 18_200, labeled: 18_100, approved: 14_833, approvalRate: 0.8195, decisionMix: { approve: 0.8, decline: 0.15, review: 0.05, other: 0 } },
+    treatmentArm: { version: 'v44', events: 18_050, labeled: 18_000, approved: 15_489, approvalRate: 0.8605, auc: Number.NaN, decisionMix: { approve: 0.84, decline: 0.12, review: 0.04, other: 0 } },
     guardrails: [],
     ...over,
   };

@@ -1,5 +1,6 @@
 // One experiment judged: the lift's confidence sequence, the sample-ratio test, the guardrails, and the verdict's reasons.
 import type { ArmSegment } from '../../aggregates/index.js';
+import { latencyQuantile } from '../../aggregates/latency-grid.js';
 import type { Config } from '../../config/index.js';
 import { count, percent, points, probability } from '../../core/format.js';
 import type { ExperimentArm, ExperimentVerdict, ExperimentVerdictKind, GuardrailBreach, TimeWindow } from '../../core/types.js';
@@ -29,11 +30,17 @@ function sumArm(rows: ArmSegment[]): ArmSums {
   return sums;
 }
 
-/** The arm's numbers: its approval rate, and its AUC and ECE on matured labels where they are defined. */
+/** The arm's numbers: its approval rate, decision mix and latency, and its AUC and ECE on matured labels where they are defined. */
 function armFigures(version: string, arm: ArmSums): ExperimentArm {
   const calibration = mergeCalibration(arm.rows);
   const calibrated = calibration.reduce((s, b) => s + b.count, 0);
   const ece = calibrated > 0 ? calibrationFromBins(calibration).ece : undefined;
+  const decisions = [0, 1, 2, 3].map((i) => arm.rows.reduce((s, r) => s + (r.decisions[i] ?? 0), 0));
+  const decided = decisions.reduce((s, x) => s + x, 0);
+  const share = (i: number) => (decided > 0 ? (decisions[i] as number) / decided : NaN);
+  const latency = new Map<number, number>();
+  for (const r of arm.rows) r.latencyCells.forEach((cell, i) => latency.set(cell, (latency.get(cell) ?? 0) + (r.latencyCounts[i] ?? 0)));
+  const [p50, p99] = [0.5, 0.99].map((q) => latencyQuantile([...latency.keys()], [...latency.values()], q));
   return {
     version,
     events: arm.events,
@@ -41,6 +48,8 @@ function armFigures(version: string, arm: ArmSums): ExperimentArm {
     approved: arm.approved,
     approvalRate: arm.labeled > 0 ? arm.approved / arm.labeled : NaN,
     ...(ece !== undefined && Number.isFinite(ece) ? { ece } : {}),
+    decisionMix: { approve: share(0), decline: share(1), review: share(2), other: share(3) },
+    ...(Number.isFinite(p50) ? { latencyP50: p50 as number, latencyP99: p99 as number } : {}),
   };
 }
 
