@@ -10,7 +10,7 @@ describe('experiments and the drift monitors', () => {
   it('leaves the treatment out of the drift monitors: they judge the control like for like with the reference', async () => {
     // A week's reference and a day of a treatment whose scores sit 0.36 logit higher on half the traffic: read as
     // the model's traffic, PSI and approval rates of several segments move (warnings); its control has not moved.
-    const own = await tempStore({ monitors: { performance: { enabled: true } } });
+    const own = await tempStore();
     try {
       const at = new Date('2026-11-24T12:00:00Z');
       await seed(own.store, own.config, { days: 9, end: at, seed: 7, scenarios: ['ab-better'], eventsPerDay: 120_000 });

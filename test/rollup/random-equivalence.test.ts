@@ -367,7 +367,8 @@ async function freshStore(S: number): Promise<void> {
   const tables = await t.store.select<{ database: string; name: string }>(`SELECT database, name FROM system.tables WHERE database IN (currentDatabase(), 'driftwatch')`);
   for (const { database, name } of tables) await t.store.command(`DROP TABLE IF EXISTS ${q(database)}.${q(name)} SYNC`);
   await ensureTables(t.store, config);
-  await seed(t.store, config, { days: 9, end: END, seed: S, scenarios: [...SCENARIOS], eventsPerDay: 8_000, delays: 'slow' });
+  // Every incident scenario but the experiments (ab-*): they add reads, not rollup writes (test/rollup/equivalence.test.ts has them).
+  await seed(t.store, config, { days: 9, end: END, seed: S, scenarios: SCENARIOS.filter((s) => !s.startsWith('ab-')), eventsPerDay: 8_000, delays: 'slow' });
 }
 
 async function insertRows(rows: readonly PoolRow[], d: Dice): Promise<void> {
