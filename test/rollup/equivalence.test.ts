@@ -41,7 +41,8 @@ beforeAll(async () => {
   // The performance monitor judges segments from 10 events of each class: this file compares numbers, at 10k a day.
   t = await tempStore({ windows: { current: ['1h', '24h'], maturity: '2h' }, features: ['amount_z', 'device_risk', 'card_network'], featureColumns: ['card_network'], minVolume: 200, monitors: { performance: { enabled: true, minMinority: 10 } } });
   await ensureTables(t.store, t.config);
-  await seed(t.store, t.config, { days: 9, end: END, seed: 11, scenarios: [...SCENARIOS], eventsPerDay: 10_000, delays: 'slow' });
+  // Every incident scenario but the experiments (ab-*): a cycle with one is compared in test/monitors/experiments.test.ts.
+  await seed(t.store, t.config, { days: 9, end: END, seed: 11, scenarios: SCENARIOS.filter((s) => !s.startsWith('ab-')), eventsPerDay: 10_000, delays: 'slow' });
 });
 afterAll(() => t.cleanup());
 
@@ -90,8 +91,6 @@ describe('a cycle read from the rollup', () => {
     // The scenarios' shadows are judged, from folded hours and raw pieces alike.
     expect(raw.shadow.length).toBeGreaterThan(1);
     expect(raw.evaluations.some((e) => e.monitor === 'shadow')).toBe(true);
-    // The ab-* scenarios' experiment (v44 against v41) is judged, and the drift monitors read card-auth without v44.
-    expect((raw.experiments ?? []).map((x) => `${x.control}→${x.treatment}`)).toEqual(['v41→v44']);
     // The performance monitor's per-outcome cells and log loss are compared too (they are evaluations like any other).
     expect(raw.evaluations.filter((e) => e.monitor === 'performance').length).toBeGreaterThanOrEqual(6);
     // A categorical feature (card_network, a String column) beside the features map's keys.

@@ -50,19 +50,29 @@ function summary(f: VerdictFigures): Line {
   if (f.agreement !== undefined) {
     parts.push([{ bold: 'agreement' }, ` ${(100 * f.agreement).toFixed(1)} %${f.nMatched !== undefined ? ` of ${formatNumber(f.nMatched)} transactions` : ''}`]);
   }
-  if (parts.length === 0) return ['no figures yet'];
+  return joined(parts, 'no figures yet');
+}
+
+/** Parts of a summary line joined by ` · `, or `none` when there are none. */
+function joined(parts: Line[], none: string): Line {
+  if (parts.length === 0) return [none];
   return parts.flatMap((part, i): Span[] => [...(i > 0 ? [' · '] : []), ...part]);
 }
 
-export function describeVerdict(n: VerdictNotification, config: Config): VerdictMessage {
+/** A verdict message: the reasons capped (MAX_REASONS, each MAX_REASON_LENGTH), the link when there is one. */
+function verdictMessage(title: Line, summary: Line, reasons: readonly string[], url: string | undefined): VerdictMessage {
   const message: VerdictMessage = {
-    title: title(n),
-    summary: summary(n.figures),
-    reasons: n.reasons.slice(0, MAX_REASONS).map((reason) => [{ value: reason, max: MAX_REASON_LENGTH }]),
-    moreReasons: Math.max(0, n.reasons.length - MAX_REASONS),
+    title,
+    summary,
+    reasons: reasons.slice(0, MAX_REASONS).map((reason) => [{ value: reason, max: MAX_REASON_LENGTH }]),
+    moreReasons: Math.max(0, reasons.length - MAX_REASONS),
   };
-  const url = grafanaLink(config, 'driftwatch-shadow/shadow-vs-live', [['model', n.model], ['shadow_version', n.shadowVersion]]);
   return url ? { ...message, url } : message;
+}
+
+export function describeVerdict(n: VerdictNotification, config: Config): VerdictMessage {
+  const url = grafanaLink(config, 'driftwatch-shadow/shadow-vs-live', [['model', n.model], ['shadow_version', n.shadowVersion]]);
+  return verdictMessage(title(n), summary(n.figures), n.reasons, url);
 }
 
 const EXPERIMENT_EMOJI = { ship: '🟢', continue: '🟡', rollback: '🔴' } as const;
@@ -85,17 +95,10 @@ function experimentSummary(f: ExperimentFigures): Line {
     parts.push([{ bold: 'approvals' }, ` ${pp(f.approvalLift)}${bounds}${rates}`]);
   }
   if (f.srmPValue !== undefined) parts.push([{ bold: 'allocation' }, ` p = ${formatPValue(f.srmPValue)}`]);
-  if (parts.length === 0) return ['no matured outcomes yet'];
-  return parts.flatMap((part, i): Span[] => [...(i > 0 ? [' · '] : []), ...part]);
+  return joined(parts, 'no matured outcomes yet');
 }
 
 export function describeExperiment(n: ExperimentNotification, config: Config): VerdictMessage {
-  const message: VerdictMessage = {
-    title: experimentTitle(n),
-    summary: experimentSummary(n.figures),
-    reasons: n.reasons.slice(0, MAX_REASONS).map((reason) => [{ value: reason, max: MAX_REASON_LENGTH }]),
-    moreReasons: Math.max(0, n.reasons.length - MAX_REASONS),
-  };
   const url = grafanaLink(config, 'driftwatch-shadow/shadow-vs-live', [['model', n.model]]);
-  return url ? { ...message, url } : message;
+  return verdictMessage(experimentTitle(n), experimentSummary(n.figures), n.reasons, url);
 }
