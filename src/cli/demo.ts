@@ -9,7 +9,7 @@ import { waitForSignal } from './daemon.js';
 import { buildHooks } from './hooks.js';
 
 const MARKER_TABLE = 'driftwatch_demo';
-const DEMO_SCENARIOS: ScenarioName[] = ['issuer-outage', 'score-drift', 'miscalibration', 'shadow-better', 'bad-rows', 'network-shift'];
+const DEMO_SCENARIOS: ScenarioName[] = ['issuer-outage', 'score-drift', 'miscalibration', 'shadow-better', 'bad-rows', 'network-shift', 'ab-worse'];
 /** Features the demo watches unless the config lists its own: two keys of the features map and a categorical column. */
 const DEMO_FEATURES = ['amount_z', 'device_risk', 'card_network'];
 const DEMO_DAYS = 8;

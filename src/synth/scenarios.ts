@@ -244,7 +244,7 @@ export function describeTargets(
       case 'ab-worse':
       case 'ab-srm': {
         const share = Math.round(plan.abShare * 100);
-        const effect = scenario === 'ab-worse' ? 'lowers' : 'raises';
+        const effect = scenario === 'ab-worse' ? 'lower' : 'raise';
         return { scenario, model, segment: {}, ...incident, description: `${share} % of card-auth's live traffic moves to version ${MODEL.card.treatment} (against ${MODEL.card.live}), whose decisions ${effect} the approval logit by ${scenario === 'ab-worse' ? EFFECTS.abLower : EFFECTS.abRaise} (about 4 pp)${scenario === 'ab-srm' ? ': a 45/55 split, against the 50/50 a config would declare' : ''}` };
       }
       case 'bad-rows': {
