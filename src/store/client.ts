@@ -67,7 +67,16 @@ const SETTINGS: ClickHouseSettings = { output_format_json_quote_64bit_integers: 
  * go with every request, health checks included, and the old server of the network-fault tests does not know it.
  */
 export const LARGE_IN_SET = 100_000;
-const EMBEDDED_SETTINGS: ClickHouseSettings = { use_index_for_in_with_subqueries_max_values: String(LARGE_IN_SET) };
+
+/**
+ * The embedded engine's settings on every statement: the large-IN rule above, and no `optimize_and_compare_chain`.
+ * That rewrite (constants propagated along AND chains) hashes the query tree node by node; on the shadow query, whose
+ * filters compare columns with parameters only, so it never folds anything, it took about half of the engine's
+ * analysis time: 0.35–0.6 s a cycle at any size (docs/architecture.md, "Planning cost"). Leaving it out never
+ * changes a result. It is not sent to a server (an older one rejects an unknown setting on every request):
+ * operations.md says how to set it in the driftwatch user's profile.
+ */
+const EMBEDDED_SETTINGS: ClickHouseSettings = { use_index_for_in_with_subqueries_max_values: String(LARGE_IN_SET), optimize_and_compare_chain: 0 };
 
 /** Socket-level failures that mean "not reachable", as opposed to "the query is wrong". */
 const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'UND_ERR_SOCKET']);
