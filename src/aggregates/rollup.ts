@@ -1,7 +1,7 @@
 // The rollup read path: folded full hours from the rollup tables, the rest of each window from the raw tables.
 import type { Config } from '../config/index.js';
-import { labelsFromSums, performanceFromSums, scoreBinsFromSums } from '../rollup/cached-reads.js';
-import { labelStripsRaw, qualityRaw, scoreStripsRaw, type LabelsRaw, type ReadContext } from '../rollup/raw-reads.js';
+import { labelsFromSums, performanceFromSums, scoreBinsFromSums, type LabelsRawBySegment, type RawBySegment } from '../rollup/cached-reads.js';
+import { labelStripsRaw, qualityRaw, scoreStripsRaw, type ReadContext } from '../rollup/raw-reads.js';
 import { planRange, planWindows, type WindowPlan } from '../rollup/plan.js';
 import type { RollupState } from '../rollup/state.js';
 import type { SumsDelta } from '../rollup/window-sums.js';
@@ -49,9 +49,9 @@ export function rollupReads(store: Store, config: Config, state: RollupState, ra
   const ctx: ReadContext = { store, config, state };
   const configuredBins = config.monitors.calibration.bins;
   /** This cycle's raw-piece reads of the score cells, shared by every binning of one window set. */
-  const psiRawReads = new Map<string, Promise<SumsDelta[]>>();
+  const psiRawReads = new Map<string, Promise<RawBySegment>>();
   /** This cycle's raw-piece reads of the label strips, shared by the label and performance questions. */
-  const labelRawReads = new Map<string, Promise<LabelsRaw>>();
+  const labelRawReads = new Map<string, Promise<LabelsRawBySegment>>();
   return {
     async versions(windows) {
       const { params, pieces } = planWindows(await state.folded(store, config, 'events'), { ref: windows.reference, cur: windows.current, recent: recentWindow(windows.current) });

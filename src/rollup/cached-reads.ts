@@ -7,9 +7,9 @@ import type { BinnedSegment, CalibrationBinSums, LabelCounts, PerformanceSegment
 import { eventsFingerprint, labelsFingerprint } from './fingerprint.js';
 import type { Ledger } from './ledger.js';
 import { planWindow, type WindowPlan } from './plan.js';
-import { labelsRaw, PERFORMANCE_LAYOUT, psiRaw, scopeKey, scopeParams, type LabelsRaw, type ReadContext, type Scope } from './raw-reads.js';
+import { labelsRaw, PERFORMANCE_LAYOUT, psiRaw, scopeKey, scopeParams, type ReadContext, type Scope } from './raw-reads.js';
 import { ROLLUP_TABLES } from './schema.js';
-import { addDelta, changeVersions, RowsGone, type SumsChange, type SumsDelta, type WindowSums } from './window-sums.js';
+import { addDelta, changeVersions, RowsGone, sumsKey, type SumsChange, type SumsDelta, type WindowSums } from './window-sums.js';
 
 /** One segment's signed change to one window's vector (sparse over cells for PSI, dense for labels). */
 interface DeltaRow {
@@ -69,32 +69,56 @@ async function loadDelta(ctx: ReadContext, kind: 'events' | 'labels', query: str
   const rows = await selectDelta<DeltaRow>(ctx, kind, query, scope, change);
   return rows.map((row) => {
     const indexes = row.cells?.map(Number);
-    return { key: `${row.model}\u0000${row.key}`, model: row.model, segment: row.segment, window: Number(row.window), values: row.delta.map(Number), ...(indexes ? { indexes } : {}) };
+    return { key: sumsKey(row.model, row.key), model: row.model, segment: row.segment, window: Number(row.window), values: row.delta.map(Number), ...(indexes ? { indexes } : {}) };
   });
+}
+
+/** A raw read's deltas by segment key: grouped once per read (the cycle's questions share the read), not per question. */
+export type RawBySegment = ReadonlyMap<string, SumsDelta[]>;
+
+/** The label and performance deltas of one label strip read, each by segment key. */
+export interface LabelsRawBySegment {
+  labels: RawBySegment;
+  performance: RawBySegment;
+}
+
+function bySegment(raw: readonly SumsDelta[]): RawBySegment {
+  const grouped = new Map<string, SumsDelta[]>();
+  for (const d of raw) {
+    const deltas = grouped.get(d.key);
+    if (deltas) deltas.push(d);
+    else grouped.set(d.key, [d]);
+  }
+  return grouped;
 }
 
 /**
  * Visits every segment the cached sums or the raw pieces' rows hold, in ORDER BY model, segment order (lists built
- * in visiting order need no sort; the cache keeps its order between cycles). A segment the raw pieces touch is
- * added up in scratch vectors (the cache must stay the folded hours' sums), so `visit` copies what it keeps.
- * `totals` are the vectors' totals (the cache keeps them; scratch ones are added up with the deltas). Plain loops
- * and no copies of untouched vectors, since this runs over every segment every cycle.
+ * in visiting order need no sort; the cache keeps its order between cycles). A window the raw pieces touch is
+ * added up in a scratch vector (the cache must stay the folded hours' sums), the others are the cached vectors
+ * themselves, so `visit` reads the vectors and copies what it keeps. `totals` are the vectors' totals (the cache
+ * keeps them; scratch ones are added up with the deltas). Plain loops and no copies of untouched vectors, since
+ * this runs over every segment every cycle.
  */
-function merged(sums: WindowSums, raw: SumsDelta[], visit: (model: string, segment: string[], windows: readonly Float64Array[], totals: Float64Array) => void): void {
-  const touched = new Map<string, SumsDelta[]>();
-  for (const d of raw) {
-    const deltas = touched.get(d.key);
-    if (deltas) deltas.push(d);
-    else touched.set(d.key, [d]);
-  }
-  const scratch = Array.from({ length: sums.windowCount }, () => new Float64Array(sums.width));
-  const scratchTotals = new Float64Array(sums.windowCount);
+function merged(sums: WindowSums, touched: RawBySegment, visit: (model: string, segment: string[], windows: readonly Float64Array[], totals: Float64Array) => void): void {
+  const count = sums.windowCount;
+  const scratch = Array.from({ length: count }, () => new Float64Array(sums.width));
+  const zero = new Float64Array(sums.width);
+  const view = new Array<Float64Array>(count);
+  const viewTotals = new Float64Array(count);
   const plus = (cached: { windows: readonly Float64Array[]; totals: Float64Array } | undefined, deltas: SumsDelta[]): Float64Array[] => {
-    scratch.forEach((vector, w) => (cached ? vector.set(cached.windows[w] as Float64Array) : vector.fill(0)));
-    if (cached) scratchTotals.set(cached.totals);
-    else scratchTotals.fill(0);
-    for (const d of deltas) scratchTotals[d.window] = (scratchTotals[d.window] as number) + addDelta(scratch[d.window] as Float64Array, d);
-    return scratch;
+    for (let w = 0; w < count; w++) view[w] = cached ? (cached.windows[w] as Float64Array) : zero;
+    if (cached) viewTotals.set(cached.totals);
+    else viewTotals.fill(0);
+    for (const d of deltas) {
+      const own = scratch[d.window] as Float64Array;
+      if (view[d.window] !== own) {
+        own.set(view[d.window] as Float64Array);
+        view[d.window] = own;
+      }
+      viewTotals[d.window] = (viewTotals[d.window] as number) + addDelta(own, d);
+    }
+    return view;
   };
   // Segments only the raw rows hold (few: new since the last fold), sorted, merged into the cached order.
   const fresh = [...touched]
@@ -108,13 +132,13 @@ function merged(sums: WindowSums, raw: SumsDelta[], visit: (model: string, segme
   const freshUpTo = (order: string | undefined) => {
     for (; next < fresh.length && (order === undefined || (fresh[next] as (typeof fresh)[number]).order < order); next++) {
       const { first, deltas } = fresh[next] as (typeof fresh)[number];
-      visit(first.model, first.segment, plus(undefined, deltas), scratchTotals);
+      visit(first.model, first.segment, plus(undefined, deltas), viewTotals);
     }
   };
   for (const entry of sums.sorted()) {
     freshUpTo(entry.order);
     const deltas = touched.get(entry.key);
-    if (deltas) visit(entry.model, entry.segment, plus(entry, deltas), scratchTotals);
+    if (deltas) visit(entry.model, entry.segment, plus(entry, deltas), viewTotals);
     else visit(entry.model, entry.segment, entry.windows, entry.totals);
   }
   freshUpTo(undefined);
@@ -157,13 +181,13 @@ export async function scoreBinsFromSums(
   scope: Scope,
   options: ScoreBinOptions,
   judged: (nReference: number, nCurrent: number) => boolean,
-  rawReads: Map<string, Promise<SumsDelta[]>> = new Map(),
+  rawReads: Map<string, Promise<RawBySegment>> = new Map(),
 ): Promise<BinnedSegment[][]> {
   const { plans, target } = planSet(ledger, windows);
   // The raw pieces' cells, read once per cycle whatever the binning (the PSI deciles, the sequential test's and
   // KS's cells): `rawReads` is the cycle's.
   const pieces = plans.map((p) => p.raw);
-  const raw = await readOnce(rawReads, JSON.stringify([pieces, scopeKey(scope)]), () => psiRaw(ctx, pieces, scope, lastEnd(windows)));
+  const raw = await readOnce(rawReads, JSON.stringify([pieces, scopeKey(scope)]), async () => bySegment(await psiRaw(ctx, pieces, scope, lastEnd(windows))));
   const sums = ctx.state.windowSums(`psi ${eventsFingerprint(ctx.config)} ${scopeKey(scope)} ${plans.length}`, SCORE_GRID_CELLS, target);
   // Cached vectors are read in place: the statistics' inputs are taken inside the exclusive section.
   const out = await sums.exclusive(async () => {
@@ -267,9 +291,12 @@ class LabelCopies {
  * The label and performance sums of a matured window set's raw pieces, read once per cycle for both questions
  * (`rawReads` is the cycle's).
  */
-function labelsRawOnce(ctx: ReadContext, plans: WindowPlan[], scope: Scope, bins: number, at: Date, rawReads: Map<string, Promise<LabelsRaw>>): Promise<LabelsRaw> {
+function labelsRawOnce(ctx: ReadContext, plans: WindowPlan[], scope: Scope, bins: number, at: Date, rawReads: Map<string, Promise<LabelsRawBySegment>>): Promise<LabelsRawBySegment> {
   const pieces = plans.map((p) => p.raw);
-  return readOnce(rawReads, JSON.stringify([pieces, scopeKey(scope), bins, at.getTime()]), () => labelsRaw(ctx, pieces, scope, bins, at));
+  return readOnce(rawReads, JSON.stringify([pieces, scopeKey(scope), bins, at.getTime()]), async () => {
+    const raw = await labelsRaw(ctx, pieces, scope, bins, at);
+    return { labels: bySegment(raw.labels), performance: bySegment(raw.performance) };
+  });
 }
 
 /** labels.sql's answer for each window of the set (the windows of label time) from the running sums of the label vectors. */
@@ -280,7 +307,7 @@ export async function labelsFromSums(
   scope: Scope,
   bins: number,
   at: Date,
-  rawReads: Map<string, Promise<LabelsRaw>> = new Map(),
+  rawReads: Map<string, Promise<LabelsRawBySegment>> = new Map(),
 ): Promise<LabelCounts[][]> {
   const width = 3 + 4 * bins;
   const { plans, target } = planSet(ledger, matured);
@@ -290,7 +317,7 @@ export async function labelsFromSums(
     await sums.update(target, (change) => loadDelta(ctx, 'labels', 'rollup_labels_delta', scope, change), plans.map(spanOf));
     const listed: LabelCounts[][] = matured.currents.map(() => []);
     // Enough room for every cached segment and every raw row's segment, in every window.
-    const copies = new LabelCopies((sums.sums.size + raw.length) * plans.length, bins);
+    const copies = new LabelCopies((sums.sums.size + raw.size) * plans.length, bins);
     merged(sums, raw, (model, segment, vectors) => {
       const r = vectors[0] as Float64Array;
       let reference: WindowLabels | undefined;
@@ -313,7 +340,11 @@ export async function labelsFromSums(
  */
 function performanceOf(v: Float64Array): PerformanceWindow {
   const { positives: p, negatives: n } = PERFORMANCE_LAYOUT;
-  const counts = (at: number) => Float64Array.from(v.subarray(at, at + SCORE_GRID_CELLS), (x) => Math.max(0, Math.round(x)));
+  const counts = (at: number) => {
+    const out = new Float64Array(SCORE_GRID_CELLS);
+    for (let cell = 0; cell < SCORE_GRID_CELLS; cell++) out[cell] = Math.max(0, Math.round(v[at + cell] as number));
+    return out;
+  };
   const sum = (at: number) => Math.max(0, v[at] as number);
   return { labeled: Math.max(0, Math.round(v[0] as number)), brier: sum(1), logLoss: sum(2), logLossSquares: sum(3), positives: counts(p), negatives: counts(n) };
 }
@@ -344,7 +375,7 @@ async function loadPerformanceDelta(ctx: ReadContext, scope: Scope, change: Sums
       indexes.push(PERFORMANCE_LAYOUT.positives + Number(cell), PERFORMANCE_LAYOUT.negatives + Number(cell));
       values.push(sign * Number(positives[i]), sign * Number(negatives[i]));
     });
-    return { key: `${row.model}\u0000${row.key}`, model: row.model, segment: row.segment, window: Number(row.window), values, indexes };
+    return { key: sumsKey(row.model, row.key), model: row.model, segment: row.segment, window: Number(row.window), values, indexes };
   });
 }
 
@@ -360,7 +391,7 @@ export async function performanceFromSums(
   at: Date,
   judged: (nReference: number, nCurrent: number) => boolean,
   bins: number,
-  rawReads: Map<string, Promise<LabelsRaw>> = new Map(),
+  rawReads: Map<string, Promise<LabelsRawBySegment>> = new Map(),
 ): Promise<PerformanceSegment[][]> {
   const { plans, target } = planSet(ledger, matured);
   // The label strips' read (`bins`: the labels question's, so one read serves both) carries the performance sums.

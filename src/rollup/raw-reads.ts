@@ -9,7 +9,7 @@ import { chTime, type QueryParams, type Store } from '../store/index.js';
 import { eventsFingerprint, labelsFingerprint } from './fingerprint.js';
 import type { RollupState } from './state.js';
 import { readEachStrip, readStripRows, readStrips, stripDelta, type StripRead, type StripRow } from './strips.js';
-import type { SumsDelta } from './window-sums.js';
+import { sumsKey, type SumsDelta } from './window-sums.js';
 import { byModelAndSegment } from '../aggregates/rows.js';
 
 /** What a rollup read works with: the store, the config, and the state it keeps between cycles. */
@@ -63,7 +63,7 @@ function psiStrips(ctx: ReadContext, scope: Scope): Omit<StripRead, 'pieces' | '
         params,
         stripPredicates('event_time', strips, rest, params),
       );
-      return rows.map((r): StripRow => ({ slot: Number(r.slot), key: r.key, model: r.model, segment: r.segment, values: num(r.counts), indexes: num(r.cells) }));
+      return rows.map((r): StripRow => ({ slot: Number(r.slot), key: sumsKey(r.model, r.key), model: r.model, segment: r.segment, values: num(r.counts), indexes: num(r.cells) }));
     },
   };
 }
@@ -78,11 +78,10 @@ function perSegment<T extends { model: string; segment: string[] }>(strips: Stri
   const bySegment = new Map<string, T>();
   strips.forEach((rows, i) => {
     for (const row of rows) {
-      const key = `${row.model}\u0000${row.key}`;
-      let entry = bySegment.get(key);
+      let entry = bySegment.get(row.key);
       if (!entry) {
         entry = make(row);
-        bySegment.set(key, entry);
+        bySegment.set(row.key, entry);
       }
       put(entry, i, row);
     }
@@ -135,7 +134,7 @@ function labelStripsOf(ctx: ReadContext, scope: Scope, bins: number, at: Date): 
       return rows.map(
         (r): StripRow => ({
           slot: Number(r.slot),
-          key: r.key,
+          key: sumsKey(r.model, r.key),
           model: r.model,
           segment: r.segment,
           values: num(r.vec),
@@ -201,7 +200,7 @@ export function qualityRaw(ctx: ReadContext, pieces: [Piece[], Piece[], Piece[]]
     query: async (strips, rest) => {
       const params: QueryParams = { models };
       const rows = await selectQuery<{ model: string; slot: number; vec: number[] }>(store, config, 'rollup_quality_raw', params, stripPredicates('event_time', strips, rest, params));
-      return rows.map((r): StripRow => ({ slot: Number(r.slot), key: '', model: r.model, segment: [], values: num(r.vec) }));
+      return rows.map((r): StripRow => ({ slot: Number(r.slot), key: sumsKey(r.model, ''), model: r.model, segment: [], values: num(r.vec) }));
     },
   });
 }

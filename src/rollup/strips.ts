@@ -14,6 +14,10 @@ export { STRIP_MS };
  */
 export interface StripRow {
   slot: number;
+  /**
+   * The running sums' key of the row's segment (sumsKey: model and segment key). Made once, when the row is read:
+   * the cache keeps the row, so every later cycle looks it up with the same string, whose hash is computed once.
+   */
   key: string;
   model: string;
   segment: string[];
@@ -329,5 +333,5 @@ async function fetchPlan(store: Store, config: Config, read: Omit<StripRead, 'pi
 
 /** A strip row's vector (`vector`: the row's own, or another the same read returned) as a change to `window`. */
 export function stripDelta(row: StripRow, window: number, vector: Pick<StripRow, 'values' | 'indexes'> = row): SumsDelta {
-  return { key: `${row.model}\u0000${row.key}`, model: row.model, segment: row.segment, window, values: vector.values, ...(vector.indexes ? { indexes: vector.indexes } : {}) };
+  return { key: row.key, model: row.model, segment: row.segment, window, values: vector.values, ...(vector.indexes ? { indexes: vector.indexes } : {}) };
 }

@@ -5,6 +5,9 @@ import { sortKey } from '../aggregates/rows.js';
 /** Folded hours a window reads, with the ledger version of each. */
 export type HourVersions = ReadonlyMap<number, number>;
 
+/** The running sums' key of a segment: its model and the segment key the queries compute (`key`). */
+export const sumsKey = (model: string, key: string): string => `${model}\u0000${key}`;
+
 /** One segment's signed change to a window's vector: `values[i]` added at `indexes[i]` (or at i when dense). */
 export interface SumsDelta {
   key: string;
