@@ -1,11 +1,11 @@
 // The raw read path: aggregates computed straight from the scoring events and outcomes tables, one query per question.
 import type { Config } from '../config/index.js';
 import type { TimeWindow } from '../core/types.js';
-import { chTime, type Store } from '../store/index.js';
+import { chTime, type QueryParams, type Store } from '../store/index.js';
 import { OUTCOME_SKEW_MS, STRIP_MS, completeHours, orphanLookbackMs, recentWindow, type Piece } from './pieces.js';
 import { FUTURE_TOLERANCE_MS, armParams, byArm, byModelAndSegment, servedOf, toArm, toLiveVersion, type ArmRow, type VersionRow, emptyLabels, emptyPerformance, shadowParams, toBinned, toLabels, toPerformance, toQualityCounts, toShadow, type BinRow, type LabelRow, type PerformanceRow, type ShadowRow } from './rows.js';
 import { featureBinParams } from './feature-bins.js';
-import { shadowPairsSql } from './shadow-pairs.js';
+import { shadowPairsSql, shadowPresentSql } from './shadow-pairs.js';
 import { heldOutParams, piecesPredicate, selectQuery } from './sql.js';
 import type { BinnedSegment, FeatureEdges, LabelCounts, LabelStrips, PerformanceSegment, ReadPath, ScoreStrips, WindowPair } from './types.js';
 import { hasVolume, volumeParams, volumeRule } from './volume.js';
@@ -204,6 +204,9 @@ export function rawReads(store: Store, config: Config): RawReads {
     async shadow(current, matured, models, options, at) {
       const params = shadowParams(config, models, options);
       const piece = (w: TimeWindow) => [{ from: w.from.getTime(), to: w.to.getTime() }];
+      // No shadow row a pair could have: the comparison would return no row (shadow_present.sql).
+      const present: QueryParams = { models };
+      if ((await store.select(shadowPresentSql(config, piece(current), piece(matured), present), present, 'shadow_present')).length === 0) return [];
       const partials = shadowPairsSql(config, piece(current), piece(matured), at.getTime(), params);
       return (await selectQuery<ShadowRow>(store, config, 'shadow_compare', params, { partials })).map((row) => toShadow(row, options.calibrationBins));
     },

@@ -10,7 +10,7 @@ import { featureBinParams } from './feature-bins.js';
 import { OPEN_END_MS, completeHours, recentWindow, type Piece } from './pieces.js';
 import type { RawReads } from './raw.js';
 import { FUTURE_TOLERANCE_MS, armParams, byArm, servedOf, shadowParams, toArm, toBinned, toLiveVersion, toQualityCounts, toShadow, type ArmRow, type BinRow, type ShadowRow, type VersionRow } from './rows.js';
-import { shadowPairsSql } from './shadow-pairs.js';
+import { shadowPairsSql, shadowPresentSql } from './shadow-pairs.js';
 import { chSecond, foldedParams, piecesPredicate, querySql, selectQuery } from './sql.js';
 import type { ReadPath } from './types.js';
 import { hasVolume, volumeParams, volumeRule } from './volume.js';
@@ -140,6 +140,9 @@ export function rollupReads(store: Store, config: Config, state: RollupState, ra
       // not matured yet at the current window's end, and the partial hours at the edges.
       const folded = await state.folded(store, config, 'shadow', { at });
       const { params, plans } = planWindows(folded, { cur: current, mat: matured });
+      // No folded shadow hour with a row and no shadow row a raw pair could have: no row to compare (shadow_present.sql).
+      const rawPresent = shadowPresentSql(config, (plans.cur as WindowPlan).raw, (plans.mat as WindowPlan).raw, params);
+      if ((await selectQuery(store, config, 'rollup_shadow_present', { ...params, models }, { raw: rawPresent })).length === 0) return [];
       Object.assign(params, shadowParams(config, models, options));
       const pairs = shadowPairsSql(config, (plans.cur as WindowPlan).raw, (plans.mat as WindowPlan).raw, at.getTime(), params);
       const partials = `SELECT * FROM (${querySql('rollup_shadow', config)}) UNION ALL SELECT * EXCEPT (hour) FROM (${pairs})`;

@@ -18,7 +18,17 @@ export function shadowPairsSql(config: Config, current: readonly Piece[], mature
   return querySql('shadow_pairs', config, {
     cur: piecesPredicate('event_time', current, 'spc', params),
     mat: piecesPredicate('event_time', matured, 'spm', params),
-    shadow: piecesPredicate('event_time', widen([...current, ...matured], PAIR_SPAN_MS, PAIR_SPAN_MS), 'sps', params),
+    shadow: shadowPieces(current, matured, params),
     outcomes: piecesPredicate('outcome_time', widen(matured, OUTCOME_SKEW_MS, OPEN_END_MS), 'spo', params),
   });
+}
+
+/** The shadow rows a pair of live events in `current` or `matured` may have: those pieces widened by an hour. */
+function shadowPieces(current: readonly Piece[], matured: readonly Piece[], params: QueryParams): string {
+  return piecesPredicate('event_time', widen([...current, ...matured], PAIR_SPAN_MS, PAIR_SPAN_MS), 'sps', params);
+}
+
+/** The text of shadow_present.sql for live events in `current` or `matured` (their shadow pieces' bounds added to `params`). */
+export function shadowPresentSql(config: Config, current: readonly Piece[], matured: readonly Piece[], params: QueryParams): string {
+  return querySql('shadow_present', config, { shadow: shadowPieces(current, matured, params) });
 }

@@ -1,12 +1,16 @@
 // Hand-made shadows: an exact copy of live is held (never rejected), a slower copy is rejected; verdict changes are recorded.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rawSource, rollupSource } from '../../src/aggregates/index.js';
 import { runCycle } from '../../src/cycle.js';
+import { refreshRollup, RollupState } from '../../src/rollup/index.js';
+import type { QueryParams, Store } from '../../src/store/index.js';
 import { recordVerdicts, shadowVerdictsDdl } from '../../src/alerts/verdicts.js';
 import { shadowMonitor } from '../../src/monitors/shadow/index.js';
 import type { CycleResult, ShadowVerdict } from '../../src/core/types.js';
 import { runDocument } from '../../src/output.js';
 import { eventRow, outcomeRow, rng } from '../helpers/rows.js';
 import { tempStore, type TempStore } from '../helpers/store.js';
+import { expectSameCycle } from '../rollup/compare.js';
 
 const AT = new Date('2026-11-20T12:00:00Z');
 /** Ten days later: live traffic only. */
@@ -85,12 +89,55 @@ describe('a shadow identical to live', () => {
   });
 });
 
+/** The store, recording the name of every select a cycle sends. */
+function recording(): { store: Store; names: string[] } {
+  const names: string[] = [];
+  const store = new Proxy(t.store, {
+    get: (target, prop) => {
+      if (prop === 'select') return (query: string, params?: QueryParams, name = '') => (names.push(name), target.select(query, params, name));
+      const value: unknown = Reflect.get(target, prop, target);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+  return { store, names };
+}
+
+/** The shadow monitor's cycle on the raw path and on the rollup path (refreshed first), recorded. */
+async function bothPaths(at: Date): Promise<{ raw: CycleResult; rollup: CycleResult; rawNames: string[]; rollupNames: string[] }> {
+  const rawReads = recording();
+  const raw = await runCycle(rawReads.store, t.config, { at, monitors: [shadowMonitor], source: rawSource(rawReads.store, t.config) });
+  const state = new RollupState();
+  await refreshRollup(t.store, t.config, at, { state });
+  const rollupReads = recording();
+  const rollup = await runCycle(rollupReads.store, t.config, { at, monitors: [shadowMonitor], source: rollupSource(rollupReads.store, t.config, state) });
+  return { raw, rollup, rawNames: rawReads.names, rollupNames: rollupReads.names };
+}
+
 describe('no shadow rows', () => {
   it('gives an empty shadow section and no shadow evaluations, without error', async () => {
     const live = await runCycle(t.store, t.config, { at: LIVE_ONLY_AT, monitors: [shadowMonitor] });
     expect(live.shadow).toEqual([]);
     expect(live.evaluations).toEqual([]);
     expect(runDocument(live).shadow).toEqual([]);
+  });
+
+  it('asks no comparison where no pair can be, on either path: only whether a shadow row is there', async () => {
+    const { raw, rollup, rawNames, rollupNames } = await bothPaths(LIVE_ONLY_AT);
+    expect(raw.shadow).toEqual([]);
+    expect(rollup.shadow).toEqual([]);
+    expect(rawNames).toContain('shadow_present');
+    expect(rollupNames).toContain('rollup_shadow_present');
+    expect([...rawNames, ...rollupNames]).not.toContain('shadow_compare');
+  });
+
+  it('compares where only folded hours hold the pairs (no shadow row in the raw pieces), as the raw path does', async () => {
+    // Three hours after the last shadow row: the shadow hours up to two hours ago are folded, the raw pieces after
+    // them (widened by an hour) hold no shadow row.
+    const at = new Date(AT.getTime() + 3 * HOUR);
+    const { raw, rollup, rollupNames } = await bothPaths(at);
+    expect(rollupNames).toContain('shadow_compare');
+    expect(rollup.shadow.map((v) => v.shadowVersion).sort()).toEqual(['v2', 'v3']);
+    expectSameCycle(rollup, raw);
   });
 });
 
