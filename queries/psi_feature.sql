@@ -1,6 +1,6 @@
 -- Feature PSI inputs: per model × feature × segment, live event counts per stored bin in both windows.
 -- {edge_models}, {edge_features}, {edges} and {categories} are parallel arrays: the stored bins of each
--- model × feature (learned inner edges, or categories for a categorical feature); {{feature_bin}} puts a value in
+-- model × feature (learned inner edges, or categories for a categorical feature); the feature_bin placeholder puts a value in
 -- its bin (src/aggregates/feature-bins.ts). Missing and non-finite values are excluded.
 SELECT
   model,

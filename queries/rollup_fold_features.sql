@@ -1,6 +1,6 @@
 -- Folds the event hours in [{from}, {to}) into driftwatch_rollup_features under {version}: psi_feature.sql's live
 -- counts per stored bin, per model × feature × segment × hour. {edge_models}, {edge_features}, {edges} and
--- {categories} are parallel arrays of the stored bins; {{feature_bin}} as there; missing and non-finite excluded.
+-- {categories} are parallel arrays of the stored bins; the feature_bin placeholder as there; missing and non-finite excluded.
 INSERT INTO {{table:driftwatch_rollup_features}} (model, feature, segment, segment_key, hour, version, bins)
 SELECT
   model,

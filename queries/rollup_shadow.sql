@@ -2,6 +2,7 @@
 -- hour: current-window sums of the hours in [{cur_hour_from}, {cur_hour_to}), matured-window sums (labels,
 -- calibration) of those in [{mat_hour_from}, {mat_hour_to}); the other side of each row is zeroed (sumMap drops
 -- the cells left all zero, as the raw pairs never have them). shadow_compare.sql adds these to the raw pieces' pairs.
+-- rollup_shadow_present.sql asks whether a row passes this filter before the comparison is asked: keep them in step.
 SELECT
   model,
   shadow_version,

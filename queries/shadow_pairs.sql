@@ -28,6 +28,7 @@ WITH
       AND ({{pieces:cur}} OR {{pieces:mat}})
   ),
   shadow AS (
+    -- shadow_present.sql asks whether a row passes this filter before the comparison is asked: keep them in step.
     SELECT transaction_id, model, model_version, score, decision, latency_ms, event_time
     FROM {{events}}
     WHERE variant = 'shadow'

@@ -72,8 +72,8 @@ export const LARGE_IN_SET = 100_000;
  * The embedded engine's settings on every statement: the large-IN rule above, and no `optimize_and_compare_chain`.
  * That rewrite (constants propagated along AND chains) hashes the query tree node by node; on the shadow query, whose
  * filters compare columns with parameters only, so it never folds anything, it took about half of the query's
- * planning: 0.30–0.42 s with it, 0.16–0.24 s without, at any size (docs/architecture.md, "Planning cost"). Leaving it out never
- * changes a result. It is not sent to a server (an older one rejects an unknown setting on every request):
+ * planning: 0.30–0.42 s with it, 0.16–0.24 s without, at any size (docs/architecture.md, "Planning cost"). It only
+ * adds comparisons a filter already implies, so leaving it out changes no result. It is not sent to a server (an older one rejects an unknown setting on every request):
  * operations.md says how to set it in the driftwatch user's profile.
  */
 const EMBEDDED_SETTINGS: ClickHouseSettings = { use_index_for_in_with_subqueries_max_values: String(LARGE_IN_SET), optimize_and_compare_chain: 0 };
